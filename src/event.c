@@ -1,0 +1,44 @@
+/*
+ * event.c -- names of event types and release reasons, for text output.
+ */
+#include "config.h"
+
+#include "event.h"
+#include "util.h"
+
+static const char *const type_names[EV_TYPE_COUNT] = {
+	[EV_NONE] = "none",
+	[EV_THREAD_START] = "thread_start",
+	[EV_THREAD_END] = "thread_end",
+	[EV_OP_START] = "op_start",
+	[EV_OP_END] = "op_end",
+	[EV_GIL_REQUEST] = "request",
+	[EV_GIL_ACQUIRE] = "acquire",
+	[EV_GIL_RELEASE] = "release",
+	[EV_DROP_REQUEST] = "drop_request",
+	[EV_FORCED_DROP] = "forced_drop",
+	[EV_FAILED_WAKEUP] = "failed_wakeup",
+	[EV_INTERVAL] = "interval",
+};
+
+static const char *const reason_names[RELEASE_REASON_COUNT] = {
+	[RELEASE_BLOCKING] = "blocking",
+	[RELEASE_NATIVE] = "native",
+	[RELEASE_EXIT] = "exit",
+	[RELEASE_YIELD] = "yield",
+	[RELEASE_CHECK] = "checkinterval",
+};
+
+const char *event_type_name(enum event_type type)
+{
+	if ((unsigned)type >= EV_TYPE_COUNT)
+		return "unknown";
+	return type_names[type];
+}
+
+const char *release_reason_name(enum release_reason reason)
+{
+	if ((unsigned)reason >= RELEASE_REASON_COUNT)
+		return "unknown";
+	return reason_names[reason];
+}

@@ -1,0 +1,62 @@
+/*
+ * event.h -- the record of one thing that happened to a GIL or a thread.
+ *
+ * Every module speaks in these: the GIL and the engine produce them, the
+ * ring carries them, history, stats, report, trace and ui consume them.
+ * An event is 24 bytes so that a ring slot (event plus the slot's own
+ * turn counter) is 32 bytes, two to a cache line.
+ */
+#ifndef GILVIZ_EVENT_H
+#define GILVIZ_EVENT_H
+
+#include <stdint.h>
+
+/* The source id of events that belong to a GIL rather than to a thread
+ * (an interval change): aux then names the GIL. */
+#define EVENT_TID_GIL 0xFFFFu
+
+enum event_type {
+	EV_NONE = 0,
+	EV_THREAD_START,  /* a simulated thread begins its script */
+	EV_THREAD_END,    /* ... and ends it */
+	EV_OP_START,      /* aux: enum op_kind; arg: the op's duration in ns */
+	EV_OP_END,        /* aux: enum op_kind */
+	EV_GIL_REQUEST,   /* the thread wants the GIL */
+	EV_GIL_ACQUIRE,   /* it has it; arg: ns waited since its request;
+	                     aux: 1 if this was a switch (another thread
+	                     held it last) */
+	EV_GIL_RELEASE,   /* voluntary release; aux: enum release_reason */
+	EV_DROP_REQUEST,  /* this thread timed out waiting and set the drop
+	                     request; arg: ns it had waited */
+	EV_FORCED_DROP,   /* the holder saw the drop request and dropped */
+	EV_FAILED_WAKEUP, /* a waiter woke to a release but found the GIL
+	                     taken again */
+	EV_INTERVAL,      /* tid EVENT_TID_GIL, aux: GIL index;
+	                     arg: the new switch interval in ns */
+	EV_TYPE_COUNT
+};
+
+enum release_reason {
+	RELEASE_BLOCKING = 0, /* io or sleep */
+	RELEASE_NATIVE,       /* C code that releases the GIL */
+	RELEASE_EXIT,         /* the thread ended */
+	RELEASE_YIELD,        /* time.sleep(0): release and retake */
+	RELEASE_CHECK,        /* legacy: the periodic checkinterval release */
+	RELEASE_REASON_COUNT
+};
+
+struct event {
+	uint64_t t;   /* ns since the run started, on the run's clock */
+	uint64_t arg; /* meaning depends on type, see above */
+	uint32_t seq; /* per-source sequence number: a gap means drops */
+	uint16_t tid; /* source: thread index, or EVENT_TID_GIL */
+	uint8_t type; /* enum event_type */
+	uint8_t aux;  /* meaning depends on type, see above */
+};
+
+_Static_assert(sizeof(struct event) == 24, "an event is 24 bytes");
+
+const char *event_type_name(enum event_type type);
+const char *release_reason_name(enum release_reason reason);
+
+#endif

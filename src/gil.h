@@ -1,0 +1,116 @@
+/*
+ * gil.h -- a Global Interpreter Lock, with the policies CPython has had.
+ *
+ *   new     CPython 3.2 and later (Python/ceval_gil.c)
+ *   legacy  CPython 2.x (Python/ceval.c and thread_pthread.h)
+ *   none    free-threaded CPython (3.13t with PYTHON_GIL=0)
+ *
+ * One struct gil is one interpreter's lock: several processes or
+ * subinterpreters are several of them. A simulated thread that runs under
+ * a GIL holds a struct gil_thread, its "thread state". gil.c opens with
+ * the long explanation of each policy.
+ */
+#ifndef GILVIZ_GIL_H
+#define GILVIZ_GIL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "ring.h"
+#include "sync.h"
+
+enum gil_policy { GIL_NEW = 0, GIL_LEGACY, GIL_NONE, GIL_POLICY_COUNT };
+
+#define GIL_DEFAULT_INTERVAL_NS 5000000   /* sys.getswitchinterval() = 0.005 */
+#define GIL_DEFAULT_CHECKINTERVAL 100     /* sys.getcheckinterval() in 2.x */
+
+struct gil;
+
+struct gil_thread {
+	struct gil *gil;
+	const atomic_int *breaker; /* the GIL's eval breaker, for gil_ticks_done */
+	uint32_t ticker;  /* legacy: ticks left before the periodic release */
+	uint32_t seq;     /* sequence number of this thread's next event */
+	uint16_t tid;     /* the thread's index in the run, used in events */
+	bool holding;     /* does this thread hold the GIL now? */
+	int64_t request_t; /* when it last asked for the GIL */
+	/* Counters kept by the GIL for this thread (cumulative). */
+	uint64_t acquisitions;
+	uint64_t forced_drops;
+};
+
+/* Figures the GIL keeps about itself: cumulative, never reset. */
+struct gil_counters {
+	uint64_t switches;       /* acquisitions by another thread than the last holder */
+	uint64_t forced_switches; /* drops on a drop request */
+	uint64_t drop_requests;  /* drop requests set */
+	uint64_t failed_wakeups; /* waiters woken that found the GIL taken */
+	uint64_t acquisitions;
+};
+
+/* Create a GIL of the given policy over a sync backend. Events go to ring
+ * (may be NULL: nothing recorded), tagged with index (the GIL's number in
+ * the run, used by EV_INTERVAL). */
+struct gil *gil_create(enum gil_policy policy, struct sync *sync,
+		       struct ring *ring, unsigned index);
+void gil_destroy(struct gil *gil);
+
+enum gil_policy gil_policy(const struct gil *gil);
+const char *gil_policy_name(enum gil_policy policy);
+/* Parses "new", "legacy" or "none"; -1 if it is none of them. */
+int gil_policy_parse(const char *name);
+
+/* The switch interval, like sys.setswitchinterval(): ns > 0, stored as
+ * whole microseconds as CPython does (a value under 1 us still waits 1 us).
+ * Returns -1 and changes nothing if ns <= 0. Safe from any thread; takes
+ * effect at the next wait. Records EV_INTERVAL. */
+int gil_set_interval(struct gil *gil, int64_t ns);
+int64_t gil_interval(const struct gil *gil);
+/* legacy: ticks between periodic releases (sys.setcheckinterval); > 0 */
+int gil_set_checkinterval(struct gil *gil, uint32_t ticks);
+uint32_t gil_checkinterval(const struct gil *gil);
+
+void gil_counters(const struct gil *gil, struct gil_counters *out);
+
+/* A thread state. tid must be unique in the run. */
+void gil_thread_init(struct gil_thread *t, struct gil *gil, uint16_t tid);
+
+/* Take the GIL (blocking, per the policy). Records EV_GIL_REQUEST, then
+ * EV_DROP_REQUEST / EV_FAILED_WAKEUP as they happen, then EV_GIL_ACQUIRE. */
+void gil_take(struct gil_thread *t);
+/* Release the GIL voluntarily (blocking call, native code, thread end).
+ * Records EV_GIL_RELEASE with the reason. */
+void gil_drop(struct gil_thread *t, enum release_reason reason);
+
+/* The eval breaker, checked by the holder at every bytecode tick. */
+const atomic_int *gil_eval_breaker(const struct gil *gil);
+
+/* Slow path of gil_tick: the eval breaker was set (new: drop the GIL, let
+ * the waiter in, take it back) or the legacy ticker ran out (release and
+ * at once re-acquire). */
+void gil_check_slow(struct gil_thread *t);
+
+/* Ticks the holder may run before it must call gil_check_slow() even if
+ * the eval breaker stays clear (legacy: the ticker; others: UINT32_MAX). */
+static inline uint32_t gil_ticks_to_check(const struct gil_thread *t)
+{
+	return t->ticker;
+}
+
+/* Account for n ticks run while holding the GIL, and run the check if it
+ * is due. The hot path: a subtraction, a relaxed load and a branch. */
+static inline void gil_ticks_done(struct gil_thread *t, uint32_t n)
+{
+	t->ticker -= n;
+	if (t->ticker == 0 ||
+	    atomic_load_explicit(t->breaker, memory_order_relaxed))
+		gil_check_slow(t);
+}
+
+/* Record an event from this thread (for the engine's op events). */
+void gil_emit(struct gil_thread *t, enum event_type type, uint8_t aux,
+	      uint64_t arg);
+
+#endif

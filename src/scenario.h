@@ -1,0 +1,92 @@
+/*
+ * scenario.h -- the model of a scenario: processes, their threads, and the
+ * script of operations each thread runs. parse.c builds it from a file;
+ * the engine runs it. Nothing here runs anything.
+ */
+#ifndef GILVIZ_SCENARIO_H
+#define GILVIZ_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gil.h"
+#include "util.h"
+
+/* Documented limits, each enforced by the parser with an error. */
+#define SCENARIO_MAX_THREADS 4096        /* threads in all, after replication */
+#define SCENARIO_MAX_PROCESSES 256       /* GIL instances */
+#define SCENARIO_MAX_DEPTH 16            /* nesting of repeat/forever */
+#define SCENARIO_MAX_REPEAT 100000000u   /* a repeat count */
+#define SCENARIO_MAX_DURATION_NS (24LL * 3600 * 1000000000LL) /* one day */
+#define SCENARIO_MAX_FILE_SIZE (1024 * 1024)
+#define SCENARIO_MAX_LINE 4096           /* bytes in a line */
+#define SCENARIO_MAX_NAME 64             /* bytes in a name */
+#define SCENARIO_MAX_OPS 100000          /* ops in a file, blocks included */
+
+enum op_kind {
+	OP_CPU = 0,     /* pure-Python work: needs the GIL, checks every tick */
+	OP_SPIN,        /* while time.time() - start < d: pass */
+	OP_IO,          /* a blocking call: GIL released while it waits */
+	OP_SLEEP,       /* time.sleep(d): the same, for the lesson's sake */
+	OP_NATIVE,      /* C code that releases the GIL (hashlib, NumPy) */
+	OP_NATIVE_HOLD, /* C code that keeps it and never checks */
+	OP_REPEAT,      /* repeat N { body } */
+	OP_FOREVER,     /* forever { body } */
+	OP_KIND_COUNT
+};
+
+struct op {
+	enum op_kind kind;
+	int64_t ns;        /* duration, for the leaf ops */
+	uint64_t count;    /* repeat count */
+	struct op *body;   /* repeat, forever */
+	size_t nbody;
+	int line, col;     /* where it was written */
+};
+
+struct sc_process {
+	char *name;        /* "main" for the threads outside any process block */
+};
+
+struct sc_thread {
+	char *name;        /* unique: "hog", "server.1", "worker.2/main" */
+	unsigned process;  /* index into scenario.procs */
+	int64_t start_ns;  /* when it starts, after the run's start */
+	struct op *ops;    /* shared between the copies of a replicated thread */
+	size_t nops;
+};
+
+struct scenario {
+	char *file;        /* the name it was read from, for messages */
+	char *text;        /* the whole source, for recordings */
+	char *title;
+	char *note;
+	enum gil_policy policy;
+	int64_t interval_ns;
+	uint32_t checkinterval;
+	int64_t duration_ns; /* 0: until every thread ends */
+	unsigned cores;      /* virtual time: cores to model; 0: the machine's */
+	struct sc_process *procs;
+	size_t nprocs;
+	struct sc_thread *threads;
+	size_t nthreads;
+	/* The op trees, owned here (threads point into them). */
+	struct op **blocks;
+	size_t nblocks;
+};
+
+/* Parse a scenario from text (len bytes; need not be NUL-terminated).
+ * file is the name used in messages. Returns NULL and fills err. */
+struct scenario *scenario_parse(const char *text, size_t len, const char *file,
+				struct gv_error *err);
+/* Read and parse a file. Returns NULL and fills err (a missing file, a
+ * directory, a file over the size limit, or a parse error). */
+struct scenario *scenario_load(const char *path, struct gv_error *err);
+void scenario_free(struct scenario *sc);
+
+const char *op_kind_name(enum op_kind kind);
+
+/* The work a thread's script does, summed over repeats (forever: -1). */
+int64_t scenario_thread_total_ns(const struct sc_thread *t, enum op_kind kind);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * sync.h -- the synchronisation and time a GIL and a simulated thread use.
+ *
+ * The GIL policies in gil.c are written once, against this interface. The
+ * real backend (sync_real.c) maps it onto pthreads and CLOCK_MONOTONIC and
+ * runs calibrated CPU work; a virtual backend maps it onto a deterministic
+ * scheduler and a virtual clock. Nothing here knows about the GIL.
+ *
+ * Every call that can fail in the underlying library is checked; a failure
+ * is fatal and names the call (a broken mutex is not something to recover
+ * from).
+ */
+#ifndef GILVIZ_SYNC_H
+#define GILVIZ_SYNC_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sync;
+struct sync_mutex;
+struct sync_cond;
+struct sync_thread;
+
+typedef void *(*sync_thread_fn)(void *arg);
+
+struct sync_ops {
+	const char *name;
+	/* ns since the backend was created, on a monotonic clock */
+	int64_t (*now)(struct sync *s);
+
+	struct sync_mutex *(*mutex_new)(struct sync *s);
+	void (*mutex_free)(struct sync *s, struct sync_mutex *m);
+	void (*lock)(struct sync *s, struct sync_mutex *m);
+	void (*unlock)(struct sync *s, struct sync_mutex *m);
+
+	struct sync_cond *(*cond_new)(struct sync *s);
+	void (*cond_free)(struct sync *s, struct sync_cond *c);
+	void (*wait)(struct sync *s, struct sync_cond *c, struct sync_mutex *m);
+	/* true if it timed out, false if signalled (or woken spuriously) */
+	bool (*timedwait)(struct sync *s, struct sync_cond *c,
+			  struct sync_mutex *m, int64_t ns);
+	void (*signal)(struct sync *s, struct sync_cond *c);
+	void (*broadcast)(struct sync *s, struct sync_cond *c);
+
+	/* Block the calling thread for ns (io, sleep). */
+	void (*sleep)(struct sync *s, int64_t ns);
+	/* Run up to ticks bytecode ticks of CPU work; stop early, after the
+	 * tick in progress, once *stop is non-zero (stop may be NULL: work that
+	 * checks nothing). Returns the ticks done. */
+	uint64_t (*cpu)(struct sync *s, uint64_t ticks, const atomic_int *stop);
+	/* Run CPU work until now() >= until, checking *stop like cpu(). Returns
+	 * the ticks done. This is `while time.time() - start < d: pass`. */
+	uint64_t (*spin)(struct sync *s, int64_t until, const atomic_int *stop);
+
+	struct sync_thread *(*thread_start)(struct sync *s, sync_thread_fn fn,
+					    void *arg);
+	void *(*thread_join)(struct sync *s, struct sync_thread *t);
+
+	void (*destroy)(struct sync *s);
+};
+
+struct sync {
+	const struct sync_ops *ops;
+	double tick_ns; /* the calibrated length of one bytecode tick */
+};
+
+/* The real backend: pthreads, CLOCK_MONOTONIC, calibrated work. The
+ * calibration (how many loop iterations make one tick of tick_ns) is done
+ * once per process, on the first call. */
+struct sync *sync_real_create(void);
+
+static inline int64_t sync_now(struct sync *s) { return s->ops->now(s); }
+static inline void sync_lock(struct sync *s, struct sync_mutex *m) { s->ops->lock(s, m); }
+static inline void sync_unlock(struct sync *s, struct sync_mutex *m) { s->ops->unlock(s, m); }
+static inline void sync_wait(struct sync *s, struct sync_cond *c, struct sync_mutex *m) { s->ops->wait(s, c, m); }
+static inline bool sync_timedwait(struct sync *s, struct sync_cond *c, struct sync_mutex *m, int64_t ns) { return s->ops->timedwait(s, c, m, ns); }
+static inline void sync_signal(struct sync *s, struct sync_cond *c) { s->ops->signal(s, c); }
+static inline void sync_broadcast(struct sync *s, struct sync_cond *c) { s->ops->broadcast(s, c); }
+static inline void sync_destroy(struct sync *s) { if (s) s->ops->destroy(s); }
+
+#endif

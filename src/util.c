@@ -1,0 +1,173 @@
+/*
+ * util.c -- allocation, errors with a place, durations.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static GV_NORETURN void out_of_memory(size_t size)
+{
+	fprintf(stderr, "gilviz: out of memory (%zu bytes)\n", size);
+	abort();
+}
+
+void *xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+	if (!p)
+		out_of_memory(size);
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		out_of_memory(n * size);
+	return p;
+}
+
+void *xrealloc(void *p, size_t size)
+{
+	void *q = realloc(p, size ? size : 1);
+	if (!q)
+		out_of_memory(size);
+	return q;
+}
+
+void *xreallocarray(void *p, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		out_of_memory(SIZE_MAX);
+	return xrealloc(p, n * size);
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatal("vsnprintf failed for \"%s\"", fmt);
+	char *p = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+void fatal(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("gilviz: fatal: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+void gv_error_set(struct gv_error *err, const char *file, int line, int col,
+		  const char *fmt, ...)
+{
+	if (!err)
+		return;
+	snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+	err->line = line;
+	err->col = col;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+}
+
+void gv_error_format(const struct gv_error *err, char *buf, size_t len)
+{
+	if (err->file[0] && err->line > 0 && err->col > 0)
+		snprintf(buf, len, "%s:%d:%d: %s", err->file, err->line,
+			 err->col, err->msg);
+	else if (err->file[0] && err->line > 0)
+		snprintf(buf, len, "%s:%d: %s", err->file, err->line, err->msg);
+	else if (err->file[0])
+		snprintf(buf, len, "%s: %s", err->file, err->msg);
+	else
+		snprintf(buf, len, "%s", err->msg);
+}
+
+static const struct {
+	const char *name;
+	double ns;
+} duration_units[] = {
+	{ "ns", 1.0 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
+};
+
+int parse_duration(const char *s, int64_t *ns, char *msg, size_t msglen)
+{
+	const char *p = s;
+	size_t digits = 0, frac = 0;
+	while (*p >= '0' && *p <= '9')
+		p++, digits++;
+	if (*p == '.') {
+		p++;
+		while (*p >= '0' && *p <= '9')
+			p++, frac++;
+	}
+	if (digits + frac == 0) {
+		snprintf(msg, msglen, "expected a duration such as 5ms, got '%s'", s);
+		return -1;
+	}
+	if (*p == '\0') {
+		snprintf(msg, msglen,
+			 "duration '%s' has no unit (expected ns, us, ms or s)", s);
+		return -1;
+	}
+	for (size_t i = 0; i < GV_ARRAY_LEN(duration_units); i++) {
+		if (strcmp(p, duration_units[i].name) != 0)
+			continue;
+		errno = 0;
+		double v = strtod(s, NULL);
+		double total = v * duration_units[i].ns;
+		if (errno || !isfinite(total) || total > 9.2e18) {
+			snprintf(msg, msglen, "duration '%s' is too long", s);
+			return -1;
+		}
+		*ns = (int64_t)llround(total);
+		return 0;
+	}
+	snprintf(msg, msglen, "unknown unit '%s' in duration '%s' (expected ns, us, ms or s)", p, s);
+	return -1;
+}
+
+void format_duration(int64_t ns, char *buf, size_t len)
+{
+	double a = (double)(ns < 0 ? -ns : ns);
+	if (a >= 1e9)
+		snprintf(buf, len, "%.3f s", (double)ns / 1e9);
+	else if (a >= 1e6)
+		snprintf(buf, len, "%.2f ms", (double)ns / 1e6);
+	else if (a >= 1e3)
+		snprintf(buf, len, "%.1f us", (double)ns / 1e3);
+	else
+		snprintf(buf, len, "%" PRId64 " ns", ns);
+}

@@ -1,0 +1,56 @@
+/*
+ * util.h -- allocation that never returns NULL, errors with a place, and
+ * small helpers every module shares.
+ */
+#ifndef GILVIZ_UTIL_H
+#define GILVIZ_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define GV_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define GV_NORETURN __attribute__((noreturn))
+#define GV_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define GV_PRINTF(a, b)
+#define GV_NORETURN
+#define GV_UNLIKELY(x) (x)
+#endif
+
+/* Out of memory is handled once, here: a message and abort(). */
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+GV_PRINTF(1, 2) char *xasprintf(const char *fmt, ...);
+
+/* A failed lock or condition call: prints which call failed and aborts.
+ * For invariants that cannot be recovered from, never for bad input. */
+GV_NORETURN GV_PRINTF(1, 2) void fatal(const char *fmt, ...);
+
+/* An error on input: where (file, line, column: 0 if unknown) and what. */
+struct gv_error {
+	char file[256];
+	int line;
+	int col;
+	char msg[512];
+};
+
+GV_PRINTF(5, 6) void gv_error_set(struct gv_error *err, const char *file,
+				  int line, int col, const char *fmt, ...);
+/* "file:line:col: msg", leaving out what is unknown. */
+void gv_error_format(const struct gv_error *err, char *buf, size_t len);
+
+/* Durations: "1.5ms" -> 1500000. Units ns, us, ms, s; a unit is required.
+ * Returns 0 on success, -1 on error with a message in msg. */
+int parse_duration(const char *s, int64_t *ns, char *msg, size_t msglen);
+/* "5.00 ms", "1.250 s", "800 us": a short human form of a duration. */
+void format_duration(int64_t ns, char *buf, size_t len);
+
+#define GV_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * test_util.c -- durations and error messages.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "cu.h"
+#include "util.h"
+
+static int64_t dur(const char *s)
+{
+	int64_t ns = -1;
+	char msg[128];
+	CU_ASSERT_EQUAL_FATAL(parse_duration(s, &ns, msg, sizeof msg), 0);
+	return ns;
+}
+
+static void duration_units_scale(void)
+{
+	CU_ASSERT_EQUAL(dur("7ns"), 7);
+	CU_ASSERT_EQUAL(dur("50us"), 50000);
+	CU_ASSERT_EQUAL(dur("5ms"), 5000000);
+	CU_ASSERT_EQUAL(dur("2s"), 2000000000);
+}
+
+static void duration_decimals(void)
+{
+	CU_ASSERT_EQUAL(dur("1.5ms"), 1500000);
+	CU_ASSERT_EQUAL(dur("0.1ms"), 100000);
+	CU_ASSERT_EQUAL(dur(".5s"), 500000000);
+}
+
+static void duration_without_unit_is_an_error(void)
+{
+	int64_t ns = 42;
+	char msg[128] = "";
+	CU_ASSERT_EQUAL(parse_duration("10", &ns, msg, sizeof msg), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "no unit"));
+	CU_ASSERT_EQUAL(ns, 42);
+}
+
+static void duration_bad_unit_and_junk(void)
+{
+	int64_t ns;
+	char msg[128] = "";
+	CU_ASSERT_EQUAL(parse_duration("10min", &ns, msg, sizeof msg), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "unknown unit 'min'"));
+	CU_ASSERT_EQUAL(parse_duration("ms", &ns, msg, sizeof msg), -1);
+	CU_ASSERT_EQUAL(parse_duration("", &ns, msg, sizeof msg), -1);
+	CU_ASSERT_EQUAL(parse_duration("-5ms", &ns, msg, sizeof msg), -1);
+	CU_ASSERT_EQUAL(parse_duration("99999999999999s", &ns, msg, sizeof msg), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "too long"));
+}
+
+static void error_format_names_the_place(void)
+{
+	struct gv_error e;
+	char buf[600];
+	gv_error_set(&e, "convoy.gil", 7, 9, "unknown operation '%s'", "frobnicate");
+	gv_error_format(&e, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "convoy.gil:7:9: unknown operation 'frobnicate'");
+	gv_error_set(&e, "x.gil", 0, 0, "file is empty");
+	gv_error_format(&e, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "x.gil: file is empty");
+}
+
+static void format_duration_picks_a_unit(void)
+{
+	char buf[32];
+	format_duration(5000000, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "5.00 ms");
+	format_duration(1250000000, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "1.250 s");
+	format_duration(800, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "800 ns");
+	format_duration(12500, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "12.5 us");
+}
+
+static const struct cu_test tests[] = {
+	CU_TEST_ENTRY(duration_units_scale),
+	CU_TEST_ENTRY(duration_decimals),
+	CU_TEST_ENTRY(duration_without_unit_is_an_error),
+	CU_TEST_ENTRY(duration_bad_unit_and_junk),
+	CU_TEST_ENTRY(error_format_names_the_place),
+	CU_TEST_ENTRY(format_duration_picks_a_unit),
+	CU_TEST_END,
+};
+
+CU_MAIN("util", tests)
