@@ -109,6 +109,14 @@ static inline void gil_ticks_done(struct gil_thread *t, uint32_t n)
 		gil_check_slow(t);
 }
 
+/* Run ticks of pure-Python work while holding the GIL: the eval breaker
+ * is checked after every tick, so the GIL may change hands in between.
+ * Returns ticks. */
+uint64_t gil_run_ticks(struct gil_thread *t, uint64_t ticks);
+/* Run ticks until the run's clock reaches until (ns): the loop
+ * `while time.time() - start < d: pass`. Returns the ticks run. */
+uint64_t gil_run_until(struct gil_thread *t, int64_t until);
+
 /* Record an event from this thread (for the engine's op events). */
 void gil_emit(struct gil_thread *t, enum event_type type, uint8_t aux,
 	      uint64_t arg);

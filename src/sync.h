@@ -49,9 +49,11 @@ struct sync_ops {
 	 * tick in progress, once *stop is non-zero (stop may be NULL: work that
 	 * checks nothing). Returns the ticks done. */
 	uint64_t (*cpu)(struct sync *s, uint64_t ticks, const atomic_int *stop);
-	/* Run CPU work until now() >= until, checking *stop like cpu(). Returns
-	 * the ticks done. This is `while time.time() - start < d: pass`. */
-	uint64_t (*spin)(struct sync *s, int64_t until, const atomic_int *stop);
+	/* Run CPU work until now() >= until or max_ticks are done, checking
+	 * *stop like cpu(). Returns the ticks done. This is
+	 * `while time.time() - start < d: pass`. */
+	uint64_t (*spin)(struct sync *s, int64_t until, uint64_t max_ticks,
+			 const atomic_int *stop);
 
 	struct sync_thread *(*thread_start)(struct sync *s, sync_thread_fn fn,
 					    void *arg);

@@ -1,0 +1,467 @@
+/*
+ * engine.c -- runs a scenario's threads and ops through the GIL.
+ *
+ * Every simulated thread is a thread of the sync backend (a pthread in
+ * real time). Like a Python thread, it takes its process's GIL before it
+ * runs its script and drops it when it ends. Each op does what the Python
+ * code it stands for does to the GIL:
+ *
+ *   cpu D          pure-Python work: D worth of calibrated ticks, holding
+ *                  the GIL, the eval breaker checked after every tick;
+ *   spin D         `while time.time() - start < D: pass`: ticks until the
+ *                  clock says D has passed, whatever work that was;
+ *   io D, sleep D  release the GIL, block for D, take it back;
+ *   native D       C code that releases the GIL: release, D of work that
+ *                  checks nothing, take it back;
+ *   native_hold D  C code that keeps the GIL and checks nothing.
+ *
+ * Long ops run in chunks of about a millisecond so that a thread notices
+ * stop and pause; the chunks do not touch the GIL, so they change nothing
+ * the GIL can see. While paused, a thread stops at its next chunk, op or
+ * start: a waiter already inside gil_take() keeps waiting (and may ask for
+ * a drop that the paused holder will only see on resume). In real time the
+ * clock keeps running through a pause.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "util.h"
+
+/* About this much work runs between two looks at stop and pause. */
+#define ENGINE_CHUNK_NS 1000000
+
+struct sim_thread {
+	struct engine *e;
+	const struct sc_thread *sc;
+	struct gil_thread gt;
+	struct sync_thread *th;
+};
+
+struct engine {
+	const struct scenario *sc;
+	struct sync *sync;
+	struct ring *ring;
+	struct gil **gils;
+	size_t ngils;
+	struct sim_thread *threads;
+	size_t nthreads;
+
+	enum gil_policy policy;
+	double slow;
+	int64_t interval_ns; /* before slow motion */
+	int64_t duration_ns; /* after slow motion; 0: none */
+	uint64_t chunk_ticks;
+
+	atomic_int stop;
+	atomic_int paused;
+	atomic_int alive;
+	struct sync_mutex *ctl_mutex;
+	struct sync_cond *ctl_cond;
+
+	bool started;
+	bool joined;
+	int64_t start_t;
+	_Atomic int64_t end_t; /* -1 until the run has ended */
+};
+
+static int64_t scaled(const struct engine *e, int64_t ns)
+{
+	double v = (double)ns * e->slow;
+	return v > 9.2e18 ? INT64_MAX : (int64_t)v;
+}
+
+struct engine *engine_create(const struct scenario *sc,
+			     const struct engine_options *opt,
+			     struct gv_error *err)
+{
+	double slow = opt->slow > 0 ? opt->slow : 1.0;
+	if (slow > 1e6) {
+		gv_error_set(err, NULL, 0, 0, "slow-motion factor %g is too large (at most 1000000)", slow);
+		return NULL;
+	}
+	if (opt->interval_ns < 0) {
+		gv_error_set(err, NULL, 0, 0, "the switch interval must be greater than 0");
+		return NULL;
+	}
+	if (opt->policy >= GIL_POLICY_COUNT) {
+		gv_error_set(err, NULL, 0, 0, "unknown GIL policy %d", opt->policy);
+		return NULL;
+	}
+	size_t cap = opt->ring_capacity ? opt->ring_capacity : ENGINE_DEFAULT_RING;
+	struct ring *ring = ring_create(cap);
+	if (!ring) {
+		gv_error_set(err, NULL, 0, 0, "cannot make an event ring of %zu events", cap);
+		return NULL;
+	}
+
+	struct engine *e = xcalloc(1, sizeof *e);
+	e->sc = sc;
+	e->ring = ring;
+	e->slow = slow;
+	e->policy = opt->policy >= 0 ? (enum gil_policy)opt->policy : sc->policy;
+	e->interval_ns = opt->interval_ns ? opt->interval_ns : sc->interval_ns;
+	e->duration_ns = scaled(e, opt->duration_ns ? opt->duration_ns : sc->duration_ns);
+	atomic_init(&e->end_t, -1);
+	e->sync = sync_real_create();
+	e->chunk_ticks = (uint64_t)(ENGINE_CHUNK_NS / e->sync->tick_ns) + 1;
+	e->ctl_mutex = e->sync->ops->mutex_new(e->sync);
+	e->ctl_cond = e->sync->ops->cond_new(e->sync);
+
+	e->ngils = sc->nprocs;
+	e->gils = xcalloc(e->ngils, sizeof *e->gils);
+	for (size_t i = 0; i < e->ngils; i++) {
+		e->gils[i] = gil_create(e->policy, e->sync, e->ring, (unsigned)i);
+		gil_set_interval(e->gils[i], scaled(e, e->interval_ns));
+		gil_set_checkinterval(e->gils[i], sc->checkinterval);
+	}
+	e->nthreads = sc->nthreads;
+	e->threads = xcalloc(e->nthreads, sizeof *e->threads);
+	for (size_t i = 0; i < e->nthreads; i++) {
+		struct sim_thread *st = &e->threads[i];
+		st->e = e;
+		st->sc = &sc->threads[i];
+		gil_thread_init(&st->gt, e->gils[st->sc->process], (uint16_t)i);
+	}
+	return e;
+}
+
+void engine_destroy(struct engine *e)
+{
+	if (!e)
+		return;
+	if (e->started && !e->joined)
+		engine_stop(e);
+	for (size_t i = 0; i < e->ngils; i++)
+		gil_destroy(e->gils[i]);
+	free(e->gils);
+	free(e->threads);
+	e->sync->ops->cond_free(e->sync, e->ctl_cond);
+	e->sync->ops->mutex_free(e->sync, e->ctl_mutex);
+	sync_destroy(e->sync);
+	ring_destroy(e->ring);
+	free(e);
+}
+
+static bool stopping(const struct engine *e)
+{
+	return atomic_load_explicit(&e->stop, memory_order_relaxed);
+}
+
+/* Where a thread may be held while the run is paused. Returns false once
+ * the run is stopping. */
+static bool checkpoint(struct engine *e)
+{
+	if (atomic_load_explicit(&e->paused, memory_order_relaxed)) {
+		struct sync *s = e->sync;
+		sync_lock(s, e->ctl_mutex);
+		while (atomic_load(&e->paused) && !atomic_load(&e->stop))
+			sync_wait(s, e->ctl_cond, e->ctl_mutex);
+		sync_unlock(s, e->ctl_mutex);
+	}
+	return !stopping(e);
+}
+
+/* Block for ns, but wake early if the run stops. */
+static bool engine_sleep(struct engine *e, int64_t ns)
+{
+	struct sync *s = e->sync;
+	int64_t deadline = sync_now(s) + ns;
+	sync_lock(s, e->ctl_mutex);
+	for (;;) {
+		int64_t left = deadline - sync_now(s);
+		if (atomic_load(&e->stop) || left <= 0)
+			break;
+		sync_timedwait(s, e->ctl_cond, e->ctl_mutex, left);
+	}
+	sync_unlock(s, e->ctl_mutex);
+	return checkpoint(e);
+}
+
+static uint64_t ticks_of(const struct engine *e, int64_t ns)
+{
+	return (uint64_t)((double)ns / e->sync->tick_ns + 0.5);
+}
+
+/* Work that checks nothing (native code), with or without the GIL. */
+static bool run_unchecked(struct engine *e, int64_t ns)
+{
+	struct sync *s = e->sync;
+	uint64_t left = ticks_of(e, ns);
+	while (left) {
+		uint64_t chunk = left < e->chunk_ticks ? left : e->chunk_ticks;
+		s->ops->cpu(s, chunk, NULL);
+		left -= chunk;
+		if (!checkpoint(e))
+			return false;
+	}
+	return true;
+}
+
+/* One leaf op. Returns false if the run stopped during it. */
+static bool run_leaf(struct sim_thread *st, const struct op *op)
+{
+	struct engine *e = st->e;
+	struct gil_thread *t = &st->gt;
+	int64_t ns = scaled(e, op->ns);
+	bool ok = true;
+
+	gil_emit(t, EV_OP_START, (uint8_t)op->kind, (uint64_t)ns);
+	switch (op->kind) {
+	case OP_CPU: {
+		uint64_t left = ticks_of(e, ns);
+		while (left && ok) {
+			uint64_t chunk = left < e->chunk_ticks ? left : e->chunk_ticks;
+			gil_run_ticks(t, chunk);
+			left -= chunk;
+			ok = checkpoint(e);
+		}
+		break;
+	}
+	case OP_SPIN: {
+		int64_t until = sync_now(e->sync) + ns;
+		for (int64_t now = sync_now(e->sync); now < until && ok;
+		     now = sync_now(e->sync)) {
+			int64_t step = now + ENGINE_CHUNK_NS;
+			gil_run_until(t, step < until ? step : until);
+			ok = checkpoint(e);
+		}
+		break;
+	}
+	case OP_IO:
+	case OP_SLEEP:
+		gil_drop(t, RELEASE_BLOCKING);
+		ok = engine_sleep(e, ns);
+		if (ok)
+			gil_take(t);
+		break;
+	case OP_NATIVE:
+		gil_drop(t, RELEASE_NATIVE);
+		ok = run_unchecked(e, ns);
+		if (ok)
+			gil_take(t);
+		break;
+	case OP_NATIVE_HOLD:
+		ok = run_unchecked(e, ns);
+		break;
+	default:
+		break;
+	}
+	gil_emit(t, EV_OP_END, (uint8_t)op->kind, 0);
+	return ok;
+}
+
+static bool run_ops(struct sim_thread *st, const struct op *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct op *op = &ops[i];
+		if (!checkpoint(st->e))
+			return false;
+		switch (op->kind) {
+		case OP_REPEAT:
+			for (uint64_t c = 0; c < op->count; c++)
+				if (!run_ops(st, op->body, op->nbody))
+					return false;
+			break;
+		case OP_FOREVER:
+			for (;;)
+				if (!run_ops(st, op->body, op->nbody))
+					return false;
+			break;
+		default:
+			if (!run_leaf(st, op))
+				return false;
+			break;
+		}
+	}
+	return true;
+}
+
+static void *sim_thread_main(void *arg)
+{
+	struct sim_thread *st = arg;
+	struct engine *e = st->e;
+	struct gil_thread *t = &st->gt;
+
+	bool ok = true;
+	if (st->sc->start_ns > 0)
+		ok = engine_sleep(e, scaled(e, st->sc->start_ns));
+	if (ok && checkpoint(e)) {
+		gil_emit(t, EV_THREAD_START, 0, 0);
+		/* A Python thread needs the GIL before its first bytecode. */
+		gil_take(t);
+		run_ops(st, st->sc->ops, st->sc->nops);
+		if (t->holding)
+			gil_drop(t, RELEASE_EXIT);
+		gil_emit(t, EV_THREAD_END, 0, 0);
+	}
+
+	struct sync *s = e->sync;
+	sync_lock(s, e->ctl_mutex);
+	atomic_fetch_sub(&e->alive, 1);
+	sync_broadcast(s, e->ctl_cond);
+	sync_unlock(s, e->ctl_mutex);
+	return NULL;
+}
+
+void engine_start(struct engine *e)
+{
+	if (e->started)
+		return;
+	e->started = true;
+	e->start_t = sync_now(e->sync);
+	atomic_store(&e->alive, (int)e->nthreads);
+	for (size_t i = 0; i < e->nthreads; i++)
+		e->threads[i].th = e->sync->ops->thread_start(e->sync, sim_thread_main,
+							       &e->threads[i]);
+}
+
+static void join_all(struct engine *e)
+{
+	if (e->joined)
+		return;
+	for (size_t i = 0; i < e->nthreads; i++)
+		e->sync->ops->thread_join(e->sync, e->threads[i].th);
+	e->joined = true;
+	if (atomic_load(&e->end_t) < 0)
+		atomic_store(&e->end_t, sync_now(e->sync));
+}
+
+bool engine_wait(struct engine *e, int64_t timeout_ns)
+{
+	if (!e->started)
+		return false;
+	if (e->joined)
+		return true;
+	struct sync *s = e->sync;
+	int64_t now = sync_now(s);
+	int64_t until = timeout_ns < 0 ? INT64_MAX : now + timeout_ns;
+	bool ended = false;
+	sync_lock(s, e->ctl_mutex);
+	for (;;) {
+		now = sync_now(s);
+		if (atomic_load(&e->alive) == 0) {
+			ended = true;
+			break;
+		}
+		int64_t deadline = until;
+		if (e->duration_ns) {
+			int64_t dl = e->start_t + e->duration_ns;
+			if (now >= dl) {
+				atomic_store(&e->end_t, dl);
+				atomic_store(&e->stop, 1);
+				sync_broadcast(s, e->ctl_cond);
+				ended = true;
+				break;
+			}
+			if (dl < deadline)
+				deadline = dl;
+		}
+		if (now >= until)
+			break;
+		sync_timedwait(s, e->ctl_cond, e->ctl_mutex, deadline - now);
+	}
+	sync_unlock(s, e->ctl_mutex);
+	if (ended)
+		join_all(e);
+	return ended;
+}
+
+void engine_stop(struct engine *e)
+{
+	if (!e->started || e->joined)
+		return;
+	struct sync *s = e->sync;
+	sync_lock(s, e->ctl_mutex);
+	if (atomic_load(&e->end_t) < 0)
+		atomic_store(&e->end_t, sync_now(s));
+	atomic_store(&e->stop, 1);
+	sync_broadcast(s, e->ctl_cond);
+	sync_unlock(s, e->ctl_mutex);
+	join_all(e);
+}
+
+void engine_pause(struct engine *e)
+{
+	atomic_store(&e->paused, 1);
+}
+
+void engine_resume(struct engine *e)
+{
+	struct sync *s = e->sync;
+	sync_lock(s, e->ctl_mutex);
+	atomic_store(&e->paused, 0);
+	sync_broadcast(s, e->ctl_cond);
+	sync_unlock(s, e->ctl_mutex);
+}
+
+bool engine_paused(const struct engine *e)
+{
+	return atomic_load(&e->paused);
+}
+
+int engine_set_interval(struct engine *e, int64_t ns)
+{
+	if (ns <= 0)
+		return -1;
+	for (size_t i = 0; i < e->ngils; i++)
+		gil_set_interval(e->gils[i], scaled(e, ns));
+	e->interval_ns = ns;
+	return 0;
+}
+
+int64_t engine_interval(const struct engine *e)
+{
+	return e->ngils ? (int64_t)((double)gil_interval(e->gils[0]) / e->slow)
+			: e->interval_ns;
+}
+
+struct ring *engine_ring(const struct engine *e)
+{
+	return e->ring;
+}
+
+int64_t engine_now(const struct engine *e)
+{
+	return sync_now(e->sync);
+}
+
+int64_t engine_elapsed(const struct engine *e)
+{
+	int64_t end = atomic_load(&e->end_t);
+	if (end < 0)
+		end = sync_now(e->sync);
+	return end - e->start_t;
+}
+
+const struct scenario *engine_scenario(const struct engine *e)
+{
+	return e->sc;
+}
+
+enum gil_policy engine_policy(const struct engine *e)
+{
+	return e->policy;
+}
+
+double engine_slow(const struct engine *e)
+{
+	return e->slow;
+}
+
+double engine_tick_ns(const struct engine *e)
+{
+	return e->sync->tick_ns;
+}
+
+size_t engine_ngils(const struct engine *e)
+{
+	return e->ngils;
+}
+
+void engine_gil_counters(const struct engine *e, size_t gil, struct gil_counters *out)
+{
+	gil_counters(e->gils[gil], out);
+}

@@ -1,0 +1,67 @@
+/*
+ * engine.h -- runs a scenario's threads and ops through the GIL.
+ *
+ * One engine is one run: it creates a GIL per process, a thread per
+ * simulated thread, and the event ring they all record into. A consumer
+ * (the report, the UI, the recorder) drains the ring while it runs. The
+ * control calls (pause, resume, stop, set the interval) are safe from any
+ * thread.
+ */
+#ifndef GILVIZ_ENGINE_H
+#define GILVIZ_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gil.h"
+#include "ring.h"
+#include "scenario.h"
+#include "sync.h"
+#include "util.h"
+
+struct engine_options {
+	int policy;          /* enum gil_policy, or -1: the scenario's */
+	int64_t interval_ns; /* 0: the scenario's */
+	int64_t duration_ns; /* 0: the scenario's (which may be 0: no limit) */
+	double slow;         /* slow motion: every duration times this; 0 or 1: none */
+	size_t ring_capacity; /* 0: ENGINE_DEFAULT_RING */
+};
+
+#define ENGINE_DEFAULT_RING (1u << 20)
+
+struct engine;
+
+/* Set up a run (no thread starts yet). NULL and err on bad options. */
+struct engine *engine_create(const struct scenario *sc,
+			     const struct engine_options *opt,
+			     struct gv_error *err);
+void engine_destroy(struct engine *e);
+
+/* Start every simulated thread. */
+void engine_start(struct engine *e);
+/* Wait up to timeout_ns (< 0: for ever) for the run to end: every thread
+ * done, or the duration reached (then it stops the threads). Returns true
+ * once the run has ended and every thread has been joined. */
+bool engine_wait(struct engine *e, int64_t timeout_ns);
+/* Ask every thread to stop at its next check, and join them. */
+void engine_stop(struct engine *e);
+
+/* Control, from any thread. */
+void engine_pause(struct engine *e);
+void engine_resume(struct engine *e);
+bool engine_paused(const struct engine *e);
+/* Every GIL's switch interval (before slow motion). -1 if ns <= 0. */
+int engine_set_interval(struct engine *e, int64_t ns);
+int64_t engine_interval(const struct engine *e);
+
+struct ring *engine_ring(const struct engine *e);
+int64_t engine_now(const struct engine *e);     /* ns since the start */
+int64_t engine_elapsed(const struct engine *e); /* start to end, or to now */
+const struct scenario *engine_scenario(const struct engine *e);
+enum gil_policy engine_policy(const struct engine *e);
+double engine_slow(const struct engine *e);
+double engine_tick_ns(const struct engine *e);
+size_t engine_ngils(const struct engine *e);
+void engine_gil_counters(const struct engine *e, size_t gil, struct gil_counters *out);
+
+#endif
