@@ -1,3 +1,256 @@
-/* placeholder: being written */
+/*
+ * ring.c -- a bounded, lock-free ring of events: many producers, one
+ * consumer.
+ *
+ * The design is the bounded queue with per-slot sequence numbers described
+ * by Dmitry Vyukov, cut down to a single consumer.
+ *
+ * The ring is an array of 2^k slots. Each slot holds an event and an
+ * atomic sequence number `seq`. Positions are 64-bit counters that only
+ * grow: `tail` is the next position a producer may claim, `head` the next
+ * one the consumer will read; position p lives in slot p & mask. A slot's
+ * seq says what the slot is waiting for:
+ *
+ *   seq == p          free: the slot is ready to take the event for
+ *                     position p (initially seq is the slot's index);
+ *   seq == p + 1      published: the event for position p is in it;
+ *   seq == p + size   freed again by the consumer, ready for position
+ *                     p + size, one lap later.
+ *
+ * A producer reads tail (p), then the seq of p's slot:
+ *   - seq == p: the slot is free; it claims p with a compare-and-swap of
+ *     tail from p to p + 1. Only one producer can win that CAS, so the
+ *     slot is now its own: it copies the event in, then publishes it by
+ *     storing seq = p + 1.
+ *   - seq < p: the slot still holds (or is about to hold) the event from
+ *     the previous lap, which the consumer has not read: the ring is full.
+ *   - seq > p: another producer claimed p first; read tail again.
+ * The consumer reads the seq of head's slot: if it is head + 1 the event
+ * is published, so it copies it out, then frees the slot for the next lap
+ * by storing seq = head + size, and moves on. Otherwise the ring is empty
+ * at head (or the producer that claimed head has not finished copying) and
+ * ring_pop returns what it has.
+ *
+ * Why a seq per slot and not just head and tail: a producer that has
+ * claimed a position may be preempted before it has copied its event in.
+ * The slot's seq keeps the consumer from reading a half-written (torn)
+ * event, and keeps the next lap's producer from overwriting an event the
+ * consumer has not read yet. A size of at least 2 is needed so that
+ * "published for p" (p + 1) and "free for p + size" differ.
+ *
+ * Guarantees:
+ *   - Producers never block, never take a lock and never allocate. When
+ *     the ring is full the new event is dropped (the policy is "drop the
+ *     newest": what is already in the ring stays, so the consumer sees an
+ *     unbroken past up to the moment of overflow), a drop counter is
+ *     incremented and ring_push returns false. The only loop in ring_push
+ *     retries when another producer won the race for the same position,
+ *     so some producer always makes progress (lock-free).
+ *   - Positions are claimed in one total order and read in that order, so
+ *     each producer's events reach the consumer in the order it pushed
+ *     them, and every pushed event is read exactly once.
+ *   - The consumer never sees a torn event.
+ *   - A producer preempted between its claim and its publish holds up the
+ *     consumer at that position (later events wait behind it); it never
+ *     holds up another producer, which at worst finds the ring full.
+ *
+ * The 64-bit positions never wrap in practice (at a billion events a
+ * second, 584 years). The capacity is capped at 2^28 slots (8 GiB); larger
+ * requests, and 0, make ring_create return NULL.
+ *
+ * Layout: a slot is 32 bytes (an 8-byte seq and the 24-byte event), two to
+ * a 64-byte cache line, and the slot array is cache-line aligned. tail
+ * (written by producers), head (written by the consumer), the drop counter
+ * and the read-only fields each have a cache line of their own, so that
+ * producers and the consumer do not invalidate each other's lines except
+ * through the slots they actually share.
+ */
 #include "config.h"
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
 #include "ring.h"
+#include "util.h"
+
+#define RING_CACHE_LINE 64
+#define RING_MIN_SLOTS ((size_t)2)
+#define RING_MAX_SLOTS ((size_t)1 << 28)
+
+#if ATOMIC_LLONG_LOCK_FREE != 2
+#warning "64-bit atomics are not always lock-free here: ring_push may lock"
+#endif
+
+struct ring_slot {
+	_Atomic uint64_t seq;
+	struct event ev;
+};
+
+_Static_assert(sizeof(struct ring_slot) == 32, "a ring slot is 32 bytes");
+_Static_assert(RING_CACHE_LINE % sizeof(struct ring_slot) == 0,
+	       "slots do not straddle cache lines");
+
+struct ring {
+	/* Read-only after ring_create: shared by every thread, never dirty. */
+	uint64_t mask;
+	size_t capacity;
+
+	/* The next position to claim; producers CAS it. ring_pushed reads it:
+	 * every successful claim is a push. */
+	alignas(RING_CACHE_LINE) _Atomic uint64_t tail;
+
+	/* Written only when the ring is full, so that a storm of drops does
+	 * not slow producers that are pushing or the consumer. */
+	alignas(RING_CACHE_LINE) _Atomic uint64_t dropped;
+
+	/* The next position to read. Only the consumer touches it. */
+	alignas(RING_CACHE_LINE) uint64_t head;
+
+	alignas(RING_CACHE_LINE) struct ring_slot slots[];
+};
+
+/* Round up to a power of two, at least RING_MIN_SLOTS; the caller has
+ * already refused anything over RING_MAX_SLOTS, so this cannot overflow. */
+static size_t ring_round_up(size_t n)
+{
+	size_t size = RING_MIN_SLOTS;
+	while (size < n)
+		size <<= 1;
+	return size;
+}
+
+/* One allocation holds the control lines and the slots, so that a push
+ * finds its slot from the ring pointer without loading a second pointer.
+ * Every slot's seq starts at its index: free for the first lap. */
+struct ring *ring_create(size_t capacity)
+{
+	if (capacity == 0 || capacity > RING_MAX_SLOTS)
+		return NULL;
+	size_t size = ring_round_up(capacity);
+	struct ring *ring = xaligned_alloc(
+		RING_CACHE_LINE, sizeof *ring + size * sizeof(struct ring_slot));
+	ring->mask = size - 1;
+	ring->capacity = size;
+	atomic_init(&ring->tail, 0);
+	atomic_init(&ring->dropped, 0);
+	ring->head = 0;
+	for (size_t i = 0; i < size; i++) {
+		atomic_init(&ring->slots[i].seq, i);
+		ring->slots[i].ev = (struct event){ 0 };
+	}
+	return ring;
+}
+
+/* The caller guarantees no producer or consumer is still using the ring
+ * (threads joined): destroying it is not synchronised with them. */
+void ring_destroy(struct ring *ring)
+{
+	free(ring);
+}
+
+size_t ring_capacity(const struct ring *ring)
+{
+	return ring->capacity;
+}
+
+/*
+ * The hot path: every recorded event of every simulated thread goes
+ * through here, so it is short, branch-light and allocation-free. The
+ * common case is one relaxed load of tail, one acquire load of a seq, one
+ * CAS, a 24-byte copy and one release store; the full case is one relaxed
+ * increment.
+ *
+ * Memory orders:
+ *   - tail is loaded relaxed and CASed relaxed: tail carries no data. The
+ *     CAS only decides which producer owns position p; atomicity alone
+ *     gives that (a single modification order, so one winner per value).
+ *     Whether the slot may be written is decided by its seq, not by tail.
+ *   - The seq load is acquire: seq == p was stored (release) by the
+ *     consumer after it copied out the previous lap's event, so acquiring
+ *     it orders that read before our write of the slot (no write-after-
+ *     read race on the event). For the first lap seq was set before the
+ *     ring was handed to this thread.
+ *   - The publishing store of seq = p + 1 is release: it orders our copy
+ *     of the event before the consumer's acquire load that sees p + 1, so
+ *     the consumer reads the whole event, never a torn one.
+ *   - dropped is a plain statistic, incremented relaxed: nobody orders
+ *     other memory by it.
+ */
+bool ring_push(struct ring *ring, const struct event *ev)
+{
+	uint64_t pos = atomic_load_explicit(&ring->tail, memory_order_relaxed);
+	struct ring_slot *slot;
+
+	for (;;) {
+		slot = &ring->slots[pos & ring->mask];
+		uint64_t seq =
+			atomic_load_explicit(&slot->seq, memory_order_acquire);
+		int64_t diff = (int64_t)(seq - pos);
+		if (diff == 0) {
+			/* On failure the CAS reloads pos for the retry. */
+			if (atomic_compare_exchange_weak_explicit(
+				    &ring->tail, &pos, pos + 1,
+				    memory_order_relaxed, memory_order_relaxed))
+				break;
+		} else if (GV_UNLIKELY(diff < 0)) {
+			atomic_fetch_add_explicit(&ring->dropped, 1,
+						  memory_order_relaxed);
+			return false;
+		} else {
+			pos = atomic_load_explicit(&ring->tail,
+						   memory_order_relaxed);
+		}
+	}
+	slot->ev = *ev;
+	atomic_store_explicit(&slot->seq, pos + 1, memory_order_release);
+	return true;
+}
+
+/*
+ * The consumer copies events out oldest first and frees each slot as soon
+ * as it is copied, so that producers get room back without waiting for the
+ * whole batch. It stops at the first slot not yet published: either the
+ * ring is empty there, or a producer has claimed that position and not yet
+ * finished copying; later events wait, which keeps the order.
+ *
+ * Memory orders: the seq load is acquire, pairing with the producer's
+ * release store of p + 1, so the event copy below reads what the producer
+ * wrote. The store of p + size is release, pairing with the next lap's
+ * producer's acquire load, so our read of the event happens before its
+ * overwrite. head is private to the consumer and needs no atomics.
+ */
+size_t ring_pop(struct ring *ring, struct event *out, size_t max)
+{
+	uint64_t pos = ring->head;
+	size_t n = 0;
+
+	while (n < max) {
+		struct ring_slot *slot = &ring->slots[pos & ring->mask];
+		uint64_t seq =
+			atomic_load_explicit(&slot->seq, memory_order_acquire);
+		if (seq != pos + 1)
+			break;
+		out[n++] = slot->ev;
+		atomic_store_explicit(&slot->seq, pos + ring->capacity,
+				      memory_order_release);
+		pos++;
+	}
+	ring->head = pos;
+	return n;
+}
+
+/* A statistic, read relaxed: exact once the producers have been joined,
+ * a recent value while they run. */
+uint64_t ring_dropped(const struct ring *ring)
+{
+	return atomic_load_explicit(&ring->dropped, memory_order_relaxed);
+}
+
+/* Every claimed position is a push that will be published, so tail is the
+ * count of successful pushes; no second counter on the hot path. While
+ * producers run, it may include events still being copied in. */
+uint64_t ring_pushed(const struct ring *ring)
+{
+	return atomic_load_explicit(&ring->tail, memory_order_relaxed);
+}

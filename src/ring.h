@@ -6,6 +6,12 @@
  * very contention it records. When the ring is full a producer counts the
  * event as dropped and goes on; the event's per-source sequence number
  * still advances, so the consumer can see where a gap is.
+ *
+ * Overflow policy: drop the newest. A push into a full ring is refused and
+ * counted; events already in the ring are kept. Each producer's events
+ * reach the consumer in the order that producer pushed them, whole (never
+ * torn), exactly once. Timestamps and per-source seq numbers are the
+ * caller's to fill in; the ring copies events as they are.
  */
 #ifndef GILVIZ_RING_H
 #define GILVIZ_RING_H
@@ -19,22 +25,28 @@
 struct ring;
 
 /* Capacity is rounded up to a power of two (at least 2). NULL only if
- * capacity is absurd (over 2^28 slots). */
+ * capacity is 0 or absurd (over 2^28 slots, 2^28 * 32 bytes = 8 GiB).
+ * Out of memory aborts, as every allocation in gilviz does. Destroy only
+ * once every producer and the consumer are done with the ring. */
 struct ring *ring_create(size_t capacity);
 void ring_destroy(struct ring *ring);
 size_t ring_capacity(const struct ring *ring);
 
-/* Producer side: never blocks, never allocates. Returns false (and counts
- * the event as dropped) when the ring is full. */
+/* Producer side, any number of threads: never blocks, never locks, never
+ * allocates. Returns false (and counts the event as dropped) when the ring
+ * is full. */
 bool ring_push(struct ring *ring, const struct event *ev);
 
-/* Consumer side (one consumer at a time): copies up to max events, oldest
- * first, and returns how many. */
+/* Consumer side (one consumer at a time; handing the role to another
+ * thread needs a synchronisation such as a join): copies up to max events,
+ * oldest first, and returns how many. It stops early at an event a
+ * producer has claimed but not finished writing. */
 size_t ring_pop(struct ring *ring, struct event *out, size_t max);
 
 /* Events dropped so far because the ring was full; cumulative. */
 uint64_t ring_dropped(const struct ring *ring);
-/* Events pushed successfully so far; cumulative. */
+/* Events pushed successfully so far; cumulative. While producers run it
+ * may count events still being written; exact once they are joined. */
 uint64_t ring_pushed(const struct ring *ring);
 
 #endif

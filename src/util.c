@@ -49,6 +49,20 @@ void *xreallocarray(void *p, size_t n, size_t size)
 	return xrealloc(p, n * size);
 }
 
+/* posix_memalign rather than aligned_alloc: it does not require size to be
+ * a multiple of align, and it reports a bad alignment instead of leaving
+ * it undefined. A bad alignment is a programming error, hence fatal. */
+void *xaligned_alloc(size_t align, size_t size)
+{
+	void *p = NULL;
+	int err = posix_memalign(&p, align, size ? size : 1);
+	if (err == ENOMEM)
+		out_of_memory(size);
+	if (err)
+		fatal("posix_memalign(%zu, %zu): %s", align, size, strerror(err));
+	return p;
+}
+
 char *xstrdup(const char *s)
 {
 	return xstrndup(s, strlen(s));

@@ -24,6 +24,9 @@ void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);
 void *xreallocarray(void *p, size_t n, size_t size);
+/* Memory aligned to align (a power of two, a multiple of sizeof(void *)),
+ * released with free(). For structures laid out by cache line. */
+void *xaligned_alloc(size_t align, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 GV_PRINTF(1, 2) char *xasprintf(const char *fmt, ...);

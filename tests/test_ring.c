@@ -1,0 +1,424 @@
+/*
+ * test_ring.c -- the lock-free event ring: capacity, order, wraparound,
+ * the full ring and its drop count, and many producers against one
+ * concurrent consumer.
+ *
+ * CUnit's assertions are not thread-safe, so the threaded tests record
+ * what they saw in plain structures and assert only after the threads are
+ * joined.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cu.h"
+#include "ring.h"
+#include "util.h"
+
+/* A checksum of every field but arg, stored in arg: an event whose fields
+ * come from two different pushes (a torn read) fails it. */
+static uint64_t event_checksum(const struct event *ev)
+{
+	uint64_t x = ev->t ^ ((uint64_t)ev->seq << 32) ^
+		     ((uint64_t)ev->tid << 16) ^ ((uint64_t)ev->type << 8) ^
+		     ev->aux;
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+/* An event that says who made it and when, checksummed. */
+static struct event make_event(uint16_t tid, uint32_t seq)
+{
+	struct event ev = {
+		.t = (uint64_t)seq * 1000 + tid,
+		.seq = seq,
+		.tid = tid,
+		.type = (uint8_t)(1 + seq % (EV_TYPE_COUNT - 1)),
+		.aux = (uint8_t)(seq * 7 + tid),
+	};
+	ev.arg = event_checksum(&ev);
+	return ev;
+}
+
+static bool event_equal(const struct event *a, const struct event *b)
+{
+	return a->t == b->t && a->arg == b->arg && a->seq == b->seq &&
+	       a->tid == b->tid && a->type == b->type && a->aux == b->aux;
+}
+
+static size_t capacity_of(size_t asked)
+{
+	struct ring *r = ring_create(asked);
+	if (!r)
+		return 0;
+	size_t c = ring_capacity(r);
+	ring_destroy(r);
+	return c;
+}
+
+static void capacity_rounds_up_to_a_power_of_two(void)
+{
+	CU_ASSERT_EQUAL(capacity_of(1), 2);
+	CU_ASSERT_EQUAL(capacity_of(2), 2);
+	CU_ASSERT_EQUAL(capacity_of(3), 4);
+	CU_ASSERT_EQUAL(capacity_of(1000), 1024);
+	CU_ASSERT_EQUAL(capacity_of(1024), 1024);
+	CU_ASSERT_EQUAL(capacity_of(1025), 2048);
+}
+
+static void absurd_capacities_are_refused(void)
+{
+	CU_ASSERT_PTR_NULL(ring_create(0));
+	CU_ASSERT_PTR_NULL(ring_create(((size_t)1 << 28) + 1));
+	CU_ASSERT_PTR_NULL(ring_create((size_t)1 << 40));
+	CU_ASSERT_PTR_NULL(ring_create(SIZE_MAX));
+}
+
+static void new_ring_is_empty_with_zero_counters(void)
+{
+	struct ring *r = ring_create(16);
+	struct event out[4];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(ring_pop(r, out, 4), 0);
+	CU_ASSERT_EQUAL(ring_pushed(r), 0);
+	CU_ASSERT_EQUAL(ring_dropped(r), 0);
+	ring_destroy(r);
+}
+
+static void push_then_pop_returns_same_events_in_order(void)
+{
+	struct ring *r = ring_create(16);
+	struct event in[5], out[8];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	for (uint32_t i = 0; i < 5; i++) {
+		in[i] = make_event(3, i);
+		CU_ASSERT_TRUE(ring_push(r, &in[i]));
+	}
+	CU_ASSERT_EQUAL(ring_pushed(r), 5);
+	CU_ASSERT_EQUAL_FATAL(ring_pop(r, out, 8), 5);
+	CU_ASSERT_EQUAL(memcmp(in, out, sizeof in), 0);
+	CU_ASSERT_EQUAL(ring_pop(r, out, 8), 0);
+	CU_ASSERT_EQUAL(ring_dropped(r), 0);
+	ring_destroy(r);
+}
+
+/* Batches of every size from 1 to the capacity, so that pops start and end
+ * at every offset and many cross the end of the array. */
+static void wraparound_over_many_laps_keeps_order_and_content(void)
+{
+	struct ring *r = ring_create(8);
+	struct event out[8];
+	uint32_t next_in = 0, next_out = 0, bad = 0, short_pops = 0;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	for (int lap = 0; lap < 2000; lap++) {
+		uint32_t batch = 1 + (uint32_t)lap % 8;
+		for (uint32_t i = 0; i < batch; i++) {
+			struct event ev = make_event(1, next_in++);
+			if (!ring_push(r, &ev))
+				bad++;
+		}
+		size_t n = ring_pop(r, out, 8);
+		if (n != batch)
+			short_pops++;
+		for (size_t i = 0; i < n; i++) {
+			struct event want = make_event(1, next_out++);
+			if (!event_equal(&out[i], &want))
+				bad++;
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(short_pops, 0);
+	CU_ASSERT_EQUAL(next_out, next_in);
+	CU_ASSERT_EQUAL(ring_pushed(r), next_in);
+	CU_ASSERT_TRUE(ring_pushed(r) > 100 * ring_capacity(r));
+	CU_ASSERT_EQUAL(ring_dropped(r), 0);
+	ring_destroy(r);
+}
+
+/* Drop the newest: the refused events never appear, the older ones do. */
+static void full_ring_refuses_counts_drops_and_accepts_after_pop(void)
+{
+	struct ring *r = ring_create(4);
+	struct event out[8];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	for (uint32_t i = 0; i < 4; i++) {
+		struct event ev = make_event(2, i);
+		CU_ASSERT_TRUE(ring_push(r, &ev));
+	}
+	struct event e4 = make_event(2, 4), e5 = make_event(2, 5);
+	CU_ASSERT_FALSE(ring_push(r, &e4));
+	CU_ASSERT_FALSE(ring_push(r, &e5));
+	CU_ASSERT_EQUAL(ring_dropped(r), 2);
+	CU_ASSERT_EQUAL(ring_pushed(r), 4);
+
+	CU_ASSERT_EQUAL_FATAL(ring_pop(r, out, 1), 1);
+	CU_ASSERT_EQUAL(out[0].seq, 0);
+	struct event e6 = make_event(2, 6), e7 = make_event(2, 7);
+	CU_ASSERT_TRUE(ring_push(r, &e6));
+	CU_ASSERT_FALSE(ring_push(r, &e7));
+	CU_ASSERT_EQUAL(ring_dropped(r), 3);
+	CU_ASSERT_EQUAL(ring_pushed(r), 5);
+
+	CU_ASSERT_EQUAL_FATAL(ring_pop(r, out, 8), 4);
+	CU_ASSERT_EQUAL(out[0].seq, 1);
+	CU_ASSERT_EQUAL(out[1].seq, 2);
+	CU_ASSERT_EQUAL(out[2].seq, 3);
+	CU_ASSERT_TRUE(event_equal(&out[3], &e6));
+	CU_ASSERT_EQUAL(ring_pop(r, out, 8), 0);
+	ring_destroy(r);
+}
+
+static void pop_with_max_smaller_than_available_takes_oldest(void)
+{
+	struct ring *r = ring_create(16);
+	struct event out[16];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	for (uint32_t i = 0; i < 10; i++) {
+		struct event ev = make_event(0, i);
+		ring_push(r, &ev);
+	}
+	CU_ASSERT_EQUAL(ring_pop(r, out, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(ring_pop(r, out, 3), 3);
+	CU_ASSERT_EQUAL(out[0].seq, 0);
+	CU_ASSERT_EQUAL(out[2].seq, 2);
+	CU_ASSERT_EQUAL_FATAL(ring_pop(r, out, 3), 3);
+	CU_ASSERT_EQUAL(out[0].seq, 3);
+	CU_ASSERT_EQUAL_FATAL(ring_pop(r, out, 16), 4);
+	CU_ASSERT_EQUAL(out[0].seq, 6);
+	CU_ASSERT_EQUAL(out[3].seq, 9);
+	CU_ASSERT_EQUAL(ring_pop(r, out, 16), 0);
+	ring_destroy(r);
+}
+
+/* Counters are cumulative: popping does not lower them. */
+static void counters_are_cumulative_across_pops(void)
+{
+	struct ring *r = ring_create(2);
+	struct event out[2];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	for (uint32_t i = 0; i < 30; i++) {
+		struct event ev = make_event(0, i);
+		ring_push(r, &ev); /* 2 of every 3 fit, the third drops */
+		if (i % 3 == 2)
+			ring_pop(r, out, 2);
+	}
+	CU_ASSERT_EQUAL(ring_pushed(r), 20);
+	CU_ASSERT_EQUAL(ring_dropped(r), 10);
+	ring_destroy(r);
+}
+
+/* ------------------------------------------------------------------
+ * Many producers, one consumer, all at once.
+ * ------------------------------------------------------------------ */
+
+#define NPRODUCERS 4
+
+struct producer {
+	struct ring *ring;
+	uint16_t id;
+	uint32_t count;
+	atomic_bool *go;
+	uint64_t drops;   /* this producer's refused pushes */
+	uint8_t *dropped; /* [count]: 1 where its push of that seq was refused */
+};
+
+struct consumer {
+	struct ring *ring;
+	uint32_t count;           /* events per producer */
+	atomic_bool *go;
+	atomic_bool *producers_done;
+	bool wait_for_a_drop;     /* stay idle until the ring has overflowed */
+	uint64_t received;
+	uint64_t torn;            /* checksum mismatches */
+	uint64_t bad_tid;
+	uint64_t out_of_order;    /* a seq not above the producer's last one */
+	uint64_t gap[NPRODUCERS]; /* seqs skipped over, per producer */
+	uint32_t next[NPRODUCERS];
+	uint64_t got[NPRODUCERS];
+	uint8_t *seen[NPRODUCERS]; /* [count]: times each seq arrived */
+};
+
+static void wait_for_go(atomic_bool *go)
+{
+	while (!atomic_load_explicit(go, memory_order_acquire))
+		sched_yield();
+}
+
+static void *producer_main(void *arg)
+{
+	struct producer *p = arg;
+	wait_for_go(p->go);
+	for (uint32_t seq = 0; seq < p->count; seq++) {
+		struct event ev = make_event(p->id, seq);
+		if (!ring_push(p->ring, &ev)) {
+			p->drops++;
+			p->dropped[seq] = 1;
+		}
+	}
+	return NULL;
+}
+
+static void consumer_take(struct consumer *c, const struct event *ev)
+{
+	c->received++;
+	if (ev->arg != event_checksum(ev)) {
+		c->torn++;
+		return;
+	}
+	if (ev->tid >= NPRODUCERS || ev->seq >= c->count) {
+		c->bad_tid++;
+		return;
+	}
+	uint16_t id = ev->tid;
+	c->got[id]++;
+	c->seen[id][ev->seq]++;
+	if (ev->seq < c->next[id]) {
+		c->out_of_order++;
+		return;
+	}
+	c->gap[id] += ev->seq - c->next[id];
+	c->next[id] = ev->seq + 1;
+}
+
+static void *consumer_main(void *arg)
+{
+	struct consumer *c = arg;
+	struct event buf[64];
+
+	wait_for_go(c->go);
+	/* Idling until the first drop makes sure the test does overflow the
+	 * ring, whatever the scheduler does; the producers cannot all finish
+	 * without one, since together they push far more than it holds. */
+	while (c->wait_for_a_drop && ring_dropped(c->ring) == 0 &&
+	       !atomic_load_explicit(c->producers_done, memory_order_acquire))
+		sched_yield();
+	for (;;) {
+		/* Read the flag before draining: once it is set and a drain
+		 * finds nothing, nothing more can come. */
+		bool done = atomic_load_explicit(c->producers_done,
+						 memory_order_acquire);
+		size_t n = ring_pop(c->ring, buf, GV_ARRAY_LEN(buf));
+		for (size_t i = 0; i < n; i++)
+			consumer_take(c, &buf[i]);
+		if (n == 0) {
+			if (done)
+				break;
+			sched_yield();
+		}
+	}
+	return NULL;
+}
+
+/* Runs NPRODUCERS producers of count events each into a ring of the given
+ * capacity with one consumer draining concurrently, then checks that every
+ * event arrived exactly once or was counted as dropped by its producer. */
+static void run_producers_against_consumer(size_t capacity, uint32_t count,
+					   bool wait_for_a_drop)
+{
+	struct ring *r = ring_create(capacity);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	atomic_bool go = false, producers_done = false;
+	struct producer prod[NPRODUCERS];
+	struct consumer cons = {
+		.ring = r,
+		.count = count,
+		.go = &go,
+		.producers_done = &producers_done,
+		.wait_for_a_drop = wait_for_a_drop,
+	};
+	pthread_t pt[NPRODUCERS], ct;
+
+	for (uint16_t i = 0; i < NPRODUCERS; i++) {
+		prod[i] = (struct producer){
+			.ring = r,
+			.id = i,
+			.count = count,
+			.go = &go,
+			.dropped = xcalloc(count, 1),
+		};
+		cons.seen[i] = xcalloc(count, 1);
+	}
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&ct, NULL, consumer_main, &cons), 0);
+	for (int i = 0; i < NPRODUCERS; i++)
+		CU_ASSERT_EQUAL_FATAL(
+			pthread_create(&pt[i], NULL, producer_main, &prod[i]), 0);
+	atomic_store_explicit(&go, true, memory_order_release);
+	for (int i = 0; i < NPRODUCERS; i++)
+		pthread_join(pt[i], NULL);
+	atomic_store_explicit(&producers_done, true, memory_order_release);
+	pthread_join(ct, NULL);
+
+	uint64_t produced = (uint64_t)count * NPRODUCERS, drops = 0;
+	uint64_t not_once = 0, gaps_unexplained = 0, counts_off = 0;
+	for (int i = 0; i < NPRODUCERS; i++) {
+		drops += prod[i].drops;
+		/* Each seq either arrived once or its push was refused. */
+		for (uint32_t s = 0; s < count; s++)
+			if (cons.seen[i][s] + prod[i].dropped[s] != 1)
+				not_once++;
+		/* Gaps in seq, the trailing one included, are exactly the
+		 * producer's own drops. */
+		if (cons.gap[i] + (count - cons.next[i]) != prod[i].drops)
+			gaps_unexplained++;
+		if (cons.got[i] + prod[i].drops != count)
+			counts_off++;
+		free(prod[i].dropped);
+		free(cons.seen[i]);
+	}
+	CU_ASSERT_EQUAL(cons.torn, 0);
+	CU_ASSERT_EQUAL(cons.bad_tid, 0);
+	CU_ASSERT_EQUAL(cons.out_of_order, 0);
+	CU_ASSERT_EQUAL(not_once, 0);
+	CU_ASSERT_EQUAL(gaps_unexplained, 0);
+	CU_ASSERT_EQUAL(counts_off, 0);
+	CU_ASSERT_EQUAL(ring_pushed(r) + ring_dropped(r), produced);
+	CU_ASSERT_EQUAL(ring_dropped(r), drops);
+	CU_ASSERT_EQUAL(cons.received, ring_pushed(r));
+	if (wait_for_a_drop)
+		CU_ASSERT_TRUE(drops > 0);
+	ring_destroy(r);
+}
+
+static void concurrent_producers_small_ring_every_event_once_or_dropped(void)
+{
+	run_producers_against_consumer(1024, 200000, true);
+}
+
+/* Two slots: every push races the consumer for the same two slots, lap
+ * after lap. */
+static void concurrent_producers_two_slot_ring_every_event_once_or_dropped(void)
+{
+	run_producers_against_consumer(2, 50000, false);
+}
+
+/* A large ring may or may not drop, depending on the scheduler; the
+ * accounting must hold either way, and nothing more is asserted. */
+static void concurrent_producers_large_ring_accounting_holds(void)
+{
+	run_producers_against_consumer(1 << 16, 100000, false);
+}
+
+static const struct cu_test tests[] = {
+	CU_TEST_ENTRY(capacity_rounds_up_to_a_power_of_two),
+	CU_TEST_ENTRY(absurd_capacities_are_refused),
+	CU_TEST_ENTRY(new_ring_is_empty_with_zero_counters),
+	CU_TEST_ENTRY(push_then_pop_returns_same_events_in_order),
+	CU_TEST_ENTRY(wraparound_over_many_laps_keeps_order_and_content),
+	CU_TEST_ENTRY(full_ring_refuses_counts_drops_and_accepts_after_pop),
+	CU_TEST_ENTRY(pop_with_max_smaller_than_available_takes_oldest),
+	CU_TEST_ENTRY(counters_are_cumulative_across_pops),
+	CU_TEST_ENTRY(concurrent_producers_small_ring_every_event_once_or_dropped),
+	CU_TEST_ENTRY(concurrent_producers_two_slot_ring_every_event_once_or_dropped),
+	CU_TEST_ENTRY(concurrent_producers_large_ring_accounting_holds),
+	CU_TEST_END,
+};
+
+CU_MAIN("ring", tests)
