@@ -1,0 +1,269 @@
+/*
+ * bench_cases.c -- gilviz beside real CPython, case by case.
+ *
+ * Each case is a scenario run by the engine in real time, and the same
+ * program in Python (bench/cpython_cases.py), measured the same way:
+ *   1. four threads of `spin 1s`: wall time;
+ *   2. `cpu X` in one thread, then in each of four: the ratio of wall times;
+ *   3. four threads of `sleep 0.5s`: wall time;
+ *   4. two CPU-bound threads: switches per second at 1, 5, 20 ms;
+ *   5. an I/O thread sleeping 1 ms in a loop beside one, then two CPU-bound
+ *      threads: its extra delay past the 1 ms after each wake-up (mean,
+ *      p99) at 1, 5, 20 ms;
+ *   6. four threads of native code that releases the GIL (hashlib on a
+ *      large buffer): speed-up over one;
+ *   7. an I/O thread beside C code that holds the GIL (`sum(range(n))`):
+ *      its wake-up delay.
+ * The Python script runs first; its figures (the length of one hashlib or
+ * sum() call) set the sizes of the gilviz cases 6 and 7.
+ *
+ * Usage: bench_cases [--python PYTHON] [--script FILE] [--scale S]
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "engine.h"
+#include "scenario.h"
+
+#define MS 1000000LL
+#define MAXLINES 64
+
+static double scale = 1.0;
+static char py_lines[MAXLINES][1024];
+static int py_nlines;
+
+/* A figure from the Python output: the line of this case that has both
+ * filters (substrings such as "\"hogs\": 2,"; NULL for none), then the
+ * value of field. -1 if missing. */
+static double py(const char *kase, const char *f1, const char *f2, const char *field)
+{
+	char want_case[128], want_field[128];
+	snprintf(want_case, sizeof want_case, "\"case\": \"%s\"", kase);
+	snprintf(want_field, sizeof want_field, "\"%s\": ", field);
+	for (int i = 0; i < py_nlines; i++) {
+		const char *l = py_lines[i];
+		if (!strstr(l, want_case) || (f1 && !strstr(l, f1)) || (f2 && !strstr(l, f2)))
+			continue;
+		const char *at = strstr(l, want_field);
+		double v;
+		if (at && sscanf(at + strlen(want_field), "%lf", &v) == 1)
+			return v;
+	}
+	return -1;
+}
+
+static const char *key(char *buf, size_t len, const char *name, int value)
+{
+	snprintf(buf, len, "\"%s\": %d,", name, value);
+	return buf;
+}
+
+static void run_python(const char *python, const char *script)
+{
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd, "'%s' '%s' %g", python, script, scale);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return;
+	while (py_nlines < MAXLINES && fgets(py_lines[py_nlines], sizeof py_lines[0], p))
+		py_nlines++;
+	pclose(p);
+}
+
+struct result {
+	struct scenario *sc;
+	struct engine *e;
+	struct event *evs;
+	size_t n, cap;
+	double elapsed_s;
+};
+
+static void drain(struct result *r)
+{
+	for (;;) {
+		if (r->n == r->cap) {
+			r->cap = r->cap ? r->cap * 2 : 1u << 16;
+			r->evs = xreallocarray(r->evs, r->cap, sizeof *r->evs);
+		}
+		size_t got = ring_pop(engine_ring(r->e), r->evs + r->n, r->cap - r->n);
+		if (!got)
+			return;
+		r->n += got;
+	}
+}
+
+static void run(struct result *r, const char *fmt, ...) GV_PRINTF(2, 3);
+
+static void run(struct result *r, const char *fmt, ...)
+{
+	char text[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	memset(r, 0, sizeof *r);
+	struct gv_error err;
+	r->sc = scenario_parse(text, strlen(text), "bench", &err);
+	if (!r->sc) {
+		char msg[1024];
+		gv_error_format(&err, msg, sizeof msg);
+		fprintf(stderr, "bench_cases: %s\n%s\n", msg, text);
+		exit(1);
+	}
+	struct engine_options o = { .policy = -1 };
+	r->e = engine_create(r->sc, &o, &err);
+	engine_start(r->e);
+	while (!engine_wait(r->e, 5 * MS))
+		drain(r);
+	drain(r);
+	r->elapsed_s = (double)engine_elapsed(r->e) / 1e9;
+}
+
+static void done(struct result *r)
+{
+	engine_destroy(r->e);
+	scenario_free(r->sc);
+	free(r->evs);
+}
+
+/* The extra delay past its sleep of thread tid after each wake-up: from
+ * its blocking release to holding the GIL again, less the sleep. */
+static void wakeups(const struct result *r, int tid, int64_t sleep_ns, double *mean_ms,
+		    double *p99_ms)
+{
+	int64_t *d = xmalloc((r->n + 1) * sizeof *d);
+	size_t nd = 0;
+	int64_t released = -1;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct event *e = &r->evs[i];
+		if (e->tid != tid)
+			continue;
+		if (e->type == EV_GIL_RELEASE && e->aux == RELEASE_BLOCKING)
+			released = (int64_t)e->t;
+		else if (e->type == EV_GIL_ACQUIRE && released >= 0) {
+			d[nd++] = (int64_t)e->t - released - sleep_ns;
+			released = -1;
+		}
+	}
+	double sum = 0;
+	for (size_t i = 0; i < nd; i++)
+		sum += (double)d[i];
+	*mean_ms = nd ? sum / (double)nd / 1e6 : 0;
+	*p99_ms = (double)bench_percentile(d, nd, 99) / 1e6;
+	free(d);
+}
+
+static void row(const char *what, double mine, double theirs)
+{
+	if (theirs > 0)
+		printf("  %-50s %9.3f %9.3f %+7.1f%%\n", what, mine, theirs,
+		       100.0 * (mine - theirs) / theirs);
+	else
+		printf("  %-50s %9.3f %9s\n", what, mine, "-");
+}
+
+int main(int argc, char **argv)
+{
+	const char *python = NULL, *script = "bench/cpython_cases.py";
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--python") && i + 1 < argc)
+			python = argv[++i];
+		else if (!strcmp(argv[i], "--script") && i + 1 < argc)
+			script = argv[++i];
+		else if (!strcmp(argv[i], "--scale") && i + 1 < argc)
+			scale = atof(argv[++i]);
+		else {
+			fprintf(stderr, "usage: bench_cases [--python PYTHON] [--script FILE] [--scale S]\n");
+			return 2;
+		}
+	}
+	if (python && *python)
+		run_python(python, script);
+	if (!py_nlines)
+		printf("  (no CPython figures: python3 not found or the script failed)\n");
+	printf("  %-50s %9s %9s %8s\n", "", "gilviz", "CPython", "diff");
+
+	struct result r, r1;
+	char what[128], k1[64], k2[64];
+
+	run(&r, "thread t * 4 { spin %gms }", 1000 * scale);
+	row("1. 4 threads of spin 1s: wall s", r.elapsed_s, py("spin4", NULL, NULL, "wall_s"));
+	done(&r);
+
+	run(&r1, "thread t { cpu %gms }", 500 * scale);
+	run(&r, "thread t * 4 { cpu %gms }", 500 * scale);
+	row("2. cpu X in 4 threads / in 1: wall ratio", r.elapsed_s / r1.elapsed_s,
+	    py("cpu_1_vs_4", NULL, NULL, "ratio"));
+	done(&r);
+	done(&r1);
+
+	run(&r, "thread t * 4 { sleep %gms }", 500 * scale);
+	row("3. 4 threads of sleep 0.5s: wall s", r.elapsed_s, py("sleep4", NULL, NULL, "wall_s"));
+	done(&r);
+
+	static const int ms[] = { 1, 5, 20 };
+	for (int i = 0; i < 3; i++) {
+		run(&r, "interval %dms\nthread t * 2 { spin %gms }", ms[i], 1000 * scale);
+		struct gil_counters c;
+		engine_gil_counters(r.e, 0, &c);
+		snprintf(what, sizeof what, "4. 2 CPU threads, %2d ms: switches/s", ms[i]);
+		row(what, (double)c.switches / r.elapsed_s,
+		    py("switch_rate", key(k1, sizeof k1, "interval_ms", ms[i]), NULL, "switches_per_s"));
+		done(&r);
+	}
+
+	for (int hogs = 1; hogs <= 2; hogs++) {
+		for (int i = 0; i < 3; i++) {
+			/* The hogs are threads 0..hogs-1; the I/O thread starts
+			 * 50 ms later, as in the Python script. */
+			run(&r, "interval %dms\nduration %gms\n"
+				"thread hog * %d { forever { cpu 1ms } }\n"
+				"thread io start 50ms { forever { sleep 1ms cpu 1us } }\n",
+			    ms[i], 50 + 1000 * scale, hogs);
+			double mean, p99;
+			wakeups(&r, hogs, 1 * MS, &mean, &p99);
+			key(k1, sizeof k1, "hogs", hogs);
+			key(k2, sizeof k2, "interval_ms", ms[i]);
+			snprintf(what, sizeof what, "5. I/O beside %d CPU, %2d ms: delay mean ms", hogs, ms[i]);
+			row(what, mean, py("convoy", k1, k2, "mean_ms"));
+			snprintf(what, sizeof what, "   I/O beside %d CPU, %2d ms: delay p99 ms", hogs, ms[i]);
+			row(what, p99, py("convoy", k1, k2, "p99_ms"));
+			done(&r);
+		}
+	}
+
+	/* 6. The length of one hashlib call, from Python (30 ms otherwise). */
+	double call_ms = py("native4", NULL, NULL, "call_ms");
+	double calls = py("native4", NULL, NULL, "calls");
+	if (call_ms <= 0 || calls <= 0) {
+		call_ms = 30;
+		calls = 500 * scale / call_ms;
+	}
+	run(&r1, "thread t { repeat %.0f { native %gms cpu 10us } }", calls, call_ms);
+	run(&r, "thread t * 4 { repeat %.0f { native %gms cpu 10us } }", calls, call_ms);
+	row("6. 4 threads of native code: speed-up over 1", 4 * r1.elapsed_s / r.elapsed_s,
+	    py("native4", NULL, NULL, "speedup"));
+	done(&r);
+	done(&r1);
+
+	/* 7. C code that holds the GIL for one sum() call at a time. */
+	call_ms = py("native_hold", NULL, NULL, "call_ms");
+	if (call_ms <= 0)
+		call_ms = 30;
+	run(&r, "interval 5ms\nduration %gms\n"
+		"thread c { forever { native_hold %gms cpu 1us } }\n"
+		"thread io start 50ms { forever { sleep 1ms cpu 1us } }\n",
+	    50 + 1000 * scale, call_ms);
+	double mean, p99;
+	wakeups(&r, 1, 1 * MS, &mean, &p99);
+	snprintf(what, sizeof what, "7. I/O beside a %.0f ms C call: delay mean ms", call_ms);
+	row(what, mean, py("native_hold", NULL, NULL, "mean_ms"));
+	row("   ... delay p99 ms", p99, py("native_hold", NULL, NULL, "p99_ms"));
+	done(&r);
+	return 0;
+}

@@ -1,0 +1,174 @@
+"""The cases of `make bench` in real CPython, to print beside gilviz's.
+
+Each case prints one JSON line: {"case": NAME, ...figures}. The gilviz side
+(bench/bench_cases.c) runs the same cases as scenarios and reads this
+output. Run: python3 cpython_cases.py [SCALE]; SCALE (default 1.0) scales
+every duration, for a quicker run.
+"""
+import hashlib
+import json
+import sys
+import threading
+import time
+
+SCALE = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
+
+
+def emit(case, **figures):
+    figures["case"] = case
+    print(json.dumps(figures), flush=True)
+
+
+def run_threads(target, n, *args):
+    threads = [threading.Thread(target=target, args=args) for _ in range(n)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0
+
+
+def spin(d):
+    start = time.time()
+    while time.time() - start < d:
+        pass
+
+
+def count(n):
+    while n:
+        n -= 1
+
+
+def calibrate_count(seconds):
+    n = 100000
+    while True:
+        t0 = time.perf_counter()
+        count(n)
+        dt = time.perf_counter() - t0
+        if dt > 0.05:
+            return int(n * seconds / dt)
+        n *= 4
+
+
+def wakeup_delays(interval, hogs, seconds, hog_target):
+    """An I/O thread sleeps 1 ms in a loop beside `hogs` other threads; its
+    extra delay after each wake-up (past the 1 ms) in ms."""
+    sys.setswitchinterval(interval)
+    done = [False]
+    delays = []
+
+    def io():
+        stop = time.perf_counter() + seconds
+        while time.perf_counter() < stop:
+            t0 = time.perf_counter()
+            time.sleep(0.001)
+            delays.append((time.perf_counter() - t0 - 0.001) * 1e3)
+
+    hs = [threading.Thread(target=hog_target, args=(done,)) for _ in range(hogs)]
+    for h in hs:
+        h.start()
+    time.sleep(0.05)
+    t = threading.Thread(target=io)
+    t.start()
+    t.join()
+    done[0] = True
+    for h in hs:
+        h.join()
+    sys.setswitchinterval(0.005)
+    delays.sort()
+    n = len(delays)
+    return sum(delays) / n, delays[min(n - 1, (n * 99) // 100)]
+
+
+def python_hog(done):
+    x = 0
+    while not done[0]:
+        x += 1
+
+
+SUM_N = [0]
+
+
+def c_hog(done):
+    while not done[0]:
+        sum(range(SUM_N[0]))
+
+
+def main():
+    # 1. four threads of a clock-bound loop
+    emit("spin4", wall_s=run_threads(spin, 4, 1.0 * SCALE), d_s=1.0 * SCALE)
+
+    # 2. the same CPU work in one thread, then in each of four
+    n = calibrate_count(0.5 * SCALE)
+    one = run_threads(count, 1, n)
+    four = run_threads(count, 4, n)
+    emit("cpu_1_vs_4", one_s=one, four_s=four, ratio=four / one)
+
+    # 3. four threads sleeping
+    emit("sleep4", wall_s=run_threads(time.sleep, 4, 0.5 * SCALE), d_s=0.5 * SCALE)
+
+    # 4. two CPU-bound threads: switches per second
+    for ms in (1, 5, 20):
+        sys.setswitchinterval(ms / 1e3)
+        state = {"last": None, "switches": 0}
+        stop = time.perf_counter() + 1.0 * SCALE
+
+        def hog(me):
+            k = 0
+            while True:
+                k += 1
+                if state["last"] != me:
+                    state["last"] = me
+                    state["switches"] += 1
+                if k % 64 == 0 and time.perf_counter() > stop:
+                    break
+
+        ts = [threading.Thread(target=hog, args=(i,)) for i in range(2)]
+        t0 = time.perf_counter()
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        emit("switch_rate", interval_ms=ms,
+             switches_per_s=state["switches"] / (time.perf_counter() - t0))
+    sys.setswitchinterval(0.005)
+
+    # 5. an I/O thread beside one, then two CPU-bound threads
+    for hogs in (1, 2):
+        for ms in (1, 5, 20):
+            mean, p99 = wakeup_delays(ms / 1e3, hogs, 1.0 * SCALE, python_hog)
+            emit("convoy", hogs=hogs, interval_ms=ms, mean_ms=mean, p99_ms=p99)
+
+    # 6. native code that releases the GIL: hashlib on a large buffer
+    buf = b"x" * (32 << 20)
+    t0 = time.perf_counter()
+    hashlib.sha256(buf).digest()
+    call_s = time.perf_counter() - t0
+    calls = max(1, int(0.5 * SCALE / call_s))
+
+    def hasher():
+        for _ in range(calls):
+            hashlib.sha256(buf).digest()
+
+    one = run_threads(hasher, 1)
+    four = run_threads(hasher, 4)
+    emit("native4", call_ms=call_s * 1e3, calls=calls, one_s=one, four_s=four,
+         speedup=4 * one / four)
+
+    # 7. an I/O thread beside C code that holds the GIL (sum(range(n)))
+    n = 1 << 20
+    while True:
+        t0 = time.perf_counter()
+        sum(range(n))
+        dt = time.perf_counter() - t0
+        if dt > 0.02:
+            break
+        n *= 2
+    SUM_N[0] = n
+    mean, p99 = wakeup_delays(0.005, 1, 1.0 * SCALE, c_hog)
+    emit("native_hold", call_ms=dt * 1e3, mean_ms=mean, p99_ms=p99)
+
+
+if __name__ == "__main__":
+    main()
