@@ -1050,8 +1050,9 @@ static int parse_top(struct parser *p)
 				    (int)t->len, t->p);
 		char got[64];
 		describe(t, 0, got, sizeof got);
-		return fail(p, t->line, t->col, "unknown directive %s (expected %s)",
-			    got, expected + 2);
+		return fail(p, t->line, t->col,
+			    "unknown directive %s (expected title, note, gil, interval, checkinterval, duration, cores, thread or process)",
+			    got);
 	}
 }
 
