@@ -22,6 +22,9 @@
 #define SCENARIO_MAX_LINE 4096           /* bytes in a line */
 #define SCENARIO_MAX_NAME 64             /* bytes in a name */
 #define SCENARIO_MAX_OPS 100000          /* ops in a file, blocks included */
+/* Added with the parser: `cores N` needs a bound like every other number,
+ * and a thousand cores is far beyond any machine a class will watch. */
+#define SCENARIO_MAX_CORES 1024
 
 enum op_kind {
 	OP_CPU = 0,     /* pure-Python work: needs the GIL, checks every tick */
@@ -85,8 +88,16 @@ struct scenario *scenario_load(const char *path, struct gv_error *err);
 void scenario_free(struct scenario *sc);
 
 const char *op_kind_name(enum op_kind kind);
+/* The kind written as name (len bytes, need not be NUL-terminated), as in
+ * the file: "cpu", "native_hold", "repeat"...; -1 if it is none of them. */
+int op_kind_parse(const char *name, size_t len);
 
 /* The work a thread's script does, summed over repeats (forever: -1). */
 int64_t scenario_thread_total_ns(const struct sc_thread *t, enum op_kind kind);
+/* The same over any list of ops (a thread's script or a block's body).
+ * Saturates at INT64_MAX; 0 for the block kinds (repeat, forever). */
+int64_t scenario_ops_total_ns(const struct op *ops, size_t n, enum op_kind kind);
+/* Does an op of this kind occur anywhere in ops, blocks included? */
+int scenario_ops_contain(const struct op *ops, size_t n, enum op_kind kind);
 
 #endif
