@@ -26,6 +26,16 @@ static inline int64_t bench_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* The calling thread's CPU time in ns: beside elapsed time, it tells
+ * time spent working (or contending) from time spent preempted. */
+static inline int64_t bench_thread_cpu_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		fatal("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* For qsort over int64_t, without the overflow of returning a - b. */
 static inline int bench_cmp_i64(const void *a, const void *b)
 {

@@ -45,6 +45,7 @@ struct producer {
 	uint32_t count;
 	atomic_bool *go;
 	int64_t elapsed_ns;
+	int64_t cpu_ns; /* on CPU: the elapsed time less preemption */
 	int64_t *batch_ns; /* [count / BENCH_BATCH]: ns per event, per batch */
 	size_t nbatch;
 };
@@ -62,6 +63,7 @@ static void *producer_main(void *arg)
 
 	while (!atomic_load_explicit(p->go, memory_order_acquire))
 		;
+	int64_t cpu_start = bench_thread_cpu_ns();
 	int64_t start = bench_now_ns(), batch_start = start;
 	for (uint32_t i = 0; i < p->count; i++) {
 		struct timespec ts;
@@ -78,6 +80,7 @@ static void *producer_main(void *arg)
 		}
 	}
 	p->elapsed_ns = bench_now_ns() - start;
+	p->cpu_ns = bench_thread_cpu_ns() - cpu_start;
 	return NULL;
 }
 
@@ -101,6 +104,7 @@ static void *consumer_main(void *arg)
 
 struct push_result {
 	double ns_per_event; /* mean over producers */
+	double cpu_per_event; /* the same, counting only time on CPU */
 	int64_t p50, p99;    /* over every producer's batches */
 	uint64_t dropped, pushed;
 };
@@ -133,11 +137,12 @@ static struct push_result bench_push_run(int nprod, uint32_t count,
 			fatal("pthread_create (producer) failed");
 	}
 	atomic_store_explicit(&go, true, memory_order_release);
-	double sum = 0;
+	double sum = 0, cpu = 0;
 	size_t nb = 0;
 	for (int i = 0; i < nprod; i++) {
 		pthread_join(pt[i], NULL);
 		sum += (double)prod[i].elapsed_ns / count;
+		cpu += (double)prod[i].cpu_ns / count;
 		nb += prod[i].nbatch;
 	}
 	atomic_store_explicit(&stop, true, memory_order_release);
@@ -148,6 +153,7 @@ static struct push_result bench_push_run(int nprod, uint32_t count,
 
 	struct push_result r = {
 		.ns_per_event = sum / nprod,
+		.cpu_per_event = cpu / nprod,
 		.p50 = bench_percentile(batches, nb, 50),
 		.p99 = bench_percentile(batches, nb, 99),
 		.dropped = ring_dropped(ring),
@@ -187,9 +193,10 @@ static void bench_push(int nprod, uint32_t count, bool concurrent)
 	bench_print(label, r->ns_per_event, "ns/event", BENCH_AT_MOST,
 		    concurrent ? 0 : 40);
 	uint64_t total = r->pushed + r->dropped;
-	printf("    batches of %d: p50 %lld, p99 %lld ns/event; "
-	       "dropped %llu of %llu (%.2f%%)\n",
-	       BENCH_BATCH, (long long)r->p50, (long long)r->p99,
+	printf("    on CPU %.1f ns/event; batches of %d: p50 %lld, p99 %lld "
+	       "ns/event; dropped %llu of %llu (%.2f%%)\n",
+	       r->cpu_per_event, BENCH_BATCH, (long long)r->p50,
+	       (long long)r->p99,
 	       (unsigned long long)r->dropped, (unsigned long long)total,
 	       total ? 100.0 * (double)r->dropped / (double)total : 0.0);
 }
