@@ -1,0 +1,606 @@
+/*
+ * history.c -- per-thread state spans, timeline marks and handoff
+ * provenance, built from the merged event stream.
+ *
+ * The model. Each simulated thread is always in one state (history.h):
+ * it starts (THREAD_START) wanting the GIL, so it is WAITING until its
+ * first ACQUIRE makes it HOLDING. A REQUEST, a FORCED_DROP, or a release
+ * that means to take the GIL straight back (legacy RELEASE_CHECK,
+ * RELEASE_YIELD) make it WAITING; a release for io or sleep makes it
+ * BLOCKED, one for C code NATIVE, the release at exit DONE. An
+ * ACQUIRE makes it HOLDING again, or NATIVE_HOLD if it is inside a
+ * native_hold op, whose OP_START and OP_END switch between HOLDING and
+ * NATIVE_HOLD while it holds. The time a thread spends in a state is a
+ * span [t_start, t_end); consecutive spans of a thread touch, so they add
+ * up to its wall time (start to DONE).
+ *
+ * Recovery. Events come from several threads through one ring: each
+ * thread's own events arrive in order, but not in time order with the
+ * others', and the ring may drop some. So every thread's state is
+ * driven only by its own events; a t earlier than that thread's last one
+ * is clamped to it (no negative span); a gap in its seq numbers counts as
+ * lost events; and every event says what state it leaves the thread in,
+ * whatever state it was thought to be in (an ACQUIRE seen while BLOCKED
+ * just makes it HOLDING; an OP_END means it holds the GIL again).
+ *
+ * Bounds. Each thread keeps its last spans_per_thread closed spans in a
+ * ring (the oldest are forgotten and counted) plus its open span; marks
+ * and handoffs are rings too. Everything is allocated by history_create:
+ * history_add is O(1) and never allocates, however long the run.
+ *
+ * Handoffs. A forced switch has three actors: the waiter that set the
+ * drop request, the holder that dropped on it, and the thread that took
+ * the GIL next. Each GIL keeps the first drop request since its last
+ * acquisition and a pending forced drop; the next acquisition by another
+ * thread completes the record. Because the dropper's FORCED_DROP may
+ * arrive after the taker's ACQUIRE, the GIL also remembers its latest
+ * acquisition so that a late drop can still be matched to it.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "history.h"
+#include "scenario.h"
+#include "util.h"
+
+static const char *const state_names[TS_COUNT] = {
+	[TS_NOT_STARTED] = "not started",
+	[TS_HOLDING] = "holding",
+	[TS_WAITING] = "waiting",
+	[TS_BLOCKED] = "blocked",
+	[TS_NATIVE] = "native",
+	[TS_NATIVE_HOLD] = "native_hold",
+	[TS_DONE] = "done",
+	[TS_UNKNOWN] = "unknown",
+};
+
+struct history_thread {
+	struct history_track tr;
+	size_t first;       /* ring index of the oldest kept span */
+	size_t count;       /* spans kept */
+	uint64_t forgotten; /* spans pushed out of the ring */
+	unsigned gil;
+};
+
+/* One request/drop/take record in the making, per GIL. */
+struct history_gil {
+	bool req;            /* a drop request since the last acquisition */
+	uint64_t req_t;
+	uint16_t req_tid;
+
+	bool drop;           /* a forced drop not yet matched to a taker */
+	uint64_t drop_t;
+	uint16_t dropper;
+	bool drop_req;       /* the request it dropped on, if known */
+	uint64_t drop_req_t;
+	uint16_t drop_req_tid;
+
+	bool take;           /* the latest acquisition */
+	bool take_used;      /* ... already completed a handoff */
+	uint64_t take_t;
+	uint16_t taker;
+	bool take_req;       /* the request that acquisition cleared */
+	uint64_t take_req_t;
+	uint16_t take_req_tid;
+};
+
+struct history {
+	unsigned nthreads;
+	unsigned ngils;
+	size_t cap;                     /* spans per thread */
+	struct history_thread *threads;
+	struct history_span *spans;     /* nthreads * cap */
+	struct history_gil *gils;
+
+	struct history_mark *marks;
+	size_t marks_cap, marks_first, marks_count;
+	uint64_t marks_total;
+
+	struct history_handoff *handoffs;
+	size_t handoffs_cap, handoffs_first, handoffs_count;
+	uint64_t handoffs_total;
+
+	uint64_t end_t;
+	uint64_t ignored;
+};
+
+const char *history_state_name(enum thread_state state)
+{
+	if ((unsigned)state >= TS_COUNT)
+		return "unknown";
+	return state_names[state];
+}
+
+void history_track_init(struct history_track *tr)
+{
+	memset(tr, 0, sizeof *tr);
+	tr->state = TS_NOT_STARTED;
+	tr->op = OP_KIND_COUNT;
+}
+
+/* Seq numbers count from 0 for each thread; a jump forward is events the
+ * ring dropped. A jump backward (wrap-around of a very long run aside)
+ * cannot be explained, so it is not counted, only resynchronised on. */
+static void track_seq(struct history_track *tr, uint32_t seq)
+{
+	uint32_t gap = seq - tr->next_seq;
+	if (gap != 0 && gap < 0x80000000u)
+		tr->lost += gap;
+	tr->next_seq = seq + 1;
+}
+
+/* The state an event leaves its thread in, whatever state it was
+ * thought to be in: this is what makes the stream self-healing after
+ * lost events. Returns cur for events that change nothing. */
+static uint8_t track_next_state(const struct history_track *tr,
+				const struct event *ev)
+{
+	uint8_t cur = tr->state;
+	switch (ev->type) {
+	case EV_THREAD_START:
+		return cur == TS_NOT_STARTED ? TS_WAITING : cur;
+	case EV_THREAD_END:
+		return TS_DONE;
+	case EV_GIL_REQUEST:
+	case EV_DROP_REQUEST:
+	case EV_FAILED_WAKEUP:
+	case EV_FORCED_DROP:
+		return TS_WAITING;
+	case EV_GIL_ACQUIRE:
+		return tr->op == OP_NATIVE_HOLD ? TS_NATIVE_HOLD : TS_HOLDING;
+	case EV_GIL_RELEASE:
+		switch (ev->aux) {
+		case RELEASE_BLOCKING:
+			return TS_BLOCKED;
+		case RELEASE_NATIVE:
+			return TS_NATIVE;
+		case RELEASE_EXIT:
+			return TS_DONE;
+		default: /* RELEASE_YIELD, RELEASE_CHECK: retaken at once */
+			return TS_WAITING;
+		}
+	case EV_OP_START:
+		if (ev->aux == OP_NATIVE_HOLD && cur == TS_HOLDING)
+			return TS_NATIVE_HOLD;
+		return cur;
+	case EV_OP_END:
+		/* Every op ends with its thread holding the GIL. */
+		if (cur == TS_NATIVE_HOLD || cur == TS_WAITING ||
+		    cur == TS_BLOCKED || cur == TS_NATIVE)
+			return TS_HOLDING;
+		return cur;
+	default:
+		return cur;
+	}
+}
+
+bool history_track_step(struct history_track *tr, const struct event *ev,
+			struct history_span *closed)
+{
+	track_seq(tr, ev->seq);
+	if (tr->state == TS_DONE)
+		return false;
+
+	uint64_t t = ev->t < tr->last_t ? tr->last_t : ev->t;
+	tr->last_t = t;
+
+	if (tr->state == TS_NOT_STARTED) {
+		/* Its THREAD_START may have been lost: it starts now. */
+		tr->state = TS_WAITING;
+		tr->since = t;
+		tr->t_begin = t;
+	}
+
+	if (ev->type == EV_OP_START)
+		tr->op = ev->aux < OP_KIND_COUNT ? ev->aux : OP_KIND_COUNT;
+
+	uint8_t next = track_next_state(tr, ev);
+
+	if (ev->type == EV_OP_END)
+		tr->op = OP_KIND_COUNT;
+
+	if (next == tr->state)
+		return false;
+	bool any = t > tr->since;
+	if (any) {
+		closed->t_start = tr->since;
+		closed->t_end = t;
+		closed->state = tr->state;
+	}
+	tr->state = next;
+	tr->since = t;
+	if (next == TS_DONE)
+		tr->t_done = t;
+	return any;
+}
+
+struct history *history_create(unsigned nthreads, size_t spans_per_thread)
+{
+	struct history_config cfg = {
+		.nthreads = nthreads,
+		.spans_per_thread = spans_per_thread,
+	};
+	return history_create_config(&cfg);
+}
+
+struct history *history_create_config(const struct history_config *cfg)
+{
+	struct history *h = xcalloc(1, sizeof *h);
+	h->nthreads = cfg->nthreads;
+	h->ngils = cfg->ngils ? cfg->ngils : 1;
+	h->cap = cfg->spans_per_thread ? cfg->spans_per_thread : 1;
+	h->threads = xcalloc(h->nthreads, sizeof *h->threads);
+	h->spans = xreallocarray(NULL, (size_t)h->nthreads * h->cap,
+				 sizeof *h->spans);
+	h->gils = xcalloc(h->ngils, sizeof *h->gils);
+	for (unsigned i = 0; i < h->nthreads; i++) {
+		history_track_init(&h->threads[i].tr);
+		unsigned g = cfg->gil_of ? cfg->gil_of[i] : 0;
+		h->threads[i].gil = g < h->ngils ? g : 0;
+	}
+	h->marks_cap = cfg->marks ? cfg->marks : HISTORY_DEFAULT_MARKS;
+	h->marks = xreallocarray(NULL, h->marks_cap, sizeof *h->marks);
+	h->handoffs_cap = cfg->handoffs ? cfg->handoffs : HISTORY_DEFAULT_HANDOFFS;
+	h->handoffs = xreallocarray(NULL, h->handoffs_cap, sizeof *h->handoffs);
+	return h;
+}
+
+void history_destroy(struct history *h)
+{
+	if (!h)
+		return;
+	free(h->threads);
+	free(h->spans);
+	free(h->gils);
+	free(h->marks);
+	free(h->handoffs);
+	free(h);
+}
+
+/* The i-th kept span of a thread, 0 the oldest. */
+static const struct history_span *thread_span(const struct history *h,
+					      unsigned tid, size_t i)
+{
+	const struct history_thread *th = &h->threads[tid];
+	return &h->spans[(size_t)tid * h->cap + (th->first + i) % h->cap];
+}
+
+/* A full ring overwrites its oldest span: memory stays flat. */
+static void thread_push(struct history *h, unsigned tid,
+			const struct history_span *s)
+{
+	struct history_thread *th = &h->threads[tid];
+	size_t slot;
+	if (th->count < h->cap) {
+		slot = (th->first + th->count) % h->cap;
+		th->count++;
+	} else {
+		slot = th->first;
+		th->first = (th->first + 1) % h->cap;
+		th->forgotten++;
+	}
+	h->spans[(size_t)tid * h->cap + slot] = *s;
+}
+
+static void mark_push(struct history *h, uint64_t t, uint16_t tid,
+		      unsigned gil, enum history_mark_type type, uint64_t arg)
+{
+	size_t slot;
+	if (h->marks_count < h->marks_cap) {
+		slot = (h->marks_first + h->marks_count) % h->marks_cap;
+		h->marks_count++;
+	} else {
+		slot = h->marks_first;
+		h->marks_first = (h->marks_first + 1) % h->marks_cap;
+	}
+	h->marks[slot] = (struct history_mark){
+		.t = t, .arg = arg, .tid = tid, .gil = (uint16_t)gil,
+		.type = (uint8_t)type,
+	};
+	h->marks_total++;
+}
+
+static void handoff_push(struct history *h, const struct history_handoff *ho)
+{
+	size_t slot;
+	if (h->handoffs_count < h->handoffs_cap) {
+		slot = (h->handoffs_first + h->handoffs_count) % h->handoffs_cap;
+		h->handoffs_count++;
+	} else {
+		slot = h->handoffs_first;
+		h->handoffs_first = (h->handoffs_first + 1) % h->handoffs_cap;
+	}
+	h->handoffs[slot] = *ho;
+	h->handoffs_total++;
+}
+
+static void handoff_emit(struct history *h, unsigned gil, bool have_req,
+			 uint64_t req_t, uint16_t setter, uint64_t drop_t,
+			 uint16_t dropper, uint64_t take_t, uint16_t taker)
+{
+	struct history_handoff ho = {
+		.t_request = have_req ? req_t : drop_t,
+		.t_drop = drop_t,
+		.t_take = take_t,
+		.setter = have_req ? setter : HISTORY_NO_TID,
+		.dropper = dropper,
+		.taker = taker,
+		.gil = (uint16_t)gil,
+	};
+	handoff_push(h, &ho);
+}
+
+/* A drop request belongs to the acquisition it precedes. One older than
+ * the GIL's latest acquisition arrived late: it is what that acquisition
+ * cleared. Otherwise the first request since then is the one that
+ * counts (later waiters only set it again). */
+static void provenance_drop_request(struct history_gil *g, uint64_t t,
+				    uint16_t tid)
+{
+	if (g->take && t < g->take_t) {
+		if (!g->take_req || t < g->take_req_t) {
+			g->take_req = true;
+			g->take_req_t = t;
+			g->take_req_tid = tid;
+		}
+		return;
+	}
+	if (!g->req || t < g->req_t) {
+		g->req = true;
+		g->req_t = t;
+		g->req_tid = tid;
+	}
+}
+
+static void provenance_forced_drop(struct history *h, unsigned gil,
+				   uint64_t t, uint16_t tid)
+{
+	struct history_gil *g = &h->gils[gil];
+	bool have = g->req && g->req_t <= t;
+	uint64_t req_t = g->req_t;
+	uint16_t req_tid = g->req_tid;
+	if (!have && g->take_req && g->take_req_t <= t) {
+		have = true;
+		req_t = g->take_req_t;
+		req_tid = g->take_req_tid;
+	}
+	if (g->take && !g->take_used && g->taker != tid && g->take_t >= t) {
+		/* The taker's ACQUIRE arrived before this drop. */
+		handoff_emit(h, gil, have, req_t, req_tid, t, tid, g->take_t,
+			     g->taker);
+		g->take_used = true;
+		return;
+	}
+	g->drop = true;
+	g->drop_t = t;
+	g->dropper = tid;
+	g->drop_req = have;
+	g->drop_req_t = req_t;
+	g->drop_req_tid = req_tid;
+}
+
+static void provenance_acquire(struct history *h, unsigned gil, uint64_t t,
+			       uint16_t tid)
+{
+	struct history_gil *g = &h->gils[gil];
+	bool cleared = g->req && g->req_t <= t;
+	bool used = false;
+	if (g->drop && g->dropper != tid && t >= g->drop_t) {
+		bool have = g->drop_req;
+		uint64_t req_t = g->drop_req_t;
+		uint16_t req_tid = g->drop_req_tid;
+		if (!have && cleared && g->req_t <= g->drop_t) {
+			have = true;
+			req_t = g->req_t;
+			req_tid = g->req_tid;
+		}
+		handoff_emit(h, gil, have, req_t, req_tid, g->drop_t,
+			     g->dropper, t, tid);
+		g->drop = false;
+		used = true;
+	}
+	if (!g->take || t >= g->take_t) {
+		g->take = true;
+		g->take_used = used;
+		g->take_t = t;
+		g->taker = tid;
+		g->take_req = cleared;
+		g->take_req_t = g->req_t;
+		g->take_req_tid = g->req_tid;
+	}
+	if (cleared)
+		g->req = false;
+}
+
+/* EV_INTERVAL is the only event of the GIL source. */
+static void history_add_gil(struct history *h, const struct event *ev)
+{
+	if (ev->type != EV_INTERVAL || ev->aux >= h->ngils) {
+		h->ignored++;
+		return;
+	}
+	mark_push(h, ev->t, EVENT_TID_GIL, ev->aux, MARK_INTERVAL, ev->arg);
+}
+
+void history_add(struct history *h, const struct event *ev)
+{
+	if (ev->t > h->end_t)
+		h->end_t = ev->t;
+	if (ev->tid == EVENT_TID_GIL) {
+		history_add_gil(h, ev);
+		return;
+	}
+	if (ev->tid >= h->nthreads || ev->type == EV_NONE ||
+	    ev->type >= EV_TYPE_COUNT) {
+		h->ignored++;
+		return;
+	}
+	struct history_thread *th = &h->threads[ev->tid];
+	bool was_done = th->tr.state == TS_DONE;
+	struct history_span closed;
+	if (history_track_step(&th->tr, ev, &closed))
+		thread_push(h, ev->tid, &closed);
+	if (was_done)
+		return;
+
+	/* The thread's own clamped time, so marks agree with its spans. */
+	uint64_t t = th->tr.last_t;
+	switch (ev->type) {
+	case EV_DROP_REQUEST:
+		mark_push(h, t, ev->tid, th->gil, MARK_DROP_REQUEST, ev->arg);
+		provenance_drop_request(&h->gils[th->gil], t, ev->tid);
+		break;
+	case EV_FORCED_DROP:
+		mark_push(h, t, ev->tid, th->gil, MARK_FORCED_DROP, 0);
+		provenance_forced_drop(h, th->gil, t, ev->tid);
+		break;
+	case EV_GIL_ACQUIRE:
+		provenance_acquire(h, th->gil, t, ev->tid);
+		break;
+	default:
+		break;
+	}
+}
+
+unsigned history_nthreads(const struct history *h)
+{
+	return h->nthreads;
+}
+
+uint64_t history_end_time(const struct history *h)
+{
+	return h->end_t;
+}
+
+enum thread_state history_state(const struct history *h, unsigned tid)
+{
+	if (tid >= h->nthreads)
+		return TS_UNKNOWN;
+	return h->threads[tid].tr.state;
+}
+
+/* The first kept span of tid with t_end > t (spans of a thread are in
+ * time order and touch), or count if there is none. */
+static size_t thread_find(const struct history *h, unsigned tid, uint64_t t)
+{
+	size_t lo = 0, hi = h->threads[tid].count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (thread_span(h, tid, mid)->t_end > t)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+enum thread_state history_state_at(const struct history *h, unsigned tid,
+				   uint64_t t)
+{
+	if (tid >= h->nthreads)
+		return TS_UNKNOWN;
+	const struct history_thread *th = &h->threads[tid];
+	if (th->tr.state == TS_NOT_STARTED)
+		return TS_NOT_STARTED;
+	if (t >= th->tr.since)
+		return th->tr.state;
+	if (th->count == 0 || t < thread_span(h, tid, 0)->t_start) {
+		if (th->forgotten)
+			return TS_UNKNOWN;
+		return t < th->tr.t_begin ? TS_NOT_STARTED : th->tr.state;
+	}
+	size_t i = thread_find(h, tid, t);
+	if (i == th->count)
+		return th->tr.state;
+	return thread_span(h, tid, i)->state;
+}
+
+/* Appends s clipped to [t0, t1) if anything of it is left. */
+static size_t spans_put(struct history_span *out, size_t n, size_t max,
+			uint64_t s, uint64_t e, uint8_t state, uint64_t t0,
+			uint64_t t1)
+{
+	if (n >= max)
+		return n;
+	if (s < t0)
+		s = t0;
+	if (e > t1)
+		e = t1;
+	if (s >= e)
+		return n;
+	out[n] = (struct history_span){ .t_start = s, .t_end = e, .state = state };
+	return n + 1;
+}
+
+size_t history_spans(const struct history *h, unsigned tid, uint64_t t0,
+		     uint64_t t1, uint64_t now, struct history_span *out,
+		     size_t max)
+{
+	if (tid >= h->nthreads || t0 >= t1)
+		return 0;
+	const struct history_thread *th = &h->threads[tid];
+	size_t n = 0;
+	for (size_t i = thread_find(h, tid, t0); i < th->count && n < max; i++) {
+		const struct history_span *s = thread_span(h, tid, i);
+		if (s->t_start >= t1)
+			break;
+		n = spans_put(out, n, max, s->t_start, s->t_end, s->state, t0, t1);
+	}
+	uint8_t st = th->tr.state;
+	if (st != TS_NOT_STARTED && st != TS_DONE && now > th->tr.since)
+		n = spans_put(out, n, max, th->tr.since, now, st, t0, t1);
+	return n;
+}
+
+uint64_t history_forgotten(const struct history *h, unsigned tid)
+{
+	return tid < h->nthreads ? h->threads[tid].forgotten : 0;
+}
+
+uint64_t history_lost(const struct history *h, unsigned tid)
+{
+	return tid < h->nthreads ? h->threads[tid].tr.lost : 0;
+}
+
+uint64_t history_ignored(const struct history *h)
+{
+	return h->ignored;
+}
+
+size_t history_marks(const struct history *h, uint64_t t0, uint64_t t1,
+		     struct history_mark *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < h->marks_count && n < max; i++) {
+		const struct history_mark *m =
+			&h->marks[(h->marks_first + i) % h->marks_cap];
+		if (m->t >= t0 && m->t < t1)
+			out[n++] = *m;
+	}
+	return n;
+}
+
+uint64_t history_marks_total(const struct history *h)
+{
+	return h->marks_total;
+}
+
+size_t history_handoffs(const struct history *h, uint64_t t0, uint64_t t1,
+			struct history_handoff *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < h->handoffs_count && n < max; i++) {
+		const struct history_handoff *ho =
+			&h->handoffs[(h->handoffs_first + i) % h->handoffs_cap];
+		if (ho->t_take >= t0 && ho->t_request < t1)
+			out[n++] = *ho;
+	}
+	return n;
+}
+
+uint64_t history_handoffs_total(const struct history *h)
+{
+	return h->handoffs_total;
+}

@@ -1,0 +1,149 @@
+/*
+ * history.h -- what each thread was doing, and when: per-thread state
+ * spans built from the event stream, the marks a timeline draws, and the
+ * provenance of forced handoffs. Bounded: memory is fixed at creation.
+ *
+ * history.c opens with the model (states, transitions, recovery).
+ */
+#ifndef GILVIZ_HISTORY_H
+#define GILVIZ_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+/* What a thread is doing. hold = HOLDING + NATIVE_HOLD; native = NATIVE +
+ * NATIVE_HOLD (NATIVE_HOLD counts in both, see stats.h). */
+enum thread_state {
+	TS_NOT_STARTED = 0, /* before its first event */
+	TS_HOLDING,         /* holds the GIL, runs Python */
+	TS_WAITING,         /* wants the GIL (requested, or forced off) */
+	TS_BLOCKED,         /* released it for io or sleep */
+	TS_NATIVE,          /* released it to run C code */
+	TS_NATIVE_HOLD,     /* holds it, in C code that never checks */
+	TS_DONE,            /* released it at exit, or ended */
+	TS_UNKNOWN,         /* history_state_at: older than what is kept */
+	TS_COUNT
+};
+
+const char *history_state_name(enum thread_state state);
+
+/* One stretch of one state: [t_start, t_end). */
+struct history_span {
+	uint64_t t_start;
+	uint64_t t_end;
+	uint8_t state; /* enum thread_state */
+};
+
+/* A tid for "unknown" in a handoff (the drop request was lost). */
+#define HISTORY_NO_TID 0xFFFFu
+
+/*
+ * The state machine of one thread, shared by history and stats so that
+ * both see the same transitions. Feed it that thread's events only.
+ */
+struct history_track {
+	uint64_t since;    /* when the current state began */
+	uint64_t last_t;   /* latest t of this thread: later ones clamp to it */
+	uint64_t t_begin;  /* its first event (THREAD_START normally) */
+	uint64_t t_done;   /* when it entered TS_DONE */
+	uint64_t lost;     /* events lost: the sum of its seq gaps */
+	uint32_t next_seq; /* the seq expected next */
+	uint8_t state;     /* enum thread_state */
+	uint8_t op;        /* enum op_kind in progress, or OP_KIND_COUNT */
+};
+
+void history_track_init(struct history_track *tr);
+/* Applies one event of this thread. Returns true and fills *closed when
+ * a span of non-zero length ended (a state change); O(1). */
+bool history_track_step(struct history_track *tr, const struct event *ev,
+			struct history_span *closed);
+
+/* Marks drawn on a timeline. */
+enum history_mark_type {
+	MARK_DROP_REQUEST = 0, /* tid set the drop request; arg: ns it waited */
+	MARK_FORCED_DROP,      /* tid dropped on request: a forced switch */
+	MARK_INTERVAL,         /* tid EVENT_TID_GIL; arg: new interval ns */
+	MARK_TYPE_COUNT
+};
+
+struct history_mark {
+	uint64_t t;
+	uint64_t arg;
+	uint16_t tid;
+	uint16_t gil;  /* the GIL it happened on */
+	uint8_t type;  /* enum history_mark_type */
+};
+
+/* Who set the drop request, who dropped, who took the GIL next. setter
+ * is HISTORY_NO_TID (and t_request = t_drop) if its request was lost. */
+struct history_handoff {
+	uint64_t t_request;
+	uint64_t t_drop;
+	uint64_t t_take;
+	uint16_t setter;
+	uint16_t dropper;
+	uint16_t taker;
+	uint16_t gil;
+};
+
+struct history_config {
+	unsigned nthreads;
+	size_t spans_per_thread; /* kept per thread, > 0 */
+	size_t marks;            /* marks kept; 0: HISTORY_DEFAULT_MARKS */
+	size_t handoffs;         /* handoffs kept; 0: HISTORY_DEFAULT_HANDOFFS */
+	const unsigned *gil_of;  /* thread -> GIL index; NULL: all on GIL 0 */
+	unsigned ngils;          /* > every gil_of[i]; 0 means 1 */
+};
+
+#define HISTORY_DEFAULT_MARKS 4096
+#define HISTORY_DEFAULT_HANDOFFS 4096
+
+struct history;
+
+/* One GIL, default bounds for marks and handoffs. */
+struct history *history_create(unsigned nthreads, size_t spans_per_thread);
+struct history *history_create_config(const struct history_config *cfg);
+void history_destroy(struct history *h);
+
+/* Takes one event, of any source, in arrival order. O(1), no allocation. */
+void history_add(struct history *h, const struct event *ev);
+
+unsigned history_nthreads(const struct history *h);
+/* The latest t seen, over all sources. */
+uint64_t history_end_time(const struct history *h);
+/* The state now, and at time t (TS_UNKNOWN if t is older than the kept
+ * spans, or tid is out of range). */
+enum thread_state history_state(const struct history *h, unsigned tid);
+enum thread_state history_state_at(const struct history *h, unsigned tid,
+				   uint64_t t);
+/* The spans of tid overlapping [t0, t1), oldest first, clipped to it;
+ * the open span counts as ending at now (if now is later than its start).
+ * TS_NOT_STARTED and TS_DONE are never returned. Fills at most max spans
+ * (the oldest ones) and returns how many. */
+size_t history_spans(const struct history *h, unsigned tid, uint64_t t0,
+		     uint64_t t1, uint64_t now, struct history_span *out,
+		     size_t max);
+/* Spans of tid forgotten to keep memory bounded (cumulative). */
+uint64_t history_forgotten(const struct history *h, unsigned tid);
+/* Events of tid lost (gaps in its seq numbers, cumulative). */
+uint64_t history_lost(const struct history *h, unsigned tid);
+/* Events ignored: an unknown source, type or GIL index. */
+uint64_t history_ignored(const struct history *h);
+
+/* The kept marks with t in [t0, t1), in arrival order (threads' events may
+ * arrive slightly out of time order). Returns how many were written. */
+size_t history_marks(const struct history *h, uint64_t t0, uint64_t t1,
+		     struct history_mark *out, size_t max);
+/* Marks ever recorded, kept or not (cumulative). */
+uint64_t history_marks_total(const struct history *h);
+
+/* The kept handoffs whose [t_request, t_take] overlaps [t0, t1), in the
+ * order they were completed. */
+size_t history_handoffs(const struct history *h, uint64_t t0, uint64_t t1,
+			struct history_handoff *out, size_t max);
+uint64_t history_handoffs_total(const struct history *h);
+
+#endif

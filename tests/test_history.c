@@ -1,0 +1,468 @@
+/*
+ * test_history.c -- per-thread state spans, marks and handoff provenance
+ * from hand-built event sequences.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "cu.h"
+#include "evseq.h"
+#include "history.h"
+#include "scenario.h"
+
+static struct evseq q;
+
+static struct history *feed(struct history *h)
+{
+	for (size_t i = 0; i < q.n; i++)
+		history_add(h, &q.ev[i]);
+	return h;
+}
+
+static size_t all_spans(struct history *h, unsigned tid,
+			struct history_span *out, size_t max)
+{
+	return history_spans(h, tid, 0, UINT64_MAX, 0, out, max);
+}
+
+#define ASSERT_SPAN(s, a, b, st)                    \
+	do {                                        \
+		CU_ASSERT_EQUAL((s).t_start, (a)); \
+		CU_ASSERT_EQUAL((s).t_end, (b));   \
+		CU_ASSERT_EQUAL((s).state, (st));  \
+	} while (0)
+
+/* Thread 0: start, take the GIL after 50 ns, cpu 1000 ns, io 500 ns
+ * (then 50 ns to take it back), exit. */
+static void script_cpu_io(uint16_t tid, uint64_t t)
+{
+	evseq_add(&q, t, tid, EV_THREAD_START, 0, 0);
+	evseq_take(&q, t, tid, 50, 0);
+	evseq_add(&q, t + 50, tid, EV_OP_START, OP_CPU, 1000);
+	evseq_add(&q, t + 1050, tid, EV_OP_END, OP_CPU, 0);
+	evseq_add(&q, t + 1050, tid, EV_OP_START, OP_IO, 500);
+	evseq_add(&q, t + 1050, tid, EV_GIL_RELEASE, RELEASE_BLOCKING, 0);
+	evseq_take(&q, t + 1550, tid, 50, 0);
+	evseq_add(&q, t + 1600, tid, EV_OP_END, OP_IO, 0);
+	evseq_add(&q, t + 1600, tid, EV_GIL_RELEASE, RELEASE_EXIT, 0);
+	evseq_add(&q, t + 1610, tid, EV_THREAD_END, 0, 0);
+}
+
+static void take_cpu_io_exit_gives_four_spans(void)
+{
+	evseq_init(&q);
+	script_cpu_io(0, 100);
+	struct history *h = feed(history_create(1, 64));
+	struct history_span s[16];
+	size_t n = all_spans(h, 0, s, 16);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	ASSERT_SPAN(s[0], 100, 150, TS_WAITING);
+	ASSERT_SPAN(s[1], 150, 1150, TS_HOLDING);
+	ASSERT_SPAN(s[2], 1150, 1650, TS_BLOCKED);
+	ASSERT_SPAN(s[3], 1650, 1700, TS_WAITING);
+	CU_ASSERT_EQUAL(history_state(h, 0), TS_DONE);
+	CU_ASSERT_EQUAL(history_end_time(h), 1710);
+	CU_ASSERT_EQUAL(history_lost(h, 0), 0);
+	history_destroy(h);
+}
+
+static void native_hold_is_its_own_state_while_holding(void)
+{
+	evseq_init(&q);
+	evseq_add(&q, 0, 0, EV_THREAD_START, 0, 0);
+	evseq_take(&q, 0, 0, 10, 0);
+	evseq_add(&q, 10, 0, EV_OP_START, OP_NATIVE_HOLD, 100);
+	evseq_add(&q, 110, 0, EV_OP_END, OP_NATIVE_HOLD, 0);
+	evseq_add(&q, 110, 0, EV_OP_START, OP_NATIVE, 100);
+	evseq_add(&q, 110, 0, EV_GIL_RELEASE, RELEASE_NATIVE, 0);
+	evseq_take(&q, 210, 0, 5, 0);
+	evseq_add(&q, 215, 0, EV_OP_END, OP_NATIVE, 0);
+	struct history *h = feed(history_create(1, 64));
+	struct history_span s[16];
+	size_t n = all_spans(h, 0, s, 16);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	ASSERT_SPAN(s[0], 0, 10, TS_WAITING);
+	ASSERT_SPAN(s[1], 10, 110, TS_NATIVE_HOLD);
+	ASSERT_SPAN(s[2], 110, 210, TS_NATIVE);
+	ASSERT_SPAN(s[3], 210, 215, TS_WAITING);
+	CU_ASSERT_EQUAL(history_state(h, 0), TS_HOLDING);
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 50), TS_NATIVE_HOLD);
+	history_destroy(h);
+}
+
+static void acquire_inside_native_hold_resumes_native_hold(void)
+{
+	/* Lost events aside, a thread may (re)acquire inside the op. */
+	evseq_init(&q);
+	evseq_add(&q, 0, 0, EV_THREAD_START, 0, 0);
+	evseq_add(&q, 0, 0, EV_GIL_REQUEST, 0, 0);
+	evseq_add(&q, 5, 0, EV_OP_START, OP_NATIVE_HOLD, 100);
+	evseq_add(&q, 10, 0, EV_GIL_ACQUIRE, 0, 10);
+	struct history *h = feed(history_create(1, 8));
+	CU_ASSERT_EQUAL(history_state(h, 0), TS_NATIVE_HOLD);
+	history_destroy(h);
+}
+
+/* Thread 0 holds from 0; thread 1 asks at 10, times out at 20 and sets
+ * the drop request; thread 0 drops at 25; thread 1 takes it at 30. */
+static void forced_drop_script(int late_drop)
+{
+	evseq_init(&q);
+	evseq_add(&q, 0, 0, EV_THREAD_START, 0, 0);
+	evseq_take(&q, 0, 0, 0, 0);
+	evseq_add(&q, 0, 0, EV_OP_START, OP_CPU, 1000);
+	evseq_add(&q, 10, 1, EV_THREAD_START, 0, 0);
+	evseq_add(&q, 10, 1, EV_GIL_REQUEST, 0, 0);
+	evseq_add(&q, 20, 1, EV_DROP_REQUEST, 0, 10);
+	if (!late_drop)
+		evseq_add(&q, 25, 0, EV_FORCED_DROP, 0, 0);
+	evseq_add(&q, 30, 1, EV_GIL_ACQUIRE, 1, 20);
+	if (late_drop)
+		evseq_add(&q, 25, 0, EV_FORCED_DROP, 0, 0);
+	evseq_add(&q, 25, 0, EV_GIL_REQUEST, 0, 0);
+	evseq_add(&q, 60, 0, EV_GIL_ACQUIRE, 1, 35);
+}
+
+static void forced_drop_waits_until_acquire(void)
+{
+	forced_drop_script(0);
+	struct history *h = feed(history_create(2, 16));
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 24), TS_HOLDING);
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 25), TS_WAITING);
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 59), TS_WAITING);
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 60), TS_HOLDING);
+	CU_ASSERT_EQUAL(history_state_at(h, 1, 29), TS_WAITING);
+	CU_ASSERT_EQUAL(history_state_at(h, 1, 30), TS_HOLDING);
+	struct history_span s[8];
+	size_t n = all_spans(h, 0, s, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	ASSERT_SPAN(s[0], 0, 25, TS_HOLDING);
+	ASSERT_SPAN(s[1], 25, 60, TS_WAITING);
+	history_destroy(h);
+}
+
+static void forced_drop_records_marks(void)
+{
+	forced_drop_script(0);
+	struct history *h = feed(history_create(2, 16));
+	struct history_mark m[8];
+	size_t n = history_marks(h, 0, 1000, m, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(m[0].type, MARK_DROP_REQUEST);
+	CU_ASSERT_EQUAL(m[0].tid, 1);
+	CU_ASSERT_EQUAL(m[0].t, 20);
+	CU_ASSERT_EQUAL(m[0].arg, 10);
+	CU_ASSERT_EQUAL(m[1].type, MARK_FORCED_DROP);
+	CU_ASSERT_EQUAL(m[1].tid, 0);
+	CU_ASSERT_EQUAL(m[1].t, 25);
+	CU_ASSERT_EQUAL(history_marks(h, 21, 1000, m, 8), 1);
+	CU_ASSERT_EQUAL(history_marks_total(h), 2);
+	history_destroy(h);
+}
+
+static void check_handoff(struct history *h)
+{
+	struct history_handoff ho[4];
+	CU_ASSERT_EQUAL(history_handoffs_total(h), 1);
+	size_t n = history_handoffs(h, 0, 1000, ho, 4);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(ho[0].t_request, 20);
+	CU_ASSERT_EQUAL(ho[0].setter, 1);
+	CU_ASSERT_EQUAL(ho[0].t_drop, 25);
+	CU_ASSERT_EQUAL(ho[0].dropper, 0);
+	CU_ASSERT_EQUAL(ho[0].t_take, 30);
+	CU_ASSERT_EQUAL(ho[0].taker, 1);
+	CU_ASSERT_EQUAL(ho[0].gil, 0);
+}
+
+static void handoff_names_setter_dropper_and_taker(void)
+{
+	forced_drop_script(0);
+	struct history *h = feed(history_create(2, 16));
+	check_handoff(h);
+	struct history_handoff ho[4];
+	CU_ASSERT_EQUAL(history_handoffs(h, 31, 1000, ho, 4), 0);
+	history_destroy(h);
+}
+
+static void handoff_survives_a_drop_arriving_after_the_take(void)
+{
+	forced_drop_script(1);
+	struct history *h = feed(history_create(2, 16));
+	check_handoff(h);
+	history_destroy(h);
+}
+
+static void handoffs_stay_within_their_gil(void)
+{
+	/* Thread 0 (GIL 0) sets a drop request; thread 1 (GIL 1) drops
+	 * and thread 2 (GIL 1) takes: the setter is unknown, not 0. */
+	unsigned gil_of[3] = { 0, 1, 1 };
+	struct history_config cfg = {
+		.nthreads = 3, .spans_per_thread = 8, .gil_of = gil_of,
+		.ngils = 2,
+	};
+	evseq_init(&q);
+	evseq_take(&q, 0, 1, 0, 0);
+	evseq_add(&q, 5, 2, EV_GIL_REQUEST, 0, 0);
+	evseq_add(&q, 8, 0, EV_GIL_REQUEST, 0, 0);
+	evseq_add(&q, 10, 0, EV_DROP_REQUEST, 0, 2);
+	evseq_add(&q, 12, 1, EV_FORCED_DROP, 0, 0);
+	evseq_add(&q, 14, 2, EV_GIL_ACQUIRE, 1, 9);
+	struct history *h = feed(history_create_config(&cfg));
+	struct history_handoff ho[4];
+	CU_ASSERT_EQUAL_FATAL(history_handoffs(h, 0, 100, ho, 4), 1);
+	CU_ASSERT_EQUAL(ho[0].setter, HISTORY_NO_TID);
+	CU_ASSERT_EQUAL(ho[0].t_request, 12);
+	CU_ASSERT_EQUAL(ho[0].dropper, 1);
+	CU_ASSERT_EQUAL(ho[0].taker, 2);
+	CU_ASSERT_EQUAL(ho[0].gil, 1);
+	struct history_mark m[4];
+	CU_ASSERT_EQUAL_FATAL(history_marks(h, 0, 100, m, 4), 2);
+	CU_ASSERT_EQUAL(m[0].gil, 0);
+	CU_ASSERT_EQUAL(m[1].gil, 1);
+	history_destroy(h);
+}
+
+static void out_of_order_threads_give_the_same_spans(void)
+{
+	/* Two overlapping threads' scripts, fed once merged in time order
+	 * and once as appended (thread 0's whole script, then thread 1's,
+	 * which goes back in time): each thread's spans are the same. */
+	evseq_init(&q);
+	script_cpu_io(0, 0);
+	script_cpu_io(1, 500);
+	struct history *a = history_create(2, 32);
+	struct history *b = history_create(2, 32);
+	feed(b);
+	/* a: a stable sort by time keeps each thread's order. */
+	size_t order[EVSEQ_MAX];
+	for (size_t i = 0; i < q.n; i++)
+		order[i] = i;
+	for (size_t i = 1; i < q.n; i++)
+		for (size_t j = i; j > 0 && q.ev[order[j - 1]].t > q.ev[order[j]].t;
+		     j--) {
+			size_t x = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = x;
+		}
+	for (size_t i = 0; i < q.n; i++)
+		history_add(a, &q.ev[order[i]]);
+	for (unsigned tid = 0; tid < 2; tid++) {
+		struct history_span sa[16], sb[16];
+		size_t na = all_spans(a, tid, sa, 16);
+		size_t nb = all_spans(b, tid, sb, 16);
+		CU_ASSERT_EQUAL_FATAL(na, nb);
+		CU_ASSERT_EQUAL(na, 4);
+		int same = 1;
+		for (size_t i = 0; i < na; i++)
+			same &= sa[i].t_start == sb[i].t_start &&
+				sa[i].t_end == sb[i].t_end &&
+				sa[i].state == sb[i].state;
+		CU_ASSERT(same);
+	}
+	CU_ASSERT_EQUAL(history_end_time(a), history_end_time(b));
+	history_destroy(a);
+	history_destroy(b);
+}
+
+static void time_going_back_within_a_thread_is_clamped(void)
+{
+	evseq_init(&q);
+	evseq_add(&q, 100, 0, EV_THREAD_START, 0, 0);
+	evseq_add(&q, 100, 0, EV_GIL_REQUEST, 0, 0);
+	evseq_add(&q, 90, 0, EV_GIL_ACQUIRE, 0, 0); /* earlier: clamped */
+	evseq_add(&q, 200, 0, EV_GIL_RELEASE, RELEASE_BLOCKING, 0);
+	struct history *h = feed(history_create(1, 8));
+	struct history_span s[8];
+	size_t n = all_spans(h, 0, s, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	ASSERT_SPAN(s[0], 100, 200, TS_HOLDING);
+	CU_ASSERT_EQUAL(history_state(h, 0), TS_BLOCKED);
+	history_destroy(h);
+}
+
+static void seq_gap_counts_lost_events_and_recovers(void)
+{
+	evseq_init(&q);
+	evseq_add(&q, 0, 0, EV_THREAD_START, 0, 0);
+	evseq_take(&q, 0, 0, 0, 0);
+	evseq_add(&q, 10, 0, EV_OP_START, OP_IO, 100);
+	evseq_add(&q, 10, 0, EV_GIL_RELEASE, RELEASE_BLOCKING, 0);
+	evseq_skip(&q, 0, 1);                  /* its REQUEST was dropped */
+	evseq_add(&q, 120, 0, EV_GIL_ACQUIRE, 0, 5);
+	evseq_skip(&q, 0, 2);
+	evseq_add(&q, 200, 0, EV_GIL_RELEASE, RELEASE_BLOCKING, 0);
+	evseq_skip(&q, 0, 1);                  /* ... and its ACQUIRE */
+	evseq_add(&q, 300, 0, EV_OP_END, OP_IO, 0);
+	struct history *h = feed(history_create(1, 8));
+	CU_ASSERT_EQUAL(history_lost(h, 0), 4);
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 50), TS_BLOCKED);
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 150), TS_HOLDING);
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 250), TS_BLOCKED);
+	CU_ASSERT_EQUAL(history_state(h, 0), TS_HOLDING);
+	history_destroy(h);
+}
+
+static void lost_thread_start_starts_at_first_event(void)
+{
+	evseq_init(&q);
+	evseq_skip(&q, 0, 1);
+	evseq_add(&q, 40, 0, EV_GIL_REQUEST, 0, 0);
+	evseq_add(&q, 50, 0, EV_GIL_ACQUIRE, 0, 10);
+	struct history *h = feed(history_create(1, 8));
+	CU_ASSERT_EQUAL(history_lost(h, 0), 1);
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 39), TS_NOT_STARTED);
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 45), TS_WAITING);
+	history_destroy(h);
+}
+
+static void ring_forgets_oldest_spans_and_counts_them(void)
+{
+	const size_t cap = 8;
+	evseq_init(&q);
+	evseq_add(&q, 0, 0, EV_THREAD_START, 0, 0);
+	/* 80 closed spans: waiting [20k, 20k+10), holding [20k+10, 20k+20). */
+	for (uint64_t k = 0; k < 40; k++)
+		evseq_take(&q, 20 * k, 0, 10, 0);
+	evseq_add(&q, 800, 0, EV_GIL_REQUEST, 0, 0);
+	struct history *h = feed(history_create(1, cap));
+	struct history_span s[16];
+	size_t n = all_spans(h, 0, s, 16);
+	CU_ASSERT_EQUAL(n, cap);
+	CU_ASSERT_EQUAL(history_forgotten(h, 0), 80 - cap);
+	ASSERT_SPAN(s[cap - 1], 790, 800, TS_HOLDING);
+	ASSERT_SPAN(s[cap - 2], 780, 790, TS_WAITING);
+	ASSERT_SPAN(s[0], 720, 730, TS_WAITING);
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 719), TS_UNKNOWN);
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 725), TS_WAITING);
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 735), TS_HOLDING);
+	history_destroy(h);
+}
+
+static void spans_query_clips_to_window_and_open_span_to_now(void)
+{
+	evseq_init(&q);
+	evseq_add(&q, 100, 0, EV_THREAD_START, 0, 0);
+	evseq_take(&q, 100, 0, 50, 0);
+	evseq_add(&q, 1150, 0, EV_GIL_RELEASE, RELEASE_BLOCKING, 0);
+	struct history *h = feed(history_create(1, 8));
+	struct history_span s[8];
+	size_t n = history_spans(h, 0, 120, 1000, 5000, s, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	ASSERT_SPAN(s[0], 120, 150, TS_WAITING);
+	ASSERT_SPAN(s[1], 150, 1000, TS_HOLDING);
+	/* The open BLOCKED span ends at now, or at t1 if that is sooner. */
+	n = history_spans(h, 0, 1000, 2000, 1400, s, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	ASSERT_SPAN(s[1], 1150, 1400, TS_BLOCKED);
+	n = history_spans(h, 0, 1000, 1300, 1400, s, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	ASSERT_SPAN(s[1], 1150, 1300, TS_BLOCKED);
+	/* A window before the thread started, and one limited by max. */
+	CU_ASSERT_EQUAL(history_spans(h, 0, 0, 100, 5000, s, 8), 0);
+	CU_ASSERT_EQUAL(history_spans(h, 0, 0, 5000, 5000, s, 1), 1);
+	ASSERT_SPAN(s[0], 100, 150, TS_WAITING);
+	history_destroy(h);
+}
+
+static void state_at_covers_before_during_and_after(void)
+{
+	evseq_init(&q);
+	script_cpu_io(0, 100);
+	struct history *h = feed(history_create(1, 64));
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 0), TS_NOT_STARTED);
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 100), TS_WAITING);
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 149), TS_WAITING);
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 150), TS_HOLDING);
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 1200), TS_BLOCKED);
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 1699), TS_WAITING);
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 1700), TS_DONE);
+	CU_ASSERT_EQUAL(history_state_at(h, 0, 99999), TS_DONE);
+	CU_ASSERT_EQUAL(history_state_at(h, 7, 150), TS_UNKNOWN);
+	history_destroy(h);
+}
+
+static void interval_changes_are_marks_of_their_gil(void)
+{
+	evseq_init(&q);
+	evseq_add(&q, 10, EVENT_TID_GIL, EV_INTERVAL, 1, 1000000);
+	evseq_add(&q, 20, EVENT_TID_GIL, EV_INTERVAL, 5, 1000); /* no GIL 5 */
+	struct history_config cfg = { .nthreads = 1, .spans_per_thread = 4,
+				      .ngils = 2 };
+	struct history *h = feed(history_create_config(&cfg));
+	struct history_mark m[4];
+	CU_ASSERT_EQUAL_FATAL(history_marks(h, 0, 100, m, 4), 1);
+	CU_ASSERT_EQUAL(m[0].type, MARK_INTERVAL);
+	CU_ASSERT_EQUAL(m[0].tid, EVENT_TID_GIL);
+	CU_ASSERT_EQUAL(m[0].gil, 1);
+	CU_ASSERT_EQUAL(m[0].arg, 1000000);
+	CU_ASSERT_EQUAL(history_ignored(h), 1);
+	CU_ASSERT_EQUAL(history_end_time(h), 20);
+	history_destroy(h);
+}
+
+static void marks_ring_keeps_the_newest(void)
+{
+	struct history_config cfg = { .nthreads = 1, .spans_per_thread = 4,
+				      .marks = 4, .handoffs = 2 };
+	evseq_init(&q);
+	evseq_add(&q, 0, 0, EV_GIL_REQUEST, 0, 0);
+	for (uint64_t k = 0; k < 10; k++)
+		evseq_add(&q, 10 * k, 0, EV_DROP_REQUEST, 0, k);
+	struct history *h = feed(history_create_config(&cfg));
+	struct history_mark m[16];
+	size_t n = history_marks(h, 0, UINT64_MAX, m, 16);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	CU_ASSERT_EQUAL(m[0].arg, 6);
+	CU_ASSERT_EQUAL(m[3].arg, 9);
+	CU_ASSERT_EQUAL(history_marks_total(h), 10);
+	history_destroy(h);
+}
+
+static void bad_sources_are_ignored_and_done_threads_stay_done(void)
+{
+	evseq_init(&q);
+	script_cpu_io(0, 0);
+	evseq_add(&q, 5000, 0, EV_GIL_ACQUIRE, 0, 0); /* after its end */
+	evseq_add(&q, 10, 3, EV_GIL_REQUEST, 0, 0);    /* no thread 3 */
+	struct history *h = feed(history_create(1, 8));
+	CU_ASSERT_EQUAL(history_state(h, 0), TS_DONE);
+	CU_ASSERT_EQUAL(history_ignored(h), 1);
+	struct history_span s[8];
+	CU_ASSERT_EQUAL(all_spans(h, 0, s, 8), 4);
+	history_destroy(h);
+}
+
+static void state_names_are_distinct(void)
+{
+	CU_ASSERT_STRING_EQUAL(history_state_name(TS_NATIVE_HOLD), "native_hold");
+	CU_ASSERT_STRING_EQUAL(history_state_name(TS_WAITING), "waiting");
+	CU_ASSERT_STRING_EQUAL(history_state_name((enum thread_state)99), "unknown");
+}
+
+static const struct cu_test tests[] = {
+	CU_TEST_ENTRY(take_cpu_io_exit_gives_four_spans),
+	CU_TEST_ENTRY(native_hold_is_its_own_state_while_holding),
+	CU_TEST_ENTRY(acquire_inside_native_hold_resumes_native_hold),
+	CU_TEST_ENTRY(forced_drop_waits_until_acquire),
+	CU_TEST_ENTRY(forced_drop_records_marks),
+	CU_TEST_ENTRY(handoff_names_setter_dropper_and_taker),
+	CU_TEST_ENTRY(handoff_survives_a_drop_arriving_after_the_take),
+	CU_TEST_ENTRY(handoffs_stay_within_their_gil),
+	CU_TEST_ENTRY(out_of_order_threads_give_the_same_spans),
+	CU_TEST_ENTRY(time_going_back_within_a_thread_is_clamped),
+	CU_TEST_ENTRY(seq_gap_counts_lost_events_and_recovers),
+	CU_TEST_ENTRY(lost_thread_start_starts_at_first_event),
+	CU_TEST_ENTRY(ring_forgets_oldest_spans_and_counts_them),
+	CU_TEST_ENTRY(spans_query_clips_to_window_and_open_span_to_now),
+	CU_TEST_ENTRY(state_at_covers_before_during_and_after),
+	CU_TEST_ENTRY(interval_changes_are_marks_of_their_gil),
+	CU_TEST_ENTRY(marks_ring_keeps_the_newest),
+	CU_TEST_ENTRY(bad_sources_are_ignored_and_done_threads_stay_done),
+	CU_TEST_ENTRY(state_names_are_distinct),
+	CU_TEST_END,
+};
+
+CU_MAIN("history", tests)
