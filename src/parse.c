@@ -420,7 +420,12 @@ static int parse_name(struct parser *p, int line, const char *what,
 			    "name '%.20s...' is %zu bytes long (the limit is %d)",
 			    t->p, t->len, SCENARIO_MAX_NAME);
 	*out = xstrndup(t->p, t->len);
-	return next(p);
+	if (next(p)) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /* A whole number in [min, max], written in decimal digits only. what

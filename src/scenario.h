@@ -48,7 +48,8 @@ struct op {
 };
 
 struct sc_process {
-	char *name;        /* "main" for the threads outside any process block */
+	char *name;        /* "main" for the threads outside any process block:
+			    * process 0, present only if there are such threads */
 };
 
 struct sc_thread {

@@ -463,6 +463,12 @@ static void nul_and_control_characters_are_refused(void)
 		    "x.gil:1:9: invalid control character 0x1b (only tab and newline may appear)");
 	check_error("thread t\x7f { cpu 1s }\n",
 		    "x.gil:1:9: invalid control character 0x7f (only tab and newline may appear)");
+	/* Found by the fuzzer: the name was leaked when the token after it
+	 * failed. */
+	check_error("thread ho\x05 { cpu 1s }",
+		    "x.gil:1:10: invalid control character 0x05 (only tab and newline may appear)");
+	check_error("process ho\x05 { thread t { cpu 1s } }",
+		    "x.gil:1:11: invalid control character 0x05 (only tab and newline may appear)");
 	check_error("\tthread t { cpu 1s\x01 }",
 		    "x.gil:1:19: invalid control character 0x01 (only tab and newline may appear)");
 }
