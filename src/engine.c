@@ -436,6 +436,11 @@ int64_t engine_elapsed(const struct engine *e)
 	return end - e->start_t;
 }
 
+int64_t engine_start_time(const struct engine *e)
+{
+	return e->start_t;
+}
+
 const struct scenario *engine_scenario(const struct engine *e)
 {
 	return e->sc;

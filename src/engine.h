@@ -57,6 +57,8 @@ int64_t engine_interval(const struct engine *e);
 struct ring *engine_ring(const struct engine *e);
 int64_t engine_now(const struct engine *e);     /* ns since the start */
 int64_t engine_elapsed(const struct engine *e); /* start to end, or to now */
+/* When engine_start ran, on the clock of the events' timestamps. */
+int64_t engine_start_time(const struct engine *e);
 const struct scenario *engine_scenario(const struct engine *e);
 enum gil_policy engine_policy(const struct engine *e);
 double engine_slow(const struct engine *e);

@@ -1,15 +1,61 @@
 /*
- * main.c -- the command line.
+ * main.c -- the command line: options, then one of check, headless run or
+ * (later) the terminal UI. Logic a test would want lives in the modules.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine.h"
 #include "gil.h"
+#include "report.h"
+#include "scenario.h"
 #include "util.h"
+
+/* The scenario gilviz runs when none is named: the convoy effect, the
+ * lesson that shows the most about the new GIL in a few seconds. */
+static const char default_scenario[] =
+	"title \"Convoy: an I/O thread behind a CPU hog\"\n"
+	"note  \"The server sleeps 1 ms, then waits about one switch interval for "
+	"the GIL after every wake-up: the hog only drops it when asked.\"\n"
+	"gil new\n"
+	"interval 5ms\n"
+	"duration 2s\n"
+	"thread hog {\n"
+	"    cpu 10s\n"
+	"}\n"
+	"thread server start 100ms {\n"
+	"    forever {\n"
+	"        io 1ms\n"
+	"        cpu 50us\n"
+	"    }\n"
+	"}\n";
+
+enum mode { MODE_DEFAULT, MODE_HEADLESS, MODE_CHECK };
+
+struct options {
+	enum mode mode;
+	enum report_format format;
+	struct engine_options engine;
+	const char *scenario;
+};
+
+enum {
+	OPT_HEADLESS = 256,
+	OPT_CHECK,
+	OPT_FORMAT,
+	OPT_INTERVAL,
+	OPT_GIL,
+	OPT_DURATION,
+	OPT_SLOW,
+};
 
 static void usage(FILE *out)
 {
@@ -18,10 +64,27 @@ static void usage(FILE *out)
 		"Watch the Global Interpreter Lock at work: run a scenario of Python-like\n"
 		"threads through a real GIL and show who holds it, who waits, and for how long.\n"
 		"\n"
-		"  -h, --help       display this help and exit\n"
-		"  -V, --version    output version information and exit\n"
+		"SCENARIO is a scenario file (see gilviz-scenario(5)); without one, gilviz\n"
+		"runs its built-in convoy scenario.\n"
 		"\n"
-		"Exit status: 0 on success, 1 on a bad scenario or run error,\n"
+		"Modes:\n"
+		"      --headless         run to the end and print a report (the default\n"
+		"                           until the terminal UI lands)\n"
+		"      --check            only read and validate the scenario\n"
+		"      --format=FORMAT    report format: text (default) or json\n"
+		"\n"
+		"Overriding the scenario:\n"
+		"      --gil=POLICY       new (CPython 3.2+), legacy (2.x) or none (free-threaded)\n"
+		"      --interval=D       switch interval, like sys.setswitchinterval (e.g. 5ms)\n"
+		"      --duration=D       stop after D (e.g. 10s)\n"
+		"      --slow=F           slow motion: every duration, the interval included,\n"
+		"                           times F\n"
+		"\n"
+		"  -h, --help             display this help and exit\n"
+		"  -V, --version          output version information and exit\n"
+		"\n"
+		"Durations are a number and a unit: ns, us, ms or s.\n"
+		"Exit status: 0 on success, 1 on a bad scenario or a failed run,\n"
 		"2 on a bad command line.\n");
 }
 
@@ -33,14 +96,46 @@ static void version(void)
 	       PACKAGE_VERSION);
 }
 
-int main(int argc, char **argv)
+static int bad_usage(const char *fmt, const char *arg)
+{
+	fputs("gilviz: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nTry 'gilviz --help' for more information.\n", stderr);
+	return 2;
+}
+
+static int option_duration(const char *name, const char *arg, int64_t *out, bool positive)
+{
+	char msg[256];
+	if (parse_duration(arg, out, msg, sizeof msg) != 0) {
+		fprintf(stderr, "gilviz: --%s: %s\nTry 'gilviz --help' for more information.\n",
+			name, msg);
+		return 2;
+	}
+	if (positive && *out <= 0) {
+		fprintf(stderr, "gilviz: --%s: must be greater than 0, got '%s'\n"
+			"Try 'gilviz --help' for more information.\n", name, arg);
+		return 2;
+	}
+	return 0;
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "headless", no_argument, NULL, OPT_HEADLESS },
+		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "gil", required_argument, NULL, OPT_GIL },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "slow", required_argument, NULL, OPT_SLOW },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, rc;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -50,16 +145,121 @@ int main(int argc, char **argv)
 		case 'V':
 			version();
 			return 0;
+		case OPT_HEADLESS:
+			o->mode = MODE_HEADLESS;
+			break;
+		case OPT_CHECK:
+			o->mode = MODE_CHECK;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "text"))
+				o->format = REPORT_TEXT;
+			else if (!strcmp(optarg, "json"))
+				o->format = REPORT_JSON;
+			else
+				return bad_usage("--format: unknown format '%s' (expected text or json)", optarg);
+			break;
+		case OPT_INTERVAL:
+			if ((rc = option_duration("interval", optarg, &o->engine.interval_ns, true)))
+				return rc;
+			break;
+		case OPT_DURATION:
+			if ((rc = option_duration("duration", optarg, &o->engine.duration_ns, true)))
+				return rc;
+			break;
+		case OPT_GIL:
+			o->engine.policy = gil_policy_parse(optarg);
+			if (o->engine.policy < 0)
+				return bad_usage("--gil: unknown policy '%s' (expected new, legacy or none)", optarg);
+			break;
+		case OPT_SLOW: {
+			char *end;
+			errno = 0;
+			double f = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !isfinite(f) || f < 1 || f > 1e6)
+				return bad_usage("--slow: expected a factor from 1 to 1000000, got '%s'", optarg);
+			o->engine.slow = f;
+			break;
+		}
 		case ':':
-			fprintf(stderr, "gilviz: option '%s' requires an argument\n"
-				"Try 'gilviz --help' for more information.\n", argv[optind - 1]);
-			return 2;
+			return bad_usage("option '%s' requires an argument", argv[optind - 1]);
 		default:
-			fprintf(stderr, "gilviz: unrecognized option '%s'\n"
-				"Try 'gilviz --help' for more information.\n", argv[optind - 1]);
-			return 2;
+			return bad_usage("unrecognized option '%s'", argv[optind - 1]);
 		}
 	}
-	usage(stdout);
-	return 0;
+	if (optind < argc)
+		o->scenario = argv[optind++];
+	if (optind < argc)
+		return bad_usage("unexpected argument '%s' (one scenario at a time)", argv[optind]);
+	return -1;
+}
+
+/* Ctrl-C or SIGTERM during a headless run: stop it and print what was
+ * gathered. The handler only sets a flag. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void install_stop_handlers(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static void print_error(const struct gv_error *err)
+{
+	char buf[1024];
+	gv_error_format(err, buf, sizeof buf);
+	fprintf(stderr, "gilviz: %s\n", buf);
+}
+
+static struct scenario *load(const struct options *o)
+{
+	struct gv_error err = { 0 };
+	struct scenario *sc;
+	if (o->scenario)
+		sc = scenario_load(o->scenario, &err);
+	else
+		sc = scenario_parse(default_scenario, sizeof default_scenario - 1,
+				    "(built-in convoy)", &err);
+	if (!sc)
+		print_error(&err);
+	return sc;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {
+		.mode = MODE_DEFAULT,
+		.format = REPORT_TEXT,
+		.engine = { .policy = -1 },
+	};
+	int rc = parse_options(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+
+	struct scenario *sc = load(&o);
+	if (!sc)
+		return 1;
+	if (o.mode == MODE_CHECK) {
+		printf("%s: ok (%zu threads in %zu processes)\n", sc->file, sc->nthreads, sc->nprocs);
+		scenario_free(sc);
+		return 0;
+	}
+
+	struct gv_error err = { 0 };
+	install_stop_handlers();
+	rc = report_run(sc, &o.engine, o.format, stdout, &stop_requested, &err);
+	if (rc != 0)
+		print_error(&err);
+	scenario_free(sc);
+	return rc ? 1 : 0;
 }

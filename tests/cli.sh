@@ -1,20 +1,79 @@
 #!/bin/sh
-# The command line: --help, --version, and bad options (exit 2).
+# The command line: --help, --version, --check, --headless and --format,
+# and every kind of bad input: a clear message and the right exit status.
 gilviz="${top_builddir:-.}/src/gilviz"
+srcdir="${top_srcdir:-.}"
+tmp=$(mktemp -d) || exit 99
+trap 'rm -rf "$tmp"' EXIT
 fail=0
-check() { # description, expected status, command...
-	desc=$1 want=$2; shift 2
+pass=0
+
+# expect DESCRIPTION STATUS PATTERN -- COMMAND...: the command exits with
+# STATUS and its output (stdout and stderr) matches the grep -E PATTERN.
+expect() {
+	desc=$1 want=$2 pattern=$3; shift 4
 	out=$("$@" 2>&1); got=$?
 	if [ "$got" != "$want" ]; then
-		echo "FAIL: $desc: exit $got, expected $want"; echo "$out" | sed 's/^/  | /'; fail=$((fail + 1))
+		echo "FAIL: $desc: exit $got, expected $want"; echo "$out" | sed 's/^/  | /'
+		fail=$((fail + 1))
+	elif ! printf '%s\n' "$out" | grep -Eq -- "$pattern"; then
+		echo "FAIL: $desc: output does not match /$pattern/"; echo "$out" | sed 's/^/  | /'
+		fail=$((fail + 1))
 	else
-		echo "ok: $desc"
+		echo "ok: $desc"; pass=$((pass + 1))
 	fi
 }
-check "--help exits 0" 0 "$gilviz" --help
-check "--version exits 0" 0 "$gilviz" --version
-"$gilviz" --version | head -1 | grep -q '^gilviz [0-9]' || { echo "FAIL: --version first line"; fail=$((fail + 1)); }
-"$gilviz" --help | grep -q '^Usage: gilviz' || { echo "FAIL: --help usage line"; fail=$((fail + 1)); }
-check "unknown option exits 2" 2 "$gilviz" --frobnicate
-"$gilviz" --frobnicate 2>&1 | grep -q "unrecognized option '--frobnicate'" || { echo "FAIL: unknown option message"; fail=$((fail + 1)); }
-[ $fail -eq 0 ] || exit 1
+
+expect "--help prints the usage" 0 '^Usage: gilviz' -- "$gilviz" --help
+expect "--version names the program" 0 '^gilviz [0-9]+\.[0-9]+' -- "$gilviz" --version
+expect "an unknown option exits 2" 2 "unrecognized option '--frobnicate'" -- "$gilviz" --frobnicate
+expect "a missing argument exits 2" 2 "requires an argument" -- "$gilviz" --interval
+expect "an interval without a unit" 2 "no unit" -- "$gilviz" --interval=5 --check
+expect "a zero interval" 2 "greater than 0" -- "$gilviz" --interval=0ms --check
+expect "an unknown policy" 2 "unknown policy 'fast'" -- "$gilviz" --gil=fast --check
+expect "an unknown format" 2 "unknown format 'xml'" -- "$gilviz" --format=xml --check
+expect "a bad slow-motion factor" 2 "--slow" -- "$gilviz" --slow=0.5 --check
+expect "two scenarios" 2 "one scenario at a time" -- "$gilviz" a.gil b.gil
+
+expect "--check accepts a bundled scenario" 0 "ok" -- "$gilviz" --check "$srcdir/scenarios/convoy.gil"
+expect "--check accepts the built-in scenario" 0 "ok" -- "$gilviz" --check
+expect "a missing file" 1 "nope.gil" -- "$gilviz" --check "$tmp/nope.gil"
+expect "a directory" 1 "directory" -- "$gilviz" --check "$tmp"
+printf 'thread t {\n    frobnicate 1ms\n}\n' >"$tmp/bad.gil"
+expect "a bad op names file, line and column" 1 "bad.gil:2:5: unknown operation 'frobnicate'" -- "$gilviz" --check "$tmp/bad.gil"
+
+printf 'thread t { forever { cpu 1ms } }\n' >"$tmp/forever.gil"
+expect "headless refuses a run that never ends" 1 "runs forever" -- "$gilviz" --headless "$tmp/forever.gil"
+
+printf 'title "Two sleepers"\nthread t * 2 { sleep 20ms }\n' >"$tmp/sleep.gil"
+expect "headless prints the report" 0 "t\.2 +0\.0[0-9]+" -- "$gilviz" --headless "$tmp/sleep.gil"
+expect "headless prints the timeline legend" 0 "holds the GIL" -- "$gilviz" --headless "$tmp/sleep.gil"
+expect "json has the figures" 0 '"dropped_events": 0' -- "$gilviz" --headless --format=json "$tmp/sleep.gil"
+expect "--duration stops a forever run" 0 '"elapsed_s": 0\.05' -- "$gilviz" --headless --format=json --duration=50ms "$tmp/forever.gil"
+expect "--gil overrides the policy" 0 '"policy": "legacy"' -- "$gilviz" --headless --format=json --gil=legacy "$tmp/sleep.gil"
+expect "--interval overrides the interval" 0 '"interval_s": 0\.002' -- "$gilviz" --headless --format=json --interval=2ms "$tmp/sleep.gil"
+
+# The JSON report parses, where python3 is there to parse it.
+if command -v python3 >/dev/null 2>&1; then
+	"$gilviz" --headless --format=json "$tmp/sleep.gil" >"$tmp/out.json"
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["threads"]) == 2 and d["gils"][0]["name"] == "main"' "$tmp/out.json"; then
+		echo "ok: the JSON report parses"; pass=$((pass + 1))
+	else
+		echo "FAIL: the JSON report does not parse"; fail=$((fail + 1))
+	fi
+fi
+
+# Ctrl-C stops a headless run and still prints what was gathered.
+"$gilviz" --headless --duration=20s "$tmp/forever.gil" >"$tmp/int.txt" 2>&1 &
+pid=$!
+sleep 0.3
+kill -INT $pid
+wait $pid; st=$?
+if [ $st -eq 0 ] && grep -q "interrupted" "$tmp/int.txt"; then
+	echo "ok: SIGINT ends a headless run with its report"; pass=$((pass + 1))
+else
+	echo "FAIL: SIGINT: exit $st"; sed 's/^/  | /' "$tmp/int.txt"; fail=$((fail + 1))
+fi
+
+echo "cli: $pass passed, $fail failed"
+[ $fail -eq 0 ]

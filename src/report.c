@@ -1,0 +1,384 @@
+/*
+ * report.c -- the headless report.
+ *
+ * report_run is the headless consumer: it starts the engine, drains the
+ * event ring every couple of milliseconds into stats and history, and once
+ * the run ends prints what they hold. The text form is for people (a
+ * table per thread, a table per GIL, an ASCII timeline); the JSON form has
+ * the same figures for programs. Both read the same stats, so they agree.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "util.h"
+
+/* How often the consumer drains the ring while the run goes on. */
+#define REPORT_DRAIN_NS 2000000
+#define REPORT_BATCH 4096
+
+/* The timeline keeps this many spans in all, shared among the threads. */
+#define REPORT_SPAN_BUDGET (1u << 22)
+
+static const char state_glyphs[TS_COUNT] = {
+	[TS_NOT_STARTED] = ' ',
+	[TS_HOLDING] = '#',
+	[TS_WAITING] = '-',
+	[TS_BLOCKED] = '_',
+	[TS_NATIVE] = '=',
+	[TS_NATIVE_HOLD] = 'N',
+	[TS_DONE] = ' ',
+	[TS_UNKNOWN] = '?',
+};
+
+char report_state_glyph(enum thread_state state)
+{
+	return (unsigned)state < TS_COUNT ? state_glyphs[state] : '?';
+}
+
+static double sec(uint64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+static double msec(uint64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", out);
+		else if (*p == '\t')
+			fputs("\\t", out);
+		else if (*p < 0x20)
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+/* The end of the run on the events' clock: open spans count up to it. */
+static uint64_t run_end(const struct report_meta *m)
+{
+	return m->t_start + (m->elapsed_ns > 0 ? (uint64_t)m->elapsed_ns : 0);
+}
+
+static double elapsed_s(const struct report_meta *m)
+{
+	return m->elapsed_ns > 0 ? (double)m->elapsed_ns / 1e9 : 0;
+}
+
+static void print_json(FILE *out, const struct report_meta *m,
+		       const struct stats *st)
+{
+	const struct scenario *sc = m->sc;
+	uint64_t now = run_end(m);
+	fputs("{\n  \"scenario\": ", out);
+	json_string(out, sc->file);
+	fputs(",\n  \"title\": ", out);
+	json_string(out, sc->title);
+	fprintf(out, ",\n  \"policy\": \"%s\",\n  \"time_mode\": \"%s\",\n"
+		     "  \"slow\": %g,\n  \"interrupted\": %s,\n"
+		     "  \"elapsed_s\": %.6f,\n  \"events\": %" PRIu64 ",\n"
+		     "  \"dropped_events\": %" PRIu64 ",\n  \"gils\": [",
+		gil_policy_name(m->policy), m->time_mode, m->slow,
+		m->interrupted ? "true" : "false", elapsed_s(m), m->events, m->dropped);
+	for (unsigned g = 0; g < stats_ngils(st); g++) {
+		struct stats_gil sg;
+		stats_gil(st, g, (uint64_t)m->elapsed_ns, &sg);
+		fputs(g ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
+		json_string(out, sc->procs[g].name);
+		fprintf(out, ", \"policy\": \"%s\", \"interval_s\": %.6f, "
+			     "\"switches\": %" PRIu64 ", \"forced_switches\": %" PRIu64 ", "
+			     "\"drop_requests\": %" PRIu64 ", \"failed_wakeups\": %" PRIu64 ", "
+			     "\"switches_per_s\": %.3f}",
+			gil_policy_name(m->policy), sec(sg.interval_ns), sg.c.switches,
+			sg.c.forced_switches, sg.c.drop_requests, sg.c.failed_wakeups,
+			sg.switches_per_s);
+	}
+	fputs("\n  ],\n  \"threads\": [", out);
+	for (unsigned i = 0; i < stats_nthreads(st); i++) {
+		struct stats_thread t;
+		stats_thread(st, i, now, &t);
+		fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
+		json_string(out, sc->threads[i].name);
+		fputs(", \"process\": ", out);
+		json_string(out, sc->procs[sc->threads[i].process].name);
+		fprintf(out, ", \"wall_s\": %.6f, \"hold_s\": %.6f, \"wait_s\": %.6f, "
+			     "\"blocked_s\": %.6f, \"native_s\": %.6f, "
+			     "\"acquisitions\": %" PRIu64 ", \"wait_p50_ms\": %.4f, "
+			     "\"wait_p99_ms\": %.4f, \"wait_max_ms\": %.4f, "
+			     "\"lost_events\": %" PRIu64 "}",
+			sec(t.wall_ns), sec(t.hold_ns), sec(t.wait_ns), sec(t.blocked_ns),
+			sec(t.native_ns), t.c.acquisitions, msec(t.wait_p50_ns),
+			msec(t.wait_p99_ns), msec(t.wait_max_ns), t.c.lost);
+	}
+	fputs("\n  ]\n}\n", out);
+}
+
+/* Words of text, on lines of at most width columns after indent. */
+static void print_wrapped(FILE *out, const char *text, const char *indent, int width)
+{
+	int col = 0, ind = (int)strlen(indent);
+	const char *p = text;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		const char *end = p;
+		while (*end && *end != ' ')
+			end++;
+		int len = (int)(end - p);
+		if (!len)
+			break;
+		if (col && col + 1 + len > width) {
+			fputc('\n', out);
+			col = 0;
+		}
+		if (!col) {
+			fputs(indent, out);
+			col = ind;
+		} else {
+			fputc(' ', out);
+			col++;
+		}
+		fwrite(p, 1, (size_t)len, out);
+		col += len;
+		p = end;
+	}
+	if (col)
+		fputc('\n', out);
+}
+
+static int name_width(const struct scenario *sc)
+{
+	int w = 6;
+	for (size_t i = 0; i < sc->nthreads; i++) {
+		int n = (int)strlen(sc->threads[i].name);
+		if (n > w)
+			w = n;
+	}
+	return w > 24 ? 24 : w;
+}
+
+static void print_text(FILE *out, const struct report_meta *m,
+		       const struct stats *st, const struct history *h)
+{
+	const struct scenario *sc = m->sc;
+	uint64_t now = run_end(m);
+	char interval[32];
+	struct stats_gil g0;
+	stats_gil(st, 0, (uint64_t)m->elapsed_ns, &g0);
+	format_duration((int64_t)g0.interval_ns, interval, sizeof interval);
+
+	fprintf(out, "%s\n", sc->title);
+	fprintf(out, "  scenario %s; GIL %s, switch interval %s; %s time",
+		sc->file, gil_policy_name(m->policy), interval, m->time_mode);
+	if (m->slow != 1.0)
+		fprintf(out, ", slow motion x%g", m->slow);
+	fprintf(out, "\n  elapsed %.3f s%s; %" PRIu64 " events recorded, %" PRIu64 " dropped\n",
+		elapsed_s(m), m->interrupted ? " (interrupted)" : "", m->events, m->dropped);
+	if (sc->note && *sc->note)
+		print_wrapped(out, sc->note, "  ", 78);
+
+	int w = name_width(sc);
+	fprintf(out, "\n%-*s %9s %9s %9s %9s %9s %7s %9s %9s %9s\n", w, "thread", "wall s",
+		"hold s", "wait s", "blocked s", "native s", "acq", "wait p50", "p99", "max ms");
+	for (unsigned i = 0; i < stats_nthreads(st); i++) {
+		struct stats_thread t;
+		stats_thread(st, i, now, &t);
+		fprintf(out, "%-*.*s %9.3f %9.3f %9.3f %9.3f %9.3f %7" PRIu64 " %9.3f %9.3f %9.3f\n",
+			w, w, sc->threads[i].name, sec(t.wall_ns), sec(t.hold_ns),
+			sec(t.wait_ns), sec(t.blocked_ns), sec(t.native_ns), t.c.acquisitions,
+			msec(t.wait_p50_ns), msec(t.wait_p99_ns), msec(t.wait_max_ns));
+	}
+
+	fprintf(out, "\n%-*s %7s %10s %9s %10s %7s %9s %9s\n", w, "GIL", "policy", "interval",
+		"switches", "switches/s", "forced", "drop req", "failed");
+	for (unsigned g = 0; g < stats_ngils(st); g++) {
+		struct stats_gil sg;
+		stats_gil(st, g, (uint64_t)m->elapsed_ns, &sg);
+		format_duration((int64_t)sg.interval_ns, interval, sizeof interval);
+		fprintf(out, "%-*.*s %7s %10s %9" PRIu64 " %10.1f %7" PRIu64 " %9" PRIu64 " %9" PRIu64 "\n",
+			w, w, sc->procs[g].name, gil_policy_name(m->policy), interval,
+			sg.c.switches, sg.switches_per_s, sg.c.forced_switches,
+			sg.c.drop_requests, sg.c.failed_wakeups);
+	}
+	fputc('\n', out);
+	report_timeline(out, sc, h, m->t_start, now, REPORT_TIMELINE_WIDTH);
+}
+
+void report_print(FILE *out, enum report_format fmt, const struct report_meta *m,
+		  const struct stats *st, const struct history *h)
+{
+	if (fmt == REPORT_JSON)
+		print_json(out, m, st);
+	else
+		print_text(out, m, st, h);
+}
+
+/* The state a thread spent most of [a, b) in; TS_NOT_STARTED if none. */
+static enum thread_state dominant(const struct history *h, unsigned tid, uint64_t a,
+				  uint64_t b, uint64_t now)
+{
+	struct history_span spans[64];
+	uint64_t time[TS_COUNT] = { 0 };
+	size_t n = history_spans(h, tid, a, b, now, spans, GV_ARRAY_LEN(spans));
+	for (size_t i = 0; i < n; i++)
+		if (spans[i].state < TS_COUNT)
+			time[spans[i].state] += spans[i].t_end - spans[i].t_start;
+	enum thread_state best = TS_NOT_STARTED;
+	uint64_t most = 0;
+	for (int s = 0; s < TS_COUNT; s++) {
+		if (time[s] > most) {
+			most = time[s];
+			best = (enum thread_state)s;
+		}
+	}
+	return best;
+}
+
+static bool history_forgotten_any(const struct history *h)
+{
+	for (unsigned i = 0; i < history_nthreads(h); i++)
+		if (history_forgotten(h, i))
+			return true;
+	return false;
+}
+
+void report_timeline(FILE *out, const struct scenario *sc,
+		     const struct history *h, uint64_t t0, uint64_t t1,
+		     unsigned width)
+{
+	if (t1 <= t0 || width == 0)
+		return;
+	/* Start where every thread's kept history starts. */
+	for (unsigned i = 0; i < history_nthreads(h); i++) {
+		if (history_forgotten(h, i) == 0)
+			continue;
+		struct history_span first;
+		if (history_spans(h, i, t0, t1, t1, &first, 1) == 1 && first.t_start > t0)
+			t0 = first.t_start;
+	}
+	uint64_t col = (t1 - t0 + width - 1) / width;
+	char span[32], per[32];
+	format_duration((int64_t)(t1 - t0), span, sizeof span);
+	format_duration((int64_t)col, per, sizeof per);
+	int w = name_width(sc);
+	fprintf(out, "timeline of %s%s, %s a column\n",
+		history_forgotten_any(h) ? "the last " : "", span, per);
+	char *row = xmalloc(width + 1);
+	for (unsigned i = 0; i < history_nthreads(h); i++) {
+		for (unsigned c = 0; c < width; c++) {
+			uint64_t a = t0 + c * col, b = a + col;
+			row[c] = report_state_glyph(dominant(h, i, a, b, t1));
+		}
+		row[width] = '\0';
+		fprintf(out, "%-*.*s |%s|\n", w, w, sc->threads[i].name, row);
+	}
+	free(row);
+	fprintf(out, "%*s  %c holds the GIL   %c waits for it   %c blocked (io, sleep)\n"
+		     "%*s  %c native code, GIL released   %c native code holding the GIL\n",
+		w, "", report_state_glyph(TS_HOLDING), report_state_glyph(TS_WAITING),
+		report_state_glyph(TS_BLOCKED), w, "", report_state_glyph(TS_NATIVE),
+		report_state_glyph(TS_NATIVE_HOLD));
+}
+
+struct consumer {
+	struct stats *st;
+	struct history *h;
+	struct event *batch;
+	uint64_t events;
+};
+
+static void consume(struct consumer *c, struct ring *ring)
+{
+	size_t n;
+	while ((n = ring_pop(ring, c->batch, REPORT_BATCH)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			stats_add(c->st, &c->batch[i]);
+			history_add(c->h, &c->batch[i]);
+		}
+		c->events += n;
+	}
+}
+
+int report_run(const struct scenario *sc, const struct engine_options *opt,
+	       enum report_format fmt, FILE *out, volatile sig_atomic_t *stop,
+	       struct gv_error *err)
+{
+	int64_t duration = opt->duration_ns ? opt->duration_ns : sc->duration_ns;
+	if (!duration) {
+		for (size_t i = 0; i < sc->nthreads; i++) {
+			if (scenario_ops_contain(sc->threads[i].ops, sc->threads[i].nops, OP_FOREVER)) {
+				gv_error_set(err, sc->file, 0, 0,
+					     "thread '%s' runs forever: give the run a duration "
+					     "(--duration=10s, or 'duration 10s' in the scenario)",
+					     sc->threads[i].name);
+				return -1;
+			}
+		}
+	}
+	struct engine *e = engine_create(sc, opt, err);
+	if (!e)
+		return -1;
+
+	unsigned *gil_of = xcalloc(sc->nthreads, sizeof *gil_of);
+	for (size_t i = 0; i < sc->nthreads; i++)
+		gil_of[i] = sc->threads[i].process;
+	size_t per = REPORT_SPAN_BUDGET / (sc->nthreads ? sc->nthreads : 1);
+	per = per < 256 ? 256 : per > 65536 ? 65536 : per;
+	struct history_config hc = {
+		.nthreads = (unsigned)sc->nthreads,
+		.spans_per_thread = per,
+		.gil_of = gil_of,
+		.ngils = (unsigned)sc->nprocs,
+	};
+	struct consumer c = {
+		.st = stats_create((unsigned)sc->nthreads, gil_of, (unsigned)sc->nprocs),
+		.h = history_create_config(&hc),
+		.batch = xmalloc(REPORT_BATCH * sizeof(struct event)),
+	};
+
+	bool interrupted = false;
+	engine_start(e);
+	while (!engine_wait(e, REPORT_DRAIN_NS)) {
+		consume(&c, engine_ring(e));
+		if (stop && *stop) {
+			interrupted = true;
+			engine_stop(e);
+			break;
+		}
+	}
+	consume(&c, engine_ring(e));
+
+	struct report_meta m = {
+		.sc = sc,
+		.policy = engine_policy(e),
+		.slow = engine_slow(e),
+		.time_mode = "real",
+		.t_start = (uint64_t)engine_start_time(e),
+		.elapsed_ns = engine_elapsed(e),
+		.events = c.events,
+		.dropped = ring_dropped(engine_ring(e)),
+		.interrupted = interrupted,
+	};
+	report_print(out, fmt, &m, c.st, c.h);
+
+	free(c.batch);
+	history_destroy(c.h);
+	stats_destroy(c.st);
+	free(gil_of);
+	engine_destroy(e);
+	return 0;
+}

@@ -1,0 +1,55 @@
+/*
+ * report.h -- the headless report: a run's figures as text or JSON, and
+ * the ASCII timeline a class could paste into a handout. The figures come
+ * from stats and history; nothing is computed here that they own.
+ */
+#ifndef GILVIZ_REPORT_H
+#define GILVIZ_REPORT_H
+
+#include <signal.h>
+#include <stdio.h>
+
+#include "engine.h"
+#include "history.h"
+#include "scenario.h"
+#include "stats.h"
+
+enum report_format { REPORT_TEXT, REPORT_JSON };
+
+/* What the report says about the run besides the per-thread and per-GIL
+ * figures. */
+struct report_meta {
+	const struct scenario *sc;
+	enum gil_policy policy;
+	double slow;
+	const char *time_mode; /* "real" */
+	uint64_t t_start;      /* when the run started, on the events' clock */
+	int64_t elapsed_ns;    /* from t_start to the end of the run */
+	uint64_t events;       /* events the consumer received */
+	uint64_t dropped;      /* events the ring could not take */
+	bool interrupted;      /* stopped early by a signal */
+};
+
+#define REPORT_TIMELINE_WIDTH 64
+
+/* Run sc with the engine to its end (or duration, or until *stop becomes
+ * non-zero), consuming its events into stats and history, then print the
+ * report to out. Returns 0, or -1 with err filled (nothing printed). */
+int report_run(const struct scenario *sc, const struct engine_options *opt,
+	       enum report_format fmt, FILE *out,
+	       volatile sig_atomic_t *stop, struct gv_error *err);
+
+/* Print the report of figures already gathered. */
+void report_print(FILE *out, enum report_format fmt, const struct report_meta *m,
+		  const struct stats *st, const struct history *h);
+
+/* The ASCII timeline of [t0, t1): one row per thread, width columns, each
+ * the state the thread spent most of that column in; then the legend. */
+void report_timeline(FILE *out, const struct scenario *sc,
+		     const struct history *h, uint64_t t0, uint64_t t1,
+		     unsigned width);
+
+/* One character per state in the ASCII timeline (' ' for none). */
+char report_state_glyph(enum thread_state state);
+
+#endif
