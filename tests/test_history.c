@@ -435,6 +435,29 @@ static void bad_sources_are_ignored_and_done_threads_stay_done(void)
 	history_destroy(h);
 }
 
+static void legacy_check_release_and_yield_mean_waiting(void)
+{
+	evseq_init(&q);
+	evseq_add(&q, 0, 0, EV_THREAD_START, 0, 0);
+	evseq_take(&q, 0, 0, 0, 0);
+	evseq_add(&q, 0, 0, EV_OP_START, OP_CPU, 1000);
+	evseq_add(&q, 100, 0, EV_GIL_RELEASE, RELEASE_CHECK, 0);
+	evseq_add(&q, 100, 0, EV_GIL_REQUEST, 0, 0);
+	evseq_add(&q, 101, 0, EV_FAILED_WAKEUP, 0, 0);
+	evseq_add(&q, 130, 0, EV_GIL_ACQUIRE, 0, 30);
+	evseq_add(&q, 200, 0, EV_GIL_RELEASE, RELEASE_YIELD, 0);
+	evseq_add(&q, 200, 0, EV_GIL_REQUEST, 0, 0);
+	evseq_add(&q, 210, 0, EV_GIL_ACQUIRE, 0, 10);
+	struct history *h = feed(history_create(1, 8));
+	struct history_span s[8];
+	size_t n = all_spans(h, 0, s, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	ASSERT_SPAN(s[1], 100, 130, TS_WAITING);
+	ASSERT_SPAN(s[3], 200, 210, TS_WAITING);
+	CU_ASSERT_EQUAL(history_state(h, 0), TS_HOLDING);
+	history_destroy(h);
+}
+
 static void state_names_are_distinct(void)
 {
 	CU_ASSERT_STRING_EQUAL(history_state_name(TS_NATIVE_HOLD), "native_hold");
@@ -461,6 +484,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(interval_changes_are_marks_of_their_gil),
 	CU_TEST_ENTRY(marks_ring_keeps_the_newest),
 	CU_TEST_ENTRY(bad_sources_are_ignored_and_done_threads_stay_done),
+	CU_TEST_ENTRY(legacy_check_release_and_yield_mean_waiting),
 	CU_TEST_ENTRY(state_names_are_distinct),
 	CU_TEST_END,
 };
