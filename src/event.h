@@ -12,7 +12,8 @@
 #include <stdint.h>
 
 /* The source id of events that belong to a GIL rather than to a thread
- * (an interval change): aux then names the GIL. */
+ * (an interval change): aux then names the GIL, and seq counts that GIL's
+ * own events (each GIL numbers its events from 0). */
 #define EVENT_TID_GIL 0xFFFFu
 
 enum event_type {
@@ -20,7 +21,9 @@ enum event_type {
 	EV_THREAD_START,  /* a simulated thread begins its script */
 	EV_THREAD_END,    /* ... and ends it */
 	EV_OP_START,      /* aux: enum op_kind; arg: the op's duration in ns */
-	EV_OP_END,        /* aux: enum op_kind */
+	EV_OP_END,        /* aux: enum op_kind; an io, sleep or native op
+	                     ends after the GIL has been taken back, so
+	                     every op ends with the thread holding it */
 	EV_GIL_REQUEST,   /* the thread wants the GIL */
 	EV_GIL_ACQUIRE,   /* it has it; arg: ns waited since its request;
 	                     aux: 1 if this was a switch (another thread
@@ -48,7 +51,8 @@ enum release_reason {
 struct event {
 	uint64_t t;   /* ns since the run started, on the run's clock */
 	uint64_t arg; /* meaning depends on type, see above */
-	uint32_t seq; /* per-source sequence number: a gap means drops */
+	uint32_t seq; /* per-source sequence number, from 0: a gap means
+	                 events of that source were dropped */
 	uint16_t tid; /* source: thread index, or EVENT_TID_GIL */
 	uint8_t type; /* enum event_type */
 	uint8_t aux;  /* meaning depends on type, see above */
