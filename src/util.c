@@ -5,7 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,23 +131,36 @@ void gv_error_format(const struct gv_error *err, char *buf, size_t len)
 
 static const struct {
 	const char *name;
-	double ns;
+	uint64_t ns;
 } duration_units[] = {
-	{ "ns", 1.0 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
+	{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
 };
 
+/*
+ * By hand rather than with strtod: strtod follows LC_NUMERIC, and under a
+ * locale with a decimal comma "1.5ms" would quietly read as 1 ms once the
+ * UI has called setlocale. Integer arithmetic also makes "0.1ms" exact.
+ */
 int parse_duration(const char *s, int64_t *ns, char *msg, size_t msglen)
 {
 	const char *p = s;
-	size_t digits = 0, frac = 0;
-	while (*p >= '0' && *p <= '9')
-		p++, digits++;
-	if (*p == '.') {
-		p++;
-		while (*p >= '0' && *p <= '9')
-			p++, frac++;
+	unsigned __int128 whole = 0, frac = 0, scale = 1;
+	size_t digits = 0, fdigits = 0;
+	bool overflow = false;
+	for (; *p >= '0' && *p <= '9'; p++, digits++) {
+		whole = whole * 10 + (unsigned)(*p - '0');
+		if (whole > (unsigned __int128)INT64_MAX)
+			overflow = true;
 	}
-	if (digits + frac == 0) {
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, fdigits++) {
+			if (fdigits < 18) {
+				frac = frac * 10 + (unsigned)(*p - '0');
+				scale *= 10;
+			}
+		}
+	}
+	if (digits + fdigits == 0) {
 		snprintf(msg, msglen, "expected a duration such as 5ms, got '%s'", s);
 		return -1;
 	}
@@ -159,14 +172,13 @@ int parse_duration(const char *s, int64_t *ns, char *msg, size_t msglen)
 	for (size_t i = 0; i < GV_ARRAY_LEN(duration_units); i++) {
 		if (strcmp(p, duration_units[i].name) != 0)
 			continue;
-		errno = 0;
-		double v = strtod(s, NULL);
-		double total = v * duration_units[i].ns;
-		if (errno || !isfinite(total) || total > 9.2e18) {
+		unsigned __int128 unit = duration_units[i].ns;
+		unsigned __int128 total = whole * unit + (frac * unit + scale / 2) / scale;
+		if (overflow || total > (unsigned __int128)INT64_MAX) {
 			snprintf(msg, msglen, "duration '%s' is too long", s);
 			return -1;
 		}
-		*ns = (int64_t)llround(total);
+		*ns = (int64_t)total;
 		return 0;
 	}
 	snprintf(msg, msglen, "unknown unit '%s' in duration '%s' (expected ns, us, ms or s)", p, s);

@@ -31,6 +31,18 @@ static void duration_decimals(void)
 	CU_ASSERT_EQUAL(dur(".5s"), 500000000);
 }
 
+static void duration_ignores_the_locale_and_rounds_to_ns(void)
+{
+	CU_ASSERT_EQUAL(dur("0.000001ms"), 1);
+	CU_ASSERT_EQUAL(dur("1.0005us"), 1001);
+	CU_ASSERT_EQUAL(dur("0.4ns"), 0);
+	CU_ASSERT_EQUAL(dur("9223372036s"), 9223372036000000000LL);
+	/* A comma is never a decimal point here, whatever LC_NUMERIC says. */
+	int64_t ns;
+	char msg[128];
+	CU_ASSERT_EQUAL(parse_duration("1,5ms", &ns, msg, sizeof msg), -1);
+}
+
 static void duration_without_unit_is_an_error(void)
 {
 	int64_t ns = 42;
@@ -81,6 +93,7 @@ static void format_duration_picks_a_unit(void)
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(duration_units_scale),
 	CU_TEST_ENTRY(duration_decimals),
+	CU_TEST_ENTRY(duration_ignores_the_locale_and_rounds_to_ns),
 	CU_TEST_ENTRY(duration_without_unit_is_an_error),
 	CU_TEST_ENTRY(duration_bad_unit_and_junk),
 	CU_TEST_ENTRY(error_format_names_the_place),
