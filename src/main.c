@@ -43,6 +43,8 @@ enum mode { MODE_DEFAULT, MODE_HEADLESS, MODE_CHECK };
 struct options {
 	enum mode mode;
 	enum report_format format;
+	struct report_sinks sinks;
+	const char *replay;
 	struct engine_options engine;
 	const char *scenario;
 };
@@ -55,6 +57,9 @@ enum {
 	OPT_GIL,
 	OPT_DURATION,
 	OPT_SLOW,
+	OPT_RECORD,
+	OPT_REPLAY,
+	OPT_EXPORT,
 };
 
 static void usage(FILE *out)
@@ -72,6 +77,10 @@ static void usage(FILE *out)
 		"                           until the terminal UI lands)\n"
 		"      --check            only read and validate the scenario\n"
 		"      --format=FORMAT    report format: text (default) or json\n"
+		"      --record=FILE      record the run's events to FILE\n"
+		"      --replay=FILE      print the report of a recorded run\n"
+		"      --export KIND OUT  also write the run's spans to OUT as KIND:\n"
+		"                           perfetto (ui.perfetto.dev) or csv\n"
 		"\n"
 		"Overriding the scenario:\n"
 		"      --gil=POLICY       new (CPython 3.2+), legacy (2.x) or none (free-threaded)\n"
@@ -133,6 +142,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "gil", required_argument, NULL, OPT_GIL },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "slow", required_argument, NULL, OPT_SLOW },
+		{ "record", required_argument, NULL, OPT_RECORD },
+		{ "replay", required_argument, NULL, OPT_REPLAY },
+		{ "export", required_argument, NULL, OPT_EXPORT },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, rc;
@@ -181,6 +193,23 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->engine.slow = f;
 			break;
 		}
+		case OPT_RECORD:
+			o->sinks.record_path = optarg;
+			break;
+		case OPT_REPLAY:
+			o->replay = optarg;
+			break;
+		case OPT_EXPORT: {
+			/* --export KIND OUT: the file is the next argument. */
+			int kind = export_kind_parse(optarg);
+			if (kind < 0)
+				return bad_usage("--export: unknown format '%s' (expected perfetto or csv)", optarg);
+			if (optind >= argc || !*argv[optind] || argv[optind][0] == '-')
+				return bad_usage("--export %s: expected an output file after the format", optarg);
+			o->sinks.export_kind = (enum export_kind)kind;
+			o->sinks.export_path = argv[optind++];
+			break;
+		}
 		case ':':
 			return bad_usage("option '%s' requires an argument", argv[optind - 1]);
 		default:
@@ -189,6 +218,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		o->scenario = argv[optind++];
+	if (o->replay && o->scenario)
+		return bad_usage("--replay plays a recording; it takes no scenario ('%s')", o->scenario);
+	if (o->replay && o->sinks.record_path)
+		return bad_usage("--record cannot record a replay (%s)", o->sinks.record_path);
 	if (optind < argc)
 		return bad_usage("unexpected argument '%s' (one scenario at a time)", argv[optind]);
 	return -1;
@@ -246,6 +279,14 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 
+	struct gv_error err = { 0 };
+	if (o.replay) {
+		rc = report_replay(o.replay, o.format, stdout, &o.sinks, &err);
+		if (rc != 0)
+			print_error(&err);
+		return rc ? 1 : 0;
+	}
+
 	struct scenario *sc = load(&o);
 	if (!sc)
 		return 1;
@@ -255,9 +296,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	struct gv_error err = { 0 };
 	install_stop_handlers();
-	rc = report_run(sc, &o.engine, o.format, stdout, &stop_requested, &err);
+	rc = report_run(sc, &o.engine, o.format, stdout, &o.sinks, &stop_requested, &err);
 	if (rc != 0)
 		print_error(&err);
 	scenario_free(sc);

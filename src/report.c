@@ -13,7 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "report.h"
+#include "trace.h"
 #include "util.h"
 
 /* How often the consumer drains the ring while the run goes on. */
@@ -182,6 +187,8 @@ static void print_text(FILE *out, const struct report_meta *m,
 	format_duration((int64_t)g0.interval_ns, interval, sizeof interval);
 
 	fprintf(out, "%s\n", sc->title);
+	if (m->replay_of)
+		fprintf(out, "  %s\n", m->replay_of);
 	fprintf(out, "  scenario %s; GIL %s, switch interval %s; %s time",
 		sc->file, gil_policy_name(m->policy), interval, m->time_mode);
 	if (m->slow != 1.0)
@@ -294,64 +301,156 @@ void report_timeline(FILE *out, const struct scenario *sc,
 		report_state_glyph(TS_NATIVE_HOLD));
 }
 
+/*
+ * The consumer side of a run or a replay: every event goes to stats and
+ * history, and to the recording and the export when there are any. It is
+ * the only writer of the recording, so recording cannot disturb the
+ * simulated threads.
+ */
 struct consumer {
 	struct stats *st;
 	struct history *h;
+	struct trace_writer *rec;
+	struct exporter *exp;
 	struct event *batch;
+	unsigned *gil_of;
 	uint64_t events;
+	int failed;            /* a write to the recording failed */
+	struct gv_error rec_err;
 };
 
-static void consume(struct consumer *c, struct ring *ring)
+static void consumer_init(struct consumer *c, const struct scenario *sc)
 {
-	size_t n;
-	while ((n = ring_pop(ring, c->batch, REPORT_BATCH)) > 0) {
-		for (size_t i = 0; i < n; i++) {
-			stats_add(c->st, &c->batch[i]);
-			history_add(c->h, &c->batch[i]);
-		}
-		c->events += n;
-	}
-}
-
-int report_run(const struct scenario *sc, const struct engine_options *opt,
-	       enum report_format fmt, FILE *out, volatile sig_atomic_t *stop,
-	       struct gv_error *err)
-{
-	int64_t duration = opt->duration_ns ? opt->duration_ns : sc->duration_ns;
-	if (!duration) {
-		for (size_t i = 0; i < sc->nthreads; i++) {
-			if (scenario_ops_contain(sc->threads[i].ops, sc->threads[i].nops, OP_FOREVER)) {
-				gv_error_set(err, sc->file, 0, 0,
-					     "thread '%s' runs forever: give the run a duration "
-					     "(--duration=10s, or 'duration 10s' in the scenario)",
-					     sc->threads[i].name);
-				return -1;
-			}
-		}
-	}
-	struct engine *e = engine_create(sc, opt, err);
-	if (!e)
-		return -1;
-
-	unsigned *gil_of = xcalloc(sc->nthreads, sizeof *gil_of);
+	memset(c, 0, sizeof *c);
+	c->gil_of = xcalloc(sc->nthreads ? sc->nthreads : 1, sizeof *c->gil_of);
 	for (size_t i = 0; i < sc->nthreads; i++)
-		gil_of[i] = sc->threads[i].process;
+		c->gil_of[i] = sc->threads[i].process;
 	size_t per = REPORT_SPAN_BUDGET / (sc->nthreads ? sc->nthreads : 1);
 	per = per < 256 ? 256 : per > 65536 ? 65536 : per;
 	struct history_config hc = {
 		.nthreads = (unsigned)sc->nthreads,
 		.spans_per_thread = per,
-		.gil_of = gil_of,
+		.gil_of = c->gil_of,
 		.ngils = (unsigned)sc->nprocs,
 	};
-	struct consumer c = {
-		.st = stats_create((unsigned)sc->nthreads, gil_of, (unsigned)sc->nprocs),
-		.h = history_create_config(&hc),
-		.batch = xmalloc(REPORT_BATCH * sizeof(struct event)),
+	c->st = stats_create((unsigned)sc->nthreads, c->gil_of, (unsigned)sc->nprocs);
+	c->h = history_create_config(&hc);
+	c->batch = xmalloc(REPORT_BATCH * sizeof(struct event));
+}
+
+static void consumer_fini(struct consumer *c)
+{
+	free(c->batch);
+	history_destroy(c->h);
+	stats_destroy(c->st);
+	free(c->gil_of);
+}
+
+static void consumer_take(struct consumer *c, const struct event *evs, size_t n,
+			  uint64_t dropped)
+{
+	for (size_t i = 0; i < n; i++) {
+		stats_add(c->st, &evs[i]);
+		history_add(c->h, &evs[i]);
+	}
+	c->events += n;
+	if (c->rec && !c->failed &&
+	    trace_writer_add(c->rec, evs, n, dropped, &c->rec_err) != 0)
+		c->failed = 1;
+	if (c->exp)
+		export_add(c->exp, evs, n);
+}
+
+static void consume(struct consumer *c, struct ring *ring)
+{
+	size_t n;
+	while ((n = ring_pop(ring, c->batch, REPORT_BATCH)) > 0)
+		consumer_take(c, c->batch, n, ring_dropped(ring));
+	if (c->rec && !c->failed && trace_writer_flush(c->rec, false, &c->rec_err) != 0)
+		c->failed = 1;
+}
+
+static bool runs_forever(const struct scenario *sc, const struct engine_options *opt,
+			 struct gv_error *err)
+{
+	if (opt->duration_ns || sc->duration_ns)
+		return false;
+	for (size_t i = 0; i < sc->nthreads; i++) {
+		if (scenario_ops_contain(sc->threads[i].ops, sc->threads[i].nops, OP_FOREVER)) {
+			gv_error_set(err, sc->file, 0, 0,
+				     "thread '%s' runs forever: give the run a duration "
+				     "(--duration=10s, or 'duration 10s' in the scenario)",
+				     sc->threads[i].name);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* What a recording says about the machine and the options. */
+static void record_meta(struct trace_meta *m, const struct scenario *sc,
+			const struct engine *e, const struct engine_options *opt)
+{
+	static char kernel[256], when[64];
+	struct utsname u;
+	if (uname(&u) == 0)
+		snprintf(kernel, sizeof kernel, "%s %s %s", u.sysname, u.release, u.machine);
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	*m = (struct trace_meta){
+		.scenario_text = sc->text,
+		.scenario_file = sc->file,
+		.policy = (char *)gil_policy_name(engine_policy(e)),
+		.interval_ns = engine_interval(e),
+		.duration_ns = opt->duration_ns,
+		.slow = engine_slow(e),
+		.time_mode = (char *)"real",
+		.tick_ns = engine_tick_ns(e),
+		.cores = cores > 0 ? (unsigned)cores : 0,
+		.kernel = kernel,
+		.recorded_at = when,
+		.version = (char *)PACKAGE_VERSION,
+		.t_start = (uint64_t)engine_start_time(e),
 	};
+}
+
+int report_run(const struct scenario *sc, const struct engine_options *opt,
+	       enum report_format fmt, FILE *out, const struct report_sinks *sinks,
+	       volatile sig_atomic_t *stop, struct gv_error *err)
+{
+	if (runs_forever(sc, opt, err))
+		return -1;
+	struct engine *e = engine_create(sc, opt, err);
+	if (!e)
+		return -1;
+	struct consumer c;
+	consumer_init(&c, sc);
 
 	bool interrupted = false;
 	engine_start(e);
+	int rc = 0;
+	if (sinks && sinks->record_path) {
+		struct trace_meta m;
+		record_meta(&m, sc, e, opt);
+		c.rec = trace_writer_open(sinks->record_path, &m, err);
+		if (!c.rec)
+			rc = -1;
+	}
+	if (rc == 0 && sinks && sinks->export_kind != EXPORT_NONE) {
+		c.exp = export_open(sinks->export_kind, sinks->export_path, sc,
+				    (uint64_t)engine_start_time(e), err);
+		if (!c.exp)
+			rc = -1;
+	}
+	if (rc != 0) {
+		engine_stop(e);
+		trace_writer_abort(c.rec);
+		consumer_fini(&c);
+		engine_destroy(e);
+		return -1;
+	}
 	while (!engine_wait(e, REPORT_DRAIN_NS)) {
 		consume(&c, engine_ring(e));
 		if (stop && *stop) {
@@ -373,12 +472,93 @@ int report_run(const struct scenario *sc, const struct engine_options *opt,
 		.dropped = ring_dropped(engine_ring(e)),
 		.interrupted = interrupted,
 	};
-	report_print(out, fmt, &m, c.st, c.h);
+	if (c.rec) {
+		if (c.failed) {
+			trace_writer_abort(c.rec);
+			*err = c.rec_err;
+			rc = -1;
+		} else if (trace_writer_close(c.rec, m.elapsed_ns, m.events, m.dropped,
+					      interrupted, err) != 0) {
+			rc = -1;
+		}
+	}
+	if (c.exp && export_close(c.exp, m.t_start + (uint64_t)m.elapsed_ns,
+				  rc ? &(struct gv_error){ 0 } : err) != 0)
+		rc = -1;
+	if (rc == 0)
+		report_print(out, fmt, &m, c.st, c.h);
 
-	free(c.batch);
-	history_destroy(c.h);
-	stats_destroy(c.st);
-	free(gil_of);
+	consumer_fini(&c);
 	engine_destroy(e);
-	return 0;
+	return rc;
+}
+
+int report_replay(const char *path, enum report_format fmt, FILE *out,
+		  const struct report_sinks *sinks, struct gv_error *err)
+{
+	struct trace *t = trace_open(path, err);
+	if (!t)
+		return -1;
+	const struct trace_meta *tm = &t->meta;
+	struct gv_error perr;
+	struct scenario *sc = scenario_parse(tm->scenario_text, strlen(tm->scenario_text),
+					     tm->scenario_file, &perr);
+	if (!sc) {
+		char msg[600];
+		gv_error_format(&perr, msg, sizeof msg);
+		gv_error_set(err, path, 0, 0, "the recorded scenario does not parse: %s", msg);
+		trace_close(t);
+		return -1;
+	}
+	struct consumer c;
+	consumer_init(&c, sc);
+	int rc = 0;
+	if (sinks && sinks->export_kind != EXPORT_NONE) {
+		c.exp = export_open(sinks->export_kind, sinks->export_path, sc, tm->t_start, err);
+		if (!c.exp)
+			rc = -1;
+	}
+	struct event *evs = xmalloc(TRACE_BLOCK_EVENTS * sizeof *evs);
+	for (size_t i = 0; rc == 0 && i < t->nblocks; i++) {
+		struct gv_error berr;
+		long n = trace_read_block(t, i, evs, &berr);
+		if (n < 0) {
+			char msg[600];
+			gv_error_format(&berr, msg, sizeof msg);
+			fprintf(stderr, "gilviz: warning: %s; replaying the %zu block%s before it\n",
+				msg, i, i == 1 ? "" : "s");
+			break;
+		}
+		consumer_take(&c, evs, (size_t)n, t->blocks[i].dropped);
+	}
+	free(evs);
+	if (t->warning)
+		fprintf(stderr, "gilviz: warning: %s\n", t->warning);
+
+	char replay_of[512];
+	snprintf(replay_of, sizeof replay_of, "replay of a recording made %s by gilviz %s (%s, %u cores)",
+		 tm->recorded_at ? tm->recorded_at : "at an unknown time",
+		 tm->version ? tm->version : "?", tm->kernel ? tm->kernel : "unknown kernel",
+		 tm->cores);
+	int policy = gil_policy_parse(tm->policy);
+	struct report_meta m = {
+		.sc = sc,
+		.policy = policy >= 0 ? (enum gil_policy)policy : GIL_NEW,
+		.slow = tm->slow > 0 ? tm->slow : 1,
+		.time_mode = tm->time_mode,
+		.t_start = tm->t_start,
+		.elapsed_ns = t->elapsed_ns,
+		.events = c.events,
+		.dropped = t->dropped,
+		.interrupted = t->interrupted,
+		.replay_of = replay_of,
+	};
+	if (c.exp && export_close(c.exp, m.t_start + (uint64_t)m.elapsed_ns, err) != 0)
+		rc = -1;
+	if (rc == 0)
+		report_print(out, fmt, &m, c.st, c.h);
+	consumer_fini(&c);
+	scenario_free(sc);
+	trace_close(t);
+	return rc;
 }

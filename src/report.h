@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "engine.h"
+#include "export.h"
 #include "history.h"
 #include "scenario.h"
 #include "stats.h"
@@ -28,6 +29,14 @@ struct report_meta {
 	uint64_t events;       /* events the consumer received */
 	uint64_t dropped;      /* events the ring could not take */
 	bool interrupted;      /* stopped early by a signal */
+	const char *replay_of; /* a replay: when and where it was recorded */
+};
+
+/* Where else the events go besides the report. */
+struct report_sinks {
+	const char *record_path;     /* a recording (trace.h), or NULL */
+	enum export_kind export_kind;
+	const char *export_path;
 };
 
 #define REPORT_TIMELINE_WIDTH 64
@@ -36,8 +45,15 @@ struct report_meta {
  * non-zero), consuming its events into stats and history, then print the
  * report to out. Returns 0, or -1 with err filled (nothing printed). */
 int report_run(const struct scenario *sc, const struct engine_options *opt,
-	       enum report_format fmt, FILE *out,
+	       enum report_format fmt, FILE *out, const struct report_sinks *sinks,
 	       volatile sig_atomic_t *stop, struct gv_error *err);
+
+/* Read a recording and print the report its run printed, figure for
+ * figure (and export it, if sinks say so). A damaged tail is replayed up
+ * to where it is damaged, with a warning on stderr. Returns 0, or -1 with
+ * err filled if nothing could be read. */
+int report_replay(const char *path, enum report_format fmt, FILE *out,
+		  const struct report_sinks *sinks, struct gv_error *err);
 
 /* Print the report of figures already gathered. */
 void report_print(FILE *out, enum report_format fmt, const struct report_meta *m,
