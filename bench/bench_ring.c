@@ -112,10 +112,10 @@ struct push_result {
 /* One run: nprod producers, and a consumer draining either concurrently
  * or after they are joined (then the ring holds every event). */
 static struct push_result bench_push_run(int nprod, uint32_t count,
-					 bool concurrent)
+					 bool concurrent, size_t lanes)
 {
-	struct ring *ring = ring_create(
-		concurrent ? BENCH_RING_SLOTS : (size_t)nprod * count);
+	struct ring *ring = ring_create_lanes(
+		concurrent ? BENCH_RING_SLOTS : (size_t)nprod * count, lanes);
 	atomic_bool go = false, stop = false;
 	struct producer prod[2];
 	struct consumer cons = { .ring = ring, .stop = &stop };
@@ -170,12 +170,12 @@ static struct push_result bench_push_run(int nprod, uint32_t count,
 
 /* The median run of BENCH_RUNS, by ns per event, so that one run disturbed
  * by the machine does not make the figure. */
-static void bench_push(int nprod, uint32_t count, bool concurrent)
+static void bench_push(int nprod, uint32_t count, bool concurrent, size_t lanes)
 {
 	struct push_result runs[BENCH_RUNS];
 	int64_t key[BENCH_RUNS];
 	for (int i = 0; i < BENCH_RUNS; i++) {
-		runs[i] = bench_push_run(nprod, count, concurrent);
+		runs[i] = bench_push_run(nprod, count, concurrent, lanes);
 		key[i] = (int64_t)(runs[i].ns_per_event * 1000);
 	}
 	int64_t median = bench_percentile(key, BENCH_RUNS, 50);
@@ -185,9 +185,10 @@ static void bench_push(int nprod, uint32_t count, bool concurrent)
 			r = &runs[i];
 
 	char label[96];
-	snprintf(label, sizeof label, "ring push+timestamp, %d producer%s%s",
+	snprintf(label, sizeof label, "ring push+timestamp, %d producer%s%s%s",
 		 nprod, nprod > 1 ? "s" : "",
-		 concurrent ? " + concurrent consumer" : "");
+		 nprod > 1 ? (lanes > 1 ? ", a lane each" : ", one lane") : "",
+		 concurrent ? " + consumer" : "");
 	/* The target is for recorded events; concurrently, some pushes
 	 * are refused ones, so that figure is printed without it. */
 	bench_print(label, r->ns_per_event, "ns/event", BENCH_AT_MOST,
@@ -264,12 +265,14 @@ int main(int argc, char **argv)
 	       BENCH_RUNS, cpus);
 	bench_clock(count);
 	printf("-- drained after the producers, ring holds every event --\n");
-	bench_push(1, count, false);
-	bench_push(2, count, false);
+	bench_push(1, count, false, 1);
+	bench_push(2, count, false, 1);
+	bench_push(2, count, false, 2);
 	printf("-- drained concurrently by a third thread, ring of %u slots --\n",
 	       BENCH_RING_SLOTS);
-	bench_push(1, count, true);
-	bench_push(2, count, true);
+	bench_push(1, count, true, 1);
+	bench_push(2, count, true, 1);
+	bench_push(2, count, true, 2);
 	printf("-- drained by ring_pop alone, ring of %u slots filled first --\n",
 	       BENCH_RING_SLOTS);
 	bench_drain(100);

@@ -91,7 +91,11 @@ struct engine *engine_create(const struct scenario *sc,
 		return NULL;
 	}
 	size_t cap = opt->ring_capacity ? opt->ring_capacity : ENGINE_DEFAULT_RING;
-	struct ring *ring = ring_create(cap);
+	/* A lane per simulated thread (and one for the GILs' own events), as
+	 * far as RING_MAX_LANES goes: threads that run at once then never
+	 * contend for the ring. */
+	size_t lanes = sc->nthreads + 1 < RING_MAX_LANES ? sc->nthreads + 1 : RING_MAX_LANES;
+	struct ring *ring = ring_create_lanes(cap, lanes);
 	if (!ring) {
 		gv_error_set(err, NULL, 0, 0, "cannot make an event ring of %zu events", cap);
 		return NULL;

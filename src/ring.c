@@ -91,8 +91,8 @@ _Static_assert(sizeof(struct ring_slot) == 32, "a ring slot is 32 bytes");
 _Static_assert(RING_CACHE_LINE % sizeof(struct ring_slot) == 0,
 	       "slots do not straddle cache lines");
 
-struct ring {
-	/* Read-only after ring_create: shared by every thread, never dirty. */
+struct ring_lane {
+	/* Read-only after lane_create: shared by every thread, never dirty. */
 	uint64_t mask;
 	size_t capacity;
 
@@ -123,12 +123,10 @@ static size_t ring_round_up(size_t n)
 /* One allocation holds the control lines and the slots, so that a push
  * finds its slot from the ring pointer without loading a second pointer.
  * Every slot's seq starts at its index: free for the first lap. */
-struct ring *ring_create(size_t capacity)
+static struct ring_lane *lane_create(size_t capacity)
 {
-	if (capacity == 0 || capacity > RING_MAX_SLOTS)
-		return NULL;
 	size_t size = ring_round_up(capacity);
-	struct ring *ring = xaligned_alloc(
+	struct ring_lane *ring = xaligned_alloc(
 		RING_CACHE_LINE, sizeof *ring + size * sizeof(struct ring_slot));
 	ring->mask = size - 1;
 	ring->capacity = size;
@@ -142,17 +140,6 @@ struct ring *ring_create(size_t capacity)
 	return ring;
 }
 
-/* The caller guarantees no producer or consumer is still using the ring
- * (threads joined): destroying it is not synchronised with them. */
-void ring_destroy(struct ring *ring)
-{
-	free(ring);
-}
-
-size_t ring_capacity(const struct ring *ring)
-{
-	return ring->capacity;
-}
 
 /*
  * The hot path: every recorded event of every simulated thread goes
@@ -177,7 +164,7 @@ size_t ring_capacity(const struct ring *ring)
  *   - dropped is a plain statistic, incremented relaxed: nobody orders
  *     other memory by it.
  */
-bool ring_push(struct ring *ring, const struct event *ev)
+static inline bool lane_push(struct ring_lane *ring, const struct event *ev)
 {
 	uint64_t pos = atomic_load_explicit(&ring->tail, memory_order_relaxed);
 	struct ring_slot *slot;
@@ -220,7 +207,7 @@ bool ring_push(struct ring *ring, const struct event *ev)
  * producer's acquire load, so our read of the event happens before its
  * overwrite. head is private to the consumer and needs no atomics.
  */
-size_t ring_pop(struct ring *ring, struct event *out, size_t max)
+static size_t lane_pop(struct ring_lane *ring, struct event *out, size_t max)
 {
 	uint64_t pos = ring->head;
 	size_t n = 0;
@@ -240,11 +227,101 @@ size_t ring_pop(struct ring *ring, struct event *out, size_t max)
 	return n;
 }
 
+/* ---- lanes ---------------------------------------------------------- */
+
+/*
+ * A ring is one or more lanes, each a ring as described above. A producer
+ * always pushes into the lane of its source id (tid modulo the number of
+ * lanes), so two simulated threads running at once on two cores do not
+ * fight over one tail: with a lane each, a push touches no cache line
+ * another producer writes. Several sources may share a lane (the lanes
+ * are multi-producer), which only costs contention. Each source's events
+ * still reach the consumer in order, because they all go through one lane;
+ * the consumer takes lanes in turn, so events of different sources may
+ * arrive slightly out of time order, as they may anyway.
+ */
+struct ring {
+	size_t nlanes;      /* a power of two */
+	size_t lane_mask;
+	size_t capacity;    /* over all lanes */
+	size_t next;        /* the lane the consumer starts from next time */
+	struct ring_lane *lanes[];
+};
+
+struct ring *ring_create(size_t capacity)
+{
+	return ring_create_lanes(capacity, 1);
+}
+
+struct ring *ring_create_lanes(size_t capacity, size_t lanes)
+{
+	if (capacity == 0 || capacity > RING_MAX_SLOTS || lanes == 0 ||
+	    lanes > RING_MAX_LANES)
+		return NULL;
+	size_t n = 1;
+	while (n < lanes)
+		n <<= 1;
+	size_t per = (capacity + n - 1) / n;
+	struct ring *ring = xcalloc(1, sizeof *ring + n * sizeof ring->lanes[0]);
+	ring->nlanes = n;
+	ring->lane_mask = n - 1;
+	for (size_t i = 0; i < n; i++) {
+		ring->lanes[i] = lane_create(per);
+		ring->capacity += ring->lanes[i]->capacity;
+	}
+	return ring;
+}
+
+/* The caller guarantees no producer or consumer is still using the ring
+ * (threads joined): destroying it is not synchronised with them. */
+void ring_destroy(struct ring *ring)
+{
+	if (!ring)
+		return;
+	for (size_t i = 0; i < ring->nlanes; i++)
+		free(ring->lanes[i]);
+	free(ring);
+}
+
+size_t ring_capacity(const struct ring *ring)
+{
+	return ring->capacity;
+}
+
+size_t ring_lanes(const struct ring *ring)
+{
+	return ring->nlanes;
+}
+
+bool ring_push(struct ring *ring, const struct event *ev)
+{
+	return lane_push(ring->lanes[ev->tid & ring->lane_mask], ev);
+}
+
+/* Lanes in turn, from where the last call stopped, so that a busy lane
+ * cannot starve the others when max is small. */
+size_t ring_pop(struct ring *ring, struct event *out, size_t max)
+{
+	size_t n = 0, idle = 0;
+	size_t lane = ring->next;
+	while (n < max && idle < ring->nlanes) {
+		size_t got = lane_pop(ring->lanes[lane], out + n, max - n);
+		n += got;
+		idle = got ? 0 : idle + 1;
+		lane = (lane + 1) & ring->lane_mask;
+	}
+	ring->next = lane;
+	return n;
+}
+
 /* A statistic, read relaxed: exact once the producers have been joined,
  * a recent value while they run. */
 uint64_t ring_dropped(const struct ring *ring)
 {
-	return atomic_load_explicit(&ring->dropped, memory_order_relaxed);
+	uint64_t sum = 0;
+	for (size_t i = 0; i < ring->nlanes; i++)
+		sum += atomic_load_explicit(&ring->lanes[i]->dropped, memory_order_relaxed);
+	return sum;
 }
 
 /* Every claimed position is a push that will be published, so tail is the
@@ -252,5 +329,8 @@ uint64_t ring_dropped(const struct ring *ring)
  * producers run, it may include events still being copied in. */
 uint64_t ring_pushed(const struct ring *ring)
 {
-	return atomic_load_explicit(&ring->tail, memory_order_relaxed);
+	uint64_t sum = 0;
+	for (size_t i = 0; i < ring->nlanes; i++)
+		sum += atomic_load_explicit(&ring->lanes[i]->tail, memory_order_relaxed);
+	return sum;
 }

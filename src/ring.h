@@ -24,6 +24,17 @@
 
 struct ring;
 
+/* The most lanes a ring may have (see ring_create_lanes). */
+#define RING_MAX_LANES 64
+
+/* A ring of lanes: capacity is shared among lanes (rounded up to a power
+ * of two), each lane its own multi-producer ring; an event goes to the
+ * lane of its tid modulo the lanes, so producers with lanes of their own
+ * never contend. NULL for 0 or over RING_MAX_LANES lanes, or an absurd
+ * capacity. */
+struct ring *ring_create_lanes(size_t capacity, size_t lanes);
+size_t ring_lanes(const struct ring *ring);
+
 /* Capacity is rounded up to a power of two (at least 2). NULL only if
  * capacity is 0 or absurd (over 2^28 slots, 2^28 * 32 bytes = 8 GiB).
  * Out of memory aborts, as every allocation in gilviz does. Destroy only

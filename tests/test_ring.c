@@ -321,9 +321,9 @@ static void *consumer_main(void *arg)
  * capacity with one consumer draining concurrently, then checks that every
  * event arrived exactly once or was counted as dropped by its producer. */
 static void run_producers_against_consumer(size_t capacity, uint32_t count,
-					   bool wait_for_a_drop)
+					   bool wait_for_a_drop, size_t lanes)
 {
-	struct ring *r = ring_create(capacity);
+	struct ring *r = ring_create_lanes(capacity, lanes);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	atomic_bool go = false, producers_done = false;
 	struct producer prod[NPRODUCERS];
@@ -389,24 +389,91 @@ static void run_producers_against_consumer(size_t capacity, uint32_t count,
 
 static void concurrent_producers_small_ring_every_event_once_or_dropped(void)
 {
-	run_producers_against_consumer(1024, 200000, true);
+	run_producers_against_consumer(1024, 200000, true, 1);
+}
+
+/* Two lanes for four producers: two share each lane, and the consumer
+ * takes the lanes in turn. */
+static void concurrent_producers_on_lanes_every_event_once_or_dropped(void)
+{
+	run_producers_against_consumer(1024, 200000, true, 2);
 }
 
 /* Two slots: every push races the consumer for the same two slots, lap
  * after lap. */
 static void concurrent_producers_two_slot_ring_every_event_once_or_dropped(void)
 {
-	run_producers_against_consumer(2, 50000, false);
+	run_producers_against_consumer(2, 50000, false, 1);
 }
 
 /* A large ring may or may not drop, depending on the scheduler; the
  * accounting must hold either way, and nothing more is asserted. */
 static void concurrent_producers_large_ring_accounting_holds(void)
 {
-	run_producers_against_consumer(1 << 16, 100000, false);
+	run_producers_against_consumer(1 << 16, 100000, false, 1);
+}
+
+static void lanes_round_up_and_share_the_capacity(void)
+{
+	struct ring *r = ring_create_lanes(1000, 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(ring_lanes(r), 4);
+	/* 1000 / 4 = 250 a lane, rounded up to 256. */
+	CU_ASSERT_EQUAL(ring_capacity(r), 1024);
+	ring_destroy(r);
+	CU_ASSERT_PTR_NULL(ring_create_lanes(16, 0));
+	CU_ASSERT_PTR_NULL(ring_create_lanes(16, RING_MAX_LANES + 1));
+	r = ring_create_lanes(16, RING_MAX_LANES);
+	CU_ASSERT_PTR_NOT_NULL(r);
+	ring_destroy(r);
+}
+
+static void lanes_keep_each_source_in_order(void)
+{
+	struct ring *r = ring_create_lanes(1024, 4);
+	uint32_t next_push[6] = { 0 };
+	/* An uneven interleaving of six sources over four lanes. */
+	for (int i = 0; i < 300; i++) {
+		uint16_t tid = (uint16_t)((i * 7 + i / 5) % 6);
+		struct event ev = make_event(tid, next_push[tid]++);
+		CU_ASSERT_TRUE(ring_push(r, &ev));
+	}
+	struct event out[64];
+	uint32_t next_pop[6] = { 0 };
+	size_t total = 0, n, disorder = 0;
+	while ((n = ring_pop(r, out, 64)) > 0) {
+		for (size_t k = 0; k < n; k++) {
+			uint16_t tid = out[k].tid;
+			if (tid >= 6 || out[k].seq != next_pop[tid]++)
+				disorder++;
+		}
+		total += n;
+	}
+	CU_ASSERT_EQUAL(total, 300);
+	CU_ASSERT_EQUAL(disorder, 0);
+	CU_ASSERT_EQUAL(ring_pushed(r), 300);
+	ring_destroy(r);
+}
+
+static void a_full_lane_drops_only_its_own_sources(void)
+{
+	struct ring *r = ring_create_lanes(4, 2); /* two lanes of two */
+	struct event a = make_event(0, 0), b = make_event(1, 0);
+	CU_ASSERT_TRUE(ring_push(r, &a));
+	CU_ASSERT_TRUE(ring_push(r, &a));
+	CU_ASSERT_FALSE(ring_push(r, &a));
+	CU_ASSERT_TRUE(ring_push(r, &b));
+	CU_ASSERT_TRUE(ring_push(r, &b));
+	CU_ASSERT_EQUAL(ring_dropped(r), 1);
+	CU_ASSERT_EQUAL(ring_pushed(r), 4);
+	ring_destroy(r);
 }
 
 static const struct cu_test tests[] = {
+	CU_TEST_ENTRY(lanes_round_up_and_share_the_capacity),
+	CU_TEST_ENTRY(lanes_keep_each_source_in_order),
+	CU_TEST_ENTRY(a_full_lane_drops_only_its_own_sources),
+	CU_TEST_ENTRY(concurrent_producers_on_lanes_every_event_once_or_dropped),
 	CU_TEST_ENTRY(capacity_rounds_up_to_a_power_of_two),
 	CU_TEST_ENTRY(absurd_capacities_are_refused),
 	CU_TEST_ENTRY(new_ring_is_empty_with_zero_counters),
