@@ -291,7 +291,8 @@ int main(int argc, char **argv)
 	if (!sc)
 		return 1;
 	if (o.mode == MODE_CHECK) {
-		printf("%s: ok (%zu threads in %zu processes)\n", sc->file, sc->nthreads, sc->nprocs);
+		printf("%s: ok (%zu thread%s in %zu process%s)\n", sc->file, sc->nthreads,
+		       sc->nthreads == 1 ? "" : "s", sc->nprocs, sc->nprocs == 1 ? "" : "es");
 		scenario_free(sc);
 		return 0;
 	}

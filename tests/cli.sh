@@ -35,7 +35,7 @@ expect "an unknown format" 2 "unknown format 'xml'" -- "$gilviz" --format=xml --
 expect "a bad slow-motion factor" 2 "--slow" -- "$gilviz" --slow=0.5 --check
 expect "two scenarios" 2 "one scenario at a time" -- "$gilviz" a.gil b.gil
 
-expect "--check accepts a bundled scenario" 0 "ok" -- "$gilviz" --check "$srcdir/scenarios/convoy.gil"
+expect "--check accepts a bundled scenario" 0 "ok" -- "$gilviz" --check "$srcdir/scenarios/04-convoy.gil"
 expect "--check accepts the built-in scenario" 0 "ok" -- "$gilviz" --check
 expect "a missing file" 1 "nope.gil" -- "$gilviz" --check "$tmp/nope.gil"
 expect "a directory" 1 "directory" -- "$gilviz" --check "$tmp"
