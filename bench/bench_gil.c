@@ -1,5 +1,6 @@
 /*
- * bench_gil.c -- the new GIL's handoff and switch rate, beside CPython's.
+ * bench_gil.c -- the new GIL's handoff and switch rate, at the GIL's own
+ * interface (no engine, no scenario).
  *
  * Measures, on real threads:
  *   - the switch rate of two CPU-bound threads at intervals of 1, 5, 20 ms;
@@ -8,10 +9,11 @@
  *   - the wake-up delay of a thread that sleeps 1 ms in a loop beside one
  *     CPU-bound thread: how long past its 1 ms it runs again (mean, p50,
  *     p99) -- about one interval plus the handoff.
- * Then runs bench/gil_handoff.py in real CPython, which measures the last
- * two the same way from Python, and prints both side by side.
+ * The same switch rates and wake-up delays, measured through scenarios and
+ * beside real CPython, are cases 4 and 5 of bench_cases; CPython has no
+ * way to show the handoff itself, which is why it is measured here.
  *
- * Usage: bench_gil [--python PYTHON] [--script gil_handoff.py] [--seconds S]
+ * Usage: bench_gil [--seconds S]
  */
 #include "config.h"
 
@@ -34,7 +36,6 @@ struct figures {
 	double switches_per_s[NINTERVALS];
 	double handoff_p50_us[NINTERVALS], handoff_p99_us[NINTERVALS];
 	double wake_mean_ms[NINTERVALS], wake_p50_ms[NINTERVALS], wake_p99_ms[NINTERVALS];
-	bool have;
 };
 
 struct run {
@@ -180,98 +181,29 @@ static void measure_gilviz(struct figures *f, double seconds)
 		run_fini(&r);
 	}
 	free(buf);
-	f->have = true;
-}
-
-static int interval_index(int ms)
-{
-	for (int i = 0; i < NINTERVALS; i++)
-		if (intervals_ms[i] == ms)
-			return i;
-	return -1;
-}
-
-/* Read the script's JSON lines; only the keys we print are looked for. */
-static void measure_cpython(struct figures *f, const char *python,
-			    const char *script, double seconds)
-{
-	char cmd[4096];
-	snprintf(cmd, sizeof cmd, "'%s' '%s' %g", python, script, seconds);
-	FILE *p = popen(cmd, "r");
-	if (!p)
-		return;
-	char line[1024];
-	while (fgets(line, sizeof line, p)) {
-		int ms = 0;
-		char *at = strstr(line, "\"interval_ms\": ");
-		if (!at || sscanf(at, "\"interval_ms\": %d", &ms) != 1)
-			continue;
-		int i = interval_index(ms);
-		if (i < 0)
-			continue;
-		double v;
-		if ((at = strstr(line, "\"switches_per_s\": ")) &&
-		    sscanf(at, "\"switches_per_s\": %lf", &v) == 1)
-			f->switches_per_s[i] = v;
-		if ((at = strstr(line, "\"mean_ms\": ")) && sscanf(at, "\"mean_ms\": %lf", &v) == 1)
-			f->wake_mean_ms[i] = v;
-		if ((at = strstr(line, "\"p50_ms\": ")) && sscanf(at, "\"p50_ms\": %lf", &v) == 1)
-			f->wake_p50_ms[i] = v;
-		if ((at = strstr(line, "\"p99_ms\": ")) && sscanf(at, "\"p99_ms\": %lf", &v) == 1)
-			f->wake_p99_ms[i] = v;
-		f->have = true;
-	}
-	pclose(p);
-}
-
-static void row(const char *what, double mine, double theirs, bool have)
-{
-	if (have && theirs > 0)
-		printf("  %-44s %10.3f %10.3f %+7.1f%%\n", what, mine, theirs,
-		       100.0 * (mine - theirs) / theirs);
-	else
-		printf("  %-44s %10.3f %10s\n", what, mine, "-");
 }
 
 int main(int argc, char **argv)
 {
-	const char *python = NULL, *script = "bench/gil_handoff.py";
 	double seconds = 1.0;
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--python") && i + 1 < argc)
-			python = argv[++i];
-		else if (!strcmp(argv[i], "--script") && i + 1 < argc)
-			script = argv[++i];
-		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+		if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
 			seconds = atof(argv[++i]);
-		else {
-			fprintf(stderr, "usage: bench_gil [--python PYTHON] [--script FILE] [--seconds S]\n");
+		} else {
+			fprintf(stderr, "usage: bench_gil [--seconds S]\n");
 			return 2;
 		}
 	}
-	struct figures g = { 0 }, py = { 0 };
+	struct figures g = { 0 };
 	measure_gilviz(&g, seconds);
-	if (python && *python)
-		measure_cpython(&py, python, script, seconds);
-	if (!py.have)
-		printf("  (no CPython figures: python3 not found or the script failed)\n");
-
-	printf("  %-44s %10s %10s %8s\n", "", "gilviz", "CPython", "diff");
-	char what[128];
-	for (int i = 0; i < NINTERVALS; i++) {
-		snprintf(what, sizeof what, "2 CPU threads, %2d ms: switches/s", intervals_ms[i]);
-		row(what, g.switches_per_s[i], py.switches_per_s[i], py.have);
-	}
-	for (int i = 0; i < NINTERVALS; i++) {
-		snprintf(what, sizeof what, "I/O beside 1 CPU, %2d ms: wake-up delay mean ms", intervals_ms[i]);
-		row(what, g.wake_mean_ms[i], py.wake_mean_ms[i], py.have);
-		snprintf(what, sizeof what, "I/O beside 1 CPU, %2d ms: wake-up delay p99 ms", intervals_ms[i]);
-		row(what, g.wake_p99_ms[i], py.wake_p99_ms[i], py.have);
-	}
-	printf("  handoff, drop request set -> waiter holds the GIL (gilviz only;\n"
-	       "  CPython does not expose the request):\n");
+	printf("  %-12s %12s %22s %26s\n", "interval", "switches/s",
+	       "handoff p50 / p99 us", "I/O wake-up mean / p99 ms");
 	for (int i = 0; i < NINTERVALS; i++)
-		printf("    %2d ms interval: p50 %7.1f us   p99 %7.1f us\n", intervals_ms[i],
-		       g.handoff_p50_us[i], g.handoff_p99_us[i]);
+		printf("  %9d ms %12.1f %11.1f / %7.1f %14.3f / %8.3f\n", intervals_ms[i],
+		       g.switches_per_s[i], g.handoff_p50_us[i], g.handoff_p99_us[i],
+		       g.wake_mean_ms[i], g.wake_p99_ms[i]);
+	printf("  (switches/s: two CPU-bound threads; handoff: from a waiter setting the\n"
+	       "  drop request to it holding the GIL; I/O wake-up: a thread sleeping 1 ms\n"
+	       "  beside one CPU-bound thread, its delay past the 1 ms)\n");
 	return 0;
 }
