@@ -91,6 +91,16 @@ enum sync_virtual_status {
  * virtual world calls it, never a simulated thread. On UNTIL the clock
  * stands at until; on STUCK at until if it was finite. */
 enum sync_virtual_status sync_virtual_run(struct sync *s, int64_t until);
+/* The model's constants, for tests and the man page (all in ns). */
+struct sync_virtual_model {
+	int64_t wake_min, wake_mean, wake_max;    /* signal or unlock to running */
+	int64_t timer_min, timer_mean, timer_max; /* deadline to running */
+	int64_t switch_ns;  /* from the ready queue onto a core */
+	int64_t quantum_ns; /* time slice when threads outnumber cores */
+	int64_t wakeup_gran_ns;
+	int64_t tick_ns;
+};
+void sync_virtual_model(struct sync_virtual_model *out);
 /* Simulated threads started and not ended yet. */
 unsigned sync_virtual_live(struct sync *s);
 unsigned sync_virtual_cores(struct sync *s);

@@ -61,9 +61,9 @@
  *     their deadline on this machine (the kernel's timer slack).
  *   - A woken thread that finds no free core goes to the ready queue,
  *     except that it preempts the thread that woke it if that one has
- *     held its core for SV_WAKEUP_GRAN_NS or more (the Linux scheduler's
- *     wake-up preemption: a thread that slept has run less than the one
- *     that ran on). That is what lets the legacy GIL change hands on one
+ *     run (done work on a core, over its whole life) SV_WAKEUP_GRAN_NS
+ *     more than the woken one: the Linux scheduler's wake-up preemption,
+ *     which compares the two threads' virtual run times. That is what lets the legacy GIL change hands on one
  *     core, and it is why on two cores its woken waiter, running on the
  *     free core a few microseconds later, nearly always finds the lock
  *     taken again: the "GIL battle".
@@ -171,6 +171,7 @@ struct sync_thread {
 	bool q_armed;
 	bool must_yield; /* it lost its core to a thread it woke */
 	int64_t slice_start; /* when it got its core */
+	int64_t run_ns;      /* work done on a core so far: its "vruntime" */
 
 	/* Work in progress (cpu, spin), in ns of work done on a core. */
 	bool in_cpu;
@@ -480,7 +481,7 @@ static void wake(struct sync_virtual *v, struct sync_thread *co, const int64_t l
 	}
 	struct sync_thread *cur = v->current;
 	if (cur && cur != co && cur->core >= 0 &&
-	    clock_get(v) - cur->slice_start >= SV_WAKEUP_GRAN_NS) {
+	    cur->run_ns >= co->run_ns + SV_WAKEUP_GRAN_NS) {
 		core = cur->core;
 		cur->core = -1;
 		v->cores[core] = NULL;
@@ -597,6 +598,7 @@ static uint64_t do_work(struct sync_virtual *v, struct sync_thread *co)
 	if (!v->run_now.head && !v->ready.head && end <= v->run_until &&
 	    (v->nheap == 0 || end < v->heap[0].t)) {
 		clock_set(v, end);
+		co->run_ns += co->work_end;
 		co->work_done = co->work_end;
 	} else {
 		co->seg_start = now;
@@ -902,6 +904,7 @@ static void fire(struct sync_virtual *v, const struct timer *tm)
 	case T_CPU_DONE:
 		if (co->state != CO_CPU || tm->gen != co->gen)
 			return;
+		co->run_ns += clock_get(v) - co->seg_start;
 		co->work_done = co->work_end;
 		co->qgen++;
 		co->q_armed = false;
@@ -916,6 +919,7 @@ static void fire(struct sync_virtual *v, const struct timer *tm)
 			return;
 		/* The time slice is over and others wait: to the back. */
 		co->work_done += clock_get(v) - co->seg_start;
+		co->run_ns += clock_get(v) - co->seg_start;
 		co->gen++;
 		co->qgen++;
 		v->cores[co->core] = NULL;
@@ -979,6 +983,31 @@ unsigned sync_virtual_live(struct sync *s)
 unsigned sync_virtual_cores(struct sync *s)
 {
 	return virt(s)->ncores;
+}
+
+/* The mean of a quantile table, as draw() samples it (exact to 1 ns). */
+static int64_t table_mean(const int64_t q[11])
+{
+	int64_t sum = 0;
+	for (int i = 0; i < 10; i++)
+		sum += (q[i] + q[i + 1]) / 2;
+	return sum / 10;
+}
+
+void sync_virtual_model(struct sync_virtual_model *out)
+{
+	*out = (struct sync_virtual_model){
+		.wake_min = SV_WAKE_LATENCY[0],
+		.wake_mean = table_mean(SV_WAKE_LATENCY),
+		.wake_max = SV_WAKE_LATENCY[10],
+		.timer_min = SV_TIMER_LATENCY[0],
+		.timer_mean = table_mean(SV_TIMER_LATENCY),
+		.timer_max = SV_TIMER_LATENCY[10],
+		.switch_ns = SV_SWITCH_NS,
+		.quantum_ns = SV_QUANTUM_NS,
+		.wakeup_gran_ns = SV_WAKEUP_GRAN_NS,
+		.tick_ns = SYNC_VIRTUAL_TICK_NS,
+	};
 }
 
 static void virtual_destroy(struct sync *s)
