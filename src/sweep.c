@@ -329,10 +329,10 @@ static void print_json(FILE *out, const struct sweep_result *r)
 		fprintf(out, "%s\n    {\"interval_s\": %.6f, \"switches_per_s\": %.3f, "
 			     "\"switches\": %" PRIu64 ", \"forced_switches\": %" PRIu64 ", "
 			     "\"failed_wakeups\": %" PRIu64 ", \"work_per_s\": %.6f, "
-			     "\"elapsed_s\": %.6f, \"wall_s\": %.6f, \"threads\": [",
+			     "\"elapsed_s\": %.6f, \"threads\": [",
 			i ? "," : "", (double)row->interval_ns / 1e9, row->switches_per_s,
 			row->switches, row->forced_switches, row->failed_wakeups, row->work_per_s,
-			(double)row->elapsed_ns / 1e9, row->wall_s);
+			(double)row->elapsed_ns / 1e9);
 		for (size_t t = 0; t < sc->nthreads; t++)
 			fprintf(out, "%s{\"name\": \"%s\", \"wait_p50_ms\": %.4f, \"wait_p99_ms\": %.4f}",
 				t ? ", " : "", sc->threads[t].name, (double)row->wait_p50_ns[t] / 1e6,
@@ -345,16 +345,16 @@ static void print_json(FILE *out, const struct sweep_result *r)
 static void print_csv(FILE *out, const struct sweep_result *r)
 {
 	const struct scenario *sc = r->sc;
-	fputs("interval_s,switches_per_s,switches,forced_switches,failed_wakeups,work_per_s,elapsed_s,wall_s", out);
+	fputs("interval_s,switches_per_s,switches,forced_switches,failed_wakeups,work_per_s,elapsed_s", out);
 	for (size_t t = 0; t < sc->nthreads; t++)
 		fprintf(out, ",%s_wait_p50_ms,%s_wait_p99_ms", sc->threads[t].name, sc->threads[t].name);
 	fputc('\n', out);
 	for (unsigned i = 0; i < r->nrows; i++) {
 		const struct sweep_row *row = &r->rows[i];
-		fprintf(out, "%.6f,%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%.6f,%.6f",
+		fprintf(out, "%.6f,%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%.6f",
 			(double)row->interval_ns / 1e9, row->switches_per_s, row->switches,
 			row->forced_switches, row->failed_wakeups, row->work_per_s,
-			(double)row->elapsed_ns / 1e9, row->wall_s);
+			(double)row->elapsed_ns / 1e9);
 		for (size_t t = 0; t < sc->nthreads; t++)
 			fprintf(out, ",%.4f,%.4f", (double)row->wait_p50_ns[t] / 1e6,
 				(double)row->wait_p99_ns[t] / 1e6);

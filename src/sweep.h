@@ -68,7 +68,9 @@ int sweep_run(const struct scenario *sc, const struct engine_options *opt,
 	      volatile sig_atomic_t *stop, struct gv_error *err);
 void sweep_result_free(struct sweep_result *r);
 
-/* The table then the chart (text), or the same rows as JSON or CSV. */
+/* The table then the chart (text), or the same rows as JSON or CSV (which
+ * leave out the wall time, so that a virtual sweep prints the same bytes
+ * every time). */
 void sweep_print(FILE *out, enum sweep_format fmt, const struct sweep_result *r);
 /* The chart alone: wait p99 (worst thread) and switches/s against the
  * interval, both on log scales, height rows high. */
