@@ -21,11 +21,23 @@
  * start: a waiter already inside gil_take() keeps waiting (and may ask for
  * a drop that the paused holder will only see on resume). In real time the
  * clock keeps running through a pause.
+ *
+ * In virtual time the threads are coroutines of sync_virtual.c and
+ * engine_wait runs them. A pause there simply stops running them: the
+ * virtual clock stands still, and no thread needs to be held anywhere.
+ * Stopping sets the stop flag and wakes the sleepers from the driving
+ * thread, between two runs of the scheduler.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "util.h"
@@ -61,6 +73,15 @@ struct engine {
 	struct sync_mutex *ctl_mutex;
 	struct sync_cond *ctl_cond;
 
+	bool virt;
+	unsigned cores;
+	uint64_t seed;
+	double speed;
+	bool pace_set;      /* paced virtual time: the wall and virtual times */
+	int64_t pace_wall;  /* at which pacing (re)started */
+	int64_t pace_virt;
+	char time_mode[96];
+
 	bool started;
 	bool joined;
 	int64_t start_t;
@@ -90,6 +111,14 @@ struct engine *engine_create(const struct scenario *sc,
 		gv_error_set(err, NULL, 0, 0, "unknown GIL policy %d", opt->policy);
 		return NULL;
 	}
+	if (opt->virtual_time && (!isfinite(opt->speed) || opt->speed < 0 || opt->speed > 1e6)) {
+		gv_error_set(err, NULL, 0, 0, "speed %g is out of range (0 to 1000000 virtual seconds per second)", opt->speed);
+		return NULL;
+	}
+	if (opt->cores > SCENARIO_MAX_CORES) {
+		gv_error_set(err, NULL, 0, 0, "%u cores is too many (at most %d)", opt->cores, SCENARIO_MAX_CORES);
+		return NULL;
+	}
 	size_t cap = opt->ring_capacity ? opt->ring_capacity : ENGINE_DEFAULT_RING;
 	/* A lane per simulated thread (and one for the GILs' own events), as
 	 * far as RING_MAX_LANES goes: threads that run at once then never
@@ -109,7 +138,19 @@ struct engine *engine_create(const struct scenario *sc,
 	e->interval_ns = opt->interval_ns ? opt->interval_ns : sc->interval_ns;
 	e->duration_ns = scaled(e, opt->duration_ns ? opt->duration_ns : sc->duration_ns);
 	atomic_init(&e->end_t, -1);
-	e->sync = sync_real_create();
+	e->virt = opt->virtual_time;
+	if (e->virt) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		e->cores = opt->cores ? opt->cores : sc->cores ? sc->cores : n > 0 ? (unsigned)n : 1;
+		e->seed = opt->seed;
+		e->speed = opt->speed;
+		e->sync = sync_virtual_create(e->cores, e->seed);
+		snprintf(e->time_mode, sizeof e->time_mode, "virtual (seed %" PRIu64 ", %u core%s)",
+			 e->seed, e->cores, e->cores == 1 ? "" : "s");
+	} else {
+		e->sync = sync_real_create();
+		snprintf(e->time_mode, sizeof e->time_mode, "real");
+	}
 	e->chunk_ticks = (uint64_t)(ENGINE_CHUNK_NS / e->sync->tick_ns) + 1;
 	e->ctl_mutex = e->sync->ops->mutex_new(e->sync);
 	e->ctl_cond = e->sync->ops->cond_new(e->sync);
@@ -158,7 +199,7 @@ static bool stopping(const struct engine *e)
  * the run is stopping. */
 static bool checkpoint(struct engine *e)
 {
-	if (atomic_load_explicit(&e->paused, memory_order_relaxed)) {
+	if (!e->virt && atomic_load_explicit(&e->paused, memory_order_relaxed)) {
 		struct sync *s = e->sync;
 		sync_lock(s, e->ctl_mutex);
 		while (atomic_load(&e->paused) && !atomic_load(&e->stop))
@@ -333,12 +374,100 @@ static void join_all(struct engine *e)
 		atomic_store(&e->end_t, sync_now(e->sync));
 }
 
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		fatal("clock_gettime(CLOCK_MONOTONIC) failed: %s", strerror(errno));
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void wall_sleep(int64_t ns)
+{
+	if (ns <= 0)
+		return;
+	struct timespec ts = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* Virtual time: set the stop flag and wake every sleeper, from the thread
+ * that drives the scheduler (it is not running now), then run the
+ * simulation until every thread has left. */
+static void virtual_finish(struct engine *e)
+{
+	struct sync *s = e->sync;
+	atomic_store(&e->stop, 1);
+	sync_lock(s, e->ctl_mutex);
+	sync_broadcast(s, e->ctl_cond);
+	sync_unlock(s, e->ctl_mutex);
+	join_all(e);
+}
+
+/* Run the virtual world up to until (and the duration); true once the
+ * run has ended. */
+static bool virtual_advance(struct engine *e, int64_t until)
+{
+	struct sync *s = e->sync;
+	int64_t dl = e->duration_ns ? e->start_t + e->duration_ns : INT64_MAX;
+	enum sync_virtual_status st = sync_virtual_run(s, until < dl ? until : dl);
+	if (st == SYNC_VIRTUAL_ENDED) {
+		atomic_store(&e->end_t, sync_now(s));
+		join_all(e);
+		return true;
+	}
+	if (sync_now(s) >= dl) {
+		atomic_store(&e->end_t, dl);
+		virtual_finish(e);
+		return true;
+	}
+	if (st == SYNC_VIRTUAL_STUCK)
+		fatal("virtual time: every simulated thread is blocked for ever");
+	return false;
+}
+
+static bool virtual_wait(struct engine *e, int64_t timeout_ns)
+{
+	struct sync *s = e->sync;
+	if (atomic_load(&e->stop)) {
+		if (atomic_load(&e->end_t) < 0)
+			atomic_store(&e->end_t, sync_now(s));
+		virtual_finish(e);
+		return true;
+	}
+	if (atomic_load(&e->paused)) {
+		e->pace_set = false;
+		wall_sleep(timeout_ns < 0 || timeout_ns > 10000000 ? 10000000 : timeout_ns);
+		return false;
+	}
+	if (e->speed <= 0)
+		return virtual_advance(e, timeout_ns < 0 ? INT64_MAX : sync_now(s) + timeout_ns);
+	int64_t w0 = wall_ns();
+	if (!e->pace_set) {
+		e->pace_set = true;
+		e->pace_wall = w0;
+		e->pace_virt = sync_now(s);
+	}
+	for (;;) {
+		int64_t w = wall_ns();
+		double target = (double)e->pace_virt + (double)(w - e->pace_wall) * e->speed;
+		if (virtual_advance(e, target > 9.2e18 ? INT64_MAX : (int64_t)target))
+			return true;
+		int64_t left = timeout_ns < 0 ? 1000000 : timeout_ns - (wall_ns() - w0);
+		if (left <= 0)
+			return false;
+		wall_sleep(left < 1000000 ? left : 1000000);
+	}
+}
+
 bool engine_wait(struct engine *e, int64_t timeout_ns)
 {
 	if (!e->started)
 		return false;
 	if (e->joined)
 		return true;
+	if (e->virt)
+		return virtual_wait(e, timeout_ns);
 	struct sync *s = e->sync;
 	int64_t now = sync_now(s);
 	int64_t until = timeout_ns < 0 ? INT64_MAX : now + timeout_ns;
@@ -378,6 +507,12 @@ void engine_stop(struct engine *e)
 	if (!e->started || e->joined)
 		return;
 	struct sync *s = e->sync;
+	if (e->virt) {
+		if (atomic_load(&e->end_t) < 0)
+			atomic_store(&e->end_t, sync_now(s));
+		virtual_finish(e);
+		return;
+	}
 	sync_lock(s, e->ctl_mutex);
 	if (atomic_load(&e->end_t) < 0)
 		atomic_store(&e->end_t, sync_now(s));
@@ -395,6 +530,10 @@ void engine_pause(struct engine *e)
 void engine_resume(struct engine *e)
 {
 	struct sync *s = e->sync;
+	if (e->virt) {
+		atomic_store(&e->paused, 0);
+		return;
+	}
 	sync_lock(s, e->ctl_mutex);
 	atomic_store(&e->paused, 0);
 	sync_broadcast(s, e->ctl_cond);
@@ -463,6 +602,26 @@ double engine_slow(const struct engine *e)
 double engine_tick_ns(const struct engine *e)
 {
 	return e->sync->tick_ns;
+}
+
+const char *engine_time_mode(const struct engine *e)
+{
+	return e->time_mode;
+}
+
+bool engine_is_virtual(const struct engine *e)
+{
+	return e->virt;
+}
+
+unsigned engine_cores(const struct engine *e)
+{
+	return e->cores;
+}
+
+uint64_t engine_seed(const struct engine *e)
+{
+	return e->seed;
 }
 
 size_t engine_ngils(const struct engine *e)

@@ -25,6 +25,11 @@ struct engine_options {
 	int64_t duration_ns; /* 0: the scenario's (which may be 0: no limit) */
 	double slow;         /* slow motion: every duration times this; 0 or 1: none */
 	size_t ring_capacity; /* 0: ENGINE_DEFAULT_RING */
+	/* Virtual time (sync_virtual.c): a deterministic scheduler and clock. */
+	bool virtual_time;
+	unsigned cores;      /* virtual cores; 0: the scenario's, else the machine's */
+	uint64_t seed;       /* of the virtual scheduler's choices */
+	double speed;        /* virtual seconds per wall second; 0: unpaced */
 };
 
 #define ENGINE_DEFAULT_RING (1u << 20)
@@ -37,11 +42,22 @@ struct engine *engine_create(const struct scenario *sc,
 			     struct gv_error *err);
 void engine_destroy(struct engine *e);
 
+/* In virtual time the thread that calls engine_wait drives the virtual
+ * world: engine_wait, engine_stop and engine_destroy must all be called
+ * from that one thread. pause, resume and set_interval only touch atomics
+ * and are safe from any thread; a pause freezes the virtual clock. */
+
 /* Start every simulated thread. */
 void engine_start(struct engine *e);
 /* Wait up to timeout_ns (< 0: for ever) for the run to end: every thread
  * done, or the duration reached (then it stops the threads). Returns true
- * once the run has ended and every thread has been joined. */
+ * once the run has ended and every thread has been joined.
+ * In virtual time it runs the simulation instead of waiting. Unpaced
+ * (speed 0), timeout_ns is a slice of virtual time, so that a consumer
+ * that drains the ring after every call drains it at the same virtual
+ * times on every run; paced, it is wall time, and the virtual clock keeps
+ * pace with the wall clock at the given speed. While paused it sleeps (at
+ * most timeout_ns of wall time) and the virtual clock stands still. */
 bool engine_wait(struct engine *e, int64_t timeout_ns);
 /* Ask every thread to stop at its next check, and join them. */
 void engine_stop(struct engine *e);
@@ -63,6 +79,11 @@ const struct scenario *engine_scenario(const struct engine *e);
 enum gil_policy engine_policy(const struct engine *e);
 double engine_slow(const struct engine *e);
 double engine_tick_ns(const struct engine *e);
+/* "real", or "virtual (seed S, N cores)" */
+const char *engine_time_mode(const struct engine *e);
+bool engine_is_virtual(const struct engine *e);
+unsigned engine_cores(const struct engine *e); /* virtual cores; 0 in real time */
+uint64_t engine_seed(const struct engine *e);
 size_t engine_ngils(const struct engine *e);
 void engine_gil_counters(const struct engine *e, size_t gil, struct gil_counters *out);
 

@@ -17,6 +17,7 @@
 #include "gil.h"
 #include "report.h"
 #include "scenario.h"
+#include "sweep.h"
 #include "util.h"
 
 /* The scenario gilviz runs when none is named: the convoy effect, the
@@ -47,7 +48,16 @@ struct options {
 	const char *replay;
 	struct engine_options engine;
 	const char *scenario;
+	/* virtual time and sweeps */
+	bool csv;                 /* --format=csv (sweeps only) */
+	bool real_time;           /* --real: a sweep in real time */
+	bool sweeping;
+	struct sweep_spec sweep;
+	const char *virtual_only; /* an option that needs --virtual */
 };
+
+#define GV_STR_(x) #x
+#define GV_STR(x) GV_STR_(x)
 
 enum {
 	OPT_HEADLESS = 256,
@@ -60,6 +70,13 @@ enum {
 	OPT_RECORD,
 	OPT_REPLAY,
 	OPT_EXPORT,
+	/* virtual time and sweeps */
+	OPT_VIRTUAL,
+	OPT_CORES,
+	OPT_SEED,
+	OPT_SPEED,
+	OPT_SWEEP,
+	OPT_REAL,
 };
 
 static void usage(FILE *out)
@@ -76,7 +93,7 @@ static void usage(FILE *out)
 		"      --headless         run to the end and print a report (the default\n"
 		"                           until the terminal UI lands)\n"
 		"      --check            only read and validate the scenario\n"
-		"      --format=FORMAT    report format: text (default) or json\n"
+		"      --format=FORMAT    report format: text (default) or json; csv for --sweep\n"
 		"      --record=FILE      record the run's events to FILE\n"
 		"      --replay=FILE      print the report of a recorded run\n"
 		"      --export KIND OUT  also write the run's spans to OUT as KIND:\n"
@@ -88,6 +105,18 @@ static void usage(FILE *out)
 		"      --duration=D       stop after D (e.g. 10s)\n"
 		"      --slow=F           slow motion: every duration, the interval included,\n"
 		"                           times F\n"
+		"\n"
+		"Virtual time (deterministic, faster than real time):\n"
+		"      --virtual          run on a virtual clock and scheduler\n"
+		"      --cores=N          virtual cores (default: the scenario's, else the machine's)\n"
+		"      --seed=N           seed of the scheduler's choices (default 0)\n"
+		"      --speed=F          virtual seconds per wall second (default 0: as fast\n"
+		"                           as possible)\n"
+		"      --sweep=interval=LO..HI[:N]\n"
+		"                         run once per interval, N log-spaced values (default\n"
+		"                           10), in virtual time unless --real; print a table\n"
+		"                           and a chart (--format text, json or csv)\n"
+		"      --real             a sweep in real time\n"
 		"\n"
 		"  -h, --help             display this help and exit\n"
 		"  -V, --version          output version information and exit\n"
@@ -111,6 +140,20 @@ static int bad_usage(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fputs("\nTry 'gilviz --help' for more information.\n", stderr);
 	return 2;
+}
+
+/* A whole number in decimal, all of it, without a sign. */
+static int parse_uint(const char *arg, uint64_t *out)
+{
+	char *end;
+	if (!*arg || *arg == '-' || *arg == '+' || *arg == ' ')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 static int option_duration(const char *name, const char *arg, int64_t *out, bool positive)
@@ -145,6 +188,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "record", required_argument, NULL, OPT_RECORD },
 		{ "replay", required_argument, NULL, OPT_REPLAY },
 		{ "export", required_argument, NULL, OPT_EXPORT },
+		{ "virtual", no_argument, NULL, OPT_VIRTUAL },
+		{ "cores", required_argument, NULL, OPT_CORES },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "speed", required_argument, NULL, OPT_SPEED },
+		{ "sweep", required_argument, NULL, OPT_SWEEP },
+		{ "real", no_argument, NULL, OPT_REAL },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, rc;
@@ -168,8 +217,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 				o->format = REPORT_TEXT;
 			else if (!strcmp(optarg, "json"))
 				o->format = REPORT_JSON;
+			else if (!strcmp(optarg, "csv"))
+				o->csv = true;
 			else
-				return bad_usage("--format: unknown format '%s' (expected text or json)", optarg);
+				return bad_usage("--format: unknown format '%s' (expected text, json or csv)", optarg);
+			if (strcmp(optarg, "csv"))
+				o->csv = false;
 			break;
 		case OPT_INTERVAL:
 			if ((rc = option_duration("interval", optarg, &o->engine.interval_ns, true)))
@@ -210,6 +263,46 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->sinks.export_path = argv[optind++];
 			break;
 		}
+		/* ---- virtual time and sweeps ---- */
+		case OPT_VIRTUAL:
+			o->engine.virtual_time = true;
+			break;
+		case OPT_REAL:
+			o->real_time = true;
+			break;
+		case OPT_CORES: {
+			uint64_t n;
+			if (parse_uint(optarg, &n) || n < 1 || n > SCENARIO_MAX_CORES)
+				return bad_usage("--cores: expected a number of cores from 1 to "
+						 GV_STR(SCENARIO_MAX_CORES) ", got '%s'", optarg);
+			o->engine.cores = (unsigned)n;
+			o->virtual_only = "--cores";
+			break;
+		}
+		case OPT_SEED:
+			if (parse_uint(optarg, &o->engine.seed))
+				return bad_usage("--seed: expected a whole number from 0 to 18446744073709551615, got '%s'", optarg);
+			o->virtual_only = "--seed";
+			break;
+		case OPT_SPEED: {
+			char *end;
+			errno = 0;
+			double f = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !isfinite(f) || f < 0 || f > 1e6)
+				return bad_usage("--speed: expected virtual seconds per second from 0 (as fast as possible) to 1000000, got '%s'", optarg);
+			o->engine.speed = f;
+			o->virtual_only = "--speed";
+			break;
+		}
+		case OPT_SWEEP: {
+			char msg[256];
+			if (sweep_parse(optarg, &o->sweep, msg, sizeof msg) != 0) {
+				fprintf(stderr, "gilviz: --sweep: %s\nTry 'gilviz --help' for more information.\n", msg);
+				return 2;
+			}
+			o->sweeping = true;
+			break;
+		}
 		case ':':
 			return bad_usage("option '%s' requires an argument", argv[optind - 1]);
 		default:
@@ -224,6 +317,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return bad_usage("--record cannot record a replay (%s)", o->sinks.record_path);
 	if (optind < argc)
 		return bad_usage("unexpected argument '%s' (one scenario at a time)", argv[optind]);
+	/* ---- virtual time and sweeps ---- */
+	if (o->sweeping) {
+		if (o->replay || o->sinks.record_path || o->sinks.export_kind != EXPORT_NONE)
+			return bad_usage("%s", "--sweep runs many times: it cannot record, export or replay");
+		if (o->mode == MODE_CHECK)
+			return bad_usage("%s", "--sweep and --check do not go together");
+		if (!o->real_time)
+			o->engine.virtual_time = true;
+	}
+	if (o->virtual_only && !o->engine.virtual_time)
+		return bad_usage("%s only makes sense in virtual time: add --virtual", o->virtual_only);
+	if (o->real_time && o->engine.virtual_time)
+		return bad_usage("%s", "--real and --virtual contradict each other");
+	if (o->csv && !o->sweeping)
+		return bad_usage("%s", "--format=csv is for --sweep (use --export csv FILE for a run's spans)");
 	return -1;
 }
 
@@ -298,6 +406,21 @@ int main(int argc, char **argv)
 	}
 
 	install_stop_handlers();
+	/* ---- virtual time and sweeps ---- */
+	if (o.sweeping) {
+		struct sweep_result res;
+		enum sweep_format sf = o.csv ? SWEEP_CSV
+				     : o.format == REPORT_JSON ? SWEEP_JSON : SWEEP_TEXT;
+		rc = sweep_run(sc, &o.engine, &o.sweep, &res, &stop_requested, &err);
+		if (rc == 0) {
+			sweep_print(stdout, sf, &res);
+			sweep_result_free(&res);
+		} else {
+			print_error(&err);
+		}
+		scenario_free(sc);
+		return rc ? 1 : 0;
+	}
 	rc = report_run(sc, &o.engine, o.format, stdout, &o.sinks, &stop_requested, &err);
 	if (rc != 0)
 		print_error(&err);

@@ -23,7 +23,7 @@ struct report_meta {
 	const struct scenario *sc;
 	enum gil_policy policy;
 	double slow;
-	const char *time_mode; /* "real" */
+	const char *time_mode; /* "real" or "virtual (seed S, N cores)" */
 	uint64_t t_start;      /* when the run started, on the events' clock */
 	int64_t elapsed_ns;    /* from t_start to the end of the run */
 	uint64_t events;       /* events the consumer received */

@@ -72,6 +72,39 @@ struct sync {
  * once per process, on the first call. */
 struct sync *sync_real_create(void);
 
+/* The virtual backend (sync_virtual.c, which opens with the model):
+ * simulated threads are coroutines run by a deterministic scheduler over a
+ * virtual clock with cores virtual cores (0 means 1); where an OS would
+ * choose, it draws from a PRNG seeded with seed. A tick is always
+ * SYNC_VIRTUAL_TICK_NS, so that a run is the same on every machine. */
+#define SYNC_VIRTUAL_TICK_NS 50
+struct sync *sync_virtual_create(unsigned cores, uint64_t seed);
+bool sync_is_virtual(const struct sync *s);
+
+enum sync_virtual_status {
+	SYNC_VIRTUAL_ENDED, /* every thread has ended */
+	SYNC_VIRTUAL_UNTIL, /* the clock reached until */
+	SYNC_VIRTUAL_STUCK, /* threads live, but none can ever run again */
+};
+/* Run the simulated threads until every one has ended or the clock
+ * reaches until (INT64_MAX: no limit). Only the thread that drives the
+ * virtual world calls it, never a simulated thread. On UNTIL the clock
+ * stands at until; on STUCK at until if it was finite. */
+enum sync_virtual_status sync_virtual_run(struct sync *s, int64_t until);
+/* The model's constants, for tests and the man page (all in ns). */
+struct sync_virtual_model {
+	int64_t wake_min, wake_mean, wake_max;    /* signal or unlock to running */
+	int64_t timer_min, timer_mean, timer_max; /* deadline to running */
+	int64_t switch_ns;  /* from the ready queue onto a core */
+	int64_t quantum_ns; /* time slice when threads outnumber cores */
+	int64_t wakeup_gran_ns;
+	int64_t tick_ns;
+};
+void sync_virtual_model(struct sync_virtual_model *out);
+/* Simulated threads started and not ended yet. */
+unsigned sync_virtual_live(struct sync *s);
+unsigned sync_virtual_cores(struct sync *s);
+
 static inline int64_t sync_now(struct sync *s) { return s->ops->now(s); }
 static inline void sync_lock(struct sync *s, struct sync_mutex *m) { s->ops->lock(s, m); }
 static inline void sync_unlock(struct sync *s, struct sync_mutex *m) { s->ops->unlock(s, m); }

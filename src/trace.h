@@ -53,7 +53,7 @@ struct trace_meta {
 	char *time_mode;      /* "real" */
 	uint64_t seed;
 	double tick_ns;
-	unsigned cores;       /* of the machine that recorded */
+	unsigned cores;       /* of the machine that recorded (virtual: modelled) */
 	char *kernel;         /* uname -sr of that machine */
 	char *recorded_at;    /* ISO 8601, UTC */
 	char *version;        /* gilviz's */

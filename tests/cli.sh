@@ -33,6 +33,28 @@ expect "a zero interval" 2 "greater than 0" -- "$gilviz" --interval=0ms --check
 expect "an unknown policy" 2 "unknown policy 'fast'" -- "$gilviz" --gil=fast --check
 expect "an unknown format" 2 "unknown format 'xml'" -- "$gilviz" --format=xml --check
 expect "a bad slow-motion factor" 2 "--slow" -- "$gilviz" --slow=0.5 --check
+expect "--cores without --virtual" 2 "add --virtual" -- "$gilviz" --cores=2 --check
+expect "zero cores" 2 "--cores: expected" -- "$gilviz" --virtual --cores=0 --check
+expect "too many cores" 2 "--cores: expected" -- "$gilviz" --virtual --cores=5000 --check
+expect "a negative seed" 2 "--seed: expected" -- "$gilviz" --virtual --seed=-1 --check
+expect "a seed that is not a number" 2 "--seed: expected" -- "$gilviz" --virtual --seed=abc --check
+expect "a negative speed" 2 "--speed: expected" -- "$gilviz" --virtual --speed=-1 --check
+expect "a sweep of something else" 2 "only the interval" -- "$gilviz" --sweep=duration=1s..2s
+expect "a sweep without a range" 2 "expected a range" -- "$gilviz" --sweep=interval=5ms
+expect "a sweep going down" 2 "must go up" -- "$gilviz" --sweep=interval=5ms..1ms
+expect "a sweep of one point" 2 "number of points" -- "$gilviz" --sweep=interval=1ms..5ms:1
+expect "a sweep cannot record" 2 "cannot record" -- "$gilviz" --sweep=interval=1ms..5ms --record=$tmp/x
+expect "csv is for sweeps" 2 "csv is for --sweep" -- "$gilviz" --format=csv --headless
+expect "--real and --virtual" 2 "contradict" -- "$gilviz" --real --virtual --sweep=interval=1ms..5ms
+printf 'duration 200ms\nthread a { cpu 1s }\nthread b { cpu 1s }\n' > "$tmp/two.gil"
+expect "a virtual run says so" 0 "virtual \\(seed 3, 2 cores\\) time" -- "$gilviz" --headless --virtual --cores=2 --seed=3 "$tmp/two.gil"
+expect "a sweep prints its table and chart" 0 "switch interval \\(log scale\\)" -- "$gilviz" --sweep=interval=1ms..20ms:4 --cores=2 "$tmp/two.gil"
+expect "a sweep as csv" 0 "^interval_s,switches_per_s" -- "$gilviz" --sweep=interval=1ms..20ms:4 --format=csv "$tmp/two.gil"
+expect "a sweep as json" 0 '"rows": \[' -- "$gilviz" --sweep=interval=1ms..20ms:3 --format=json "$tmp/two.gil"
+a=$("$gilviz" --headless --virtual --cores=2 --seed=9 --format=json "$tmp/two.gil")
+b=$("$gilviz" --headless --virtual --cores=2 --seed=9 --format=json "$tmp/two.gil")
+if [ "$a" = "$b" ]; then echo "ok: the same seed gives the same JSON"; pass=$((pass + 1))
+else echo "FAIL: the same seed gave different JSON"; fail=$((fail + 1)); fi
 expect "two scenarios" 2 "one scenario at a time" -- "$gilviz" a.gil b.gil
 
 expect "--check accepts a bundled scenario" 0 "ok" -- "$gilviz" --check "$srcdir/scenarios/04-convoy.gil"

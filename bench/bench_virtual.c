@@ -1,0 +1,129 @@
+/*
+ * bench_virtual.c -- how fast virtual time runs, and how close it comes to
+ * real time.
+ *
+ *   1. simulated GIL events per second of wall time (two CPU-bound
+ *      threads at a 10 us interval: switches as fast as the model goes);
+ *   2. a 60 s scenario of 8 CPU-bound threads at a 5 ms interval;
+ *   3. a 20-point sweep of it, 0.1 ms to 50 ms;
+ *   4. agreement: switches per second of two CPU-bound threads and the
+ *      wait of an I/O thread beside a CPU hog, in virtual and in real
+ *      time, at 1, 5 and 20 ms.
+ *
+ * Usage: bench_virtual [--no-real]
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "engine.h"
+#include "scenario.h"
+#include "stats.h"
+#include "sweep.h"
+
+#define MS 1000000LL
+
+struct result {
+	double wall_s;
+	uint64_t events;
+	double switches_per_s;
+	uint64_t io_wait_mean_ns; /* thread 1's mean wait for the GIL */
+	int64_t elapsed;
+};
+
+static struct result run(const char *text, bool virt, int64_t interval)
+{
+	struct gv_error err;
+	struct scenario *sc = scenario_parse(text, strlen(text), "bench.gil", &err);
+	if (!sc) {
+		fprintf(stderr, "bench_virtual: %s\n", err.msg);
+		exit(1);
+	}
+	struct engine_options o = { .policy = -1, .interval_ns = interval,
+				    .virtual_time = virt, .cores = 2 };
+	struct result r = { 0 };
+	double t0 = ((double)bench_now_ns() / 1e9);
+	struct engine *e = engine_create(sc, &o, &err);
+	struct stats *st = stats_create((unsigned)sc->nthreads, NULL, 1);
+	struct event *batch = malloc(4096 * sizeof *batch);
+	engine_start(e);
+	bool ended;
+	do {
+		ended = engine_wait(e, 2 * MS);
+		size_t n;
+		while ((n = ring_pop(engine_ring(e), batch, 4096)) > 0) {
+			for (size_t i = 0; i < n; i++)
+				stats_add(st, &batch[i]);
+			r.events += n;
+		}
+	} while (!ended);
+	r.wall_s = ((double)bench_now_ns() / 1e9) - t0;
+	r.elapsed = engine_elapsed(e);
+	struct stats_gil g;
+	stats_gil(st, 0, (uint64_t)r.elapsed, &g);
+	r.switches_per_s = g.switches_per_s;
+	if (sc->nthreads > 1) {
+		struct stats_thread t;
+		stats_thread(st, 1, (uint64_t)(engine_start_time(e) + r.elapsed), &t);
+		r.io_wait_mean_ns = t.wait_mean_ns;
+	}
+	free(batch);
+	stats_destroy(st);
+	engine_destroy(e);
+	scenario_free(sc);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	bool real = !(argc > 1 && !strcmp(argv[1], "--no-real"));
+
+	struct result r = run("duration 20s\nthread a { cpu 100s }\nthread b { cpu 100s }",
+			      true, 10000);
+	printf("simulated events: %llu in %.3f s of wall time: %.2f million events/s (target >= 5)\n",
+	       (unsigned long long)r.events, r.wall_s, (double)r.events / r.wall_s / 1e6);
+
+	const char *eight = "duration 60s\nthread t * 8 { cpu 100s }";
+	r = run(eight, true, 5 * MS);
+	printf("60 s, 8 CPU threads, 5 ms interval: %.3f s of wall time (target < 1), %llu events\n",
+	       r.wall_s, (unsigned long long)r.events);
+
+	struct gv_error err;
+	struct scenario *sc = scenario_parse(eight, strlen(eight), "eight.gil", &err);
+	struct engine_options o = { .policy = -1, .virtual_time = true, .cores = 2 };
+	struct sweep_spec sp = { .lo_ns = 100000, .hi_ns = 50 * MS, .points = 20 };
+	struct sweep_result res;
+	double t0 = ((double)bench_now_ns() / 1e9);
+	if (sweep_run(sc, &o, &sp, &res, NULL, &err) == 0)
+		sweep_result_free(&res);
+	printf("20-point sweep of it, 0.1 ms to 50 ms: %.3f s of wall time (target < 10)\n",
+	       ((double)bench_now_ns() / 1e9) - t0);
+	scenario_free(sc);
+
+	if (!real)
+		return 0;
+	printf("\nagreement, 2 cores (real time runs 2 s each):\n");
+	printf("%-34s %8s %10s %10s %7s\n", "case", "interval", "virtual", "real", "diff");
+	const int64_t ivs[] = { 1 * MS, 5 * MS, 20 * MS };
+	for (size_t i = 0; i < 3; i++) {
+		const char *two = "duration 2s\nthread a { cpu 10s }\nthread b { cpu 10s }";
+		struct result v = run(two, true, ivs[i]), w = run(two, false, ivs[i]);
+		printf("%-34s %6lldms %10.1f %10.1f %+6.1f%%\n", "two CPU threads: switches/s",
+		       (long long)(ivs[i] / MS), v.switches_per_s, w.switches_per_s,
+		       100.0 * (v.switches_per_s - w.switches_per_s) / w.switches_per_s);
+	}
+	for (size_t i = 0; i < 3; i++) {
+		const char *io = "duration 2s\nthread hog { cpu 10s }\n"
+				 "thread io start 10ms { forever { io 1ms\ncpu 50us } }";
+		struct result v = run(io, true, ivs[i]), w = run(io, false, ivs[i]);
+		printf("%-34s %6lldms %8.3fms %8.3fms %+6.1f%%\n", "I/O beside a hog: mean GIL wait",
+		       (long long)(ivs[i] / MS), (double)v.io_wait_mean_ns / 1e6,
+		       (double)w.io_wait_mean_ns / 1e6,
+		       100.0 * ((double)v.io_wait_mean_ns - (double)w.io_wait_mean_ns) /
+			       (double)w.io_wait_mean_ns);
+	}
+	return 0;
+}

@@ -1,0 +1,378 @@
+/*
+ * sweep.c -- one scenario, once per switch interval.
+ *
+ * Each run is a headless run of its own: an engine, a consumer that drains
+ * the ring into stats every couple of milliseconds of the run's clock, and
+ * the figures stats gives at the end. The runs are independent; in virtual
+ * time each is deterministic, so a sweep is too.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "stats.h"
+#include "sweep.h"
+#include "util.h"
+
+#define SWEEP_DRAIN_NS 2000000
+#define SWEEP_BATCH 4096
+
+int sweep_parse(const char *arg, struct sweep_spec *out, char *msg, size_t msglen)
+{
+	const char *eq = strchr(arg, '=');
+	if (!eq || (size_t)(eq - arg) != strlen("interval") || strncmp(arg, "interval", 8)) {
+		snprintf(msg, msglen, "expected interval=LO..HI[:N], got '%s' (only the interval can be swept)", arg);
+		return -1;
+	}
+	const char *lo = eq + 1, *dots = strstr(lo, "..");
+	if (!dots) {
+		snprintf(msg, msglen, "expected a range LO..HI such as 0.1ms..50ms, got '%s'", lo);
+		return -1;
+	}
+	char buf[64], sub[192];
+	size_t n = (size_t)(dots - lo);
+	if (n >= sizeof buf)
+		n = sizeof buf - 1;
+	memcpy(buf, lo, n);
+	buf[n] = '\0';
+	if (parse_duration(buf, &out->lo_ns, sub, sizeof sub) != 0) {
+		snprintf(msg, msglen, "the low end '%s': %s", buf, sub);
+		return -1;
+	}
+	const char *hi = dots + 2, *colon = strchr(hi, ':');
+	n = colon ? (size_t)(colon - hi) : strlen(hi);
+	if (n >= sizeof buf)
+		n = sizeof buf - 1;
+	memcpy(buf, hi, n);
+	buf[n] = '\0';
+	if (parse_duration(buf, &out->hi_ns, sub, sizeof sub) != 0) {
+		snprintf(msg, msglen, "the high end '%s': %s", buf, sub);
+		return -1;
+	}
+	out->points = SWEEP_DEFAULT_POINTS;
+	if (colon) {
+		char *end;
+		errno = 0;
+		unsigned long p = strtoul(colon + 1, &end, 10);
+		if (errno || end == colon + 1 || *end || colon[1] == '-' || p < 2 || p > SWEEP_MAX_POINTS) {
+			snprintf(msg, msglen, "the number of points must be from 2 to %d, got '%s'",
+				 SWEEP_MAX_POINTS, colon + 1);
+			return -1;
+		}
+		out->points = (unsigned)p;
+	}
+	if (out->lo_ns < 1000 || out->hi_ns <= out->lo_ns) {
+		snprintf(msg, msglen, "the range must go up from at least 1us (the GIL keeps whole microseconds), got '%s'", lo);
+		return -1;
+	}
+	if (out->hi_ns > SCENARIO_MAX_DURATION_NS) {
+		snprintf(msg, msglen, "the high end is over a day");
+		return -1;
+	}
+	return 0;
+}
+
+int64_t sweep_value(const struct sweep_spec *sp, unsigned i)
+{
+	if (sp->points < 2 || i == 0)
+		return sp->lo_ns / 1000 * 1000;
+	double f = (double)i / (double)(sp->points - 1);
+	double v = (double)sp->lo_ns * pow((double)sp->hi_ns / (double)sp->lo_ns, f);
+	int64_t us = (int64_t)(v / 1000.0 + 0.5);
+	return (us < 1 ? 1 : us) * 1000;
+}
+
+static double wall_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One run at one interval: its figures into row. */
+static int run_one(const struct scenario *sc, const struct engine_options *opt,
+		   struct sweep_row *row, struct sweep_result *res,
+		   volatile sig_atomic_t *stop, struct gv_error *err)
+{
+	double w0 = wall_s();
+	struct engine *e = engine_create(sc, opt, err);
+	if (!e)
+		return -1;
+	unsigned *gil_of = xcalloc(sc->nthreads ? sc->nthreads : 1, sizeof *gil_of);
+	for (size_t i = 0; i < sc->nthreads; i++)
+		gil_of[i] = sc->threads[i].process;
+	struct stats *st = stats_create((unsigned)sc->nthreads, gil_of, (unsigned)sc->nprocs);
+	struct event *batch = xmalloc(SWEEP_BATCH * sizeof *batch);
+	snprintf(res->time_mode, sizeof res->time_mode, "%s", engine_time_mode(e));
+	res->policy = gil_policy_name(engine_policy(e));
+
+	engine_start(e);
+	bool ended;
+	do {
+		ended = engine_wait(e, SWEEP_DRAIN_NS);
+		size_t n;
+		while ((n = ring_pop(engine_ring(e), batch, SWEEP_BATCH)) > 0)
+			for (size_t i = 0; i < n; i++)
+				stats_add(st, &batch[i]);
+		if (!ended && stop && *stop) {
+			engine_stop(e);
+			break;
+		}
+	} while (!ended);
+	size_t n;
+	while ((n = ring_pop(engine_ring(e), batch, SWEEP_BATCH)) > 0)
+		for (size_t i = 0; i < n; i++)
+			stats_add(st, &batch[i]);
+
+	row->elapsed_ns = engine_elapsed(e);
+	uint64_t now = (uint64_t)engine_start_time(e) + (uint64_t)row->elapsed_ns;
+	uint64_t busy = 0;
+	row->wait_p50_ns = xcalloc(sc->nthreads + 1, sizeof *row->wait_p50_ns);
+	row->wait_p99_ns = xcalloc(sc->nthreads + 1, sizeof *row->wait_p99_ns);
+	for (unsigned i = 0; i < stats_nthreads(st); i++) {
+		struct stats_thread t;
+		stats_thread(st, i, now, &t);
+		row->wait_p50_ns[i] = t.wait_p50_ns;
+		row->wait_p99_ns[i] = t.wait_p99_ns;
+		busy += t.hold_ns + t.time_ns[TS_NATIVE];
+	}
+	for (unsigned g = 0; g < stats_ngils(st); g++) {
+		struct stats_gil sg;
+		stats_gil(st, g, (uint64_t)row->elapsed_ns, &sg);
+		row->switches += sg.c.switches;
+		row->forced_switches += sg.c.forced_switches;
+		row->failed_wakeups += sg.c.failed_wakeups;
+		row->switches_per_s += sg.switches_per_s;
+	}
+	row->work_per_s = row->elapsed_ns > 0 ? (double)busy / (double)row->elapsed_ns : 0;
+	free(batch);
+	stats_destroy(st);
+	free(gil_of);
+	engine_destroy(e);
+	row->wall_s = wall_s() - w0;
+	return 0;
+}
+
+int sweep_run(const struct scenario *sc, const struct engine_options *opt,
+	      const struct sweep_spec *sp, struct sweep_result *out,
+	      volatile sig_atomic_t *stop, struct gv_error *err)
+{
+	memset(out, 0, sizeof *out);
+	out->sc = sc;
+	out->spec = *sp;
+	if (!opt->duration_ns && !sc->duration_ns) {
+		for (size_t i = 0; i < sc->nthreads; i++) {
+			if (scenario_ops_contain(sc->threads[i].ops, sc->threads[i].nops, OP_FOREVER)) {
+				gv_error_set(err, sc->file, 0, 0,
+					     "thread '%s' runs forever: give the sweep a duration "
+					     "(--duration=10s, or 'duration 10s' in the scenario)",
+					     sc->threads[i].name);
+				return -1;
+			}
+		}
+	}
+	out->rows = xcalloc(sp->points, sizeof *out->rows);
+	for (unsigned i = 0; i < sp->points; i++) {
+		if (stop && *stop)
+			break;
+		struct engine_options o = *opt;
+		o.interval_ns = sweep_value(sp, i);
+		out->rows[i].interval_ns = o.interval_ns;
+		if (run_one(sc, &o, &out->rows[i], out, stop, err) != 0) {
+			sweep_result_free(out);
+			return -1;
+		}
+		out->nrows = i + 1;
+	}
+	return 0;
+}
+
+void sweep_result_free(struct sweep_result *r)
+{
+	for (unsigned i = 0; r->rows && i < r->spec.points; i++) {
+		free(r->rows[i].wait_p50_ns);
+		free(r->rows[i].wait_p99_ns);
+	}
+	free(r->rows);
+	r->rows = NULL;
+	r->nrows = 0;
+}
+
+static uint64_t worst_p99(const struct sweep_result *r, const struct sweep_row *row)
+{
+	uint64_t w = 0;
+	for (size_t t = 0; t < r->sc->nthreads; t++)
+		if (row->wait_p99_ns[t] > w)
+			w = row->wait_p99_ns[t];
+	return w;
+}
+
+static void print_text(FILE *out, const struct sweep_result *r)
+{
+	const struct scenario *sc = r->sc;
+	fprintf(out, "%s\n  scenario %s; GIL %s; %s time; %u intervals\n\n", sc->title, sc->file,
+		r->policy ? r->policy : "?", r->time_mode, r->nrows);
+	fprintf(out, "%10s %11s %8s %8s %7s %9s %8s", "interval", "switches/s", "forced", "failed",
+		"work/s", "elapsed s", "wall s");
+	for (size_t t = 0; t < sc->nthreads; t++)
+		fprintf(out, "  %.12s p50/p99 ms", sc->threads[t].name);
+	fputc('\n', out);
+	for (unsigned i = 0; i < r->nrows; i++) {
+		const struct sweep_row *row = &r->rows[i];
+		char iv[32];
+		format_duration(row->interval_ns, iv, sizeof iv);
+		fprintf(out, "%10s %11.1f %8" PRIu64 " %8" PRIu64 " %7.3f %9.3f %8.3f", iv,
+			row->switches_per_s, row->forced_switches, row->failed_wakeups,
+			row->work_per_s, (double)row->elapsed_ns / 1e9, row->wall_s);
+		for (size_t t = 0; t < sc->nthreads; t++) {
+			int w = (int)strlen(sc->threads[t].name);
+			w = w > 12 ? 12 : w;
+			fprintf(out, "  %*.3f/%-9.3f", w + 1, (double)row->wait_p50_ns[t] / 1e6,
+				(double)row->wait_p99_ns[t] / 1e6);
+		}
+		fputc('\n', out);
+	}
+	fputs("\nwork/s: time spent running (holding the GIL or in native code) per second\n"
+	      "of elapsed, in cores.\n\n", out);
+	sweep_chart(out, r, 10);
+}
+
+/* One panel of the chart: a series against the rows, log-scaled. */
+static void chart_panel(FILE *out, const struct sweep_result *r, const char *title,
+			const double *y, unsigned height, const char *unit)
+{
+	double lo = 0, hi = 0;
+	for (unsigned i = 0; i < r->nrows; i++) {
+		if (y[i] <= 0)
+			continue;
+		if (lo == 0 || y[i] < lo)
+			lo = y[i];
+		if (y[i] > hi)
+			hi = y[i];
+	}
+	fprintf(out, "%s (log scale)\n", title);
+	if (hi <= 0) {
+		fputs("  (all zero)\n\n", out);
+		return;
+	}
+	if (hi / lo < 10) { /* at least a decade, so that flat lines look flat */
+		double mid = sqrt(hi * lo);
+		lo = mid / sqrt(10);
+		hi = mid * sqrt(10);
+	}
+	double span = log(hi / lo);
+	for (unsigned row = height; row-- > 0;) {
+		double level = lo * exp(span * row / (height - 1));
+		fprintf(out, "%10.3g %s |", level, unit);
+		for (unsigned i = 0; i < r->nrows; i++) {
+			char c = ' ';
+			if (y[i] > 0) {
+				double at = log(y[i] / lo) / span * (height - 1);
+				unsigned k = (unsigned)(at + 0.5);
+				if (k == row)
+					c = '*';
+				else if (k > row)
+					c = ':';
+			}
+			fprintf(out, " %c ", c);
+		}
+		fputc('\n', out);
+	}
+	fprintf(out, "%*s +", 10 + 1 + (int)strlen(unit), "");
+	for (unsigned i = 0; i < r->nrows; i++)
+		fputs("---", out);
+	fputc('\n', out);
+	char a[32], b[32];
+	format_duration(r->rows[0].interval_ns, a, sizeof a);
+	format_duration(r->rows[r->nrows - 1].interval_ns, b, sizeof b);
+	int width = (int)(3 * r->nrows);
+	fprintf(out, "%*s  %-*s%s\n", 10 + 1 + (int)strlen(unit), "",
+		width - (int)strlen(b) > 0 ? width - (int)strlen(b) : 1, a, b);
+	fprintf(out, "%*s  switch interval (log scale)\n\n", 10 + 1 + (int)strlen(unit), "");
+}
+
+void sweep_chart(FILE *out, const struct sweep_result *r, unsigned height)
+{
+	if (r->nrows == 0)
+		return;
+	if (height < 2)
+		height = 2;
+	double *y = xcalloc(r->nrows, sizeof *y);
+	for (unsigned i = 0; i < r->nrows; i++)
+		y[i] = (double)worst_p99(r, &r->rows[i]) / 1e6;
+	chart_panel(out, r, "wait p99, worst thread", y, height, "ms ");
+	for (unsigned i = 0; i < r->nrows; i++)
+		y[i] = r->rows[i].switches_per_s;
+	chart_panel(out, r, "switches per second", y, height, "/s ");
+	free(y);
+}
+
+static void print_json(FILE *out, const struct sweep_result *r)
+{
+	const struct scenario *sc = r->sc;
+	fprintf(out, "{\n  \"scenario\": \"");
+	for (const char *p = sc->file; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fputc('\\', out);
+		if ((unsigned char)*p >= 0x20)
+			fputc(*p, out);
+	}
+	fprintf(out, "\",\n  \"policy\": \"%s\",\n  \"time_mode\": \"%s\",\n  \"rows\": [",
+		r->policy ? r->policy : "", r->time_mode);
+	for (unsigned i = 0; i < r->nrows; i++) {
+		const struct sweep_row *row = &r->rows[i];
+		fprintf(out, "%s\n    {\"interval_s\": %.6f, \"switches_per_s\": %.3f, "
+			     "\"switches\": %" PRIu64 ", \"forced_switches\": %" PRIu64 ", "
+			     "\"failed_wakeups\": %" PRIu64 ", \"work_per_s\": %.6f, "
+			     "\"elapsed_s\": %.6f, \"threads\": [",
+			i ? "," : "", (double)row->interval_ns / 1e9, row->switches_per_s,
+			row->switches, row->forced_switches, row->failed_wakeups, row->work_per_s,
+			(double)row->elapsed_ns / 1e9);
+		for (size_t t = 0; t < sc->nthreads; t++)
+			fprintf(out, "%s{\"name\": \"%s\", \"wait_p50_ms\": %.4f, \"wait_p99_ms\": %.4f}",
+				t ? ", " : "", sc->threads[t].name, (double)row->wait_p50_ns[t] / 1e6,
+				(double)row->wait_p99_ns[t] / 1e6);
+		fputs("]}", out);
+	}
+	fputs("\n  ]\n}\n", out);
+}
+
+static void print_csv(FILE *out, const struct sweep_result *r)
+{
+	const struct scenario *sc = r->sc;
+	fputs("interval_s,switches_per_s,switches,forced_switches,failed_wakeups,work_per_s,elapsed_s", out);
+	for (size_t t = 0; t < sc->nthreads; t++)
+		fprintf(out, ",%s_wait_p50_ms,%s_wait_p99_ms", sc->threads[t].name, sc->threads[t].name);
+	fputc('\n', out);
+	for (unsigned i = 0; i < r->nrows; i++) {
+		const struct sweep_row *row = &r->rows[i];
+		fprintf(out, "%.6f,%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%.6f",
+			(double)row->interval_ns / 1e9, row->switches_per_s, row->switches,
+			row->forced_switches, row->failed_wakeups, row->work_per_s,
+			(double)row->elapsed_ns / 1e9);
+		for (size_t t = 0; t < sc->nthreads; t++)
+			fprintf(out, ",%.4f,%.4f", (double)row->wait_p50_ns[t] / 1e6,
+				(double)row->wait_p99_ns[t] / 1e6);
+		fputc('\n', out);
+	}
+}
+
+void sweep_print(FILE *out, enum sweep_format fmt, const struct sweep_result *r)
+{
+	switch (fmt) {
+	case SWEEP_JSON:
+		print_json(out, r);
+		break;
+	case SWEEP_CSV:
+		print_csv(out, r);
+		break;
+	default:
+		print_text(out, r);
+		break;
+	}
+}

@@ -1,0 +1,79 @@
+/*
+ * sweep.h -- run one scenario once per switch interval, over a log-spaced
+ * range, and show how the figures change: the table and the chart of
+ * `gilviz --sweep interval=0.1ms..50ms:20`.
+ *
+ * Every figure comes from stats (per run); the sweep only lays them side
+ * by side. In virtual time (the default) each run is deterministic and
+ * takes a fraction of its simulated length.
+ */
+#ifndef GILVIZ_SWEEP_H
+#define GILVIZ_SWEEP_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine.h"
+#include "scenario.h"
+
+#define SWEEP_DEFAULT_POINTS 10
+#define SWEEP_MAX_POINTS 1000
+
+enum sweep_format { SWEEP_TEXT, SWEEP_JSON, SWEEP_CSV };
+
+/* What to sweep: only "interval" for now, from lo to hi inclusive. */
+struct sweep_spec {
+	int64_t lo_ns, hi_ns;
+	unsigned points;
+};
+
+/* Parses "interval=0.1ms..50ms" or "interval=0.1ms..50ms:20". Returns 0,
+ * or -1 with a message in msg. */
+int sweep_parse(const char *arg, struct sweep_spec *out, char *msg, size_t msglen);
+/* Value i (0 <= i < points) of the log-spaced range, in whole
+ * microseconds as the GIL keeps it (at least 1 us). */
+int64_t sweep_value(const struct sweep_spec *sp, unsigned i);
+
+struct sweep_row {
+	int64_t interval_ns;
+	double switches_per_s;   /* all GILs together, over elapsed */
+	uint64_t switches;
+	uint64_t forced_switches;
+	uint64_t failed_wakeups;
+	/* Work per second: the time threads spent running (holding the GIL
+	 * or in native code) per second of elapsed, in cores: 1.0 is one
+	 * core kept busy the whole run. */
+	double work_per_s;
+	int64_t elapsed_ns;      /* the run's length, on its clock */
+	double wall_s;           /* how long the machine took to run it */
+	uint64_t *wait_p50_ns;   /* per thread */
+	uint64_t *wait_p99_ns;
+};
+
+struct sweep_result {
+	const struct scenario *sc;
+	struct sweep_spec spec;
+	char time_mode[96];
+	const char *policy;
+	unsigned nrows;
+	struct sweep_row *rows;
+};
+
+/* Run sc once per value of sp with opt (its interval replaced). Stops
+ * early, with the rows done so far, once *stop is non-zero. Returns 0, or
+ * -1 with err filled. */
+int sweep_run(const struct scenario *sc, const struct engine_options *opt,
+	      const struct sweep_spec *sp, struct sweep_result *out,
+	      volatile sig_atomic_t *stop, struct gv_error *err);
+void sweep_result_free(struct sweep_result *r);
+
+/* The table then the chart (text), or the same rows as JSON or CSV (which
+ * leave out the wall time, so that a virtual sweep prints the same bytes
+ * every time). */
+void sweep_print(FILE *out, enum sweep_format fmt, const struct sweep_result *r);
+/* The chart alone: wait p99 (worst thread) and switches/s against the
+ * interval, both on log scales, height rows high. */
+void sweep_chart(FILE *out, const struct sweep_result *r, unsigned height);
+
+#endif

@@ -1,0 +1,1058 @@
+/*
+ * sync_virtual.c -- the virtual backend of sync.h: a deterministic
+ * scheduler, a virtual clock and N virtual cores.
+ *
+ * WHY. In real time the same scenario gives a different picture on every
+ * run, and a sweep over twenty switch intervals takes minutes. Here the
+ * very same GIL code (gil.c) runs over a clock that only this file moves,
+ * so a run is the same, byte for byte, every time it is given the same
+ * seed, and it takes as long as the machine needs to compute it, not as
+ * long as it lasts.
+ *
+ * THREADS ARE COROUTINES. Each simulated thread is a coroutine (ucontext:
+ * makecontext and swapcontext) with a stack of its own. One scheduler, in
+ * the one OS thread that calls sync_virtual_run(), resumes them one at a
+ * time. Code between two calls into this backend takes no virtual time:
+ * only cpu() and spin() (work on a core), sleep() and the waits move a
+ * thread through time. Nothing runs in parallel, so nothing races, and the
+ * order of everything is decided by the rules below.
+ *
+ * THE CLOCK AND THE TIMER HEAP. Every future happening (a thread's work
+ * ends, a timed wait times out, a woken thread starts running, a time
+ * slice ends) is a timer in a min-heap keyed (time, sequence number): two
+ * timers due at the same nanosecond fire in the order they were set, so
+ * ties are broken the same way on every machine. The scheduler runs every
+ * thread that can run now; when none can, it pops the earliest timer and
+ * moves the clock to it.
+ *
+ * CORES. A thread that is not blocked needs a core, as on a real machine.
+ * With N cores, at most N threads hold one; the others queue for one in
+ * FIFO order (the ready queue). A blocked thread (on a mutex, a condition,
+ * a sleep) gives its core up. When threads outnumber cores, a thread
+ * running CPU work is preempted after a time slice of SV_QUANTUM_NS and
+ * goes to the back of the queue, so that one core is shared fairly, as
+ * the Linux scheduler shares it.
+ *
+ * CPU WORK. cpu(ticks, stop) is ticks x SYNC_VIRTUAL_TICK_NS of work on
+ * the thread's core. The work must end early, after the tick in progress,
+ * once *stop (the GIL's eval breaker) becomes non-zero; stop is set by
+ * another coroutine, so after every coroutine has run the scheduler looks
+ * at the stop flags of the threads doing work on a core (at most N of
+ * them) and cuts their work to the end of the tick in progress. spin(until,
+ * max_ticks, stop) is the same work, ending at the first tick boundary at
+ * which the clock has reached until. A thread whose work ends before any
+ * other timer is due simply moves the clock on and goes on, without a
+ * trip through the scheduler: that fast path is what makes a minute of
+ * simulated work take milliseconds.
+ *
+ * WHAT THE OS WOULD CHOOSE, AND THE MODEL. Where a real kernel would make
+ * a choice, this scheduler makes it by a rule or from a seeded PRNG
+ * (splitmix64; the same seed gives the same draws):
+ *
+ *   - A thread woken by pthread_cond_signal or a mutex unlock runs after a
+ *     wake-up latency drawn from SV_WAKE_LATENCY, when it finds a free
+ *     core. The table is the measured distribution of the time from
+ *     pthread_cond_signal() to the waiter running, by deciles (the top
+ *     point is the 99th percentile: the rarer, longer delays of a busy
+ *     machine are left out), interpolated linearly.
+ *   - A thread woken by its timer (a timed wait timing out, a sleep
+ *     ending) runs after a latency drawn from SV_TIMER_LATENCY, the
+ *     measured overshoot of pthread_cond_timedwait and nanosleep past
+ *     their deadline on this machine (the kernel's timer slack).
+ *   - A woken thread that finds no free core goes to the ready queue,
+ *     except that it preempts the thread that woke it if that one has
+ *     run (done work on a core, over its whole life) SV_WAKEUP_GRAN_NS
+ *     more than the woken one: the Linux scheduler's wake-up preemption,
+ *     which compares the two threads' virtual run times. That is what lets the legacy GIL change hands on one
+ *     core, and it is why on two cores its woken waiter, running on the
+ *     free core a few microseconds later, nearly always finds the lock
+ *     taken again: the "GIL battle".
+ *   - A thread taken from the ready queue onto a core starts after
+ *     SV_SWITCH_NS, the cost of a context switch.
+ *   - Waiters on a mutex and on a condition are woken in FIFO order; a
+ *     released mutex is not handed over: the woken waiter tries again when
+ *     it runs, and the thread that released it may take it back first, as
+ *     with a futex.
+ *   - Mutex and condition operations themselves take no time.
+ *
+ * The latencies were measured on the machine gilviz was developed on (2
+ * cores, Linux 6.x, Debian 12, gcc 12) with bench/measure_wakeup.c, which
+ * prints the same deciles: `make bench/measure_wakeup && bench/measure_wakeup`.
+ * Run it on another machine and change the tables to model that machine.
+ *
+ * DETERMINISM. The tick is a fixed SYNC_VIRTUAL_TICK_NS (50 ns), not the
+ * real backend's calibration, and every draw is made in integer arithmetic,
+ * so that the same scenario, options and seed give the same events on any
+ * machine.
+ *
+ * SANITIZERS. Switching stacks behind AddressSanitizer's or
+ * ThreadSanitizer's back would make them report nonsense, so every switch
+ * is announced to them (fibers), when the build uses them.
+ *
+ * THE OUTSIDE WORLD. Only the thread that drives the scheduler (the one
+ * calling sync_virtual_run) may touch the virtual world, and only between
+ * two runs: it may lock a free mutex, unlock it, signal and broadcast (the
+ * engine does, to stop a run). Waiting or working from outside a
+ * coroutine is a fatal error. now() may be read from any thread.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "sync.h"
+#include "util.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SV_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SV_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define SV_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SV_TSAN 1
+#endif
+#endif
+#ifdef SV_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+#ifdef SV_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
+/* The model's constants (see the comment above and gilviz(1)). */
+#define SV_QUANTUM_NS 3000000     /* time slice when threads outnumber cores */
+#define SV_WAKEUP_GRAN_NS 1000000 /* wake-up preemption granularity */
+#define SV_SWITCH_NS 2000         /* ready queue to running */
+#define SV_STACK_SIZE (256 * 1024)
+
+/* Deciles 0..90 and the 99th percentile, in ns. */
+static const int64_t SV_WAKE_LATENCY[11] = {
+	2000, 3500, 3540, 3580, 3700, 4500, 5000, 6200, 11800, 14500, 45000,
+};
+static const int64_t SV_TIMER_LATENCY[11] = {
+	27000, 78000, 86000, 87000, 88000, 89500, 91500, 93500, 98000, 104000, 140000,
+};
+
+enum co_state {
+	CO_RUN_NOW,  /* has a core, queued to run at the current time */
+	CO_CURRENT,  /* running right now */
+	CO_CPU,      /* doing work on its core until a timer */
+	CO_DISPATCH, /* has a core, starts when its latency has passed */
+	CO_READY,    /* waits for a core */
+	CO_BLOCKED,  /* on a mutex, a condition, a sleep or a join */
+	CO_DONE,
+};
+
+enum timer_kind { T_RESUME, T_CPU_DONE, T_QUANTUM, T_TIMEOUT };
+
+struct sync_thread {
+	struct sync_virtual *v;
+	ucontext_t ctx;
+	char *map;      /* the mapping: a guard page, then the stack */
+	size_t map_len;
+	sync_thread_fn fn;
+	void *arg;
+	void *ret;
+	unsigned id;
+
+	enum co_state state;
+	int core;       /* -1: none */
+	uint32_t gen;   /* invalidates its pending T_RESUME/T_CPU_DONE/T_TIMEOUT */
+	uint32_t qgen;  /* invalidates its pending T_QUANTUM */
+	bool q_armed;
+	bool must_yield; /* it lost its core to a thread it woke */
+	int64_t slice_start; /* when it got its core */
+	int64_t run_ns;      /* work done on a core so far: its "vruntime" */
+
+	/* Work in progress (cpu, spin), in ns of work done on a core. */
+	bool in_cpu;
+	bool spin;
+	bool cut;
+	const atomic_int *stop;
+	int64_t work_done;
+	int64_t work_end;   /* the work_done at which it ends */
+	int64_t work_max;
+	int64_t cut_end;    /* where the eval breaker cut it, once cut */
+	int64_t spin_until;
+	int64_t seg_start;  /* when the current stretch on a core began */
+
+	/* Waiting. */
+	struct sync_thread *next; /* in exactly one queue at a time */
+	struct sync_cond *cond;   /* the condition it waits on, if any */
+	bool timed_out;
+	struct sync_thread *joiner;
+
+#ifdef SV_ASAN
+	void *fake_stack;
+#endif
+#ifdef SV_TSAN
+	void *fiber;
+#endif
+};
+
+struct queue {
+	struct sync_thread *head, *tail;
+};
+
+struct sync_mutex {
+	struct sync_thread *owner; /* NULL: free */
+	bool external;             /* held by the driving thread */
+	struct queue waiters;
+};
+
+struct sync_cond {
+	struct queue waiters;
+};
+
+struct timer {
+	int64_t t;
+	uint64_t seq;
+	struct sync_thread *co;
+	uint32_t gen;
+	uint8_t kind;
+};
+
+struct sync_virtual {
+	struct sync base;
+	_Atomic int64_t clock;
+	uint64_t rng;
+	unsigned ncores;
+	struct sync_thread **cores;
+	struct queue ready;
+	struct queue run_now;
+	struct sync_thread *current;
+	unsigned live;
+	unsigned next_id;
+	int64_t run_until;
+
+	struct timer *heap;
+	size_t nheap, capheap;
+	uint64_t timer_seq;
+
+	ucontext_t sched_ctx;
+#ifdef SV_ASAN
+	const void *sched_bottom;
+	size_t sched_size;
+#endif
+#ifdef SV_TSAN
+	void *sched_fiber;
+#endif
+};
+
+static struct sync_virtual *virt(struct sync *s)
+{
+	return (struct sync_virtual *)s;
+}
+
+static inline int64_t clock_get(const struct sync_virtual *v)
+{
+	return atomic_load_explicit(&v->clock, memory_order_relaxed);
+}
+
+static inline void clock_set(struct sync_virtual *v, int64_t t)
+{
+	atomic_store_explicit(&v->clock, t, memory_order_relaxed);
+}
+
+/* ---- the seeded source and the model's draws ------------------------- */
+
+/* splitmix64: small, fast, and good enough to draw latencies from. */
+static uint64_t rng_next(struct sync_virtual *v)
+{
+	uint64_t z = (v->rng += 0x9E3779B97F4A7C15ULL);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+/* A draw from a distribution given by 11 quantiles (0, 10, ..., 90, 99
+ * percent, the last standing for 100), interpolated linearly, in integer
+ * arithmetic so that every machine draws the same nanoseconds. */
+static int64_t draw(struct sync_virtual *v, const int64_t q[11])
+{
+	uint64_t u = rng_next(v) >> 44; /* 20 bits */
+	uint64_t pos = u * 10;          /* in units of 2^-20 deciles */
+	unsigned i = (unsigned)(pos >> 20);
+	uint64_t frac = pos & ((1u << 20) - 1);
+	return q[i] + (int64_t)(((uint64_t)(q[i + 1] - q[i]) * frac) >> 20);
+}
+
+/* ---- queues and the timer heap --------------------------------------- */
+
+static void q_push(struct queue *q, struct sync_thread *co)
+{
+	co->next = NULL;
+	if (q->tail)
+		q->tail->next = co;
+	else
+		q->head = co;
+	q->tail = co;
+}
+
+static struct sync_thread *q_pop(struct queue *q)
+{
+	struct sync_thread *co = q->head;
+	if (co) {
+		q->head = co->next;
+		if (!q->head)
+			q->tail = NULL;
+		co->next = NULL;
+	}
+	return co;
+}
+
+static void q_remove(struct queue *q, struct sync_thread *co)
+{
+	struct sync_thread *prev = NULL;
+	for (struct sync_thread *p = q->head; p; prev = p, p = p->next) {
+		if (p != co)
+			continue;
+		if (prev)
+			prev->next = p->next;
+		else
+			q->head = p->next;
+		if (q->tail == p)
+			q->tail = prev;
+		p->next = NULL;
+		return;
+	}
+}
+
+static inline bool timer_before(const struct timer *a, const struct timer *b)
+{
+	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+static void heap_push(struct sync_virtual *v, int64_t t, struct sync_thread *co,
+		      uint32_t gen, enum timer_kind kind)
+{
+	if (v->nheap == v->capheap) {
+		v->capheap = v->capheap ? v->capheap * 2 : 64;
+		v->heap = xreallocarray(v->heap, v->capheap, sizeof *v->heap);
+	}
+	struct timer tm = { .t = t, .seq = v->timer_seq++, .co = co, .gen = gen,
+			    .kind = (uint8_t)kind };
+	size_t i = v->nheap++;
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (!timer_before(&tm, &v->heap[p]))
+			break;
+		v->heap[i] = v->heap[p];
+		i = p;
+	}
+	v->heap[i] = tm;
+}
+
+static struct timer heap_pop(struct sync_virtual *v)
+{
+	struct timer top = v->heap[0];
+	struct timer last = v->heap[--v->nheap];
+	size_t i = 0, n = v->nheap;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && timer_before(&v->heap[c + 1], &v->heap[c]))
+			c++;
+		if (!timer_before(&v->heap[c], &last))
+			break;
+		v->heap[i] = v->heap[c];
+		i = c;
+	}
+	if (n)
+		v->heap[i] = last;
+	return top;
+}
+
+/* ---- switching stacks ------------------------------------------------- */
+
+/* From the scheduler into a coroutine, until it yields back. */
+static void switch_to(struct sync_virtual *v, struct sync_thread *co)
+{
+#ifdef SV_ASAN
+	void *fake = NULL;
+	__sanitizer_start_switch_fiber(&fake, co->map + getpagesize(),
+				       co->map_len - (size_t)getpagesize());
+#endif
+#ifdef SV_TSAN
+	__tsan_switch_to_fiber(co->fiber, 0);
+#endif
+	v->current = co;
+	co->state = CO_CURRENT;
+	if (swapcontext(&v->sched_ctx, &co->ctx) != 0)
+		fatal("swapcontext failed: %s", strerror(errno));
+	v->current = NULL;
+#ifdef SV_ASAN
+	__sanitizer_finish_switch_fiber(fake, NULL, NULL);
+#endif
+}
+
+/* From a coroutine back to the scheduler; returns when it is resumed. */
+static void co_yield(struct sync_virtual *v, struct sync_thread *co)
+{
+#ifdef SV_ASAN
+	__sanitizer_start_switch_fiber(&co->fake_stack, v->sched_bottom, v->sched_size);
+#endif
+#ifdef SV_TSAN
+	__tsan_switch_to_fiber(v->sched_fiber, 0);
+#endif
+	if (swapcontext(&co->ctx, &v->sched_ctx) != 0)
+		fatal("swapcontext failed: %s", strerror(errno));
+#ifdef SV_ASAN
+	__sanitizer_finish_switch_fiber(co->fake_stack, &v->sched_bottom, &v->sched_size);
+#endif
+}
+
+/* ---- cores ------------------------------------------------------------ */
+
+static int free_core(const struct sync_virtual *v)
+{
+	for (unsigned i = 0; i < v->ncores; i++)
+		if (!v->cores[i])
+			return (int)i;
+	return -1;
+}
+
+static void give_core(struct sync_virtual *v, struct sync_thread *co, int core,
+		      int64_t latency)
+{
+	v->cores[core] = co;
+	co->core = core;
+	co->state = CO_DISPATCH;
+	co->slice_start = clock_get(v) + latency;
+	heap_push(v, clock_get(v) + latency, co, co->gen, T_RESUME);
+}
+
+/* Threads queue for a core: every thread working on one gets a time slice
+ * that ends SV_QUANTUM_NS after it got its core. */
+static void arm_quanta(struct sync_virtual *v)
+{
+	for (unsigned i = 0; i < v->ncores; i++) {
+		struct sync_thread *co = v->cores[i];
+		if (!co || co->state != CO_CPU || co->q_armed)
+			continue;
+		co->q_armed = true;
+		int64_t at = co->slice_start + SV_QUANTUM_NS;
+		heap_push(v, at > clock_get(v) ? at : clock_get(v), co, co->qgen, T_QUANTUM);
+	}
+}
+
+/* Free cores go to the threads at the head of the ready queue. */
+static void dispatch_ready(struct sync_virtual *v)
+{
+	int core;
+	while (v->ready.head && (core = free_core(v)) >= 0)
+		give_core(v, q_pop(&v->ready), core, SV_SWITCH_NS);
+}
+
+static void release_core(struct sync_virtual *v, struct sync_thread *co)
+{
+	if (co->core >= 0) {
+		v->cores[co->core] = NULL;
+		co->core = -1;
+	}
+	dispatch_ready(v);
+}
+
+static void make_ready(struct sync_virtual *v, struct sync_thread *co)
+{
+	co->state = CO_READY;
+	q_push(&v->ready, co);
+	arm_quanta(v);
+}
+
+/* A blocked thread can run again: on a free core after its latency, or in
+ * place of the thread that woke it (wake-up preemption), or in the queue. */
+static void wake(struct sync_virtual *v, struct sync_thread *co, const int64_t lat[11])
+{
+	int core = free_core(v);
+	if (core >= 0) {
+		give_core(v, co, core, draw(v, lat));
+		return;
+	}
+	struct sync_thread *cur = v->current;
+	if (cur && cur != co && cur->core >= 0 &&
+	    cur->run_ns >= co->run_ns + SV_WAKEUP_GRAN_NS) {
+		core = cur->core;
+		cur->core = -1;
+		v->cores[core] = NULL;
+		cur->must_yield = true;
+		give_core(v, co, core, draw(v, lat));
+		make_ready(v, cur);
+		return;
+	}
+	make_ready(v, co);
+}
+
+/* The calling coroutine; fatal outside one, for calls that must block. */
+static struct sync_thread *self(struct sync_virtual *v, const char *call)
+{
+	if (!v->current)
+		fatal("virtual %s called outside a simulated thread", call);
+	return v->current;
+}
+
+/* Block the calling coroutine (it has set what will wake it). */
+static void block(struct sync_virtual *v, struct sync_thread *co)
+{
+	co->state = CO_BLOCKED;
+	release_core(v, co);
+	co_yield(v, co);
+}
+
+/* After waking a thread that took our core, give the core up now. */
+static void maybe_yield(struct sync_virtual *v, struct sync_thread *co)
+{
+	if (co && co->must_yield) {
+		co->must_yield = false;
+		co_yield(v, co);
+	}
+}
+
+/* ---- CPU work ---------------------------------------------------------- */
+
+#define TICK SYNC_VIRTUAL_TICK_NS
+
+static int64_t round_up_tick(int64_t d)
+{
+	return (d + TICK - 1) / TICK * TICK;
+}
+
+/* The thread's eval breaker is set: its work ends after the tick in
+ * progress (or now, if it has just finished one and has none in hand). */
+static void cut_work(struct sync_thread *co, int64_t now)
+{
+	int64_t d_now = co->work_done + (now - co->seg_start);
+	int64_t d_cut = (d_now / TICK + 1) * TICK;
+	co->cut = true;
+	co->cut_end = d_cut;
+	if (d_cut < co->work_end)
+		co->work_end = d_cut;
+}
+
+/* Where the work of this stretch on a core ends (work_end), given the
+ * clock at its start. */
+static void plan_work(struct sync_thread *co, int64_t now)
+{
+	co->seg_start = now;
+	co->work_end = co->work_max;
+	if (co->spin) {
+		int64_t need = co->spin_until - now;
+		int64_t end = need > 0 ? round_up_tick(co->work_done + need)
+				       : round_up_tick(co->work_done);
+		if (end < co->work_end)
+			co->work_end = end;
+	}
+	if (co->cut && co->cut_end < co->work_end)
+		co->work_end = co->cut_end;
+	if (!co->cut && co->stop && atomic_load_explicit(co->stop, memory_order_relaxed))
+		cut_work(co, now);
+}
+
+/* A stretch of work on the thread's core begins (or goes on after a time
+ * slice elsewhere). */
+static void begin_stretch(struct sync_virtual *v, struct sync_thread *co)
+{
+	plan_work(co, clock_get(v));
+	co->state = CO_CPU;
+	heap_push(v, co->seg_start + (co->work_end - co->work_done), co, co->gen, T_CPU_DONE);
+	if (v->ready.head)
+		arm_quanta(v);
+}
+
+/* After every coroutine step: work whose eval breaker was set meanwhile
+ * ends after its tick in progress. At most one thread per core works. */
+static void check_stops(struct sync_virtual *v)
+{
+	for (unsigned i = 0; i < v->ncores; i++) {
+		struct sync_thread *co = v->cores[i];
+		if (!co || co->state != CO_CPU || !co->stop || co->cut ||
+		    !atomic_load_explicit(co->stop, memory_order_relaxed))
+			continue;
+		cut_work(co, clock_get(v));
+		co->gen++;
+		heap_push(v, co->seg_start + (co->work_end - co->work_done), co, co->gen,
+			  T_CPU_DONE);
+	}
+}
+
+/* Work of a coroutine on its core; returns the ticks done. */
+static uint64_t do_work(struct sync_virtual *v, struct sync_thread *co)
+{
+	co->in_cpu = true;
+	co->cut = false;
+	co->work_done = 0;
+	int64_t now = clock_get(v);
+	plan_work(co, now);
+	int64_t end = now + co->work_end;
+	/* The fast path: nothing else can happen before the work ends. */
+	if (!v->run_now.head && !v->ready.head && end <= v->run_until &&
+	    (v->nheap == 0 || end < v->heap[0].t)) {
+		clock_set(v, end);
+		co->run_ns += co->work_end;
+		co->work_done = co->work_end;
+	} else {
+		co->seg_start = now;
+		co->state = CO_CPU;
+		heap_push(v, end, co, co->gen, T_CPU_DONE);
+		if (v->ready.head)
+			arm_quanta(v);
+		co_yield(v, co);
+	}
+	co->in_cpu = false;
+	return (uint64_t)(co->work_done / TICK);
+}
+
+static uint64_t virtual_cpu(struct sync *s, uint64_t ticks, const atomic_int *stop)
+{
+	struct sync_virtual *v = virt(s);
+	struct sync_thread *co = self(v, "cpu");
+	if (!ticks)
+		return 0;
+	co->spin = false;
+	co->stop = stop;
+	co->work_end = co->work_max = (int64_t)ticks * TICK;
+	return do_work(v, co);
+}
+
+static uint64_t virtual_spin(struct sync *s, int64_t until, uint64_t max_ticks,
+			     const atomic_int *stop)
+{
+	struct sync_virtual *v = virt(s);
+	struct sync_thread *co = self(v, "spin");
+	if (!max_ticks || clock_get(v) >= until)
+		return 0;
+	co->spin = true;
+	co->stop = stop;
+	co->spin_until = until;
+	co->work_max = max_ticks > (uint64_t)(INT64_MAX / TICK) ? INT64_MAX / TICK * TICK
+								: (int64_t)max_ticks * TICK;
+	co->work_end = co->work_max;
+	return do_work(v, co);
+}
+
+/* ---- mutexes, conditions, sleep --------------------------------------- */
+
+static struct sync_mutex *virtual_mutex_new(struct sync *s)
+{
+	(void)s;
+	return xcalloc(1, sizeof(struct sync_mutex));
+}
+
+static void virtual_mutex_free(struct sync *s, struct sync_mutex *m)
+{
+	(void)s;
+	if (m && (m->owner || m->external || m->waiters.head))
+		fatal("virtual mutex freed while in use");
+	free(m);
+}
+
+static void virtual_lock(struct sync *s, struct sync_mutex *m)
+{
+	struct sync_virtual *v = virt(s);
+	struct sync_thread *co = v->current;
+	if (!co) {
+		if (m->owner || m->external)
+			fatal("virtual mutex locked from outside while a simulated thread holds it");
+		m->external = true;
+		return;
+	}
+	while (m->owner || m->external) {
+		if (m->owner == co)
+			fatal("virtual mutex locked twice by thread %u", co->id);
+		q_push(&m->waiters, co);
+		block(v, co);
+	}
+	m->owner = co;
+}
+
+static void virtual_unlock(struct sync *s, struct sync_mutex *m)
+{
+	struct sync_virtual *v = virt(s);
+	struct sync_thread *co = v->current;
+	if (co ? m->owner != co : !m->external)
+		fatal("virtual mutex unlocked by a thread that does not hold it");
+	m->owner = NULL;
+	m->external = false;
+	struct sync_thread *w = q_pop(&m->waiters);
+	if (w)
+		wake(v, w, SV_WAKE_LATENCY);
+	maybe_yield(v, co);
+}
+
+static struct sync_cond *virtual_cond_new(struct sync *s)
+{
+	(void)s;
+	return xcalloc(1, sizeof(struct sync_cond));
+}
+
+static void virtual_cond_free(struct sync *s, struct sync_cond *c)
+{
+	(void)s;
+	if (c && c->waiters.head)
+		fatal("virtual condition freed while threads wait on it");
+	free(c);
+}
+
+/* Wait on c, releasing m, until signalled or (ns >= 0) timed out. */
+static bool cond_wait(struct sync_virtual *v, struct sync_cond *c, struct sync_mutex *m,
+		      int64_t ns)
+{
+	struct sync_thread *co = self(v, "condition wait");
+	if (m->owner != co)
+		fatal("virtual condition wait without holding the mutex");
+	co->cond = c;
+	co->timed_out = false;
+	q_push(&c->waiters, co);
+	if (ns >= 0)
+		heap_push(v, clock_get(v) + ns, co, co->gen, T_TIMEOUT);
+	/* Release the mutex without yielding: the wait must begin first. */
+	m->owner = NULL;
+	struct sync_thread *w = q_pop(&m->waiters);
+	if (w)
+		wake(v, w, SV_WAKE_LATENCY);
+	if (co->must_yield) {
+		/* It lost its core to w: leave the ready queue, it blocks. */
+		co->must_yield = false;
+		q_remove(&v->ready, co);
+	}
+	block(v, co);
+	virtual_lock(&v->base, m);
+	return co->timed_out;
+}
+
+static void virtual_wait(struct sync *s, struct sync_cond *c, struct sync_mutex *m)
+{
+	cond_wait(virt(s), c, m, -1);
+}
+
+static bool virtual_timedwait(struct sync *s, struct sync_cond *c,
+			      struct sync_mutex *m, int64_t ns)
+{
+	return cond_wait(virt(s), c, m, ns > 0 ? ns : 0);
+}
+
+/* Wake one waiter of c (the oldest), cancelling its timeout. */
+static bool wake_one(struct sync_virtual *v, struct sync_cond *c)
+{
+	struct sync_thread *w = q_pop(&c->waiters);
+	if (!w)
+		return false;
+	w->gen++;
+	w->cond = NULL;
+	wake(v, w, SV_WAKE_LATENCY);
+	return true;
+}
+
+static void virtual_signal(struct sync *s, struct sync_cond *c)
+{
+	struct sync_virtual *v = virt(s);
+	wake_one(v, c);
+	maybe_yield(v, v->current);
+}
+
+static void virtual_broadcast(struct sync *s, struct sync_cond *c)
+{
+	struct sync_virtual *v = virt(s);
+	while (wake_one(v, c))
+		;
+	maybe_yield(v, v->current);
+}
+
+static void virtual_sleep(struct sync *s, int64_t ns)
+{
+	struct sync_virtual *v = virt(s);
+	struct sync_thread *co = self(v, "sleep");
+	if (ns <= 0)
+		return;
+	co->cond = NULL;
+	heap_push(v, clock_get(v) + ns, co, co->gen, T_TIMEOUT);
+	block(v, co);
+}
+
+static int64_t virtual_now(struct sync *s)
+{
+	return clock_get(virt(s));
+}
+
+/* ---- threads ----------------------------------------------------------- */
+
+/* makecontext passes ints: the coroutine's address comes in two halves. */
+static void co_entry(unsigned hi, unsigned lo)
+{
+	struct sync_thread *co = (struct sync_thread *)(((uintptr_t)hi << 32) | (uintptr_t)lo);
+	struct sync_virtual *v = co->v;
+#ifdef SV_ASAN
+	__sanitizer_finish_switch_fiber(NULL, &v->sched_bottom, &v->sched_size);
+#endif
+	co->ret = co->fn(co->arg);
+
+	co->state = CO_DONE;
+	v->live--;
+	release_core(v, co);
+	if (co->joiner) {
+		struct sync_thread *j = co->joiner;
+		co->joiner = NULL;
+		wake(v, j, SV_WAKE_LATENCY);
+	}
+#ifdef SV_ASAN
+	__sanitizer_start_switch_fiber(NULL, v->sched_bottom, v->sched_size);
+#endif
+#ifdef SV_TSAN
+	__tsan_switch_to_fiber(v->sched_fiber, 0);
+#endif
+	setcontext(&v->sched_ctx);
+	fatal("setcontext failed: %s", strerror(errno));
+}
+
+static struct sync_thread *virtual_thread_start(struct sync *s, sync_thread_fn fn,
+						void *arg)
+{
+	struct sync_virtual *v = virt(s);
+	struct sync_thread *co = xcalloc(1, sizeof *co);
+	size_t page = (size_t)getpagesize();
+	co->v = v;
+	co->fn = fn;
+	co->arg = arg;
+	co->id = v->next_id++;
+	co->core = -1;
+	co->map_len = SV_STACK_SIZE + page;
+	co->map = mmap(NULL, co->map_len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (co->map == MAP_FAILED)
+		fatal("mmap of a %d KiB coroutine stack failed: %s", SV_STACK_SIZE / 1024,
+		      strerror(errno));
+	if (mprotect(co->map, page, PROT_NONE) != 0)
+		fatal("mprotect of a stack guard page failed: %s", strerror(errno));
+	if (getcontext(&co->ctx) != 0)
+		fatal("getcontext failed: %s", strerror(errno));
+	co->ctx.uc_stack.ss_sp = co->map + page;
+	co->ctx.uc_stack.ss_size = SV_STACK_SIZE;
+	co->ctx.uc_link = NULL;
+	uintptr_t p = (uintptr_t)co;
+	makecontext(&co->ctx, (void (*)(void))co_entry, 2, (unsigned)(p >> 32),
+		    (unsigned)(p & 0xFFFFFFFFu));
+#ifdef SV_TSAN
+	co->fiber = __tsan_create_fiber(0);
+#endif
+	v->live++;
+	/* A new thread needs a core like a woken one; a thread that starts
+	 * another does not lose its own for it. */
+	int core = free_core(v);
+	if (core >= 0)
+		give_core(v, co, core, 0);
+	else
+		make_ready(v, co);
+	return co;
+}
+
+static void co_free(struct sync_thread *co)
+{
+#ifdef SV_TSAN
+	__tsan_destroy_fiber(co->fiber);
+#endif
+	munmap(co->map, co->map_len);
+	free(co);
+}
+
+static void *virtual_thread_join(struct sync *s, struct sync_thread *t)
+{
+	struct sync_virtual *v = virt(s);
+	struct sync_thread *co = v->current;
+	while (t->state != CO_DONE) {
+		if (co) {
+			if (t->joiner)
+				fatal("virtual thread joined twice");
+			t->joiner = co;
+			block(v, co);
+		} else if (sync_virtual_run(s, INT64_MAX) == SYNC_VIRTUAL_STUCK &&
+			   t->state != CO_DONE) {
+			fatal("virtual thread %u never ends: every thread is blocked", t->id);
+		}
+	}
+	void *ret = t->ret;
+	co_free(t);
+	return ret;
+}
+
+/* ---- the scheduler ------------------------------------------------------ */
+
+static void fire(struct sync_virtual *v, const struct timer *tm)
+{
+	struct sync_thread *co = tm->co;
+	switch ((enum timer_kind)tm->kind) {
+	case T_RESUME:
+		if (co->state != CO_DISPATCH || tm->gen != co->gen)
+			return;
+		co->slice_start = clock_get(v);
+		if (co->in_cpu) {
+			begin_stretch(v, co);
+		} else {
+			co->state = CO_RUN_NOW;
+			q_push(&v->run_now, co);
+		}
+		break;
+	case T_CPU_DONE:
+		if (co->state != CO_CPU || tm->gen != co->gen)
+			return;
+		co->run_ns += clock_get(v) - co->seg_start;
+		co->work_done = co->work_end;
+		co->qgen++;
+		co->q_armed = false;
+		co->state = CO_RUN_NOW;
+		q_push(&v->run_now, co);
+		break;
+	case T_QUANTUM:
+		if (tm->gen != co->qgen)
+			return;
+		co->q_armed = false;
+		if (co->state != CO_CPU || !v->ready.head)
+			return;
+		/* The time slice is over and others wait: to the back. */
+		co->work_done += clock_get(v) - co->seg_start;
+		co->run_ns += clock_get(v) - co->seg_start;
+		co->gen++;
+		co->qgen++;
+		v->cores[co->core] = NULL;
+		co->core = -1;
+		make_ready(v, co);
+		dispatch_ready(v);
+		break;
+	case T_TIMEOUT:
+		if (co->state != CO_BLOCKED || tm->gen != co->gen)
+			return;
+		if (co->cond) {
+			q_remove(&co->cond->waiters, co);
+			co->cond = NULL;
+			co->timed_out = true;
+		}
+		co->gen++;
+		wake(v, co, SV_TIMER_LATENCY);
+		break;
+	}
+}
+
+enum sync_virtual_status sync_virtual_run(struct sync *s, int64_t until)
+{
+	struct sync_virtual *v = virt(s);
+	if (v->current)
+		fatal("sync_virtual_run called from a simulated thread");
+#ifdef SV_TSAN
+	v->sched_fiber = __tsan_get_current_fiber();
+#endif
+	v->run_until = until;
+	for (;;) {
+		struct sync_thread *co;
+		while ((co = q_pop(&v->run_now)) != NULL) {
+			switch_to(v, co);
+			check_stops(v);
+		}
+		if (v->live == 0)
+			return SYNC_VIRTUAL_ENDED;
+		if (v->nheap == 0) {
+			if (until != INT64_MAX && until > clock_get(v))
+				clock_set(v, until);
+			return SYNC_VIRTUAL_STUCK;
+		}
+		if (v->heap[0].t > until) {
+			if (until > clock_get(v))
+				clock_set(v, until);
+			return SYNC_VIRTUAL_UNTIL;
+		}
+		struct timer tm = heap_pop(v);
+		if (tm.t > clock_get(v))
+			clock_set(v, tm.t);
+		fire(v, &tm);
+	}
+}
+
+unsigned sync_virtual_live(struct sync *s)
+{
+	return virt(s)->live;
+}
+
+unsigned sync_virtual_cores(struct sync *s)
+{
+	return virt(s)->ncores;
+}
+
+/* The mean of a quantile table, as draw() samples it (exact to 1 ns). */
+static int64_t table_mean(const int64_t q[11])
+{
+	int64_t sum = 0;
+	for (int i = 0; i < 10; i++)
+		sum += (q[i] + q[i + 1]) / 2;
+	return sum / 10;
+}
+
+void sync_virtual_model(struct sync_virtual_model *out)
+{
+	*out = (struct sync_virtual_model){
+		.wake_min = SV_WAKE_LATENCY[0],
+		.wake_mean = table_mean(SV_WAKE_LATENCY),
+		.wake_max = SV_WAKE_LATENCY[10],
+		.timer_min = SV_TIMER_LATENCY[0],
+		.timer_mean = table_mean(SV_TIMER_LATENCY),
+		.timer_max = SV_TIMER_LATENCY[10],
+		.switch_ns = SV_SWITCH_NS,
+		.quantum_ns = SV_QUANTUM_NS,
+		.wakeup_gran_ns = SV_WAKEUP_GRAN_NS,
+		.tick_ns = SYNC_VIRTUAL_TICK_NS,
+	};
+}
+
+static void virtual_destroy(struct sync *s)
+{
+	struct sync_virtual *v = virt(s);
+	free(v->heap);
+	free(v->cores);
+	free(v);
+}
+
+static const struct sync_ops virtual_ops = {
+	.name = "virtual",
+	.now = virtual_now,
+	.mutex_new = virtual_mutex_new,
+	.mutex_free = virtual_mutex_free,
+	.lock = virtual_lock,
+	.unlock = virtual_unlock,
+	.cond_new = virtual_cond_new,
+	.cond_free = virtual_cond_free,
+	.wait = virtual_wait,
+	.timedwait = virtual_timedwait,
+	.signal = virtual_signal,
+	.broadcast = virtual_broadcast,
+	.sleep = virtual_sleep,
+	.cpu = virtual_cpu,
+	.spin = virtual_spin,
+	.thread_start = virtual_thread_start,
+	.thread_join = virtual_thread_join,
+	.destroy = virtual_destroy,
+};
+
+struct sync *sync_virtual_create(unsigned cores, uint64_t seed)
+{
+	struct sync_virtual *v = xcalloc(1, sizeof *v);
+	v->base.ops = &virtual_ops;
+	v->base.tick_ns = SYNC_VIRTUAL_TICK_NS;
+	v->ncores = cores ? cores : 1;
+	v->cores = xcalloc(v->ncores, sizeof *v->cores);
+	v->rng = seed;
+	v->run_until = INT64_MAX;
+	atomic_init(&v->clock, 0);
+	return &v->base;
+}
+
+bool sync_is_virtual(const struct sync *s)
+{
+	return s->ops == &virtual_ops;
+}

@@ -1,0 +1,525 @@
+/*
+ * test_virtual.c -- virtual time: the GIL's behaviour, exactly, and the
+ * virtual scheduler's primitives.
+ *
+ * In virtual time a run depends only on the scenario, the options and the
+ * seed, so these tests can assert bounds taken from the model's constants
+ * (sync_virtual_model) rather than generous wall-clock margins.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cu.h"
+#include "engine.h"
+#include "gil.h"
+#include "report.h"
+#include "scenario.h"
+#include "sync.h"
+
+#define MS 1000000LL
+#define US 1000LL
+
+struct run {
+	struct scenario *sc;
+	struct engine *e;
+	struct event *evs;
+	size_t n;
+	int64_t elapsed;
+	struct gil_counters c;
+};
+
+static void drain_into(struct run *r)
+{
+	size_t cap = r->n + 4096;
+	for (;;) {
+		r->evs = realloc(r->evs, cap * sizeof *r->evs);
+		size_t got = ring_pop(engine_ring(r->e), r->evs + r->n, cap - r->n);
+		r->n += got;
+		if (r->n < cap)
+			break;
+		cap *= 2;
+	}
+}
+
+/* Run text in virtual time on cores cores with seed, draining as it goes. */
+static void vrun(struct run *r, const char *text, unsigned cores, uint64_t seed,
+		 int policy, int64_t interval)
+{
+	struct gv_error err;
+	memset(r, 0, sizeof *r);
+	r->sc = scenario_parse(text, strlen(text), "test.gil", &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r->sc);
+	struct engine_options o = { .policy = policy, .interval_ns = interval,
+				    .virtual_time = true, .cores = cores, .seed = seed };
+	r->e = engine_create(r->sc, &o, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r->e);
+	engine_start(r->e);
+	while (!engine_wait(r->e, 2 * MS))
+		drain_into(r);
+	drain_into(r);
+	r->elapsed = engine_elapsed(r->e);
+	engine_gil_counters(r->e, 0, &r->c);
+}
+
+static void run_free(struct run *r)
+{
+	engine_destroy(r->e);
+	scenario_free(r->sc);
+	free(r->evs);
+}
+
+static int64_t t_of(const struct run *r, int tid, enum event_type type, int nth)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->evs[i].tid == tid && r->evs[i].type == type && nth-- == 0)
+			return (int64_t)r->evs[i].t;
+	return -1;
+}
+
+static struct sync_virtual_model model(void)
+{
+	struct sync_virtual_model m;
+	sync_virtual_model(&m);
+	return m;
+}
+
+/* ---- the GIL in virtual time --------------------------------------- */
+
+static void two_cpu_threads_switch_once_per_interval(void)
+{
+	struct sync_virtual_model m = model();
+	const int64_t intervals[] = { 1 * MS, 5 * MS, 20 * MS };
+	for (size_t k = 0; k < GV_ARRAY_LEN(intervals); k++) {
+		int64_t iv = intervals[k];
+		struct run r;
+		vrun(&r, "duration 4s\nthread a { cpu 10s }\nthread b { cpu 10s }", 2, 0, -1, iv);
+		double per_s = (double)r.c.switches / ((double)r.elapsed / 1e9);
+		/* A switch comes one interval after the waiter began to wait,
+		 * plus its timer's latency and the two wake-ups of the handoff
+		 * (the new holder's, then the dropper's back into the wait). */
+		double period = (double)(iv + m.timer_mean + 2 * m.wake_mean);
+		double want = 1e9 / period;
+		CU_ASSERT(per_s > want * 0.98 && per_s < want * 1.02);
+		/* 1/I itself, within 2%, where the timer's latency is under
+		 * 2% of the interval. */
+		if (iv >= 5 * MS)
+			CU_ASSERT(per_s > 1e9 / (double)iv * 0.98 && per_s <= 1e9 / (double)iv);
+		/* Every switch but the first acquisitions is forced. */
+		CU_ASSERT(r.c.forced_switches + 2 >= r.c.switches);
+		run_free(&r);
+	}
+}
+
+static void io_thread_waits_interval_plus_wakeup_cost(void)
+{
+	struct sync_virtual_model m = model();
+	struct run r;
+	vrun(&r, "interval 5ms\nduration 1s\nthread hog { cpu 10s }\n"
+		 "thread server start 10ms { forever { io 1ms\ncpu 50us } }", 2, 0, -1, 0);
+	int checked = 0;
+	for (size_t i = 0; i < r.n; i++) {
+		const struct event *ev = &r.evs[i];
+		/* After the duration the hog stops and drops the GIL at once. */
+		if (ev->tid != 1 || ev->type != EV_GIL_ACQUIRE || ev->t >= 1000 * MS)
+			continue;
+		/* Its timed wait, the timer's latency, the hog's tick in
+		 * progress, then the wake-up of the handoff. */
+		CU_ASSERT((int64_t)ev->arg >= 5 * MS + m.timer_min + m.wake_min);
+		CU_ASSERT((int64_t)ev->arg <= 5 * MS + m.timer_max + m.wake_max + m.tick_ns);
+		checked++;
+	}
+	CU_ASSERT(checked > 100);
+	run_free(&r);
+}
+
+static void four_threads_of_cpu_take_four_times_as_long(void)
+{
+	struct run r;
+	vrun(&r, "thread t * 4 { cpu 250ms }", 4, 0, -1, 0);
+	CU_ASSERT(r.elapsed >= 1000 * MS);
+	CU_ASSERT(r.elapsed <= 1000 * MS * 102 / 100);
+	run_free(&r);
+}
+
+static void four_processes_of_cpu_take_twice_as_long_on_two_cores(void)
+{
+	struct run r;
+	vrun(&r, "process p * 4 { thread main { cpu 500ms } }", 2, 0, -1, 0);
+	CU_ASSERT(r.elapsed >= 1000 * MS);
+	CU_ASSERT(r.elapsed <= 1000 * MS * 101 / 100);
+	run_free(&r);
+	vrun(&r, "process p * 4 { thread main { cpu 500ms } }", 4, 0, -1, 0);
+	CU_ASSERT(r.elapsed >= 500 * MS);
+	CU_ASSERT(r.elapsed <= 500 * MS + 100 * US);
+	run_free(&r);
+}
+
+static void four_spinning_threads_end_at_about_d(void)
+{
+	struct sync_virtual_model m = model();
+	struct run r;
+	vrun(&r, "interval 5ms\nthread t * 4 { spin 500ms }", 4, 0, -1, 0);
+	/* One turn of the GIL: an interval and what a forced switch costs. */
+	int64_t turn = 5 * MS + m.timer_max + 2 * m.wake_max + m.tick_ns;
+	int64_t sum = 0;
+	for (int t = 0; t < 4; t++) {
+		int64_t start = t_of(&r, t, EV_OP_START, 0);
+		int64_t end = t_of(&r, t, EV_OP_END, 0);
+		CU_ASSERT(end - start >= 500 * MS);
+		/* It ends when it next holds the GIL past D: after the
+		 * holder's turn and the other waiters' (a waiter that loses
+		 * a race starts its interval again, so one may be passed
+		 * over once). */
+		CU_ASSERT(end - start <= 500 * MS + 5 * turn);
+		sum += end - start;
+	}
+	/* On average, about two turns late; not 4 x D. */
+	CU_ASSERT(sum / 4 <= 500 * MS + 5 * turn / 2);
+	/* Four threads of cpu D would take 4 x D. */
+	CU_ASSERT(r.elapsed < 2 * 500 * MS);
+	run_free(&r);
+}
+
+static void native_hold_makes_the_waiter_wait_d_whatever_the_interval(void)
+{
+	struct sync_virtual_model m = model();
+	const int64_t intervals[] = { 1 * MS, 20 * MS };
+	for (size_t k = 0; k < GV_ARRAY_LEN(intervals); k++) {
+		struct run r;
+		vrun(&r, "thread holder { native_hold 200ms }\n"
+			 "thread waiter start 1ms { cpu 1ms }", 2, 0, -1, intervals[k]);
+		int64_t req = t_of(&r, 1, EV_GIL_REQUEST, 0);
+		int64_t acq = t_of(&r, 1, EV_GIL_ACQUIRE, 0);
+		int64_t end = t_of(&r, 0, EV_OP_END, 0);
+		CU_ASSERT(end >= 200 * MS);
+		CU_ASSERT(acq - req >= end - req);
+		CU_ASSERT(acq - end <= (m.wake_max > m.timer_max ? m.wake_max : m.timer_max));
+		run_free(&r);
+	}
+}
+
+static void legacy_battle_fails_wakeups_more_on_two_cores_than_on_one(void)
+{
+	const char *text = "duration 500ms\nthread a { cpu 10s }\nthread b { cpu 10s }";
+	struct run one, two;
+	vrun(&one, text, 1, 0, GIL_LEGACY, 0);
+	vrun(&two, text, 2, 0, GIL_LEGACY, 0);
+	CU_ASSERT(two.c.failed_wakeups > 1000);
+	CU_ASSERT(two.c.failed_wakeups > 10 * one.c.failed_wakeups);
+	/* On one core the threads do take turns. */
+	CU_ASSERT(one.c.switches > 10);
+	run_free(&one);
+	run_free(&two);
+}
+
+static const char convoy[] =
+	"interval 5ms\nduration 300ms\nthread hog { cpu 10s }\n"
+	"thread server start 5ms { forever { io 1ms\ncpu 50us } }\n"
+	"thread other { repeat 20 { sleep 3ms\ncpu 2ms } }";
+
+static void same_seed_gives_identical_events(void)
+{
+	struct run a, b;
+	vrun(&a, convoy, 2, 42, -1, 0);
+	vrun(&b, convoy, 2, 42, -1, 0);
+	CU_ASSERT_EQUAL(a.n, b.n);
+	CU_ASSERT(a.n == b.n && memcmp(a.evs, b.evs, a.n * sizeof *a.evs) == 0);
+	run_free(&a);
+	run_free(&b);
+}
+
+static char *json_report(uint64_t seed)
+{
+	struct gv_error err;
+	struct scenario *sc = scenario_parse(convoy, strlen(convoy), "convoy.gil", &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+	struct engine_options o = { .policy = -1, .virtual_time = true, .cores = 2, .seed = seed };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	CU_ASSERT_EQUAL(report_run(sc, &o, REPORT_JSON, f, NULL, NULL, &err), 0);
+	fclose(f);
+	scenario_free(sc);
+	return buf;
+}
+
+static void same_seed_gives_identical_json_reports(void)
+{
+	char *a = json_report(7), *b = json_report(7);
+	CU_ASSERT_STRING_EQUAL(a, b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"time_mode\": \"virtual (seed 7, 2 cores)\""));
+	free(a);
+	free(b);
+}
+
+static void two_seeds_may_differ_but_both_keep_the_invariants(void)
+{
+	struct sync_virtual_model m = model();
+	struct run r[2];
+	vrun(&r[0], convoy, 2, 1, -1, 0);
+	vrun(&r[1], convoy, 2, 2, -1, 0);
+	CU_ASSERT(r[0].n != r[1].n || memcmp(r[0].evs, r[1].evs, r[0].n * sizeof *r[0].evs) != 0);
+	for (int k = 0; k < 2; k++) {
+		int acq = 0;
+		for (size_t i = 0; i < r[k].n; i++) {
+			const struct event *ev = &r[k].evs[i];
+			if (ev->tid == 1 && ev->type == EV_GIL_ACQUIRE) {
+				acq++;
+				CU_ASSERT((int64_t)ev->arg <= 5 * MS + m.timer_max + m.wake_max + m.tick_ns +
+								       2 * MS /* other's cpu */);
+			}
+		}
+		CU_ASSERT(acq > 20);
+		CU_ASSERT_EQUAL(r[k].elapsed, 300 * MS);
+		run_free(&r[k]);
+	}
+}
+
+/* ---- the primitives ------------------------------------------------- */
+
+struct prim {
+	struct sync *s;
+	struct sync_mutex *m;
+	struct sync_cond *c;
+	int woken;
+	int order[8];
+	int norder;
+	int64_t t_before, t_after;
+	bool timed_out;
+};
+
+struct waiter_arg {
+	struct prim *p;
+	int id;
+};
+
+static void *waiter(void *arg)
+{
+	struct waiter_arg *w = arg;
+	struct prim *p = w->p;
+	/* Start waiting in the order of the ids. */
+	p->s->ops->sleep(p->s, (w->id + 1) * US);
+	sync_lock(p->s, p->m);
+	sync_wait(p->s, p->c, p->m);
+	p->woken++;
+	p->order[p->norder++] = w->id;
+	sync_unlock(p->s, p->m);
+	return NULL;
+}
+
+static void *signal_once(void *arg)
+{
+	struct prim *p = arg;
+	p->s->ops->sleep(p->s, 1 * MS);
+	sync_lock(p->s, p->m);
+	sync_signal(p->s, p->c);
+	sync_unlock(p->s, p->m);
+	return NULL;
+}
+
+static void prim_init(struct prim *p, unsigned cores)
+{
+	memset(p, 0, sizeof *p);
+	p->s = sync_virtual_create(cores, 3);
+	p->m = p->s->ops->mutex_new(p->s);
+	p->c = p->s->ops->cond_new(p->s);
+}
+
+static void prim_fini(struct prim *p)
+{
+	p->s->ops->cond_free(p->s, p->c);
+	p->s->ops->mutex_free(p->s, p->m);
+	sync_destroy(p->s);
+}
+
+static void a_signal_wakes_one_waiter_the_oldest(void)
+{
+	struct prim p;
+	prim_init(&p, 4);
+	struct waiter_arg wa[3];
+	struct sync_thread *th[4];
+	for (int i = 0; i < 3; i++) {
+		wa[i] = (struct waiter_arg){ &p, i };
+		th[i] = p.s->ops->thread_start(p.s, waiter, &wa[i]);
+	}
+	th[3] = p.s->ops->thread_start(p.s, signal_once, &p);
+	CU_ASSERT_EQUAL(sync_virtual_run(p.s, 10 * MS), SYNC_VIRTUAL_STUCK);
+	CU_ASSERT_EQUAL(p.woken, 1);
+	CU_ASSERT_EQUAL(p.order[0], 0);
+	CU_ASSERT_EQUAL(sync_virtual_live(p.s), 2);
+	/* The others, in the order they began to wait. */
+	sync_lock(p.s, p.m);
+	sync_signal(p.s, p.c);
+	sync_signal(p.s, p.c);
+	sync_unlock(p.s, p.m);
+	CU_ASSERT_EQUAL(sync_virtual_run(p.s, INT64_MAX), SYNC_VIRTUAL_ENDED);
+	CU_ASSERT_EQUAL(p.order[1], 1);
+	CU_ASSERT_EQUAL(p.order[2], 2);
+	for (int i = 0; i < 4; i++)
+		p.s->ops->thread_join(p.s, th[i]);
+	prim_fini(&p);
+}
+
+static void *timed_waiter(void *arg)
+{
+	struct prim *p = arg;
+	sync_lock(p->s, p->m);
+	p->t_before = sync_now(p->s);
+	p->timed_out = sync_timedwait(p->s, p->c, p->m, 3 * MS);
+	p->t_after = sync_now(p->s);
+	sync_unlock(p->s, p->m);
+	return NULL;
+}
+
+static void timedwait_times_out_at_the_deadline_plus_timer_latency(void)
+{
+	struct sync_virtual_model m = model();
+	for (uint64_t seed = 0; seed < 20; seed++) {
+		struct prim p;
+		memset(&p, 0, sizeof p);
+		p.s = sync_virtual_create(1, seed);
+		p.m = p.s->ops->mutex_new(p.s);
+		p.c = p.s->ops->cond_new(p.s);
+		struct sync_thread *t = p.s->ops->thread_start(p.s, timed_waiter, &p);
+		CU_ASSERT_EQUAL(sync_virtual_run(p.s, INT64_MAX), SYNC_VIRTUAL_ENDED);
+		CU_ASSERT(p.timed_out);
+		int64_t late = p.t_after - p.t_before - 3 * MS;
+		CU_ASSERT(late >= m.timer_min && late <= m.timer_max);
+		p.s->ops->thread_join(p.s, t);
+		prim_fini(&p);
+	}
+}
+
+static void *cpu_worker(void *arg)
+{
+	struct prim *p = arg;
+	p->s->ops->cpu(p->s, 1000000, NULL); /* 50 ms */
+	return NULL;
+}
+
+static void cpu_work_shares_a_core_and_runs_in_parallel_on_two(void)
+{
+	for (unsigned cores = 1; cores <= 2; cores++) {
+		struct prim p;
+		prim_init(&p, cores);
+		struct sync_thread *a = p.s->ops->thread_start(p.s, cpu_worker, &p);
+		struct sync_thread *b = p.s->ops->thread_start(p.s, cpu_worker, &p);
+		CU_ASSERT_EQUAL(sync_virtual_run(p.s, INT64_MAX), SYNC_VIRTUAL_ENDED);
+		int64_t want = cores == 1 ? 100 * MS : 50 * MS;
+		CU_ASSERT(sync_now(p.s) >= want);
+		/* One core: a context switch per time slice. */
+		CU_ASSERT(sync_now(p.s) <= want + 40 * 2 * US);
+		p.s->ops->thread_join(p.s, a);
+		p.s->ops->thread_join(p.s, b);
+		prim_fini(&p);
+	}
+}
+
+/* test_gil's mutual exclusion, with coroutines: never two holders. */
+struct mx {
+	struct gil *gil;
+	struct sync *s;
+	int violations;
+	int rounds;
+	struct gil_thread gt[4];
+};
+
+struct mx_arg {
+	struct mx *mx;
+	int i;
+};
+
+static void *mx_thread(void *arg)
+{
+	struct mx_arg *a = arg;
+	struct mx *mx = a->mx;
+	struct gil_thread *t = &mx->gt[a->i];
+	for (int k = 0; k < 300; k++) {
+		gil_take(t);
+		for (int j = 0; j < 5; j++) {
+			/* The GIL may change hands inside; after it, t holds
+			 * it again, and nobody else does. */
+			gil_run_ticks(t, 20 + (uint64_t)(k % 7) * 300);
+			int holders = 0;
+			for (int i = 0; i < 4; i++)
+				holders += mx->gt[i].holding;
+			if (holders != 1 || !t->holding)
+				mx->violations++;
+		}
+		mx->rounds++;
+		gil_drop(t, RELEASE_BLOCKING);
+		if (k % 3 == 0)
+			mx->s->ops->sleep(mx->s, 10 * US);
+	}
+	return NULL;
+}
+
+static void the_gil_excludes_under_coroutines_for_every_policy(void)
+{
+	for (int policy = GIL_NEW; policy <= GIL_LEGACY; policy++) {
+		struct mx mx = { 0 };
+		mx.s = sync_virtual_create(2, 5);
+		mx.gil = gil_create((enum gil_policy)policy, mx.s, NULL, 0);
+		gil_set_interval(mx.gil, 50 * US);
+		struct mx_arg args[4];
+		struct sync_thread *th[4];
+		for (int i = 0; i < 4; i++) {
+			gil_thread_init(&mx.gt[i], mx.gil, (uint16_t)i);
+			args[i] = (struct mx_arg){ &mx, i };
+			th[i] = mx.s->ops->thread_start(mx.s, mx_thread, &args[i]);
+		}
+		CU_ASSERT_EQUAL(sync_virtual_run(mx.s, INT64_MAX), SYNC_VIRTUAL_ENDED);
+		for (int i = 0; i < 4; i++)
+			mx.s->ops->thread_join(mx.s, th[i]);
+		CU_ASSERT_EQUAL(mx.violations, 0);
+		CU_ASSERT_EQUAL(mx.rounds, 4 * 300);
+		gil_destroy(mx.gil);
+		sync_destroy(mx.s);
+	}
+}
+
+static void a_pause_freezes_the_virtual_clock(void)
+{
+	struct gv_error err;
+	const char *text = "thread t { cpu 50ms }";
+	struct scenario *sc = scenario_parse(text, strlen(text), "t.gil", &err);
+	struct engine_options o = { .policy = -1, .virtual_time = true, .cores = 1 };
+	struct engine *e = engine_create(sc, &o, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	engine_start(e);
+	CU_ASSERT_FALSE(engine_wait(e, 10 * MS));
+	int64_t t = engine_now(e);
+	engine_pause(e);
+	CU_ASSERT_FALSE(engine_wait(e, 1 * MS));
+	CU_ASSERT_EQUAL(engine_now(e), t);
+	engine_resume(e);
+	while (!engine_wait(e, 10 * MS))
+		;
+	CU_ASSERT_EQUAL(engine_elapsed(e) >= 50 * MS, 1);
+	engine_destroy(e);
+	scenario_free(sc);
+}
+
+static const struct cu_test tests[] = {
+	CU_TEST_ENTRY(two_cpu_threads_switch_once_per_interval),
+	CU_TEST_ENTRY(io_thread_waits_interval_plus_wakeup_cost),
+	CU_TEST_ENTRY(four_threads_of_cpu_take_four_times_as_long),
+	CU_TEST_ENTRY(four_processes_of_cpu_take_twice_as_long_on_two_cores),
+	CU_TEST_ENTRY(four_spinning_threads_end_at_about_d),
+	CU_TEST_ENTRY(native_hold_makes_the_waiter_wait_d_whatever_the_interval),
+	CU_TEST_ENTRY(legacy_battle_fails_wakeups_more_on_two_cores_than_on_one),
+	CU_TEST_ENTRY(same_seed_gives_identical_events),
+	CU_TEST_ENTRY(same_seed_gives_identical_json_reports),
+	CU_TEST_ENTRY(two_seeds_may_differ_but_both_keep_the_invariants),
+	CU_TEST_ENTRY(a_signal_wakes_one_waiter_the_oldest),
+	CU_TEST_ENTRY(timedwait_times_out_at_the_deadline_plus_timer_latency),
+	CU_TEST_ENTRY(cpu_work_shares_a_core_and_runs_in_parallel_on_two),
+	CU_TEST_ENTRY(the_gil_excludes_under_coroutines_for_every_policy),
+	CU_TEST_ENTRY(a_pause_freezes_the_virtual_clock),
+	CU_TEST_END,
+};
+
+CU_MAIN("virtual", tests)
