@@ -14,6 +14,8 @@
  *      large buffer): speed-up over one;
  *   7. an I/O thread beside C code that holds the GIL (`sum(range(n))`):
  *      its wake-up delay.
+ * Each case runs in real time and again in virtual time (the machine's
+ * cores, seed 1), so the table shows both beside CPython.
  * The Python script runs first; its figures (the length of one hashlib or
  * sum() call) set the sizes of the gilviz cases 6 and 7.
  *
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "engine.h"
@@ -34,6 +37,7 @@
 #define MAXLINES 64
 
 static double scale = 1.0;
+static bool in_virtual; /* measuring the virtual column */
 static char py_lines[MAXLINES][1024];
 static int py_nlines;
 
@@ -115,7 +119,14 @@ static void run(struct result *r, const char *fmt, ...)
 		fprintf(stderr, "bench_cases: %s\n%s\n", msg, text);
 		exit(1);
 	}
-	struct engine_options o = { .policy = -1 };
+	/* Virtual time models this machine's cores, with a fixed seed. */
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	struct engine_options o = {
+		.policy = -1,
+		.virtual_time = in_virtual,
+		.cores = cores > 0 ? (unsigned)cores : 1,
+		.seed = 1,
+	};
 	r->e = engine_create(r->sc, &o, &err);
 	engine_start(r->e);
 	while (!engine_wait(r->e, 5 * MS))
@@ -181,14 +192,44 @@ static void wakeups(const struct result *r, int tid, int64_t sleep_ns, double *m
 	free(d);
 }
 
+/* The table: every figure measured in real time first, then the same
+ * cases again in virtual time, row by row in the same order. */
+static struct {
+	char label[96];
+	double real, virt, py;
+} rows[64];
+static int nrows, cursor;
+
 static void row(const char *what, double mine, double theirs)
 {
-	if (theirs > 0)
-		printf("  %-50s %9.3f %9.3f %+7.1f%%\n", what, mine, theirs,
-		       100.0 * (mine - theirs) / theirs);
-	else
-		printf("  %-50s %9.3f %9s\n", what, mine, "-");
+	if (!in_virtual) {
+		if (nrows == (int)GV_ARRAY_LEN(rows))
+			return;
+		snprintf(rows[nrows].label, sizeof rows[nrows].label, "%s", what);
+		rows[nrows].real = mine;
+		rows[nrows].py = theirs;
+		nrows++;
+	} else if (cursor < nrows) {
+		rows[cursor++].virt = mine;
+	}
 }
+
+static void print_rows(void)
+{
+	printf("  %-46s %9s %9s %9s %8s %8s\n", "", "real", "virtual", "CPython",
+	       "real-Py", "virt-Py");
+	for (int i = 0; i < nrows; i++) {
+		printf("  %-46s %9.3f %9.3f ", rows[i].label, rows[i].real, rows[i].virt);
+		if (rows[i].py > 0)
+			printf("%9.3f %+7.1f%% %+7.1f%%\n", rows[i].py,
+			       100.0 * (rows[i].real - rows[i].py) / rows[i].py,
+			       100.0 * (rows[i].virt - rows[i].py) / rows[i].py);
+		else
+			printf("%9s\n", "-");
+	}
+}
+
+static void measure(void);
 
 int main(int argc, char **argv)
 {
@@ -209,8 +250,16 @@ int main(int argc, char **argv)
 		run_python(python, script);
 	if (!py_nlines)
 		printf("  (no CPython figures: python3 not found or the script failed)\n");
-	printf("  %-50s %9s %9s %8s\n", "", "gilviz", "CPython", "diff");
+	measure();
+	in_virtual = true;
+	measure();
+	print_rows();
+	return 0;
+}
 
+/* Every case once, in the current time mode. */
+static void measure(void)
+{
 	struct result r;
 	char what[128], k1[64], k2[64];
 
@@ -284,5 +333,4 @@ int main(int argc, char **argv)
 	row(what, mean, py("native_hold", NULL, NULL, "mean_ms"));
 	row("   ... delay p99 ms", p99, py("native_hold", NULL, NULL, "p99_ms"));
 	done(&r);
-	return 0;
 }
