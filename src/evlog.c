@@ -37,17 +37,30 @@ void evlog_clear(struct evlog *log)
 	log->total = 0;
 }
 
+/* Events reach the consumer lane by lane, so a thread's event may come
+ * after later ones of another thread. The log keeps time order by
+ * inserting from the newest end; an event later than EVLOG_REORDER
+ * entries back stays where it arrived (it can only be a lost race of a
+ * few microseconds, and the bound keeps adding O(1)). */
+#define EVLOG_REORDER 4096
+
 void evlog_add(struct evlog *log, const struct event *ev, uint64_t nth)
 {
-	size_t i;
 	if (log->count < log->cap) {
-		i = (log->first + log->count++) % log->cap;
+		log->count++;
 	} else {
-		i = log->first;
 		log->first = (log->first + 1) % log->cap;
 	}
-	log->e[i].ev = *ev;
-	log->e[i].nth = nth;
+	size_t pos = log->count - 1, steps = 0;
+	while (pos > 0 && steps < EVLOG_REORDER &&
+	       log->e[(log->first + pos - 1) % log->cap].ev.t > ev->t) {
+		log->e[(log->first + pos) % log->cap] = log->e[(log->first + pos - 1) % log->cap];
+		pos--;
+		steps++;
+	}
+	struct evlog_entry *e = &log->e[(log->first + pos) % log->cap];
+	e->ev = *ev;
+	e->nth = nth;
 	log->total++;
 }
 

@@ -1,6 +1,6 @@
 /*
  * evlog.h -- the events pane's memory: the last events shown in words,
- * each with the figure its sentence needs (stats.h), in arrival order.
+ * each with the figure its sentence needs (stats.h), in time order.
  * Bounded: the oldest are forgotten. A cursor lets a paused view step
  * through them one at a time.
  */
@@ -28,8 +28,8 @@ size_t evlog_count(const struct evlog *log);
 uint64_t evlog_total(const struct evlog *log);
 /* Entry i of the kept ones, 0 the oldest; NULL if out of range. */
 const struct evlog_entry *evlog_get(const struct evlog *log, size_t i);
-/* How many kept entries, from the oldest, arrived up to the last one at
- * or before t: the pane's end for a view whose right edge is t. */
+/* How many kept entries, from the oldest, are at or before t: the
+ * pane's end for a view whose right edge is t. */
 size_t evlog_until(const struct evlog *log, uint64_t t);
 
 #endif

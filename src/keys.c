@@ -8,21 +8,21 @@
 #include "util.h"
 
 static const struct key_binding bindings[] = {
-	{ ACT_INTERVAL_UP, { '+', '=' }, "+", "double the switch interval (sys.setswitchinterval)", 0 },
-	{ ACT_INTERVAL_DOWN, { '-', '_' }, "-", "halve the switch interval", 0 },
-	{ ACT_PAUSE, { ' ' }, "space", "pause / resume", 0 },
-	{ ACT_BACK, { KEYS_LEFT }, "left", "paused: scroll back in time", 1 },
-	{ ACT_FORWARD, { KEYS_RIGHT }, "right", "paused: scroll forward in time", 1 },
-	{ ACT_STEP, { '.' }, ".", "paused: step one event forward", 1 },
-	{ ACT_STEP_BACK, { ',' }, ",", "paused: step one event back", 1 },
-	{ ACT_ZOOM_IN, { 'z' }, "z", "zoom in: less time a column", 0 },
-	{ ACT_ZOOM_OUT, { 'Z' }, "Z", "zoom out: more time a column", 0 },
-	{ ACT_POLICY, { 'g' }, "g", "next GIL policy (new, legacy, none); restarts", 0 },
-	{ ACT_RESTART, { 'r' }, "r", "restart the scenario", 0 },
-	{ ACT_NEXT_SCENARIO, { 'n' }, "n", "next bundled scenario", 0 },
-	{ ACT_PREV_SCENARIO, { 'p' }, "p", "previous bundled scenario", 0 },
-	{ ACT_HELP, { '?', 'h' }, "?", "this help (any key closes it)", 0 },
-	{ ACT_QUIT, { 'q', 'Q', KEYS_CTRL_C }, "q, Ctrl-C", "quit", 0 },
+	{ ACT_INTERVAL_UP, { '+', '=' }, "+", "double the switch interval (sys.setswitchinterval)", "+/- interval", 0 },
+	{ ACT_INTERVAL_DOWN, { '-', '_' }, "-", "halve the switch interval", NULL, 0 },
+	{ ACT_PAUSE, { ' ' }, "space", "pause / resume", "space pause", 0 },
+	{ ACT_BACK, { KEYS_LEFT }, "left", "paused: scroll back in time", "left/right scroll", 1 },
+	{ ACT_FORWARD, { KEYS_RIGHT }, "right", "paused: scroll forward in time", NULL, 1 },
+	{ ACT_STEP, { '.' }, ".", "paused: step one event forward", ". , step", 1 },
+	{ ACT_STEP_BACK, { ',' }, ",", "paused: step one event back", NULL, 1 },
+	{ ACT_ZOOM_IN, { 'z' }, "z", "zoom in: less time a column", "z/Z zoom", 0 },
+	{ ACT_ZOOM_OUT, { 'Z' }, "Z", "zoom out: more time a column", NULL, 0 },
+	{ ACT_POLICY, { 'g' }, "g", "next GIL policy (new, legacy, none); restarts", "g GIL", 0 },
+	{ ACT_RESTART, { 'r' }, "r", "restart the scenario", "r restart", 0 },
+	{ ACT_NEXT_SCENARIO, { 'n' }, "n", "next bundled scenario", "n/p scenario", 0 },
+	{ ACT_PREV_SCENARIO, { 'p' }, "p", "previous bundled scenario", NULL, 0 },
+	{ ACT_HELP, { '?', 'h' }, "?", "this help (any key closes it)", "? help", 0 },
+	{ ACT_QUIT, { 'q', 'Q', KEYS_CTRL_C }, "q, Ctrl-C", "quit", "q quit", 0 },
 };
 
 const struct key_binding *keys_table(size_t *n)

@@ -45,6 +45,7 @@ struct key_binding {
 	int keys[KEYS_PER_BINDING]; /* 0 ends the list */
 	const char *label;          /* how the help names the keys */
 	const char *help;           /* what it does, in a line */
+	const char *hint;           /* its keys and word on the status line, or NULL */
 	int paused_only;            /* does something only while paused */
 };
 

@@ -103,15 +103,29 @@ bool view_zoom(struct view *v, int dir)
 }
 
 static const struct fig_column_info fig_columns[FIG_COLUMN_COUNT] = {
-	[FIG_HOLD] = { "hold", 5 },
-	[FIG_WAIT] = { "wait", 5 },
-	[FIG_P99] = { "p99", 8 },
-	[FIG_P50] = { "p50", 8 },
-	[FIG_BLOCKED] = { "blkd", 5 },
-	[FIG_ACQ] = { "acq", 7 },
-	[FIG_MAX] = { "max", 8 },
-	[FIG_NATIVE] = { "C", 5 },
+	[FIG_HOLD] = { "hold", 5, 0 },
+	[FIG_WAIT] = { "wait", 5, 1 },
+	[FIG_BLOCKED] = { "blkd", 5, 4 },
+	[FIG_NATIVE] = { "C", 5, 7 },
+	[FIG_ACQ] = { "acq", 7, 5 },
+	[FIG_P50] = { "p50", 8, 3 },
+	[FIG_P99] = { "p99", 8, 2 },
+	[FIG_MAX] = { "max", 8, 6 },
 };
+
+bool view_fig_shown(enum fig_column c, int fig_n)
+{
+	return (unsigned)c < FIG_COLUMN_COUNT && fig_columns[c].prio < fig_n;
+}
+
+/* The column of priority p. */
+static const struct fig_column_info *by_prio(int p)
+{
+	for (int c = 0; c < FIG_COLUMN_COUNT; c++)
+		if (fig_columns[c].prio == p)
+			return &fig_columns[c];
+	return &fig_columns[0];
+}
 
 const struct fig_column_info *view_fig_column(enum fig_column c)
 {
@@ -124,7 +138,7 @@ static int min_int(int a, int b)
 }
 
 void view_layout(struct ui_layout *l, int rows, int cols, int lines, int ngils,
-		 int note_want, int name_len, int legend_len)
+		 int note_want, int name_len, int legend_want)
 {
 	memset(l, 0, sizeof *l);
 	l->rows = rows;
@@ -138,19 +152,19 @@ void view_layout(struct ui_layout *l, int rows, int cols, int lines, int ngils,
 	l->name_w = name_len < 6 ? 6 : name_len > 16 ? 16 : name_len;
 	l->tl_x = l->name_w + 2;
 	int right = 0;
-	for (int c = 0; c < FIG_COLUMN_COUNT; c++) {
-		int w = right + 1 + fig_columns[c].width;
+	for (int p = 0; p < FIG_COLUMN_COUNT; p++) {
+		int w = right + 1 + by_prio(p)->width;
 		if (cols - l->tl_x - 1 - w < cols / 2)
 			break;
 		right = w;
-		l->fig_n = c + 1;
+		l->fig_n = p + 1;
 	}
 	l->tl_w = cols - l->tl_x - 1 - right;
 	l->fig_x = l->tl_x + l->tl_w + 1;
 
 	/* Rows, top down: the header, the note, the timeline with its heads,
 	 * axis and legend, a line a GIL, the events pane, the status line. */
-	l->legend_lines = legend_len <= cols ? 1 : 2;
+	l->legend_lines = legend_want < 1 ? 1 : legend_want > 3 ? 3 : legend_want;
 	int note_max = rows >= 40 ? 3 : rows >= 30 ? 2 : 1;
 	l->note_lines = min_int(note_want, note_max);
 	l->gil_lines = min_int(ngils, rows >= 40 ? 4 : 2);

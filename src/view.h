@@ -55,23 +55,28 @@ bool view_zoom(struct view *v, int dir);
 #define LAYOUT_MIN_EVENTS 3
 
 /* The per-thread figure columns beside the timeline, in the order they
- * are dropped last to first when the screen is narrow. */
+ * are shown; a narrow screen drops them by priority (prio 0 stays
+ * longest). */
 enum fig_column {
 	FIG_HOLD = 0, /* share of its time holding the GIL */
 	FIG_WAIT,     /* ... waiting for it */
-	FIG_P99,      /* wait p99 */
-	FIG_P50,
-	FIG_BLOCKED,
+	FIG_BLOCKED,  /* ... blocked in I/O or sleep */
+	FIG_NATIVE,   /* ... in C code */
 	FIG_ACQ,      /* acquisitions */
+	FIG_P50,      /* the wait for the GIL: median */
+	FIG_P99,
 	FIG_MAX,      /* the longest wait */
-	FIG_NATIVE,
 	FIG_COLUMN_COUNT
 };
 
 struct fig_column_info {
 	const char *head;
 	int width;
+	int prio;
 };
+
+/* Is column c shown when the layout keeps fig_n of them? */
+bool view_fig_shown(enum fig_column c, int fig_n);
 
 const struct fig_column_info *view_fig_column(enum fig_column c);
 
@@ -88,16 +93,17 @@ struct ui_layout {
 	int status_y;
 	int name_w;                 /* thread names, from column 0 */
 	int tl_x, tl_w;             /* the timeline */
-	int fig_x, fig_n;           /* figures: the first fig_n columns */
+	int fig_x, fig_n;           /* figures: the fig_n of highest priority */
 };
 
 /*
  * Lay out a rows x cols screen for lines timeline lines (threads plus
  * process labels), ngils GILs, a note of note_want wrapped lines, the
- * longest thread name name_len and a legend legend_len columns wide.
+ * longest thread name name_len and a legend of legend_want lines (at
+ * most 3).
  */
 void view_layout(struct ui_layout *l, int rows, int cols, int lines, int ngils,
-		 int note_want, int name_len, int legend_len);
+		 int note_want, int name_len, int legend_want);
 
 /* Wrap text into lines of at most width columns (bytes; the note is
  * ASCII in every bundled scenario, and a wider glyph only shortens a

@@ -243,11 +243,11 @@ static void test_view_zoom_keeps_the_right_edge_and_its_range(void)
 static void test_layout_too_small(void)
 {
 	struct ui_layout l;
-	view_layout(&l, 23, 80, 2, 1, 1, 8, 100);
+	view_layout(&l, 23, 80, 2, 1, 1, 8, 2);
 	CU_ASSERT_TRUE(l.too_small);
-	view_layout(&l, 24, 79, 2, 1, 1, 8, 100);
+	view_layout(&l, 24, 79, 2, 1, 1, 8, 2);
 	CU_ASSERT_TRUE(l.too_small);
-	view_layout(&l, 24, 80, 2, 1, 1, 8, 100);
+	view_layout(&l, 24, 80, 2, 1, 1, 8, 2);
 	CU_ASSERT_FALSE(l.too_small);
 }
 
@@ -266,8 +266,9 @@ static void check_layout(const struct ui_layout *l)
 	CU_ASSERT(l->status_y == l->rows - 1);
 	CU_ASSERT(l->tl_w >= l->cols / 2);
 	int right = 0;
-	for (int c = 0; c < l->fig_n; c++)
-		right += 1 + view_fig_column((enum fig_column)c)->width;
+	for (int c = 0; c < FIG_COLUMN_COUNT; c++)
+		if (view_fig_shown((enum fig_column)c, l->fig_n))
+			right += 1 + view_fig_column((enum fig_column)c)->width;
 	CU_ASSERT(l->fig_x + right <= l->cols);
 	CU_ASSERT(l->tl_x + l->tl_w < l->fig_x + 1);
 }
@@ -275,13 +276,16 @@ static void check_layout(const struct ui_layout *l)
 static void test_layout_fits_80x24_and_200x50(void)
 {
 	struct ui_layout l;
-	view_layout(&l, 24, 80, 2, 1, 3, 8, 130);
+	view_layout(&l, 24, 80, 2, 1, 3, 8, 2);
 	check_layout(&l);
 	CU_ASSERT_EQUAL(l.thread_lines, 2);
 	CU_ASSERT_EQUAL(l.legend_lines, 2);
 	CU_ASSERT_EQUAL(l.note_lines, 1);
 	CU_ASSERT(l.fig_n >= 2); /* hold and wait at least */
-	view_layout(&l, 50, 200, 10, 3, 3, 8, 130);
+	CU_ASSERT_TRUE(view_fig_shown(FIG_HOLD, l.fig_n));
+	CU_ASSERT_TRUE(view_fig_shown(FIG_WAIT, l.fig_n));
+	CU_ASSERT_FALSE(view_fig_shown(FIG_NATIVE, l.fig_n));
+	view_layout(&l, 50, 200, 10, 3, 3, 8, 1);
 	check_layout(&l);
 	CU_ASSERT_EQUAL(l.thread_lines, 10);
 	CU_ASSERT_EQUAL(l.legend_lines, 1);
@@ -293,11 +297,11 @@ static void test_layout_fits_80x24_and_200x50(void)
 static void test_layout_many_threads_leave_room_for_events(void)
 {
 	struct ui_layout l;
-	view_layout(&l, 24, 80, 64 + 4, 4, 2, 12, 130);
+	view_layout(&l, 24, 80, 64 + 4, 4, 2, 12, 3);
 	check_layout(&l);
 	CU_ASSERT(l.thread_lines < 68);
 	CU_ASSERT_EQUAL(l.event_lines, LAYOUT_MIN_EVENTS);
-	view_layout(&l, 40, 120, 64, 1, 2, 40, 130);
+	view_layout(&l, 40, 120, 64, 1, 2, 40, 2);
 	check_layout(&l);
 	CU_ASSERT_EQUAL(l.name_w, 16);
 }
@@ -343,6 +347,31 @@ static void test_evlog_keeps_the_newest_in_bounded_memory(void)
 	CU_ASSERT_EQUAL(evlog_until(log, 10), 0);
 	evlog_clear(log);
 	CU_ASSERT_EQUAL(evlog_count(log), 0);
+	evlog_destroy(log);
+}
+
+static void test_evlog_puts_late_arrivals_in_time_order(void)
+{
+	struct evlog *log = evlog_create(8);
+	struct event e = { 0 };
+	const uint64_t ts[] = { 10, 30, 50, 20, 40, 60, 5 };
+	for (unsigned i = 0; i < 7; i++) {
+		e.t = ts[i];
+		evlog_add(log, &e, i);
+	}
+	const uint64_t want[] = { 5, 10, 20, 30, 40, 50, 60 };
+	for (unsigned i = 0; i < 7; i++)
+		CU_ASSERT_EQUAL(evlog_get(log, i)->ev.t, want[i]);
+	CU_ASSERT_EQUAL(evlog_get(log, 2)->nth, 3); /* its figure went with it */
+	/* Full: the oldest goes, order stays. */
+	e.t = 35;
+	evlog_add(log, &e, 7);
+	e.t = 1;
+	evlog_add(log, &e, 8);
+	CU_ASSERT_EQUAL(evlog_count(log), 8);
+	CU_ASSERT_EQUAL(evlog_get(log, 0)->ev.t, 1);
+	CU_ASSERT_EQUAL(evlog_get(log, 4)->ev.t, 35);
+	CU_ASSERT_EQUAL(evlog_get(log, 7)->ev.t, 60);
 	evlog_destroy(log);
 }
 
@@ -399,6 +428,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(test_layout_many_threads_leave_room_for_events),
 	CU_TEST_ENTRY(test_wrap),
 	CU_TEST_ENTRY(test_evlog_keeps_the_newest_in_bounded_memory),
+	CU_TEST_ENTRY(test_evlog_puts_late_arrivals_in_time_order),
 	CU_TEST_ENTRY(test_catalog_sorted_first_dir_wins_and_steps_wrap),
 	CU_TEST_END,
 };
