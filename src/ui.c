@@ -617,6 +617,10 @@ static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y, u
 	}
 	bool done = history_state(ui->c.h, tid) == TS_DONE;
 	const uint8_t *marks = &ui->markgrid[(size_t)tid * cols];
+	/* Cells of one look are sent as one string: a row is a few runs. */
+	char run[1024];
+	size_t rlen = 0;
+	int rrole = -1, rx = l->tl_x;
 	for (unsigned c = 0; c < cols; c++) {
 		enum thread_state best = TS_NOT_STARTED;
 		uint64_t most = 0;
@@ -629,12 +633,34 @@ static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y, u
 		uint64_t c0 = ui->t_start + t0 + c * col;
 		if (best == TS_NOT_STARTED && done && c0 >= last_end && c0 < now)
 			best = TS_DONE;
-		if (marks[c] == UI_MARK_FORCED)
-			put(y, l->tl_x + (int)c, COLS, CR_MARK, gl->forced_drop);
-		else if (marks[c] == UI_MARK_REQUEST)
-			put(y, l->tl_x + (int)c, COLS, CR_MARK, gl->drop_request);
-		else
-			put(y, l->tl_x + (int)c, COLS, state_role(best), gl->state[best]);
+		const char *g;
+		int role;
+		if (marks[c] == UI_MARK_FORCED) {
+			g = gl->forced_drop;
+			role = CR_MARK;
+		} else if (marks[c] == UI_MARK_REQUEST) {
+			g = gl->drop_request;
+			role = CR_MARK;
+		} else {
+			g = gl->state[best];
+			role = (int)state_role(best);
+		}
+		size_t gn = strlen(g);
+		if (role != rrole || rlen + gn >= sizeof run) {
+			if (rlen) {
+				run[rlen] = '\0';
+				put(y, rx, COLS, rrole, run);
+			}
+			rx = l->tl_x + (int)c;
+			rrole = role;
+			rlen = 0;
+		}
+		memcpy(run + rlen, g, gn);
+		rlen += gn;
+	}
+	if (rlen) {
+		run[rlen] = '\0';
+		put(y, rx, COLS, rrole, run);
 	}
 }
 
@@ -673,12 +699,9 @@ static void pct(char *buf, size_t len, uint64_t part, uint64_t whole)
 		snprintf(buf, len, "%.0f%%", 100.0 * (double)part / (double)whole);
 }
 
-static void draw_figures(struct ui *ui, const struct ui_layout *l, int y, unsigned tid,
-			 uint64_t now_rel)
+static void draw_figures(const struct ui_layout *l, int y, const struct stats_thread *tp)
 {
-	struct stats_thread t;
-	if (stats_thread(ui->c.st, tid, ui->t_start + now_rel, &t) != 0)
-		return;
+	const struct stats_thread t = *tp;
 	int x = l->fig_x;
 	for (int c = 0; c < FIG_COLUMN_COUNT; c++) {
 		if (!view_fig_shown((enum fig_column)c, l->fig_n))
@@ -1027,7 +1050,7 @@ static void draw(struct ui *ui)
 		put(y, 0, l.name_w + 1, st.starving ? CR_STARVING : CR_NORMAL,
 		    short_name(ui, (unsigned)id));
 		draw_timeline_row(ui, &l, y, (unsigned)id, now_rel);
-		draw_figures(ui, &l, y, (unsigned)id, now_rel);
+		draw_figures(&l, y, &st);
 	}
 	draw_axis(ui, &l, now_rel);
 	draw_interval_marks(ui, &l, now_rel, nmarks);
