@@ -173,6 +173,7 @@ static int run_start(struct ui *ui, struct gv_error *err)
 	view_init(&ui->view, view_default_col((uint64_t)engine_interval(e) *
 					      (uint64_t)engine_slow(e)));
 	build_lines(ui);
+	ui->acc_cols = 0; /* the scratch rows depend on the thread count */
 	ui->dirty = true;
 	return 0;
 }

@@ -18,7 +18,8 @@ trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 fail=0
 pass=0
 
-screen() { T capture-pane -p -t gv 2>/dev/null; }
+S=gv
+screen() { T capture-pane -p -t "$S" 2>/dev/null; }
 # wait_for PATTERN [SECONDS]: poll the screen until grep -E finds PATTERN.
 wait_for() {
 	n=$(( ${2:-15} * 10 ))
@@ -76,9 +77,12 @@ check "q quits with status 0" wait_for "^EXITED 0"
 check "the terminal is back in canonical mode" wait_for "^icanon"
 
 # SIGTERM: the terminal is restored and the shell sees the signal (143).
-T kill-session -t gv 2>/dev/null
-T -f /dev/null new-session -d -s gv -x 120 -y 40 \
+# The new session starts before the old one goes, so that the tmux server
+# never runs out of sessions and exits under us.
+T new-session -d -s gv2 -x 120 -y 40 \
 	"LANG=C TERM=screen sh -c '\"$gilviz\" --duration=120s \"$convoy\" & echo \$! > \"$tmp/pid\"; wait \$!; echo EXITED \$?; stty -a | tr \"\\n\" \" \" | grep -o \"[-]*icanon\"; sleep 60'"
+T kill-session -t gv 2>/dev/null
+S=gv2
 check "the UI comes up in the C locale (ASCII glyphs)" wait_for "# holds the GIL"
 kill -TERM "$(cat "$tmp/pid")"
 check "SIGTERM ends it by the signal" wait_for "^EXITED 143"
