@@ -609,6 +609,11 @@ const char *engine_time_mode(const struct engine *e)
 	return e->time_mode;
 }
 
+double engine_speed(const struct engine *e)
+{
+	return e->virt ? e->speed : 0;
+}
+
 bool engine_is_virtual(const struct engine *e)
 {
 	return e->virt;

@@ -81,6 +81,8 @@ double engine_slow(const struct engine *e);
 double engine_tick_ns(const struct engine *e);
 /* "real", or "virtual (seed S, N cores)" */
 const char *engine_time_mode(const struct engine *e);
+/* Virtual seconds per wall second (0: unpaced); 0 in real time. */
+double engine_speed(const struct engine *e);
 bool engine_is_virtual(const struct engine *e);
 unsigned engine_cores(const struct engine *e); /* virtual cores; 0 in real time */
 uint64_t engine_seed(const struct engine *e);

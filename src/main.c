@@ -1,6 +1,7 @@
 /*
  * main.c -- the command line: options, then one of check, headless run or
- * (later) the terminal UI. Logic a test would want lives in the modules.
+ * the terminal UI (the default). Logic a test would want lives in the
+ * modules.
  */
 #include "config.h"
 
@@ -12,12 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "gil.h"
 #include "report.h"
 #include "scenario.h"
 #include "sweep.h"
+#include "crt.h"
+#include "ui.h"
 #include "util.h"
 
 /* The scenario gilviz runs when none is named: the convoy effect, the
@@ -54,6 +58,9 @@ struct options {
 	bool sweeping;
 	struct sweep_spec sweep;
 	const char *virtual_only; /* an option that needs --virtual */
+	/* The terminal UI's own options. */
+	long frames;
+	size_t history_spans;
 };
 
 #define GV_STR_(x) #x
@@ -77,6 +84,9 @@ enum {
 	OPT_SPEED,
 	OPT_SWEEP,
 	OPT_REAL,
+	/* The terminal UI. */
+	OPT_FRAMES,
+	OPT_HISTORY_SPANS,
 };
 
 static void usage(FILE *out)
@@ -89,9 +99,12 @@ static void usage(FILE *out)
 		"SCENARIO is a scenario file (see gilviz-scenario(5)); without one, gilviz\n"
 		"runs its built-in convoy scenario.\n"
 		"\n"
+		"Without --headless, --check or --replay, gilviz opens its terminal UI: a\n"
+		"live timeline of every thread, the figures, and the events in words.\n"
+		"Press ? in it for the keys (+ and - change the switch interval).\n"
+		"\n"
 		"Modes:\n"
-		"      --headless         run to the end and print a report (the default\n"
-		"                           until the terminal UI lands)\n"
+		"      --headless         run to the end and print a report\n"
 		"      --check            only read and validate the scenario\n"
 		"      --format=FORMAT    report format: text (default) or json; csv for --sweep\n"
 		"      --record=FILE      record the run's events to FILE\n"
@@ -117,6 +130,10 @@ static void usage(FILE *out)
 		"                           10), in virtual time unless --real; print a table\n"
 		"                           and a chart (--format text, json or csv)\n"
 		"      --real             a sweep in real time\n"
+		"The terminal UI:\n"
+		"      --frames=N         quit after N frames (about 30 a second)\n"
+		"      --history-spans=N  state changes kept per thread for scrolling back\n"
+		"                           (default: 65536 each for up to 8 threads)\n"
 		"\n"
 		"  -h, --help             display this help and exit\n"
 		"  -V, --version          output version information and exit\n"
@@ -194,6 +211,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "speed", required_argument, NULL, OPT_SPEED },
 		{ "sweep", required_argument, NULL, OPT_SWEEP },
 		{ "real", no_argument, NULL, OPT_REAL },
+		/* The terminal UI. */
+		{ "frames", required_argument, NULL, OPT_FRAMES },
+		{ "history-spans", required_argument, NULL, OPT_HISTORY_SPANS },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, rc;
@@ -303,6 +323,24 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->sweeping = true;
 			break;
 		}
+		/* The terminal UI. */
+		case OPT_FRAMES:
+		case OPT_HISTORY_SPANS: {
+			char *end;
+			errno = 0;
+			long long v = strtoll(optarg, &end, 10);
+			long long max = c == OPT_FRAMES ? LONG_MAX : 1LL << 24;
+			if (errno || end == optarg || *end || v < 1 || v > max)
+				return bad_usage(c == OPT_FRAMES
+						 ? "--frames: expected a number of frames from 1, got '%s'"
+						 : "--history-spans: expected a number from 1 to 16777216, got '%s'",
+						 optarg);
+			if (c == OPT_FRAMES)
+				o->frames = (long)v;
+			else
+				o->history_spans = (size_t)v;
+			break;
+		}
 		case ':':
 			return bad_usage("option '%s' requires an argument", argv[optind - 1]);
 		default:
@@ -332,6 +370,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return bad_usage("%s", "--real and --virtual contradict each other");
 	if (o->csv && !o->sweeping)
 		return bad_usage("%s", "--format=csv is for --sweep (use --export csv FILE for a run's spans)");
+	/* The terminal UI neither records nor exports (yet): say so rather
+	 * than drop the file silently. */
+	if (o->mode == MODE_DEFAULT && !o->replay &&
+	    (o->sinks.record_path || o->sinks.export_kind != EXPORT_NONE))
+		return bad_usage("%s works with --headless; the terminal UI does not record",
+				 o->sinks.record_path ? "--record" : "--export");
 	return -1;
 }
 
@@ -376,6 +420,52 @@ static struct scenario *load(const struct options *o)
 	return sc;
 }
 
+/* The terminal UI. It reads the scenario again itself, since n, p and r
+ * replace it while it runs. A quit signal (SIGTERM, SIGHUP) is raised
+ * again once the terminal is restored, so the caller sees how gilviz
+ * ended; q and Ctrl-C are the user's way out and exit 0. */
+static int run_ui(const struct options *o)
+{
+	if (!isatty(STDOUT_FILENO)) {
+		fputs("gilviz: the terminal UI needs a terminal on standard output; "
+		      "use --headless for a report\n", stderr);
+		return 1;
+	}
+	const char *no_color = getenv("NO_COLOR");
+	static const char *const dirs[] = { GILVIZ_DATADIR "/scenarios",
+#ifdef GILVIZ_SRCDIR
+					    GILVIZ_SRCDIR "/scenarios",
+#endif
+	};
+	struct ui_options uo = {
+		.scenario_path = o->scenario,
+		.builtin_text = default_scenario,
+		.builtin_name = "(built-in convoy)",
+		.engine = o->engine,
+		.frames = o->frames,
+		.history_spans = o->history_spans,
+		.want_color = !(no_color && *no_color),
+		.scenario_dirs = dirs,
+		.ndirs = GV_ARRAY_LEN(dirs),
+	};
+	/* Virtual time on screen is paced: unpaced, the whole run would be
+	 * over before the first frame. */
+	if (uo.engine.virtual_time && uo.engine.speed <= 0)
+		uo.engine.speed = 1.0;
+	struct gv_error err = { 0 };
+	int rc = ui_run(&uo, &err);
+	if (rc != 0) {
+		print_error(&err);
+		return 1;
+	}
+	int sig = crt_quit_signal();
+	if (sig == SIGTERM || sig == SIGHUP) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {
@@ -405,9 +495,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	install_stop_handlers();
 	/* ---- virtual time and sweeps ---- */
 	if (o.sweeping) {
+		install_stop_handlers();
 		struct sweep_result res;
 		enum sweep_format sf = o.csv ? SWEEP_CSV
 				     : o.format == REPORT_JSON ? SWEEP_JSON : SWEEP_TEXT;
@@ -421,6 +511,13 @@ int main(int argc, char **argv)
 		scenario_free(sc);
 		return rc ? 1 : 0;
 	}
+
+	if (o.mode == MODE_DEFAULT) {
+		scenario_free(sc);
+		return run_ui(&o);
+	}
+
+	install_stop_handlers();
 	rc = report_run(sc, &o.engine, o.format, stdout, &o.sinks, &stop_requested, &err);
 	if (rc != 0)
 		print_error(&err);

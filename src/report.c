@@ -17,16 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "consumer.h"
 #include "report.h"
 #include "trace.h"
 #include "util.h"
 
 /* How often the consumer drains the ring while the run goes on. */
 #define REPORT_DRAIN_NS 2000000
-#define REPORT_BATCH 4096
-
-/* The timeline keeps this many spans in all, shared among the threads. */
-#define REPORT_SPAN_BUDGET (1u << 22)
 
 static const char state_glyphs[TS_COUNT] = {
 	[TS_NOT_STARTED] = ' ',
@@ -301,75 +298,6 @@ void report_timeline(FILE *out, const struct scenario *sc,
 		report_state_glyph(TS_NATIVE_HOLD));
 }
 
-/*
- * The consumer side of a run or a replay: every event goes to stats and
- * history, and to the recording and the export when there are any. It is
- * the only writer of the recording, so recording cannot disturb the
- * simulated threads.
- */
-struct consumer {
-	struct stats *st;
-	struct history *h;
-	struct trace_writer *rec;
-	struct exporter *exp;
-	struct event *batch;
-	unsigned *gil_of;
-	uint64_t events;
-	int failed;            /* a write to the recording failed */
-	struct gv_error rec_err;
-};
-
-static void consumer_init(struct consumer *c, const struct scenario *sc)
-{
-	memset(c, 0, sizeof *c);
-	c->gil_of = xcalloc(sc->nthreads ? sc->nthreads : 1, sizeof *c->gil_of);
-	for (size_t i = 0; i < sc->nthreads; i++)
-		c->gil_of[i] = sc->threads[i].process;
-	size_t per = REPORT_SPAN_BUDGET / (sc->nthreads ? sc->nthreads : 1);
-	per = per < 256 ? 256 : per > 65536 ? 65536 : per;
-	struct history_config hc = {
-		.nthreads = (unsigned)sc->nthreads,
-		.spans_per_thread = per,
-		.gil_of = c->gil_of,
-		.ngils = (unsigned)sc->nprocs,
-	};
-	c->st = stats_create((unsigned)sc->nthreads, c->gil_of, (unsigned)sc->nprocs);
-	c->h = history_create_config(&hc);
-	c->batch = xmalloc(REPORT_BATCH * sizeof(struct event));
-}
-
-static void consumer_fini(struct consumer *c)
-{
-	free(c->batch);
-	history_destroy(c->h);
-	stats_destroy(c->st);
-	free(c->gil_of);
-}
-
-static void consumer_take(struct consumer *c, const struct event *evs, size_t n,
-			  uint64_t dropped)
-{
-	for (size_t i = 0; i < n; i++) {
-		stats_add(c->st, &evs[i]);
-		history_add(c->h, &evs[i]);
-	}
-	c->events += n;
-	if (c->rec && !c->failed &&
-	    trace_writer_add(c->rec, evs, n, dropped, &c->rec_err) != 0)
-		c->failed = 1;
-	if (c->exp)
-		export_add(c->exp, evs, n);
-}
-
-static void consume(struct consumer *c, struct ring *ring)
-{
-	size_t n;
-	while ((n = ring_pop(ring, c->batch, REPORT_BATCH)) > 0)
-		consumer_take(c, c->batch, n, ring_dropped(ring));
-	if (c->rec && !c->failed && trace_writer_flush(c->rec, false, &c->rec_err) != 0)
-		c->failed = 1;
-}
-
 static bool runs_forever(const struct scenario *sc, const struct engine_options *opt,
 			 struct gv_error *err)
 {
@@ -427,7 +355,7 @@ int report_run(const struct scenario *sc, const struct engine_options *opt,
 	if (!e)
 		return -1;
 	struct consumer c;
-	consumer_init(&c, sc);
+	consumer_init(&c, sc, 0);
 
 	bool interrupted = false;
 	engine_start(e);
@@ -453,14 +381,14 @@ int report_run(const struct scenario *sc, const struct engine_options *opt,
 		return -1;
 	}
 	while (!engine_wait(e, REPORT_DRAIN_NS)) {
-		consume(&c, engine_ring(e));
+		consumer_drain(&c, engine_ring(e));
 		if (stop && *stop) {
 			interrupted = true;
 			engine_stop(e);
 			break;
 		}
 	}
-	consume(&c, engine_ring(e));
+	consumer_drain(&c, engine_ring(e));
 
 	struct report_meta m = {
 		.sc = sc,
@@ -512,7 +440,7 @@ int report_replay(const char *path, enum report_format fmt, FILE *out,
 		return -1;
 	}
 	struct consumer c;
-	consumer_init(&c, sc);
+	consumer_init(&c, sc, 0);
 	int rc = 0;
 	if (sinks && sinks->export_kind != EXPORT_NONE) {
 		c.exp = export_open(sinks->export_kind, sinks->export_path, sc, tm->t_start, err);

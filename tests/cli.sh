@@ -57,6 +57,12 @@ if [ "$a" = "$b" ]; then echo "ok: the same seed gives the same JSON"; pass=$((p
 else echo "FAIL: the same seed gave different JSON"; fail=$((fail + 1)); fi
 expect "two scenarios" 2 "one scenario at a time" -- "$gilviz" a.gil b.gil
 
+expect "the UI needs a terminal" 1 "needs a terminal.*--headless" -- "$gilviz" "$srcdir/scenarios/04-convoy.gil"
+expect "a bad frame count" 2 "--frames" -- "$gilviz" --frames=0
+expect "a bad history size" 2 "--history-spans" -- "$gilviz" --history-spans=lots
+expect "the UI does not record" 2 "--record works with --headless" -- "$gilviz" --record=x.trace
+expect "--help lists the UI's options" 0 "--frames=N" -- "$gilviz" --help
+
 expect "--check accepts a bundled scenario" 0 "ok" -- "$gilviz" --check "$srcdir/scenarios/04-convoy.gil"
 expect "--check accepts the built-in scenario" 0 "ok" -- "$gilviz" --check
 expect "a missing file" 1 "nope.gil" -- "$gilviz" --check "$tmp/nope.gil"

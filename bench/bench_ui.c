@@ -1,0 +1,173 @@
+/*
+ * bench_ui.c -- what the terminal UI costs: the time to build a frame
+ * with 64 threads, the frames per second that allows, the UI thread's
+ * share of a core with 8 threads at 30 frames a second, and how much the
+ * UI beside a run changes its GIL figures against a headless consumer.
+ *
+ * The UI draws into a real curses screen whose output goes to /dev/null
+ * (TERM=xterm-256color, 200x50), so drawing and curses' own diffing are
+ * measured; only the terminal's write is not.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curses.h>
+
+#include "bench.h"
+#include "consumer.h"
+#include "crt.h"
+#include "engine.h"
+#include "ui.h"
+
+static const char many_text[] =
+	"title \"64 threads\"\n"
+	"duration 60s\n"
+	"thread cpu * 48 { forever { cpu 5ms } }\n"
+	"thread io * 16 { forever { io 1ms cpu 100us } }\n";
+
+static const char eight_text[] =
+	"title \"8 threads\"\n"
+	"duration 60s\n"
+	"thread cpu * 6 { forever { cpu 5ms } }\n"
+	"thread io * 2 { forever { io 1ms cpu 100us } }\n";
+
+static void sleep_until(int64_t t)
+{
+	int64_t left = t - bench_now_ns();
+	if (left <= 0)
+		return;
+	struct timespec ts = { left / 1000000000, left % 1000000000 };
+	nanosleep(&ts, NULL);
+}
+
+static struct ui *start(const char *text, struct gv_error *err)
+{
+	struct ui_options o = {
+		.builtin_text = text,
+		.builtin_name = "(bench)",
+		.engine = { .policy = -1 },
+		.want_color = true,
+	};
+	return ui_create(&o, err);
+}
+
+/* Frames at 30 a second for secs; each frame's time into ft. */
+/* Frame times are the UI thread's CPU time: with 64 simulated threads
+ * on a few cores, wall time mostly measures preemption. */
+static size_t run_frames(struct ui *ui, double secs, int64_t *ft, size_t max,
+			 int64_t *cpu_ns, int64_t *wall_ns)
+{
+	size_t n = 0;
+	int64_t t0 = bench_now_ns(), c0 = bench_thread_cpu_ns();
+	int64_t next = t0;
+	while (bench_now_ns() - t0 < (int64_t)(secs * 1e9) && n < max) {
+		int64_t a = bench_thread_cpu_ns();
+		ui_frame(ui);
+		ft[n++] = bench_thread_cpu_ns() - a;
+		next += 1000000000 / UI_FPS;
+		sleep_until(next);
+	}
+	*cpu_ns = bench_thread_cpu_ns() - c0;
+	*wall_ns = bench_now_ns() - t0;
+	return n;
+}
+
+/* Switches per second and mean wait of every thread, from stats. */
+static void gil_figures(const struct consumer *c, const struct engine *e,
+			double *rate, double *wait_mean)
+{
+	struct stats_gil g;
+	int64_t el = engine_elapsed(e);
+	stats_gil(c->st, 0, (uint64_t)el, &g);
+	*rate = g.switches_per_s;
+	uint64_t sum = 0, n = 0;
+	for (unsigned i = 0; i < stats_nthreads(c->st); i++) {
+		struct stats_thread t;
+		stats_thread(c->st, i, (uint64_t)engine_start_time(e) + (uint64_t)el, &t);
+		sum += t.c.wait_sum_ns;
+		n += t.c.waits;
+	}
+	*wait_mean = n ? (double)sum / (double)n : 0;
+}
+
+/* The same run with the headless consumer's pattern: drain every 2 ms. */
+static void headless(const char *text, double secs, double *rate, double *wait)
+{
+	struct gv_error err;
+	struct scenario *sc = scenario_parse(text, strlen(text), "(bench)", &err);
+	struct engine_options eo = { .policy = -1, .duration_ns = (int64_t)(secs * 1e9) };
+	struct engine *e = engine_create(sc, &eo, &err);
+	struct consumer c;
+	consumer_init(&c, sc, 0);
+	engine_start(e);
+	while (!engine_wait(e, 2000000))
+		consumer_drain(&c, engine_ring(e));
+	consumer_drain(&c, engine_ring(e));
+	gil_figures(&c, e, rate, wait);
+	consumer_fini(&c);
+	engine_destroy(e);
+	scenario_free(sc);
+}
+
+static double pct_diff(double a, double b)
+{
+	return b ? 100.0 * (a - b) / b : 0;
+}
+
+int main(void)
+{
+	setenv("LINES", "50", 1);
+	setenv("COLUMNS", "200", 1);
+	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+	if (!out || !in || crt_init(out, in, "xterm-256color", true) != 0) {
+		fprintf(stderr, "bench_ui: cannot start curses on /dev/null\n");
+		return 0;
+	}
+	static int64_t ft[100000];
+	struct gv_error err;
+	int64_t cpu, wall;
+
+	/* 64 threads: the time to build a frame. */
+	struct ui *ui = start(many_text, &err);
+	run_frames(ui, 0.5, ft, 100000, &cpu, &wall); /* warm up: fill the window */
+	size_t n = run_frames(ui, 3.0, ft, 100000, &cpu, &wall);
+	qsort(ft, n, sizeof *ft, bench_cmp_i64);
+	double mean = 0;
+	for (size_t i = 0; i < n; i++)
+		mean += (double)ft[i] / (double)n;
+	bench_print("64 threads, 200x50: a frame (UI thread CPU), median", (double)bench_percentile(ft, n, 50) / 1e6, "ms", BENCH_AT_MOST, 2);
+	bench_print("64 threads, 200x50: a frame (UI thread CPU), p99", (double)bench_percentile(ft, n, 99) / 1e6, "ms", BENCH_AT_MOST, 0);
+	bench_print("64 threads: frames per second reachable (1 / mean)", 1e9 / mean, "fps", BENCH_AT_LEAST, 30);
+	ui_destroy(ui);
+
+	/* 8 threads at 30 frames a second: the UI thread's CPU share, and
+	 * the run's GIL figures beside a headless run of the same length. */
+	const double secs = 5.0;
+	double h_rate, h_wait, u_rate, u_wait, h2_rate, h2_wait;
+	headless(eight_text, secs, &h_rate, &h_wait);
+	headless(eight_text, secs, &h2_rate, &h2_wait);
+	ui = start(eight_text, &err);
+	n = run_frames(ui, secs, ft, 100000, &cpu, &wall);
+	engine_stop(ui_engine(ui));
+	ui_frame(ui);
+	gil_figures(ui_consumer(ui), ui_engine(ui), &u_rate, &u_wait);
+	ui_destroy(ui);
+	bench_print("8 threads, 30 fps: the UI thread's share of a core", 100.0 * (double)cpu / (double)wall, "%", BENCH_AT_MOST, 5);
+	bench_print("8 threads: frames drawn a second", (double)n / ((double)wall / 1e9), "fps", BENCH_AT_LEAST, 0);
+	printf("8 threads, %.0f s each: headless (first) %.1f switches/s, mean wait %.3f ms; "
+	       "with the UI %.1f switches/s, mean wait %.3f ms\n",
+	       secs, h_rate, h_wait / 1e6, u_rate, u_wait / 1e6);
+	printf("two headless runs differ by %.1f%% in switches/s and %.1f%% in mean wait "
+	       "(the noise floor of this machine)\n",
+	       fabs(pct_diff(h2_rate, h_rate)), fabs(pct_diff(h2_wait, h_wait)));
+	h_rate = (h_rate + h2_rate) / 2;
+	h_wait = (h_wait + h2_wait) / 2;
+	bench_print("the UI's effect on switches/s (|difference|)", fabs(pct_diff(u_rate, h_rate)), "%", BENCH_AT_MOST, 2);
+	bench_print("the UI's effect on the mean GIL wait (|difference|)", fabs(pct_diff(u_wait, h_wait)), "%", BENCH_AT_MOST, 2);
+	crt_done();
+	return 0;
+}

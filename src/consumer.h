@@ -1,0 +1,64 @@
+/*
+ * consumer.h -- the one reader of a run's event ring: every event goes to
+ * stats and history, and to the recording and the export when there are
+ * any. The headless report, the replay and the terminal UI all drain
+ * events through it, so they cannot disagree about a figure.
+ */
+#ifndef GILVIZ_CONSUMER_H
+#define GILVIZ_CONSUMER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "export.h"
+#include "history.h"
+#include "ring.h"
+#include "scenario.h"
+#include "stats.h"
+#include "trace.h"
+#include "util.h"
+
+#define CONSUMER_BATCH 4096
+
+/* The spans kept in all by default, shared among the threads, and the
+ * bounds of each thread's share (see consumer_spans_per_thread). */
+#define CONSUMER_SPAN_BUDGET (1u << 22)
+#define CONSUMER_MIN_SPANS 256
+#define CONSUMER_MAX_SPANS 65536
+
+/* Called after each event has reached stats and history, so that a view
+ * may read a figure as it stood right after that event. */
+typedef void (*consumer_hook)(void *arg, const struct event *ev,
+			      const struct stats *st);
+
+struct consumer {
+	struct stats *st;
+	struct history *h;
+	struct trace_writer *rec;
+	struct exporter *exp;
+	struct event *batch;
+	unsigned *gil_of;
+	uint64_t events;
+	int failed;            /* a write to the recording failed */
+	struct gv_error rec_err;
+	consumer_hook hook;
+	void *hook_arg;
+};
+
+/* The spans each thread keeps for a budget shared among nthreads, within
+ * [CONSUMER_MIN_SPANS, CONSUMER_MAX_SPANS]. */
+size_t consumer_spans_per_thread(size_t budget, size_t nthreads);
+
+/* spans_per_thread 0: the default share of CONSUMER_SPAN_BUDGET. */
+void consumer_init(struct consumer *c, const struct scenario *sc,
+		   size_t spans_per_thread);
+void consumer_fini(struct consumer *c);
+
+/* Feed n events (dropped: the ring's drop count, for the recording). */
+void consumer_take(struct consumer *c, const struct event *evs, size_t n,
+		   uint64_t dropped);
+/* Drain everything the ring holds now; returns how many events that was. */
+size_t consumer_drain(struct consumer *c, struct ring *ring);
+
+#endif

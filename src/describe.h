@@ -1,0 +1,41 @@
+/*
+ * describe.h -- the words of the events pane: one event as a sentence a
+ * class can read ("server.1 waited 5.0 ms; sets the drop request"). Plain
+ * text, no terminal, so that every sentence is pinned by a test.
+ */
+#ifndef GILVIZ_DESCRIBE_H
+#define GILVIZ_DESCRIBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "scenario.h"
+
+/* A duration the way the pane says it: "820 ns", "50 us", "5.0 ms",
+ * "1.25 s". */
+void describe_duration(uint64_t ns, char *buf, size_t len);
+
+/* The time of an event since the run started: "12.005 ms". */
+void describe_time(uint64_t t_rel_ns, char *buf, size_t len);
+
+/* Does the pane show this kind of event? An op's end says nothing the
+ * acquisition after it has not said, so it is left out. */
+bool describe_shown(const struct event *ev);
+
+/*
+ * The sentence for ev (without its time). sc names the threads and
+ * processes (NULL: "thread 3"); nth is a figure read from stats right
+ * after the event: for EV_FORCED_DROP, that GIL's forced switches so far
+ * (the number of this one). Returns the length written, as snprintf.
+ */
+int describe_event(char *buf, size_t len, const struct event *ev,
+		   const struct scenario *sc, uint64_t nth);
+
+/* "<time>  <sentence>", the line of the pane; t_start is the run's start
+ * on the events' clock. */
+int describe_line(char *buf, size_t len, const struct event *ev, uint64_t t_start,
+		  const struct scenario *sc, uint64_t nth);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * keys.c -- the key table. Adding a key means adding a row here; the
+ * lookup and the help overlay follow from it.
+ */
+#include "config.h"
+
+#include "keys.h"
+#include "util.h"
+
+static const struct key_binding bindings[] = {
+	{ ACT_INTERVAL_UP, { '+', '=' }, "+", "double the switch interval (sys.setswitchinterval)", "+/- interval", 0 },
+	{ ACT_INTERVAL_DOWN, { '-', '_' }, "-", "halve the switch interval", NULL, 0 },
+	{ ACT_PAUSE, { ' ' }, "space", "pause / resume", "space pause", 0 },
+	{ ACT_BACK, { KEYS_LEFT }, "left", "paused: scroll back in time", "left/right scroll", 1 },
+	{ ACT_FORWARD, { KEYS_RIGHT }, "right", "paused: scroll forward in time", NULL, 1 },
+	{ ACT_STEP, { '.' }, ".", "paused: step one event forward", ". , step", 1 },
+	{ ACT_STEP_BACK, { ',' }, ",", "paused: step one event back", NULL, 1 },
+	{ ACT_ZOOM_IN, { 'z' }, "z", "zoom in: less time a column", "z/Z zoom", 0 },
+	{ ACT_ZOOM_OUT, { 'Z' }, "Z", "zoom out: more time a column", NULL, 0 },
+	{ ACT_POLICY, { 'g' }, "g", "next GIL policy (new, legacy, none); restarts", "g GIL", 0 },
+	{ ACT_RESTART, { 'r' }, "r", "restart the scenario", "r restart", 0 },
+	{ ACT_NEXT_SCENARIO, { 'n' }, "n", "next bundled scenario", "n/p scenario", 0 },
+	{ ACT_PREV_SCENARIO, { 'p' }, "p", "previous bundled scenario", NULL, 0 },
+	{ ACT_HELP, { '?', 'h' }, "?", "this help (any key closes it)", "? help", 0 },
+	{ ACT_QUIT, { 'q', 'Q', KEYS_CTRL_C }, "q, Ctrl-C", "quit", "q quit", 0 },
+};
+
+const struct key_binding *keys_table(size_t *n)
+{
+	*n = GV_ARRAY_LEN(bindings);
+	return bindings;
+}
+
+enum ui_action keys_action(int key)
+{
+	if (key == 0)
+		return ACT_NONE;
+	for (size_t i = 0; i < GV_ARRAY_LEN(bindings); i++)
+		for (int k = 0; k < KEYS_PER_BINDING && bindings[i].keys[k]; k++)
+			if (bindings[i].keys[k] == key)
+				return bindings[i].action;
+	return ACT_NONE;
+}
+
+const struct key_binding *keys_binding(enum ui_action action)
+{
+	for (size_t i = 0; i < GV_ARRAY_LEN(bindings); i++)
+		if (bindings[i].action == action)
+			return &bindings[i];
+	return NULL;
+}

@@ -1,0 +1,222 @@
+/*
+ * view.c -- time windows, zoom, scrolling and the layout of the panes.
+ *
+ * All of it is plain arithmetic on numbers the UI passes in, so that the
+ * awkward cases (a run younger than the window, scrolling past the oldest
+ * kept span, a screen too small for every thread) are tested here rather
+ * than found on a projector.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "view.h"
+
+void view_init(struct view *v, uint64_t col_ns)
+{
+	v->col_ns = col_ns < VIEW_MIN_COL_NS ? VIEW_MIN_COL_NS
+		    : col_ns > VIEW_MAX_COL_NS ? VIEW_MAX_COL_NS : col_ns;
+	v->follow = true;
+	v->end = 0;
+}
+
+uint64_t view_default_col(uint64_t interval_ns)
+{
+	uint64_t c = interval_ns / 5;
+	return c < VIEW_MIN_COL_NS ? VIEW_MIN_COL_NS : c > VIEW_MAX_COL_NS ? VIEW_MAX_COL_NS : c;
+}
+
+uint64_t view_end(const struct view *v, uint64_t now)
+{
+	return v->follow ? now : v->end;
+}
+
+uint64_t view_start(const struct view *v, uint64_t now, unsigned cols)
+{
+	uint64_t end = view_end(v, now), span = v->col_ns * cols;
+	return end > span ? end - span : 0;
+}
+
+int view_col(const struct view *v, uint64_t now, unsigned cols, uint64_t t)
+{
+	uint64_t start = view_start(v, now, cols);
+	if (t < start)
+		return -1;
+	uint64_t c = (t - start) / v->col_ns;
+	return c < cols ? (int)c : -1;
+}
+
+uint64_t view_col_time(const struct view *v, uint64_t now, unsigned cols, unsigned col)
+{
+	return view_start(v, now, cols) + (uint64_t)col * v->col_ns;
+}
+
+void view_freeze(struct view *v, uint64_t now)
+{
+	if (v->follow) {
+		v->follow = false;
+		v->end = now;
+	}
+}
+
+void view_follow(struct view *v)
+{
+	v->follow = true;
+}
+
+void view_set_end(struct view *v, uint64_t now, uint64_t t)
+{
+	v->follow = false;
+	v->end = t > now ? now : t;
+}
+
+void view_scroll(struct view *v, uint64_t now, unsigned cols, int dir, uint64_t oldest)
+{
+	view_freeze(v, now);
+	uint64_t span = v->col_ns * cols;
+	uint64_t step = span / 4 ? span / 4 : v->col_ns;
+	/* The earliest right edge: a window that starts at the oldest kept
+	 * time (or at 0), unless the run is younger than that. */
+	uint64_t min_end = oldest + span;
+	if (min_end > now)
+		min_end = now;
+	if (dir < 0)
+		v->end = v->end > min_end + step ? v->end - step : min_end;
+	else if (dir > 0)
+		v->end = v->end + step < now ? v->end + step : now;
+	if (v->end < min_end)
+		v->end = min_end;
+}
+
+bool view_zoom(struct view *v, int dir)
+{
+	if (dir > 0) {
+		if (v->col_ns / 2 < VIEW_MIN_COL_NS)
+			return false;
+		v->col_ns /= 2;
+	} else {
+		if (v->col_ns * 2 > VIEW_MAX_COL_NS)
+			return false;
+		v->col_ns *= 2;
+	}
+	return true;
+}
+
+static const struct fig_column_info fig_columns[FIG_COLUMN_COUNT] = {
+	[FIG_HOLD] = { "hold", 5, 0 },
+	[FIG_WAIT] = { "wait", 5, 1 },
+	[FIG_BLOCKED] = { "blkd", 5, 4 },
+	[FIG_NATIVE] = { "C", 5, 7 },
+	[FIG_ACQ] = { "acq", 7, 5 },
+	[FIG_P50] = { "p50", 8, 3 },
+	[FIG_P99] = { "p99", 8, 2 },
+	[FIG_MAX] = { "max", 8, 6 },
+};
+
+bool view_fig_shown(enum fig_column c, int fig_n)
+{
+	return (unsigned)c < FIG_COLUMN_COUNT && fig_columns[c].prio < fig_n;
+}
+
+/* The column of priority p. */
+static const struct fig_column_info *by_prio(int p)
+{
+	for (int c = 0; c < FIG_COLUMN_COUNT; c++)
+		if (fig_columns[c].prio == p)
+			return &fig_columns[c];
+	return &fig_columns[0];
+}
+
+const struct fig_column_info *view_fig_column(enum fig_column c)
+{
+	return (unsigned)c < FIG_COLUMN_COUNT ? &fig_columns[c] : NULL;
+}
+
+static int min_int(int a, int b)
+{
+	return a < b ? a : b;
+}
+
+void view_layout(struct ui_layout *l, int rows, int cols, int lines, int ngils,
+		 int note_want, int name_len, int legend_want)
+{
+	memset(l, 0, sizeof *l);
+	l->rows = rows;
+	l->cols = cols;
+	if (rows < LAYOUT_MIN_ROWS || cols < LAYOUT_MIN_COLS) {
+		l->too_small = true;
+		return;
+	}
+	/* Columns: names, the timeline, then as many figures as leave the
+	 * timeline at least half the screen. */
+	l->name_w = name_len < 6 ? 6 : name_len > 16 ? 16 : name_len;
+	l->tl_x = l->name_w + 2;
+	int right = 0;
+	for (int p = 0; p < FIG_COLUMN_COUNT; p++) {
+		int w = right + 1 + by_prio(p)->width;
+		if (cols - l->tl_x - 1 - w < cols / 2)
+			break;
+		right = w;
+		l->fig_n = p + 1;
+	}
+	l->tl_w = cols - l->tl_x - 1 - right;
+	l->fig_x = l->tl_x + l->tl_w + 1;
+
+	/* Rows, top down: the header, the note, the timeline with its heads,
+	 * axis and legend, a line a GIL, the events pane, the status line. */
+	l->legend_lines = legend_want < 1 ? 1 : legend_want > 3 ? 3 : legend_want;
+	int note_max = rows >= 40 ? 3 : rows >= 30 ? 2 : 1;
+	l->note_lines = min_int(note_want, note_max);
+	l->gil_lines = min_int(ngils, rows >= 40 ? 4 : 2);
+	int fixed = 1 + l->note_lines + 1 + 1 + l->legend_lines + l->gil_lines + 1 + 1;
+	int room = rows - fixed - LAYOUT_MIN_EVENTS;
+	l->thread_lines = min_int(lines, room);
+	l->note_y = 1;
+	l->head_y = l->note_y + l->note_lines;
+	l->threads_y = l->head_y + 1;
+	l->axis_y = l->threads_y + l->thread_lines;
+	l->legend_y = l->axis_y + 1;
+	l->gils_y = l->legend_y + l->legend_lines;
+	l->events_y = l->gils_y + l->gil_lines;
+	l->status_y = rows - 1;
+	l->event_lines = l->status_y - l->events_y - 1;
+}
+
+int view_wrap(const char *text, int width, const char **starts, int *lens, int max)
+{
+	int n = 0;
+	const char *p = text;
+	if (width < 1)
+		return 0;
+	while (*p) {
+		while (*p == ' ' || *p == '\n')
+			p++;
+		if (!*p)
+			break;
+		/* Take words while they fit; a word longer than a line is cut. */
+		const char *line = p, *end = p, *q = p;
+		while (*q) {
+			const char *w = q;
+			while (*w && *w != ' ' && *w != '\n')
+				w++;
+			if (w - line > width) {
+				if (end == line)
+					end = line + width;
+				break;
+			}
+			end = w;
+			q = w;
+			if (*q == '\n')
+				break;
+			while (*q == ' ')
+				q++;
+		}
+		if (n < max) {
+			starts[n] = line;
+			lens[n] = (int)(end - line);
+		}
+		n++;
+		p = end;
+	}
+	return n;
+}

@@ -1,0 +1,114 @@
+/*
+ * view.h -- the arithmetic of the screen, apart from the terminal: which
+ * stretch of time the timeline shows and how time maps to columns (view),
+ * where each pane goes on a screen of a given size (layout), how a note
+ * wraps. The UI draws with these; tests check them without a terminal.
+ *
+ * Times here are ns since the run started.
+ */
+#ifndef GILVIZ_VIEW_H
+#define GILVIZ_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The zoom range: time a column stands for. */
+#define VIEW_MIN_COL_NS 10000ULL         /* 10 us */
+#define VIEW_MAX_COL_NS 10000000000ULL   /* 10 s */
+
+struct view {
+	uint64_t col_ns; /* time a column stands for */
+	bool follow;     /* the right edge follows now (running) */
+	uint64_t end;    /* the right edge when not following */
+};
+
+void view_init(struct view *v, uint64_t col_ns);
+/* The time one column stands for by default: a fifth of the switch
+ * interval (so that a full interval's wait is five cells wide), within
+ * the zoom range. */
+uint64_t view_default_col(uint64_t interval_ns);
+/* The right edge and the left edge of cols columns at time now. Until
+ * the run has filled the window the left edge stays at 0 and the picture
+ * grows to the right. */
+uint64_t view_end(const struct view *v, uint64_t now);
+uint64_t view_start(const struct view *v, uint64_t now, unsigned cols);
+/* The column of time t, or -1 if t is outside the window. */
+int view_col(const struct view *v, uint64_t now, unsigned cols, uint64_t t);
+/* The time column col starts at. */
+uint64_t view_col_time(const struct view *v, uint64_t now, unsigned cols, unsigned col);
+/* Stop following now: the window stays where it is. */
+void view_freeze(struct view *v, uint64_t now);
+void view_follow(struct view *v);
+/* Put the right edge at t (no longer following), within [0, now]. */
+void view_set_end(struct view *v, uint64_t now, uint64_t t);
+/* Scroll by a quarter of the window: dir < 0 back, > 0 forward; never
+ * past now, nor back beyond oldest (the oldest time still kept). */
+void view_scroll(struct view *v, uint64_t now, unsigned cols, int dir, uint64_t oldest);
+/* Zoom in (dir > 0: half the time a column) or out, keeping the right
+ * edge. Returns false at the end of the range. */
+bool view_zoom(struct view *v, int dir);
+
+/* Where the panes go. */
+#define LAYOUT_MIN_ROWS 24
+#define LAYOUT_MIN_COLS 80
+#define LAYOUT_MIN_EVENTS 3
+
+/* The per-thread figure columns beside the timeline, in the order they
+ * are shown; a narrow screen drops them by priority (prio 0 stays
+ * longest). */
+enum fig_column {
+	FIG_HOLD = 0, /* share of its time holding the GIL */
+	FIG_WAIT,     /* ... waiting for it */
+	FIG_BLOCKED,  /* ... blocked in I/O or sleep */
+	FIG_NATIVE,   /* ... in C code */
+	FIG_ACQ,      /* acquisitions */
+	FIG_P50,      /* the wait for the GIL: median */
+	FIG_P99,
+	FIG_MAX,      /* the longest wait */
+	FIG_COLUMN_COUNT
+};
+
+struct fig_column_info {
+	const char *head;
+	int width;
+	int prio;
+};
+
+/* Is column c shown when the layout keeps fig_n of them? */
+bool view_fig_shown(enum fig_column c, int fig_n);
+
+const struct fig_column_info *view_fig_column(enum fig_column c);
+
+struct ui_layout {
+	int rows, cols;
+	bool too_small;
+	int note_y, note_lines;
+	int head_y;                 /* the column heads of the timeline */
+	int threads_y, thread_lines; /* timeline rows shown */
+	int axis_y;
+	int legend_y, legend_lines;
+	int gils_y, gil_lines;
+	int events_y, event_lines;  /* events_y: the pane's title rule */
+	int status_y;
+	int name_w;                 /* thread names, from column 0 */
+	int tl_x, tl_w;             /* the timeline */
+	int fig_x, fig_n;           /* figures: the fig_n of highest priority */
+};
+
+/*
+ * Lay out a rows x cols screen for lines timeline lines (threads plus
+ * process labels), ngils GILs, a note of note_want wrapped lines, the
+ * longest thread name name_len and a legend of legend_want lines (at
+ * most 3).
+ */
+void view_layout(struct ui_layout *l, int rows, int cols, int lines, int ngils,
+		 int note_want, int name_len, int legend_want);
+
+/* Wrap text into lines of at most width columns (bytes; the note is
+ * ASCII in every bundled scenario, and a wider glyph only shortens a
+ * line). Fills starts/lens of at most max lines; returns how many lines
+ * the whole text needs. */
+int view_wrap(const char *text, int width, const char **starts, int *lens, int max);
+
+#endif

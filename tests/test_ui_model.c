@@ -1,0 +1,436 @@
+/*
+ * test_ui_model.c -- the UI's model without a terminal: the words of the
+ * events pane, the key table, the time window and its zoom and scroll,
+ * the layout of the panes, the event log and the scenario catalog.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "cu.h"
+#include "describe.h"
+#include "evlog.h"
+#include "keys.h"
+#include "scenario.h"
+#include "view.h"
+
+static struct scenario *two_threads(void)
+{
+	static const char text[] =
+		"process web { thread hog { cpu 1s } thread server * 2 { io 1ms } }\n"
+		"process db { thread q { sleep 1ms } }\n";
+	struct gv_error err;
+	struct scenario *sc = scenario_parse(text, sizeof text - 1, "t.gil", &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+	return sc;
+}
+
+static struct event ev_of(unsigned tid, enum event_type type, uint8_t aux, uint64_t arg)
+{
+	return (struct event){ .t = 12005000, .arg = arg, .tid = (uint16_t)tid,
+			       .type = (uint8_t)type, .aux = aux };
+}
+
+/* Checks the sentence for one event. */
+static void says(const struct scenario *sc, struct event ev, uint64_t nth,
+		 const char *want)
+{
+	char buf[200];
+	describe_event(buf, sizeof buf, &ev, sc, nth);
+	CU_ASSERT_STRING_EQUAL(buf, want);
+	if (strcmp(buf, want))
+		fprintf(stderr, "\n  got  '%s'\n  want '%s'\n", buf, want);
+}
+
+static void test_describe_gil_story(void)
+{
+	struct scenario *sc = two_threads();
+	/* threads: web/hog=0, web/server.1=1, web/server.2=2, db/q=3 */
+	says(sc, ev_of(1, EV_GIL_REQUEST, 0, 0), 0, "web/server.1 asks for the GIL");
+	says(sc, ev_of(1, EV_DROP_REQUEST, 0, 5000000), 0,
+	     "web/server.1 waited 5.0 ms; sets the drop request");
+	says(sc, ev_of(0, EV_FORCED_DROP, 0, 0), 42, "web/hog drops the GIL (forced switch 42)");
+	says(sc, ev_of(1, EV_GIL_ACQUIRE, 1, 0), 0, "web/server.1 takes the GIL");
+	says(sc, ev_of(1, EV_GIL_ACQUIRE, 1, 5100000), 0, "web/server.1 takes the GIL after 5.1 ms");
+	says(sc, ev_of(2, EV_FAILED_WAKEUP, 0, 0), 0,
+	     "web/server.2 wakes up, but the GIL is taken again (failed wake-up)");
+	scenario_free(sc);
+}
+
+static void test_describe_release_reasons(void)
+{
+	struct scenario *sc = two_threads();
+	says(sc, ev_of(1, EV_GIL_RELEASE, RELEASE_BLOCKING, 0), 0,
+	     "web/server.1 releases the GIL for I/O or sleep");
+	says(sc, ev_of(1, EV_GIL_RELEASE, RELEASE_NATIVE, 0), 0,
+	     "web/server.1 releases the GIL to run C code");
+	says(sc, ev_of(1, EV_GIL_RELEASE, RELEASE_EXIT, 0), 0,
+	     "web/server.1 releases the GIL as it exits");
+	says(sc, ev_of(1, EV_GIL_RELEASE, RELEASE_YIELD, 0), 0,
+	     "web/server.1 releases the GIL for time.sleep(0) and asks for it back");
+	says(sc, ev_of(0, EV_GIL_RELEASE, RELEASE_CHECK, 0), 0,
+	     "web/hog releases the GIL at its check interval and asks for it back");
+	says(sc, ev_of(0, EV_GIL_RELEASE, 99, 0), 0, "web/hog releases the GIL");
+	scenario_free(sc);
+}
+
+static void test_describe_ops_threads_interval(void)
+{
+	struct scenario *sc = two_threads();
+	says(sc, ev_of(1, EV_OP_START, OP_IO, 1000000), 0, "web/server.1 starts io 1.0 ms");
+	says(sc, ev_of(0, EV_OP_START, OP_CPU, 50000), 0, "web/hog starts cpu 50 us");
+	says(sc, ev_of(0, EV_OP_START, OP_NATIVE_HOLD, 2500000000ULL), 0,
+	     "web/hog starts native_hold 2.50 s");
+	says(sc, ev_of(1, EV_OP_END, OP_IO, 0), 0, "web/server.1 finishes io");
+	says(sc, ev_of(3, EV_THREAD_START, 0, 0), 0, "db/q starts");
+	says(sc, ev_of(3, EV_THREAD_END, 0, 0), 0, "db/q ends");
+	says(sc, ev_of(EVENT_TID_GIL, EV_INTERVAL, 1, 10000000), 0,
+	     "switch interval set to 10.0 ms (GIL of db)");
+	says(NULL, ev_of(EVENT_TID_GIL, EV_INTERVAL, 0, 2500000), 0,
+	     "switch interval set to 2.5 ms");
+	says(NULL, ev_of(7, EV_GIL_REQUEST, 0, 0), 0, "thread 7 asks for the GIL");
+	scenario_free(sc);
+}
+
+static void test_describe_line_and_time(void)
+{
+	char buf[200];
+	describe_time(12005999, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "12.005 ms");
+	describe_time(0, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "0.000 ms");
+	struct event ev = ev_of(0, EV_FORCED_DROP, 0, 0);
+	ev.t = 1000 + 12006000;
+	describe_line(buf, sizeof buf, &ev, 1000, NULL, 3);
+	CU_ASSERT_STRING_EQUAL(buf, "   12.006 ms  thread 0 drops the GIL (forced switch 3)");
+	describe_duration(820, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "820 ns");
+	describe_duration(1250000000, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "1.25 s");
+}
+
+static void test_describe_shown_leaves_out_op_ends(void)
+{
+	struct event e = ev_of(0, EV_OP_END, OP_CPU, 0);
+	CU_ASSERT_FALSE(describe_shown(&e));
+	e.type = EV_OP_START;
+	CU_ASSERT_TRUE(describe_shown(&e));
+	e.type = EV_TYPE_COUNT;
+	CU_ASSERT_FALSE(describe_shown(&e));
+}
+
+static void test_keys_every_action_has_one_binding(void)
+{
+	size_t n;
+	const struct key_binding *t = keys_table(&n);
+	int seen[ACT_COUNT] = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT(t[i].action > ACT_NONE && t[i].action < ACT_COUNT);
+		CU_ASSERT_PTR_NOT_NULL(t[i].label);
+		CU_ASSERT(t[i].help && strlen(t[i].help) > 3);
+		seen[t[i].action]++;
+		/* Each key the table lists leads back to its own row. */
+		for (int k = 0; k < KEYS_PER_BINDING && t[i].keys[k]; k++)
+			CU_ASSERT_EQUAL(keys_action(t[i].keys[k]), t[i].action);
+	}
+	for (int a = ACT_NONE + 1; a < ACT_COUNT; a++)
+		CU_ASSERT_EQUAL(seen[a], 1);
+}
+
+static void test_keys_the_issue_s_keys(void)
+{
+	CU_ASSERT_EQUAL(keys_action('+'), ACT_INTERVAL_UP);
+	CU_ASSERT_EQUAL(keys_action('-'), ACT_INTERVAL_DOWN);
+	CU_ASSERT_EQUAL(keys_action(' '), ACT_PAUSE);
+	CU_ASSERT_EQUAL(keys_action(KEYS_LEFT), ACT_BACK);
+	CU_ASSERT_EQUAL(keys_action(KEYS_RIGHT), ACT_FORWARD);
+	CU_ASSERT_EQUAL(keys_action('.'), ACT_STEP);
+	CU_ASSERT_EQUAL(keys_action('z'), ACT_ZOOM_IN);
+	CU_ASSERT_EQUAL(keys_action('Z'), ACT_ZOOM_OUT);
+	CU_ASSERT_EQUAL(keys_action('g'), ACT_POLICY);
+	CU_ASSERT_EQUAL(keys_action('r'), ACT_RESTART);
+	CU_ASSERT_EQUAL(keys_action('n'), ACT_NEXT_SCENARIO);
+	CU_ASSERT_EQUAL(keys_action('p'), ACT_PREV_SCENARIO);
+	CU_ASSERT_EQUAL(keys_action('?'), ACT_HELP);
+	CU_ASSERT_EQUAL(keys_action('q'), ACT_QUIT);
+	CU_ASSERT_EQUAL(keys_action(KEYS_CTRL_C), ACT_QUIT);
+	CU_ASSERT_EQUAL(keys_action('x'), ACT_NONE);
+	CU_ASSERT_EQUAL(keys_action(0), ACT_NONE);
+	CU_ASSERT_STRING_EQUAL(keys_binding(ACT_PAUSE)->label, "space");
+	CU_ASSERT_PTR_NULL(keys_binding(ACT_NONE));
+}
+
+static void test_view_grows_then_follows_now(void)
+{
+	struct view v;
+	view_init(&v, 1000000); /* 1 ms a column */
+	/* 30 ms into the run, 100 columns: the window starts at 0. */
+	CU_ASSERT_EQUAL(view_start(&v, 30000000, 100), 0);
+	CU_ASSERT_EQUAL(view_col(&v, 30000000, 100, 29500000), 29);
+	/* 1 s in: the window is the last 100 ms. */
+	CU_ASSERT_EQUAL(view_start(&v, 1000000000, 100), 900000000);
+	CU_ASSERT_EQUAL(view_col(&v, 1000000000, 100, 900000000), 0);
+	CU_ASSERT_EQUAL(view_col(&v, 1000000000, 100, 999999999), 99);
+	CU_ASSERT_EQUAL(view_col(&v, 1000000000, 100, 899999999), -1);
+	CU_ASSERT_EQUAL(view_col(&v, 1000000000, 100, 1000000000), -1);
+	CU_ASSERT_EQUAL(view_col_time(&v, 1000000000, 100, 10), 910000000);
+}
+
+static void test_view_freeze_keeps_the_window(void)
+{
+	struct view v;
+	view_init(&v, 1000000);
+	view_freeze(&v, 500000000);
+	CU_ASSERT_FALSE(v.follow);
+	CU_ASSERT_EQUAL(view_end(&v, 900000000), 500000000);
+	view_follow(&v);
+	CU_ASSERT_EQUAL(view_end(&v, 900000000), 900000000);
+}
+
+static void test_view_scroll_stays_within_history(void)
+{
+	struct view v;
+	view_init(&v, 1000000); /* 100 columns: a 100 ms window */
+	uint64_t now = 1000000000;
+	view_scroll(&v, now, 100, -1, 0);
+	CU_ASSERT_EQUAL(view_end(&v, now), now - 25000000);
+	for (int i = 0; i < 100; i++)
+		view_scroll(&v, now, 100, -1, 0);
+	CU_ASSERT_EQUAL(view_end(&v, now), 100000000); /* starts at 0 */
+	CU_ASSERT_EQUAL(view_start(&v, now, 100), 0);
+	for (int i = 0; i < 100; i++)
+		view_scroll(&v, now, 100, 1, 0);
+	CU_ASSERT_EQUAL(view_end(&v, now), now);
+	/* The oldest kept time bounds scrolling back. */
+	for (int i = 0; i < 100; i++)
+		view_scroll(&v, now, 100, -1, 600000000);
+	CU_ASSERT_EQUAL(view_start(&v, now, 100), 600000000);
+	/* A run younger than the window cannot scroll at all. */
+	view_init(&v, 1000000);
+	view_scroll(&v, 40000000, 100, -1, 0);
+	CU_ASSERT_EQUAL(view_end(&v, 40000000), 40000000);
+}
+
+static void test_view_zoom_keeps_the_right_edge_and_its_range(void)
+{
+	struct view v;
+	view_init(&v, 1000000);
+	view_freeze(&v, 800000000);
+	CU_ASSERT_TRUE(view_zoom(&v, 1));
+	CU_ASSERT_EQUAL(v.col_ns, 500000);
+	CU_ASSERT_EQUAL(view_end(&v, 900000000), 800000000);
+	CU_ASSERT_TRUE(view_zoom(&v, -1));
+	CU_ASSERT_TRUE(view_zoom(&v, -1));
+	CU_ASSERT_EQUAL(v.col_ns, 2000000);
+	int n = 0;
+	while (view_zoom(&v, 1))
+		n++;
+	CU_ASSERT(v.col_ns >= VIEW_MIN_COL_NS && v.col_ns / 2 < VIEW_MIN_COL_NS);
+	while (view_zoom(&v, -1))
+		n++;
+	CU_ASSERT(v.col_ns <= VIEW_MAX_COL_NS && v.col_ns * 2 > VIEW_MAX_COL_NS);
+	CU_ASSERT_EQUAL(view_default_col(5000000), 1000000);
+	CU_ASSERT_EQUAL(view_default_col(1), VIEW_MIN_COL_NS);
+	view_init(&v, 1);
+	CU_ASSERT_EQUAL(v.col_ns, VIEW_MIN_COL_NS);
+}
+
+static void test_layout_too_small(void)
+{
+	struct ui_layout l;
+	view_layout(&l, 23, 80, 2, 1, 1, 8, 2);
+	CU_ASSERT_TRUE(l.too_small);
+	view_layout(&l, 24, 79, 2, 1, 1, 8, 2);
+	CU_ASSERT_TRUE(l.too_small);
+	view_layout(&l, 24, 80, 2, 1, 1, 8, 2);
+	CU_ASSERT_FALSE(l.too_small);
+}
+
+/* Every pane inside the screen, in order, none overlapping. */
+static void check_layout(const struct ui_layout *l)
+{
+	CU_ASSERT(l->note_y >= 1);
+	CU_ASSERT(l->head_y == l->note_y + l->note_lines);
+	CU_ASSERT(l->threads_y == l->head_y + 1);
+	CU_ASSERT(l->axis_y == l->threads_y + l->thread_lines);
+	CU_ASSERT(l->legend_y == l->axis_y + 1);
+	CU_ASSERT(l->gils_y == l->legend_y + l->legend_lines);
+	CU_ASSERT(l->events_y == l->gils_y + l->gil_lines);
+	CU_ASSERT(l->event_lines >= LAYOUT_MIN_EVENTS);
+	CU_ASSERT(l->events_y + 1 + l->event_lines == l->status_y);
+	CU_ASSERT(l->status_y == l->rows - 1);
+	CU_ASSERT(l->tl_w >= l->cols / 2);
+	int right = 0;
+	for (int c = 0; c < FIG_COLUMN_COUNT; c++)
+		if (view_fig_shown((enum fig_column)c, l->fig_n))
+			right += 1 + view_fig_column((enum fig_column)c)->width;
+	CU_ASSERT(l->fig_x + right <= l->cols);
+	CU_ASSERT(l->tl_x + l->tl_w < l->fig_x + 1);
+}
+
+static void test_layout_fits_80x24_and_200x50(void)
+{
+	struct ui_layout l;
+	view_layout(&l, 24, 80, 2, 1, 3, 8, 2);
+	check_layout(&l);
+	CU_ASSERT_EQUAL(l.thread_lines, 2);
+	CU_ASSERT_EQUAL(l.legend_lines, 2);
+	CU_ASSERT_EQUAL(l.note_lines, 1);
+	CU_ASSERT(l.fig_n >= 2); /* hold and wait at least */
+	CU_ASSERT_TRUE(view_fig_shown(FIG_HOLD, l.fig_n));
+	CU_ASSERT_TRUE(view_fig_shown(FIG_WAIT, l.fig_n));
+	CU_ASSERT_FALSE(view_fig_shown(FIG_NATIVE, l.fig_n));
+	view_layout(&l, 50, 200, 10, 3, 3, 8, 1);
+	check_layout(&l);
+	CU_ASSERT_EQUAL(l.thread_lines, 10);
+	CU_ASSERT_EQUAL(l.legend_lines, 1);
+	CU_ASSERT_EQUAL(l.note_lines, 3);
+	CU_ASSERT_EQUAL(l.gil_lines, 3);
+	CU_ASSERT_EQUAL(l.fig_n, FIG_COLUMN_COUNT);
+}
+
+static void test_layout_many_threads_leave_room_for_events(void)
+{
+	struct ui_layout l;
+	view_layout(&l, 24, 80, 64 + 4, 4, 2, 12, 3);
+	check_layout(&l);
+	CU_ASSERT(l.thread_lines < 68);
+	CU_ASSERT_EQUAL(l.event_lines, LAYOUT_MIN_EVENTS);
+	view_layout(&l, 40, 120, 64, 1, 2, 40, 2);
+	check_layout(&l);
+	CU_ASSERT_EQUAL(l.name_w, 16);
+}
+
+static void test_wrap(void)
+{
+	const char *s[8];
+	int len[8];
+	int n = view_wrap("one two three four", 9, s, len, 8);
+	CU_ASSERT_EQUAL(n, 3);
+	CU_ASSERT_EQUAL(len[0], 7); /* "one two" */
+	CU_ASSERT_EQUAL(strncmp(s[1], "three", 5), 0);
+	CU_ASSERT_EQUAL(len[1], 5);
+	CU_ASSERT_EQUAL(strncmp(s[2], "four", 4), 0);
+	n = view_wrap("one two three four", 13, s, len, 8);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(len[0], 13); /* "one two three" */
+	n = view_wrap("abcdefghijkl", 5, s, len, 8);
+	CU_ASSERT_EQUAL(n, 3);
+	CU_ASSERT_EQUAL(len[0], 5);
+	CU_ASSERT_EQUAL(view_wrap("", 10, s, len, 8), 0);
+	CU_ASSERT_EQUAL(view_wrap("   ", 10, s, len, 8), 0);
+	/* Only max lines are filled, but all are counted. */
+	CU_ASSERT_EQUAL(view_wrap("a b c d e f", 1, s, len, 2), 6);
+}
+
+static void test_evlog_keeps_the_newest_in_bounded_memory(void)
+{
+	struct evlog *log = evlog_create(4);
+	struct event e = { 0 };
+	for (unsigned i = 0; i < 10; i++) {
+		e.t = 100 * i;
+		e.seq = i;
+		evlog_add(log, &e, i);
+	}
+	CU_ASSERT_EQUAL(evlog_count(log), 4);
+	CU_ASSERT_EQUAL(evlog_total(log), 10);
+	CU_ASSERT_EQUAL(evlog_get(log, 0)->ev.seq, 6);
+	CU_ASSERT_EQUAL(evlog_get(log, 3)->nth, 9);
+	CU_ASSERT_PTR_NULL(evlog_get(log, 4));
+	CU_ASSERT_EQUAL(evlog_until(log, 850), 3);
+	CU_ASSERT_EQUAL(evlog_until(log, 900), 4);
+	CU_ASSERT_EQUAL(evlog_until(log, 10), 0);
+	evlog_clear(log);
+	CU_ASSERT_EQUAL(evlog_count(log), 0);
+	evlog_destroy(log);
+}
+
+static void test_evlog_puts_late_arrivals_in_time_order(void)
+{
+	struct evlog *log = evlog_create(8);
+	struct event e = { 0 };
+	const uint64_t ts[] = { 10, 30, 50, 20, 40, 60, 5 };
+	for (unsigned i = 0; i < 7; i++) {
+		e.t = ts[i];
+		evlog_add(log, &e, i);
+	}
+	const uint64_t want[] = { 5, 10, 20, 30, 40, 50, 60 };
+	for (unsigned i = 0; i < 7; i++)
+		CU_ASSERT_EQUAL(evlog_get(log, i)->ev.t, want[i]);
+	CU_ASSERT_EQUAL(evlog_get(log, 2)->nth, 3); /* its figure went with it */
+	/* Full: the oldest goes, order stays. */
+	e.t = 35;
+	evlog_add(log, &e, 7);
+	e.t = 1;
+	evlog_add(log, &e, 8);
+	CU_ASSERT_EQUAL(evlog_count(log), 8);
+	CU_ASSERT_EQUAL(evlog_get(log, 0)->ev.t, 1);
+	CU_ASSERT_EQUAL(evlog_get(log, 4)->ev.t, 35);
+	CU_ASSERT_EQUAL(evlog_get(log, 7)->ev.t, 60);
+	evlog_destroy(log);
+}
+
+static void test_catalog_sorted_first_dir_wins_and_steps_wrap(void)
+{
+	char d1[] = "/tmp/gvcatXXXXXX", d2[] = "/tmp/gvcatXXXXXX";
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(d1));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(d2));
+	const char *names[] = { "b.gil", "a.gil", "notes.txt", ".hidden.gil" };
+	char path[256];
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof path, "%s/%s", d2, names[i]);
+		FILE *f = fopen(path, "w");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		fclose(f);
+	}
+	const char *dirs[] = { "/nonexistent/gilviz", d1, NULL, d2 };
+	struct catalog c;
+	CU_ASSERT_EQUAL(catalog_scan(&c, dirs, 4), 2);
+	CU_ASSERT_STRING_EQUAL(c.dir, d2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.paths[0], "/a.gil"));
+	CU_ASSERT_EQUAL(catalog_find(&c, "elsewhere/b.gil"), 1);
+	CU_ASSERT_EQUAL(catalog_find(&c, "c.gil"), -1);
+	CU_ASSERT_EQUAL(catalog_step(&c, 1, 1), 0);
+	CU_ASSERT_EQUAL(catalog_step(&c, 0, -1), 1);
+	CU_ASSERT_EQUAL(catalog_step(&c, -1, 1), 0);
+	CU_ASSERT_EQUAL(catalog_step(&c, -1, -1), 1);
+	catalog_free(&c);
+	CU_ASSERT_EQUAL(catalog_scan(&c, dirs, 2), 0);
+	CU_ASSERT_EQUAL(catalog_step(&c, 0, 1), -1);
+	catalog_free(&c);
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof path, "%s/%s", d2, names[i]);
+		unlink(path);
+	}
+	rmdir(d1);
+	rmdir(d2);
+}
+
+static const struct cu_test tests[] = {
+	CU_TEST_ENTRY(test_describe_gil_story),
+	CU_TEST_ENTRY(test_describe_release_reasons),
+	CU_TEST_ENTRY(test_describe_ops_threads_interval),
+	CU_TEST_ENTRY(test_describe_line_and_time),
+	CU_TEST_ENTRY(test_describe_shown_leaves_out_op_ends),
+	CU_TEST_ENTRY(test_keys_every_action_has_one_binding),
+	CU_TEST_ENTRY(test_keys_the_issue_s_keys),
+	CU_TEST_ENTRY(test_view_grows_then_follows_now),
+	CU_TEST_ENTRY(test_view_freeze_keeps_the_window),
+	CU_TEST_ENTRY(test_view_scroll_stays_within_history),
+	CU_TEST_ENTRY(test_view_zoom_keeps_the_right_edge_and_its_range),
+	CU_TEST_ENTRY(test_layout_too_small),
+	CU_TEST_ENTRY(test_layout_fits_80x24_and_200x50),
+	CU_TEST_ENTRY(test_layout_many_threads_leave_room_for_events),
+	CU_TEST_ENTRY(test_wrap),
+	CU_TEST_ENTRY(test_evlog_keeps_the_newest_in_bounded_memory),
+	CU_TEST_ENTRY(test_evlog_puts_late_arrivals_in_time_order),
+	CU_TEST_ENTRY(test_catalog_sorted_first_dir_wins_and_steps_wrap),
+	CU_TEST_END,
+};
+
+CU_MAIN("ui_model", tests)
