@@ -97,7 +97,13 @@
  */
 #include "config.h"
 
+/* _longjmp between coroutine stacks is what this file does on purpose;
+ * fortified longjmp (__longjmp_chk) would take a jump to another stack for
+ * a corrupted one and abort. */
+#undef _FORTIFY_SOURCE
+
 #include <errno.h>
+#include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -160,7 +166,9 @@ enum timer_kind { T_RESUME, T_CPU_DONE, T_QUANTUM, T_TIMEOUT, T_WAKE };
 
 struct sync_thread {
 	struct sync_virtual *v;
-	ucontext_t ctx;
+	ucontext_t ctx;   /* only for the first entry */
+	jmp_buf jb;       /* where it is suspended, after that */
+	bool started;
 	char *map;      /* the mapping: a guard page, then the stack */
 	size_t map_len;
 	sync_thread_fn fn;
@@ -244,6 +252,7 @@ struct sync_virtual {
 	uint64_t timer_seq;
 
 	ucontext_t sched_ctx;
+	jmp_buf sched_jb;
 #ifdef SV_ASAN
 	const void *sched_bottom;
 	size_t sched_size;
@@ -393,8 +402,13 @@ static void switch_to(struct sync_virtual *v, struct sync_thread *co)
 #endif
 	v->current = co;
 	co->state = CO_CURRENT;
-	if (swapcontext(&v->sched_ctx, &co->ctx) != 0)
-		fatal("swapcontext failed: %s", strerror(errno));
+	if (_setjmp(v->sched_jb) == 0) {
+		if (co->started)
+			_longjmp(co->jb, 1);
+		co->started = true;
+		if (swapcontext(&v->sched_ctx, &co->ctx) != 0)
+			fatal("swapcontext failed: %s", strerror(errno));
+	}
 	v->current = NULL;
 #ifdef SV_ASAN
 	__sanitizer_finish_switch_fiber(fake, NULL, NULL);
@@ -410,8 +424,8 @@ static void co_yield(struct sync_virtual *v, struct sync_thread *co)
 #ifdef SV_TSAN
 	__tsan_switch_to_fiber(v->sched_fiber, 0);
 #endif
-	if (swapcontext(&co->ctx, &v->sched_ctx) != 0)
-		fatal("swapcontext failed: %s", strerror(errno));
+	if (_setjmp(co->jb) == 0)
+		_longjmp(v->sched_jb, 1);
 #ifdef SV_ASAN
 	__sanitizer_finish_switch_fiber(co->fake_stack, &v->sched_bottom, &v->sched_size);
 #endif
@@ -885,8 +899,7 @@ static void co_entry(unsigned hi, unsigned lo)
 #ifdef SV_TSAN
 	__tsan_switch_to_fiber(v->sched_fiber, 0);
 #endif
-	setcontext(&v->sched_ctx);
-	fatal("setcontext failed: %s", strerror(errno));
+	_longjmp(v->sched_jb, 1);
 }
 
 static struct sync_thread *virtual_thread_start(struct sync *s, sync_thread_fn fn,
