@@ -103,9 +103,12 @@ static void two_cpu_threads_switch_once_per_interval(void)
 		double period = (double)(iv + m.timer_mean + 2 * m.wake_mean);
 		double want = 1e9 / period;
 		CU_ASSERT(per_s > want * 0.98 && per_s < want * 1.02);
-		/* 1/I itself, within 2%, where the timer's latency is under
-		 * 2% of the interval. */
-		if (iv >= 5 * MS)
+		/* 1/I itself, within 2%, where the timer's latency and the
+		 * two wake-ups (about 130 us in all on a busy machine, see
+		 * sync_virtual.c) are under 2% of the interval: at 20 ms, not
+		 * at 5 ms (2.6%) since the wake-up latency was measured with
+		 * both cores busy. */
+		if (iv >= 20 * MS)
 			CU_ASSERT(per_s > 1e9 / (double)iv * 0.98 && per_s <= 1e9 / (double)iv);
 		/* Every switch but the first acquisitions is forced. */
 		CU_ASSERT(r.c.forced_switches + 2 >= r.c.switches);
@@ -350,14 +353,15 @@ static void a_signal_wakes_one_waiter_the_oldest(void)
 	CU_ASSERT_EQUAL(p.woken, 1);
 	CU_ASSERT_EQUAL(p.order[0], 0);
 	CU_ASSERT_EQUAL(sync_virtual_live(p.s), 2);
-	/* The others, in the order they began to wait. */
+	/* The others: both are woken; each runs after a wake-up latency of
+	 * its own, so the one woken second may run first. */
 	sync_lock(p.s, p.m);
 	sync_signal(p.s, p.c);
 	sync_signal(p.s, p.c);
 	sync_unlock(p.s, p.m);
 	CU_ASSERT_EQUAL(sync_virtual_run(p.s, INT64_MAX), SYNC_VIRTUAL_ENDED);
-	CU_ASSERT_EQUAL(p.order[1], 1);
-	CU_ASSERT_EQUAL(p.order[2], 2);
+	CU_ASSERT_EQUAL(p.order[1] + p.order[2], 3);
+	CU_ASSERT_NOT_EQUAL(p.order[1], p.order[2]);
 	for (int i = 0; i < 4; i++)
 		p.s->ops->thread_join(p.s, th[i]);
 	prim_fini(&p);
@@ -503,12 +507,56 @@ static void a_pause_freezes_the_virtual_clock(void)
 	scenario_free(sc);
 }
 
+
+/* Four spinners on one GIL and two cores: the GIL goes round. Before the
+ * wake-up latency was paid by every woken thread, a thread whose timer
+ * fired a few microseconds before another's was always overtaken by it
+ * through the ready queue and never got the GIL (a 505 ms wait out of
+ * 500). Each of three waiters should wait about three intervals; a
+ * woken waiter can lose the GIL to a timed-out one that runs first, so
+ * the bound on the longest wait is loose, but far below starvation. */
+static const char four_spinners[] = "thread t * 4 { spin 1s }";
+
+static void four_spinners_share_the_gil_on_two_cores(void)
+{
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		struct run r;
+		vrun(&r, four_spinners, 2, seed, -1, 5 * MS);
+		int64_t maxw[4] = { 0 };
+		unsigned acq[4] = { 0 };
+		for (size_t i = 0; i < r.n; i++) {
+			const struct event *e = &r.evs[i];
+			if (e->type != EV_GIL_ACQUIRE || e->tid >= 4)
+				continue;
+			acq[e->tid]++;
+			if ((int64_t)e->arg > maxw[e->tid])
+				maxw[e->tid] = (int64_t)e->arg;
+		}
+		for (int t = 0; t < 4; t++) {
+			if (getenv("GILVIZ_TEST_VERBOSE"))
+				printf("seed %llu t%d acq %u max %.3f ms\n",
+				       (unsigned long long)seed, t, acq[t], (double)maxw[t] / 1e6);
+			/* A fair share is about 200 / 4 acquisitions. */
+			CU_ASSERT(acq[t] >= 25);
+			CU_ASSERT(maxw[t] < 30 * 5 * MS);
+		}
+		run_free(&r);
+	}
+	struct run a, b;
+	vrun(&a, four_spinners, 2, 11, -1, 5 * MS);
+	vrun(&b, four_spinners, 2, 11, -1, 5 * MS);
+	CU_ASSERT(a.n == b.n && memcmp(a.evs, b.evs, a.n * sizeof *a.evs) == 0);
+	run_free(&a);
+	run_free(&b);
+}
+
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(two_cpu_threads_switch_once_per_interval),
 	CU_TEST_ENTRY(io_thread_waits_interval_plus_wakeup_cost),
 	CU_TEST_ENTRY(four_threads_of_cpu_take_four_times_as_long),
 	CU_TEST_ENTRY(four_processes_of_cpu_take_twice_as_long_on_two_cores),
 	CU_TEST_ENTRY(four_spinning_threads_end_at_about_d),
+	CU_TEST_ENTRY(four_spinners_share_the_gil_on_two_cores),
 	CU_TEST_ENTRY(native_hold_makes_the_waiter_wait_d_whatever_the_interval),
 	CU_TEST_ENTRY(legacy_battle_fails_wakeups_more_on_two_cores_than_on_one),
 	CU_TEST_ENTRY(same_seed_gives_identical_events),
