@@ -768,7 +768,10 @@ static void draw_heads(struct ui *ui, const struct ui_layout *l)
 /* The time axis under the rows: a tick at every multiple of a round step
  * (1, 2 or 5 times a power of ten) at least ten columns apart, labelled
  * in seconds with as many decimals as the step needs. */
-static void draw_axis(struct ui *ui, const struct ui_layout *l, uint64_t now_rel)
+/* busy marks the axis cells an interval-change label took; a time label
+ * that would overwrite one is left out. */
+static void draw_axis(struct ui *ui, const struct ui_layout *l, uint64_t now_rel,
+		      const bool *busy)
 {
 	const struct crt_glyphs *gl = crt_glyphs();
 	unsigned cols = (unsigned)l->tl_w;
@@ -794,15 +797,21 @@ static void draw_axis(struct ui *ui, const struct ui_layout *l, uint64_t now_rel
 			continue;
 		char lab[32];
 		snprintf(lab, sizeof lab, "%.*fs", decimals, (double)t / 1e9);
-		if (c + 1 + (int)strlen(lab) > l->tl_w)
+		int len = (int)strlen(lab);
+		if (c + 1 + len > l->tl_w)
 			break;
+		bool clash = false;
+		for (int k = c; k <= c + len && !clash; k++)
+			clash = busy[k];
+		if (clash)
+			continue;
 		put(l->axis_y, l->tl_x + c, COLS, CR_DIM, gl->tick);
 		put(l->axis_y, l->tl_x + c + 1, l->tl_x + l->tl_w, CR_DIM, lab);
 	}
 }
 
 static void draw_interval_marks(struct ui *ui, const struct ui_layout *l, uint64_t now_rel,
-				size_t nmarks)
+				size_t nmarks, bool *busy)
 {
 	const struct crt_glyphs *gl = crt_glyphs();
 	for (size_t i = 0; i < nmarks; i++) {
@@ -816,6 +825,10 @@ static void draw_interval_marks(struct ui *ui, const struct ui_layout *l, uint64
 		describe_duration((uint64_t)((double)m->arg / engine_slow(ui->e)), d, sizeof d);
 		snprintf(lab, sizeof lab, "%s%s", gl->interval, d);
 		put(l->axis_y, l->tl_x + c, l->tl_x + l->tl_w, CR_MARK, lab);
+		/* The glyph may be several bytes but is one cell. */
+		int cells = 1 + (int)strlen(d);
+		for (int k = c; k < c + cells && k < l->tl_w; k++)
+			busy[k] = true;
 	}
 }
 
@@ -1055,8 +1068,10 @@ static void draw(struct ui *ui)
 		draw_timeline_row(ui, &l, y, (unsigned)id, now_rel);
 		draw_figures(&l, y, &st);
 	}
-	draw_axis(ui, &l, now_rel);
-	draw_interval_marks(ui, &l, now_rel, nmarks);
+	bool *busy = xcalloc((size_t)l.tl_w + 1, sizeof *busy);
+	draw_interval_marks(ui, &l, now_rel, nmarks, busy);
+	draw_axis(ui, &l, now_rel, busy);
+	free(busy);
 	draw_legend(&l);
 	draw_gils(ui, &l, now_rel);
 	draw_events(ui, &l);
