@@ -1,0 +1,289 @@
+/*
+ * test_lessons.c -- every bundled lesson shows what its note says.
+ *
+ * Each test runs a scenario from scenarios/ in virtual time (2 cores, a
+ * fixed seed: deterministic, and fast) and asserts the lesson on the
+ * figures stats computes, the same ones the UI and the report show. The
+ * bounds are the lesson's claim with a margin, not the model's exact
+ * output, so that a change of model that keeps the lesson keeps the test.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "consumer.h"
+#include "cu.h"
+#include "engine.h"
+#include "scenario.h"
+#include "stats.h"
+
+#define MS 1000000LL
+
+struct lesson {
+	struct scenario *sc;
+	struct engine *e;
+	struct consumer c;
+	uint64_t now;       /* the end of the run on the events' clock */
+	double elapsed_s;
+};
+
+static const char *srcdir(void)
+{
+	const char *d = getenv("top_srcdir");
+	return d && *d ? d : ".";
+}
+
+/* Run scenarios/<name> in virtual time; opt may override the scenario. */
+static void run(struct lesson *l, const char *name, const struct engine_options *opt)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/scenarios/%s", srcdir(), name);
+	struct gv_error err;
+	memset(l, 0, sizeof *l);
+	l->sc = scenario_load(path, &err);
+	if (!l->sc)
+		fprintf(stderr, "\n  %s: %s\n", path, err.msg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l->sc);
+	struct engine_options o = { .policy = -1 };
+	if (opt)
+		o = *opt;
+	o.virtual_time = true;
+	o.cores = 2;
+	o.seed = 7;
+	if (!o.duration_ns)
+		o.duration_ns = 3000 * MS; /* the looping lessons run 30 s */
+	l->e = engine_create(l->sc, &o, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l->e);
+	consumer_init(&l->c, l->sc, 0);
+	engine_start(l->e);
+	while (!engine_wait(l->e, 10 * MS))
+		consumer_drain(&l->c, engine_ring(l->e));
+	consumer_drain(&l->c, engine_ring(l->e));
+	l->now = (uint64_t)(engine_start_time(l->e) + engine_elapsed(l->e));
+	l->elapsed_s = (double)engine_elapsed(l->e) / 1e9;
+}
+
+static void done(struct lesson *l)
+{
+	consumer_fini(&l->c);
+	engine_destroy(l->e);
+	scenario_free(l->sc);
+}
+
+static struct stats_thread thread(const struct lesson *l, const char *name)
+{
+	struct stats_thread t = { 0 };
+	for (size_t i = 0; i < l->sc->nthreads; i++)
+		if (!strcmp(l->sc->threads[i].name, name)) {
+			stats_thread(l->c.st, (unsigned)i, l->now, &t);
+			return t;
+		}
+	CU_FAIL_FATAL("no such thread");
+	return t;
+}
+
+static double sec(uint64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+static double mean_wait_ms(const struct stats_thread *t)
+{
+	return t->c.acquisitions ? (double)t->wait_ns / (double)t->c.acquisitions / 1e6 : 0;
+}
+
+/* 1: the same work in four threads takes four times as long. */
+static void cpu_bound_threads_take_turns(void)
+{
+	struct lesson l;
+	run(&l, "01-cpu-bound.gil", NULL);
+	struct stats_thread alone = thread(&l, "alone");
+	CU_ASSERT(sec(alone.wall_ns) < 0.6);
+	for (int i = 1; i <= 4; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "worker.%d", i);
+		struct stats_thread w = thread(&l, name);
+		/* Each did 0.5 s of work but lived about four times that. */
+		CU_ASSERT_DOUBLE_EQUAL(sec(w.hold_ns), 0.5, 0.05);
+		CU_ASSERT(sec(w.wall_ns) > 1.5);
+	}
+	/* 0.7 s in, then 4 x 0.5 s one at a time. */
+	CU_ASSERT(l.elapsed_s > 2.5);
+	done(&l);
+}
+
+/* 2: blocked threads release the GIL, so they overlap. */
+static void io_bound_threads_overlap(void)
+{
+	struct lesson l;
+	run(&l, "02-io-bound.gil", NULL);
+	/* 0.5 s of waiting each, four threads: together in about 0.5 s. */
+	CU_ASSERT(l.elapsed_s < 0.7);
+	struct stats_thread r = thread(&l, "reader.1");
+	CU_ASSERT(sec(r.blocked_ns) > 0.45);
+	done(&l);
+}
+
+/* 3: a loop that ends by the clock ends after d in every thread, having
+ * done a quarter of the work. */
+static void clock_loops_end_together_with_a_quarter_of_the_work(void)
+{
+	struct lesson l;
+	run(&l, "03-clock-loop.gil", NULL);
+	CU_ASSERT(l.elapsed_s < 2.3);
+	for (int i = 1; i <= 4; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "spinner.%d", i);
+		struct stats_thread s = thread(&l, name);
+		CU_ASSERT(sec(s.wall_ns) >= 2.0 && sec(s.wall_ns) < 2.3);
+		CU_ASSERT(sec(s.hold_ns) > 0.35 && sec(s.hold_ns) < 0.65);
+	}
+	done(&l);
+}
+
+/* 4: the I/O thread waits about one interval after every read, and the
+ * wait follows the interval. */
+static void convoy_wait_follows_the_interval(void)
+{
+	struct lesson l;
+	run(&l, "04-convoy.gil", NULL);
+	struct stats_thread s = thread(&l, "server");
+	CU_ASSERT(s.c.acquisitions > 100);
+	CU_ASSERT(s.wait_p50_ns >= 5 * MS && s.wait_p50_ns < 6 * MS);
+	done(&l);
+
+	struct engine_options o = { .policy = -1, .interval_ns = 1 * MS };
+	run(&l, "04-convoy.gil", &o);
+	s = thread(&l, "server");
+	CU_ASSERT(s.wait_p50_ns >= 1 * MS && s.wait_p50_ns < 2 * MS);
+	done(&l);
+}
+
+/* 5: with a second hog the I/O thread often loses the handoff. */
+static void convoy_with_two_hogs_waits_longer(void)
+{
+	struct lesson one, two;
+	run(&one, "04-convoy.gil", NULL);
+	run(&two, "05-convoy-two-hogs.gil", NULL);
+	struct stats_thread s1 = thread(&one, "server"), s2 = thread(&two, "server");
+	CU_ASSERT(mean_wait_ms(&s2) > 1.3 * mean_wait_ms(&s1));
+	done(&one);
+	done(&two);
+}
+
+/* 6: the interval changes how often threads switch, not how much CPU work
+ * gets done. */
+static void switch_interval_changes_how_often_not_how_fast(void)
+{
+	struct engine_options fast = { .policy = -1, .interval_ns = 1 * MS };
+	struct engine_options slow = { .policy = -1, .interval_ns = 20 * MS };
+	struct lesson a, b;
+	run(&a, "06-switch-interval.gil", &fast);
+	run(&b, "06-switch-interval.gil", &slow);
+	struct stats_gil ga, gb;
+	stats_gil(a.c.st, 0, (uint64_t)engine_elapsed(a.e), &ga);
+	stats_gil(b.c.st, 0, (uint64_t)engine_elapsed(b.e), &gb);
+	CU_ASSERT(ga.switches_per_s > 5 * gb.switches_per_s);
+	uint64_t work_a = thread(&a, "cruncher.1").hold_ns + thread(&a, "cruncher.2").hold_ns;
+	uint64_t work_b = thread(&b, "cruncher.1").hold_ns + thread(&b, "cruncher.2").hold_ns;
+	/* One core's worth of Python work either way, within 10%. */
+	CU_ASSERT_DOUBLE_EQUAL((double)work_a / (double)work_b, 1.0, 0.1);
+	CU_ASSERT(sec(work_a) < 1.05 * a.elapsed_s);
+	done(&a);
+	done(&b);
+}
+
+/* 7: C code that releases the GIL runs in parallel, up to the cores. */
+static void native_code_that_releases_runs_in_parallel(void)
+{
+	struct lesson l;
+	run(&l, "07-native-release.gil", NULL);
+	/* 4 threads x 0.5 s of C code on 2 cores: about 1 s, not 2. */
+	CU_ASSERT(l.elapsed_s > 0.95 && l.elapsed_s < 1.3);
+	done(&l);
+}
+
+/* 8: C code that holds the GIL makes the server wait out the call, at
+ * any interval. */
+static void native_code_that_holds_cannot_be_cut_short(void)
+{
+	static const int64_t intervals[] = { 1 * MS, 5 * MS, 20 * MS };
+	for (size_t i = 0; i < 3; i++) {
+		struct engine_options o = { .policy = -1, .interval_ns = intervals[i] };
+		struct lesson l;
+		run(&l, "08-native-hold.gil", &o);
+		struct stats_thread s = thread(&l, "server");
+		/* The C call is 40 ms; the server arrives at a random point of
+		 * it and waits for the rest, whatever the interval. */
+		CU_ASSERT(s.wait_max_ns >= 35 * MS);
+		CU_ASSERT(mean_wait_ms(&s) > 10.0);
+		done(&l);
+	}
+}
+
+/* 9 and 10: processes, and the free-threaded build, run in parallel up to
+ * the cores. */
+static void processes_and_free_threading_run_in_parallel(void)
+{
+	struct lesson l;
+	run(&l, "09-multiprocessing.gil", NULL);
+	CU_ASSERT(l.elapsed_s > 0.95 && l.elapsed_s < 1.2); /* 4 x 0.5 s on 2 cores */
+	done(&l);
+	run(&l, "10-free-threaded.gil", NULL);
+	CU_ASSERT(l.elapsed_s > 0.95 && l.elapsed_s < 1.2);
+	done(&l);
+	/* The same threads with the GIL back: one at a time. */
+	struct engine_options o = { .policy = GIL_NEW };
+	run(&l, "10-free-threaded.gil", &o);
+	CU_ASSERT(l.elapsed_s > 1.9);
+	done(&l);
+}
+
+/* 11: the old GIL on two cores: more wake-ups fail than succeed. */
+static void python2_gil_battles_on_two_cores(void)
+{
+	struct engine_options o = { .policy = -1, .duration_ns = 500 * MS };
+	struct lesson l;
+	run(&l, "11-python2-battle.gil", &o);
+	struct stats_gil g;
+	stats_gil(l.c.st, 0, (uint64_t)engine_elapsed(l.e), &g);
+	CU_ASSERT(g.c.failed_wakeups > g.c.switches);
+	CU_ASSERT(g.c.drop_requests == 0);
+	done(&l);
+}
+
+/* 14: worker processes finish CPU-heavy requests sooner than threads. */
+static void worker_processes_beat_threads_for_cpu_work(void)
+{
+	struct lesson l;
+	run(&l, "14-gunicorn.gil", NULL);
+	double threads = 0, procs = 0;
+	for (int i = 1; i <= 4; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "handler.%d", i);
+		threads += sec(thread(&l, name).wall_ns);
+		snprintf(name, sizeof name, "worker.%d/handler", i);
+		procs += sec(thread(&l, name).wall_ns);
+	}
+	CU_ASSERT(procs < threads);
+	done(&l);
+}
+
+static const struct cu_test tests[] = {
+	CU_TEST_ENTRY(cpu_bound_threads_take_turns),
+	CU_TEST_ENTRY(io_bound_threads_overlap),
+	CU_TEST_ENTRY(clock_loops_end_together_with_a_quarter_of_the_work),
+	CU_TEST_ENTRY(convoy_wait_follows_the_interval),
+	CU_TEST_ENTRY(convoy_with_two_hogs_waits_longer),
+	CU_TEST_ENTRY(switch_interval_changes_how_often_not_how_fast),
+	CU_TEST_ENTRY(native_code_that_releases_runs_in_parallel),
+	CU_TEST_ENTRY(native_code_that_holds_cannot_be_cut_short),
+	CU_TEST_ENTRY(processes_and_free_threading_run_in_parallel),
+	CU_TEST_ENTRY(python2_gil_battles_on_two_cores),
+	CU_TEST_ENTRY(worker_processes_beat_threads_for_cpu_work),
+	CU_TEST_END,
+};
+
+CU_MAIN("lessons", tests)
