@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +76,37 @@ int catalog_find(const struct catalog *c, const char *path)
 	for (size_t i = 0; i < c->n; i++)
 		if (!strcmp(base(c->paths[i]), base(path)))
 			return (int)i;
+	return -1;
+}
+
+const char *catalog_name(const struct catalog *c, size_t i, char *buf, size_t len)
+{
+	const char *b = base(c->paths[i]);
+	size_t n = strlen(b);
+	if (n > 4 && !strcmp(b + n - 4, ".gil"))
+		n -= 4;
+	snprintf(buf, len, "%.*s", (int)n, b);
+	return buf;
+}
+
+/* "04-convoy" -> "convoy": the digits and the dash of a lesson number. */
+static const char *unnumbered(const char *name)
+{
+	const char *p = name;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return p != name && *p == '-' ? p + 1 : name;
+}
+
+int catalog_lookup(const struct catalog *c, const char *name)
+{
+	char buf[256];
+	for (size_t i = 0; i < c->n; i++) {
+		const char *full = catalog_name(c, i, buf, sizeof buf);
+		if (!strcmp(base(c->paths[i]), name) || !strcmp(full, name) ||
+		    !strcmp(unnumbered(full), name))
+			return (int)i;
+	}
 	return -1;
 }
 

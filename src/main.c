@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "engine.h"
 #include "gil.h"
 #include "report.h"
@@ -69,6 +70,7 @@ struct options {
 enum {
 	OPT_HEADLESS = 256,
 	OPT_CHECK,
+	OPT_LIST,
 	OPT_FORMAT,
 	OPT_INTERVAL,
 	OPT_GIL,
@@ -103,7 +105,10 @@ static void usage(FILE *out)
 		"live timeline of every thread, the figures, and the events in words.\n"
 		"Press ? in it for the keys (+ and - change the switch interval).\n"
 		"\n"
+		"SCENARIO may also name a bundled lesson: gilviz convoy, gilviz 04-convoy.\n"
+		"\n"
 		"Modes:\n"
+		"      --list             list the bundled lessons and exit\n"
 		"      --headless         run to the end and print a report\n"
 		"      --check            only read and validate the scenario\n"
 		"      --format=FORMAT    report format: text (default) or json; csv for --sweep\n"
@@ -190,6 +195,52 @@ static int option_duration(const char *name, const char *arg, int64_t *out, bool
 	return 0;
 }
 
+/* Where the bundled lessons are: installed, or (run from a build tree)
+ * in the source tree. */
+static const char *const bundled_dirs[] = {
+	GILVIZ_DATADIR "/scenarios",
+#ifdef GILVIZ_SRCDIR
+	GILVIZ_SRCDIR "/scenarios",
+#endif
+};
+
+/* --list: the bundled lessons, by name and title. */
+static int list_scenarios(void)
+{
+	struct catalog c;
+	if (!catalog_scan(&c, bundled_dirs, GV_ARRAY_LEN(bundled_dirs))) {
+		fprintf(stderr, "gilviz: no bundled scenarios found (looked in %s)\n",
+			bundled_dirs[0]);
+		catalog_free(&c);
+		return 1;
+	}
+	for (size_t i = 0; i < c.n; i++) {
+		char name[256];
+		struct gv_error err;
+		struct scenario *sc = scenario_load(c.paths[i], &err);
+		printf("%-24s %s\n", catalog_name(&c, i, name, sizeof name),
+		       sc ? sc->title : "(does not parse)");
+		scenario_free(sc);
+	}
+	catalog_free(&c);
+	return 0;
+}
+
+/* A scenario named without a path that is not a file here is a bundled
+ * lesson: "convoy", "04-convoy" or "04-convoy.gil". Returns a path to
+ * free, or NULL. */
+static char *bundled_path(const char *name)
+{
+	if (strchr(name, '/') || access(name, F_OK) == 0)
+		return NULL;
+	struct catalog c;
+	catalog_scan(&c, bundled_dirs, GV_ARRAY_LEN(bundled_dirs));
+	int i = catalog_lookup(&c, name);
+	char *path = i >= 0 ? xstrdup(c.paths[i]) : NULL;
+	catalog_free(&c);
+	return path;
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -198,6 +249,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ "headless", no_argument, NULL, OPT_HEADLESS },
 		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "list", no_argument, NULL, OPT_LIST },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "gil", required_argument, NULL, OPT_GIL },
@@ -230,6 +282,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_HEADLESS:
 			o->mode = MODE_HEADLESS;
 			break;
+		case OPT_LIST:
+			return list_scenarios();
 		case OPT_CHECK:
 			o->mode = MODE_CHECK;
 			break;
@@ -416,8 +470,11 @@ static struct scenario *load(const struct options *o)
 	else
 		sc = scenario_parse(default_scenario, sizeof default_scenario - 1,
 				    "(built-in convoy)", &err);
-	if (!sc)
+	if (!sc) {
 		print_error(&err);
+		if (o->scenario && !strchr(o->scenario, '/') && access(o->scenario, F_OK) != 0)
+			fputs("gilviz: 'gilviz --list' lists the bundled lessons\n", stderr);
+	}
 	return sc;
 }
 
@@ -433,11 +490,6 @@ static int run_ui(const struct options *o)
 		return 1;
 	}
 	const char *no_color = getenv("NO_COLOR");
-	static const char *const dirs[] = { GILVIZ_DATADIR "/scenarios",
-#ifdef GILVIZ_SRCDIR
-					    GILVIZ_SRCDIR "/scenarios",
-#endif
-	};
 	struct ui_options uo = {
 		.scenario_path = o->scenario,
 		.builtin_text = default_scenario,
@@ -446,8 +498,8 @@ static int run_ui(const struct options *o)
 		.frames = o->frames,
 		.history_spans = o->history_spans,
 		.want_color = !(no_color && *no_color),
-		.scenario_dirs = dirs,
-		.ndirs = GV_ARRAY_LEN(dirs),
+		.scenario_dirs = bundled_dirs,
+		.ndirs = GV_ARRAY_LEN(bundled_dirs),
 	};
 	/* Virtual time on screen is paced: unpaced, the whole run would be
 	 * over before the first frame. */
@@ -467,6 +519,8 @@ static int run_ui(const struct options *o)
 	return 0;
 }
 
+static int run(struct options *o);
+
 int main(int argc, char **argv)
 {
 	struct options o = {
@@ -478,6 +532,19 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 
+	/* "gilviz convoy": a bundled lesson, by name. */
+	char *bundled = o.scenario ? bundled_path(o.scenario) : NULL;
+	if (bundled)
+		o.scenario = bundled;
+	rc = run(&o);
+	free(bundled);
+	return rc;
+}
+
+static int run(struct options *o_)
+{
+	struct options o = *o_;
+	int rc;
 	struct gv_error err = { 0 };
 	if (o.replay) {
 		rc = report_replay(o.replay, o.format, stdout, &o.sinks, &err);

@@ -65,6 +65,10 @@ expect "--help lists the UI's options" 0 "--frames=N" -- "$gilviz" --help
 
 expect "--check accepts a bundled scenario" 0 "ok" -- "$gilviz" --check "$srcdir/scenarios/04-convoy.gil"
 expect "--check accepts the built-in scenario" 0 "ok" -- "$gilviz" --check
+expect "--list lists the lessons with their titles" 0 "04-convoy +Convoy: an I/O thread" -- "$gilviz" --list
+expect "a lesson by its short name" 0 "04-convoy.gil: ok" -- "$gilviz" --check convoy
+expect "a lesson by its numbered name" 0 "11-python2-battle.gil: ok" -- "$gilviz" --check 11-python2-battle
+expect "an unknown name points at --list" 1 "gilviz --list" -- "$gilviz" --check no-such-lesson
 expect "a missing file" 1 "nope.gil" -- "$gilviz" --check "$tmp/nope.gil"
 expect "a directory" 1 "directory" -- "$gilviz" --check "$tmp"
 printf 'thread t {\n    frobnicate 1ms\n}\n' >"$tmp/bad.gil"

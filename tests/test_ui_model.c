@@ -398,6 +398,11 @@ static void test_catalog_sorted_first_dir_wins_and_steps_wrap(void)
 	CU_ASSERT_EQUAL(catalog_step(&c, 1, 1), 0);
 	CU_ASSERT_EQUAL(catalog_step(&c, 0, -1), 1);
 	CU_ASSERT_EQUAL(catalog_step(&c, -1, 1), 0);
+	CU_ASSERT_EQUAL(catalog_lookup(&c, "b.gil"), 1);
+	CU_ASSERT_EQUAL(catalog_lookup(&c, "b"), 1);
+	CU_ASSERT_EQUAL(catalog_lookup(&c, "nope"), -1);
+	char nb[32];
+	CU_ASSERT_STRING_EQUAL(catalog_name(&c, 0, nb, sizeof nb), "a");
 	CU_ASSERT_EQUAL(catalog_step(&c, -1, -1), 1);
 	catalog_free(&c);
 	CU_ASSERT_EQUAL(catalog_scan(&c, dirs, 2), 0);
