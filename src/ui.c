@@ -401,10 +401,13 @@ static enum gil_policy replay_policy(const struct ui *ui)
 
 static void replay_mode(const struct ui *ui, char *buf, size_t len)
 {
-	const struct trace_meta *m = &ui->rp->t->meta;
-	snprintf(buf, len, "recorded %s, %s time",
-		 m->recorded_at ? m->recorded_at : "at an unknown time",
-		 m->time_mode ? m->time_mode : "real");
+	/* "2026-11-23T09:19:08Z" as "recorded 2026-11-23 09:19Z": the
+	 * minute is enough, and the title needs the room. */
+	const char *at = ui->rp->t->meta.recorded_at;
+	if (at && strlen(at) >= 16)
+		snprintf(buf, len, "recorded %.10s %.5sZ", at, at + 11);
+	else
+		snprintf(buf, len, "recorded %s", at ? at : "at an unknown time");
 }
 
 static void replay_pause(struct ui *ui, bool paused)
