@@ -25,6 +25,11 @@ enum ui_action {
 	ACT_RESTART,
 	ACT_NEXT_SCENARIO,
 	ACT_PREV_SCENARIO,
+	ACT_SLOWER,        /* replay: half the speed */
+	ACT_FASTER,        /* replay: twice the speed */
+	ACT_HOME,          /* replay: back to the start */
+	ACT_END,           /* replay: to the end */
+	ACT_JUMP,          /* replay: to a time typed on the status line */
 	ACT_HELP,
 	ACT_QUIT,
 	ACT_COUNT
@@ -34,11 +39,19 @@ enum ui_action {
 enum {
 	KEYS_LEFT = 0x110000,
 	KEYS_RIGHT,
+	KEYS_HOME,
+	KEYS_END,
+	KEYS_ENTER = '\n',
+	KEYS_BACKSPACE = 0x110010,
 	KEYS_CTRL_C = 3,
 	KEYS_ESC = 27,
 };
 
 #define KEYS_PER_BINDING 3
+
+/* Where a key means something: anywhere, only in a live run (it changes
+ * the run, which a recording cannot), or only in a replay. */
+enum key_scope { KS_ANY = 0, KS_LIVE, KS_REPLAY };
 
 struct key_binding {
 	enum ui_action action;
@@ -47,6 +60,7 @@ struct key_binding {
 	const char *help;           /* what it does, in a line */
 	const char *hint;           /* its keys and word on the status line, or NULL */
 	int paused_only;            /* does something only while paused */
+	enum key_scope scope;
 };
 
 /* The table, in the order the help shows it. */

@@ -101,7 +101,7 @@ static void usage(FILE *out)
 		"SCENARIO is a scenario file (see gilviz-scenario(5)); without one, gilviz\n"
 		"runs its built-in convoy scenario.\n"
 		"\n"
-		"Without --headless, --check or --replay, gilviz opens its terminal UI: a\n"
+		"Without --headless or --check, gilviz opens its terminal UI: a\n"
 		"live timeline of every thread, the figures, and the events in words.\n"
 		"Press ? in it for the keys (+ and - change the switch interval).\n"
 		"\n"
@@ -112,8 +112,10 @@ static void usage(FILE *out)
 		"      --headless         run to the end and print a report\n"
 		"      --check            only read and validate the scenario\n"
 		"      --format=FORMAT    report format: text (default) or json; csv for --sweep\n"
-		"      --record=FILE      record the run's events to FILE\n"
-		"      --replay=FILE      print the report of a recorded run\n"
+		"      --record=FILE      record the run's events to FILE (in the UI: the\n"
+		"                           first run; r, g, n or p end the recording)\n"
+		"      --replay=FILE      play a recorded run in the UI (space, [ ], Home,\n"
+		"                           End, j); with --headless, print its report\n"
 		"      --export KIND OUT  also write the run's spans to OUT as KIND:\n"
 		"                           perfetto (ui.perfetto.dev) or csv\n"
 		"\n"
@@ -425,12 +427,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return bad_usage("%s", "--real and --virtual contradict each other");
 	if (o->csv && !o->sweeping)
 		return bad_usage("%s", "--format=csv is for --sweep (use --export csv FILE for a run's spans)");
-	/* The terminal UI neither records nor exports (yet): say so rather
-	 * than drop the file silently. */
-	if (o->mode == MODE_DEFAULT && !o->replay &&
-	    (o->sinks.record_path || o->sinks.export_kind != EXPORT_NONE))
-		return bad_usage("%s works with --headless; the terminal UI does not record",
-				 o->sinks.record_path ? "--record" : "--export");
+	if (o->replay && o->mode == MODE_DEFAULT && o->sinks.export_kind != EXPORT_NONE)
+		return bad_usage("%s", "--export of a recording works with --headless (--replay FILE --headless --export ...)");
+	if (o->replay && o->mode == MODE_CHECK)
+		return bad_usage("%s", "--check reads a scenario, not a recording (--replay)");
 	return -1;
 }
 
@@ -500,6 +500,10 @@ static int run_ui(const struct options *o)
 		.want_color = !(no_color && *no_color),
 		.scenario_dirs = bundled_dirs,
 		.ndirs = GV_ARRAY_LEN(bundled_dirs),
+		.replay_path = o->replay,
+		.record_path = o->sinks.record_path,
+		.export_kind = o->sinks.export_kind,
+		.export_path = o->sinks.export_path,
 	};
 	/* Virtual time on screen is paced: unpaced, the whole run would be
 	 * over before the first frame. */
@@ -546,6 +550,8 @@ static int run(struct options *o_)
 	struct options o = *o_;
 	int rc;
 	struct gv_error err = { 0 };
+	if (o.replay && o.mode == MODE_DEFAULT)
+		return run_ui(&o);
 	if (o.replay) {
 		rc = report_replay(o.replay, o.format, stdout, &o.sinks, &err);
 		if (rc != 0)

@@ -13,11 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/utsname.h>
-#include <time.h>
-#include <unistd.h>
-
 #include "consumer.h"
+#include "record.h"
 #include "report.h"
 #include "trace.h"
 #include "util.h"
@@ -315,36 +312,6 @@ static bool runs_forever(const struct scenario *sc, const struct engine_options 
 	return false;
 }
 
-/* What a recording says about the machine and the options. */
-static void record_meta(struct trace_meta *m, const struct scenario *sc,
-			const struct engine *e, const struct engine_options *opt)
-{
-	static char kernel[256], when[64];
-	struct utsname u;
-	if (uname(&u) == 0)
-		snprintf(kernel, sizeof kernel, "%s %s %s", u.sysname, u.release, u.machine);
-	time_t now = time(NULL);
-	struct tm tm;
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	*m = (struct trace_meta){
-		.scenario_text = sc->text,
-		.scenario_file = sc->file,
-		.policy = (char *)gil_policy_name(engine_policy(e)),
-		.interval_ns = engine_interval(e),
-		.duration_ns = opt->duration_ns,
-		.slow = engine_slow(e),
-		.time_mode = (char *)engine_time_mode(e),
-		.seed = engine_seed(e),
-		.tick_ns = engine_tick_ns(e),
-		.cores = engine_is_virtual(e) ? engine_cores(e) : cores > 0 ? (unsigned)cores : 0,
-		.kernel = kernel,
-		.recorded_at = when,
-		.version = (char *)PACKAGE_VERSION,
-		.t_start = (uint64_t)engine_start_time(e),
-	};
-}
-
 int report_run(const struct scenario *sc, const struct engine_options *opt,
 	       enum report_format fmt, FILE *out, const struct report_sinks *sinks,
 	       volatile sig_atomic_t *stop, struct gv_error *err)
@@ -362,7 +329,8 @@ int report_run(const struct scenario *sc, const struct engine_options *opt,
 	int rc = 0;
 	if (sinks && sinks->record_path) {
 		struct trace_meta m;
-		record_meta(&m, sc, e, opt);
+		struct record_strings rs;
+		record_meta(&m, &rs, sc, e, opt);
 		c.rec = trace_writer_open(sinks->record_path, &m, err);
 		if (!c.rec)
 			rc = -1;

@@ -28,6 +28,8 @@
 #include "describe.h"
 #include "evlog.h"
 #include "keys.h"
+#include "record.h"
+#include "replay.h"
 #include "ui.h"
 #include "view.h"
 
@@ -40,14 +42,49 @@
 #define UI_MARK_REQUEST 1
 #define UI_MARK_FORCED 2
 
+struct ui;
+
+/*
+ * Where the events come from: a live run of the engine, or a recording
+ * played back. The UI asks its source the few things that differ between
+ * the two (how far the run has got, its interval, slow motion, policy and
+ * time mode, pausing, feeding a frame's events) and otherwise draws both
+ * the same way from the consumer's stats and history.
+ */
+struct ui_source {
+	bool live;  /* can the run be changed (interval, policy, restart)? */
+	int (*start)(struct ui *ui, struct gv_error *err);
+	void (*stop)(struct ui *ui);
+	/* Feed this frame's events into the consumer; set ui->ended. */
+	void (*pump)(struct ui *ui);
+	uint64_t (*now)(const struct ui *ui);
+	int64_t (*interval)(const struct ui *ui);
+	double (*slow)(const struct ui *ui);
+	enum gil_policy (*policy)(const struct ui *ui);
+	/* The header's words for the time mode. */
+	void (*mode)(const struct ui *ui, char *buf, size_t len);
+	void (*pause)(struct ui *ui, bool paused);
+};
+
 struct ui {
 	struct ui_options opt;
+	const struct ui_source *src;
 	struct scenario *sc;
 	char *sc_path;         /* NULL: the built-in scenario */
 	int policy;            /* the g key's choice, or -1: the options' */
-	struct engine *e;
-	struct consumer c;
-	bool running;          /* e and c are set up */
+	struct engine *e;      /* live: the run */
+	struct consumer live_c;
+	struct replay *rp;     /* replay: the recording */
+	struct replay_clock clock;
+	int64_t pump_t;        /* replay: when the clock last moved */
+	struct consumer *c;    /* the live consumer or the replay's */
+	bool running;          /* the source is set up */
+	bool recorded;         /* the recording has been made (and closed) */
+	bool rec_reported;     /* a failed write has been said */
+	int rec_rc;            /* -1: the recording failed (rec_err) */
+	struct gv_error rec_err;
+	bool prompting;        /* replay: typing a time to jump to */
+	char prompt[32];
 	struct evlog *log;
 	struct stats_snapshot *snap_old, *snap_mid, *snap_now;
 	struct view view;
@@ -113,8 +150,7 @@ static void on_event(void *arg, const struct event *ev, const struct stats *st)
 /* Relative now: time since the run started, frozen once it ended. */
 static uint64_t ui_now(const struct ui *ui)
 {
-	int64_t t = engine_elapsed(ui->e);
-	return t > 0 ? (uint64_t)t : 0;
+	return ui->src->now(ui);
 }
 
 static void build_lines(struct ui *ui)
@@ -132,21 +168,82 @@ static void build_lines(struct ui *ui)
 	}
 }
 
-static void run_stop(struct ui *ui)
+/* ---- the live source: the engine ------------------------------- */
+
+/* The first run records and exports if asked to; a restart ends that
+ * recording with its end block, and the runs after it are not recorded
+ * (a recording holds one run, as a headless one does). */
+static int live_open_sinks(struct ui *ui, struct gv_error *err)
 {
-	if (!ui->running)
+	const struct ui_options *o = &ui->opt;
+	if (ui->recorded)
+		return 0;
+	if (o->record_path) {
+		struct trace_meta m;
+		struct record_strings rs;
+		record_meta(&m, &rs, ui->sc, ui->e, &o->engine);
+		ui->live_c.rec = trace_writer_open(o->record_path, &m, err);
+		if (!ui->live_c.rec)
+			return -1;
+	}
+	if (o->export_kind != EXPORT_NONE) {
+		ui->live_c.exp = export_open(o->export_kind, o->export_path, ui->sc,
+					     (uint64_t)engine_start_time(ui->e), err);
+		if (!ui->live_c.exp) {
+			trace_writer_abort(ui->live_c.rec);
+			ui->live_c.rec = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* End the recording and the export of the run that stops: every event
+ * is drained first, so the file holds the whole run. A failure is kept
+ * for ui_run to report once the terminal is back. */
+static void live_close_sinks(struct ui *ui)
+{
+	struct consumer *c = &ui->live_c;
+	if (!c->rec && !c->exp)
 		return;
+	consumer_drain(c, engine_ring(ui->e));
+	int64_t elapsed = engine_elapsed(ui->e);
+	uint64_t dropped = ring_dropped(engine_ring(ui->e));
+	struct gv_error err = { 0 };
+	if (c->rec) {
+		if (c->failed) {
+			trace_writer_abort(c->rec);
+			ui->rec_err = c->rec_err;
+			ui->rec_rc = -1;
+		} else if (trace_writer_close(c->rec, elapsed, c->events, dropped, !ui->ended,
+					      &err) != 0) {
+			ui->rec_err = err;
+			ui->rec_rc = -1;
+		}
+		c->rec = NULL;
+	}
+	if (c->exp) {
+		if (export_close(c->exp, ui->t_start + (uint64_t)(elapsed > 0 ? elapsed : 0),
+				 &err) != 0 && ui->rec_rc == 0) {
+			ui->rec_err = err;
+			ui->rec_rc = -1;
+		}
+		c->exp = NULL;
+	}
+	ui->recorded = true;
+}
+
+static void live_stop(struct ui *ui)
+{
 	engine_stop(ui->e);
+	live_close_sinks(ui);
 	engine_destroy(ui->e);
-	consumer_fini(&ui->c);
-	stats_snapshot_destroy(ui->snap_old);
-	stats_snapshot_destroy(ui->snap_mid);
-	stats_snapshot_destroy(ui->snap_now);
-	ui->running = false;
+	ui->e = NULL;
+	consumer_fini(&ui->live_c);
 }
 
 /* Start a run of ui->sc with the options and the g key's policy. */
-static int run_start(struct ui *ui, struct gv_error *err)
+static int live_start(struct ui *ui, struct gv_error *err)
 {
 	struct engine_options eo = ui->opt.engine;
 	if (ui->policy >= 0)
@@ -157,21 +254,222 @@ static int run_start(struct ui *ui, struct gv_error *err)
 	ui->e = e;
 	size_t spans = ui->opt.history_spans ? ui->opt.history_spans
 			: ui_default_history_spans(ui->sc->nthreads);
-	consumer_init(&ui->c, ui->sc, spans);
-	ui->c.hook = on_event;
-	ui->c.hook_arg = ui;
-	evlog_clear(ui->log);
-	ui->snap_old = stats_snapshot_create(ui->c.st);
-	ui->snap_mid = stats_snapshot_create(ui->c.st);
-	ui->snap_now = stats_snapshot_create(ui->c.st);
-	ui->running = true;
-	ui->paused = ui->ended = false;
+	consumer_init(&ui->live_c, ui->sc, spans);
+	ui->live_c.hook = on_event;
+	ui->live_c.hook_arg = ui;
+	ui->c = &ui->live_c;
 	engine_start(e);
 	ui->t_start = (uint64_t)engine_start_time(e);
-	stats_snapshot_take(ui->c.st, ui->t_start, ui->snap_old);
-	stats_snapshot_take(ui->c.st, ui->t_start, ui->snap_mid);
-	view_init(&ui->view, view_default_col((uint64_t)engine_interval(e) *
-					      (uint64_t)engine_slow(e)));
+	if (live_open_sinks(ui, err) != 0) {
+		engine_stop(e);
+		engine_destroy(e);
+		ui->e = NULL;
+		consumer_fini(&ui->live_c);
+		return -1;
+	}
+	return 0;
+}
+
+static void live_pump(struct ui *ui)
+{
+	size_t n = consumer_drain(ui->c, engine_ring(ui->e));
+	if (n)
+		ui->dirty = true;
+	if (!ui->ended && engine_wait(ui->e, 0)) {
+		ui->ended = true;
+		ui->paused = false;
+		ui->dirty = true;
+		consumer_drain(ui->c, engine_ring(ui->e));
+	}
+	if (ui->c->failed && !ui->rec_reported) {
+		char msg[600];
+		gv_error_format(&ui->c->rec_err, msg, sizeof msg);
+		ui_status(ui, "recording stopped: %s", msg);
+		ui->rec_reported = true;
+	}
+}
+
+static uint64_t live_now(const struct ui *ui)
+{
+	int64_t t = engine_elapsed(ui->e);
+	return t > 0 ? (uint64_t)t : 0;
+}
+
+static int64_t live_interval(const struct ui *ui)
+{
+	return engine_interval(ui->e);
+}
+
+static double live_slow(const struct ui *ui)
+{
+	return engine_slow(ui->e);
+}
+
+static enum gil_policy live_policy(const struct ui *ui)
+{
+	return engine_policy(ui->e);
+}
+
+static void live_mode(const struct ui *ui, char *buf, size_t len)
+{
+	double slow = engine_slow(ui->e);
+	if (engine_is_virtual(ui->e))
+		snprintf(buf, len, "%s, x%g", engine_time_mode(ui->e), engine_speed(ui->e));
+	else if (slow != 1.0)
+		snprintf(buf, len, "%s time, slow x%g", engine_time_mode(ui->e), slow);
+	else
+		snprintf(buf, len, "%s time", engine_time_mode(ui->e));
+}
+
+static void live_pause(struct ui *ui, bool paused)
+{
+	if (paused)
+		engine_pause(ui->e);
+	else
+		engine_resume(ui->e);
+}
+
+static const struct ui_source live_source = {
+	.live = true,
+	.start = live_start,
+	.stop = live_stop,
+	.pump = live_pump,
+	.now = live_now,
+	.interval = live_interval,
+	.slow = live_slow,
+	.policy = live_policy,
+	.mode = live_mode,
+	.pause = live_pause,
+};
+
+/* ---- the replay source: a recording ------------------------------ */
+
+/* The recording is opened once, by ui_create; starting a replay only
+ * puts its clock at the start. */
+static int replay_start(struct ui *ui, struct gv_error *err)
+{
+	(void)err;
+	replay_set_hook(ui->rp, on_event, ui);
+	ui->c = &ui->rp->c;
+	ui->t_start = replay_t_start(ui->rp);
+	replay_clock_init(&ui->clock, replay_length(ui->rp));
+	ui->pump_t = mono_ns();
+	return 0;
+}
+
+static void replay_stop(struct ui *ui)
+{
+	(void)ui;
+}
+
+static void replay_pump(struct ui *ui)
+{
+	int64_t t = mono_ns();
+	if (!ui->paused && !ui->ended) {
+		replay_clock_advance(&ui->clock, t - ui->pump_t);
+		if (replay_seek(ui->rp, ui->clock.pos))
+			ui->dirty = true;
+		if (ui->clock.pos >= ui->clock.end) {
+			replay_seek(ui->rp, UINT64_MAX);
+			ui->ended = true;
+			ui->dirty = true;
+		}
+	}
+	ui->pump_t = t;
+}
+
+static uint64_t replay_now(const struct ui *ui)
+{
+	return ui->clock.pos;
+}
+
+static int64_t replay_interval(const struct ui *ui)
+{
+	return ui->rp->t->meta.interval_ns;
+}
+
+static double replay_slow(const struct ui *ui)
+{
+	return ui->rp->t->meta.slow > 0 ? ui->rp->t->meta.slow : 1.0;
+}
+
+static enum gil_policy replay_policy(const struct ui *ui)
+{
+	int p = gil_policy_parse(ui->rp->t->meta.policy);
+	return p >= 0 ? (enum gil_policy)p : GIL_NEW;
+}
+
+static void replay_mode(const struct ui *ui, char *buf, size_t len)
+{
+	/* "2026-11-23T09:19:08Z" as "recorded 2026-11-23 09:19Z": the
+	 * minute is enough, and the title needs the room. */
+	const char *at = ui->rp->t->meta.recorded_at;
+	if (at && strlen(at) >= 16)
+		snprintf(buf, len, "recorded %.10s %.5sZ", at, at + 11);
+	else
+		snprintf(buf, len, "recorded %s", at ? at : "at an unknown time");
+}
+
+static void replay_pause(struct ui *ui, bool paused)
+{
+	ui->clock.playing = !paused;
+	ui->pump_t = mono_ns();
+}
+
+static const struct ui_source replay_source = {
+	.live = false,
+	.start = replay_start,
+	.stop = replay_stop,
+	.pump = replay_pump,
+	.now = replay_now,
+	.interval = replay_interval,
+	.slow = replay_slow,
+	.policy = replay_policy,
+	.mode = replay_mode,
+	.pause = replay_pause,
+};
+
+/* ---- runs ------------------------------------------------------- */
+
+static void run_stop(struct ui *ui)
+{
+	if (!ui->running)
+		return;
+	ui->src->stop(ui);
+	stats_snapshot_destroy(ui->snap_old);
+	stats_snapshot_destroy(ui->snap_mid);
+	stats_snapshot_destroy(ui->snap_now);
+	ui->snap_old = ui->snap_mid = ui->snap_now = NULL;
+	ui->running = false;
+}
+
+/* The rate snapshots start over at the current time: after a start, or
+ * a replay's seek that built the figures again. */
+static void reset_snapshots(struct ui *ui)
+{
+	stats_snapshot_destroy(ui->snap_old);
+	stats_snapshot_destroy(ui->snap_mid);
+	stats_snapshot_destroy(ui->snap_now);
+	ui->snap_old = stats_snapshot_create(ui->c->st);
+	ui->snap_mid = stats_snapshot_create(ui->c->st);
+	ui->snap_now = stats_snapshot_create(ui->c->st);
+	uint64_t now = ui->t_start + ui_now(ui);
+	stats_snapshot_take(ui->c->st, now, ui->snap_old);
+	stats_snapshot_take(ui->c->st, now, ui->snap_mid);
+	stats_snapshot_take(ui->c->st, now, ui->snap_now);
+}
+
+/* Start the source's run and the views on it. */
+static int run_start(struct ui *ui, struct gv_error *err)
+{
+	evlog_clear(ui->log);
+	ui->paused = ui->ended = false;
+	if (ui->src->start(ui, err) != 0)
+		return -1;
+	ui->running = true;
+	reset_snapshots(ui);
+	view_init(&ui->view, view_default_col((uint64_t)ui->src->interval(ui) *
+					      (uint64_t)ui->src->slow(ui)));
 	build_lines(ui);
 	ui->acc_cols = 0; /* the scratch rows depend on the thread count */
 	ui->dirty = true;
@@ -192,7 +490,15 @@ struct ui *ui_create(const struct ui_options *o, struct gv_error *err)
 	struct ui *ui = xcalloc(1, sizeof *ui);
 	ui->opt = *o;
 	ui->policy = -1;
-	ui->sc = load_scenario(ui, o->scenario_path, err);
+	ui->src = o->replay_path ? &replay_source : &live_source;
+	if (o->replay_path) {
+		size_t spans = o->history_spans ? o->history_spans : 0;
+		ui->rp = replay_open(o->replay_path, spans, err);
+		if (ui->rp)
+			ui->sc = ui->rp->sc;
+	} else {
+		ui->sc = load_scenario(ui, o->scenario_path, err);
+	}
 	if (!ui->sc) {
 		free(ui);
 		return NULL;
@@ -207,6 +513,12 @@ struct ui *ui_create(const struct ui_options *o, struct gv_error *err)
 		ui_destroy(ui);
 		return NULL;
 	}
+	if (ui->rp && (ui->rp->t->warning || !ui->rp->t->complete))
+		ui_status(ui, "warning: %s; replaying the complete blocks",
+			  ui->rp->t->warning ? ui->rp->t->warning
+					     : "the recording has no end block (cut short)");
+	else if (o->record_path)
+		ui_status(ui, "recording to %s", o->record_path);
 	return ui;
 }
 
@@ -215,7 +527,10 @@ void ui_destroy(struct ui *ui)
 	if (!ui)
 		return;
 	run_stop(ui);
-	scenario_free(ui->sc);
+	if (ui->rp)
+		replay_close(ui->rp);
+	else
+		scenario_free(ui->sc);
 	free(ui->sc_path);
 	evlog_destroy(ui->log);
 	catalog_free(&ui->cat);
@@ -234,16 +549,25 @@ struct engine *ui_engine(struct ui *ui)
 
 struct consumer *ui_consumer(struct ui *ui)
 {
-	return &ui->c;
+	return ui->c;
 }
 
 /* ---------------------------------------------------------------- */
 /* Actions                                                           */
 /* ---------------------------------------------------------------- */
 
+/* What a restart says about the recording it ended, if it ended one. */
+static const char *recording_ended(const struct ui *ui, bool was)
+{
+	if (!was || !ui->recorded)
+		return "";
+	return ui->rec_rc ? "; the recording failed" : "; recording ended (this run is not recorded)";
+}
+
 static void restart(struct ui *ui, const char *why)
 {
 	struct gv_error err = { 0 };
+	bool was = ui->c->rec || ui->c->exp;
 	run_stop(ui);
 	if (run_start(ui, &err) != 0) {
 		char msg[600];
@@ -252,7 +576,7 @@ static void restart(struct ui *ui, const char *why)
 		ui->quit = true;
 		return;
 	}
-	ui_status(ui, "%s", why);
+	ui_status(ui, "%s%s", why, recording_ended(ui, was));
 }
 
 static void switch_scenario(struct ui *ui, int step)
@@ -272,6 +596,7 @@ static void switch_scenario(struct ui *ui, int step)
 		ui_status(ui, "%s", msg);
 		return;
 	}
+	bool was = ui->c->rec || ui->c->exp;
 	run_stop(ui);
 	scenario_free(ui->sc);
 	free(ui->sc_path);
@@ -286,12 +611,13 @@ static void switch_scenario(struct ui *ui, int step)
 		ui->quit = true;
 		return;
 	}
-	ui_status(ui, "scenario %d of %zu: %s", i + 1, ui->cat.n, sc->title);
+	ui_status(ui, "scenario %d of %zu: %s%s", i + 1, ui->cat.n, sc->title,
+		  recording_ended(ui, was));
 }
 
 static void set_interval(struct ui *ui, int dir)
 {
-	int64_t cur = engine_interval(ui->e);
+	int64_t cur = ui->src->interval(ui);
 	int64_t ns = dir > 0 ? cur * 2 : cur / 2;
 	if (ns > UI_MAX_INTERVAL_NS || ns < UI_MIN_INTERVAL_NS) {
 		ui_status(ui, "the switch interval stays within 1 us and 10 s");
@@ -309,10 +635,10 @@ static void set_interval(struct ui *ui, int dir)
 static uint64_t oldest_kept(const struct ui *ui)
 {
 	uint64_t oldest = 0;
-	for (unsigned i = 0; i < history_nthreads(ui->c.h); i++) {
+	for (unsigned i = 0; i < history_nthreads(ui->c->h); i++) {
 		struct history_span s;
-		if (history_forgotten(ui->c.h, i) &&
-		    history_spans(ui->c.h, i, 0, UINT64_MAX, UINT64_MAX, &s, 1) == 1 &&
+		if (history_forgotten(ui->c->h, i) &&
+		    history_spans(ui->c->h, i, 0, UINT64_MAX, UINT64_MAX, &s, 1) == 1 &&
 		    s.t_start - ui->t_start > oldest)
 			oldest = s.t_start - ui->t_start;
 	}
@@ -352,11 +678,108 @@ static void step(struct ui *ui, int dir, unsigned cols)
 		view_set_end(&ui->view, ui_now(ui), t + ui->view.col_ns * (cols / 8 + 1));
 }
 
+/* A replay: move the clock to t (the figures follow, rebuilt from the
+ * start if t is earlier), keeping play or pause as it was. */
+static void replay_goto(struct ui *ui, uint64_t t)
+{
+	bool back = replay_seek_rebuilds(ui->rp, t);
+	if (back)
+		evlog_clear(ui->log);
+	replay_clock_seek(&ui->clock, t);
+	replay_seek(ui->rp, ui->clock.pos);
+	ui->c = &ui->rp->c;
+	if (back)
+		reset_snapshots(ui);
+	ui->ended = ui->clock.pos >= ui->clock.end;
+	if (ui->ended) {
+		replay_seek(ui->rp, UINT64_MAX);
+		ui->paused = false;
+	}
+	ui->clock.playing = !ui->paused && !ui->ended;
+	ui->pump_t = mono_ns();
+	if (ui->paused || ui->ended) {
+		view_freeze(&ui->view, ui->clock.pos);
+		ui->cursor = evlog_count(ui->log);
+	} else {
+		view_follow(&ui->view);
+	}
+}
+
+/* A paused replay steps past the events fed so far: feed the next one
+ * that the events pane shows. */
+static void replay_step_one(struct ui *ui)
+{
+	uint64_t total = evlog_total(ui->log), t;
+	while (evlog_total(ui->log) == total && replay_step(ui->rp, &t))
+		;
+	if (ui->rp->fed > ui->clock.pos)
+		replay_clock_seek(&ui->clock, ui->rp->fed);
+}
+
+static void jump_to_typed(struct ui *ui)
+{
+	int64_t ns;
+	char msg[256];
+	ui->prompting = false;
+	if (parse_duration(ui->prompt, &ns, msg, sizeof msg) != 0 || ns < 0) {
+		ui_status(ui, "jump: %s", ns < 0 ? "a time from 0" : msg);
+		return;
+	}
+	replay_goto(ui, (uint64_t)ns);
+	char d[32];
+	describe_duration(ui->clock.pos, d, sizeof d);
+	ui_status(ui, "at %s", d);
+}
+
+/* Keys that change the run mean nothing to a recording, and the replay's
+ * keys nothing to a live run: say so rather than ignore them. */
+static bool key_applies(struct ui *ui, enum ui_action a)
+{
+	const struct key_binding *b = keys_binding(a);
+	if (!b)
+		return true;
+	if (b->scope == KS_LIVE && !ui->src->live) {
+		ui_status(ui, "refused: %s cannot change a recorded run (this is a replay)",
+			  b->label);
+		return false;
+	}
+	if (b->scope == KS_REPLAY && ui->src->live) {
+		ui_status(ui, "%s works in a replay (gilviz --replay FILE)", b->label);
+		return false;
+	}
+	return true;
+}
+
 static void act(struct ui *ui, enum ui_action a, unsigned cols)
 {
 	uint64_t now = ui_now(ui);
 	ui->dirty = true;
+	if (!key_applies(ui, a))
+		return;
 	switch (a) {
+	case ACT_SLOWER:
+	case ACT_FASTER: {
+		if (!replay_clock_speed_step(&ui->clock, a == ACT_FASTER ? 1 : -1)) {
+			ui_status(ui, "replay speed stays within 1/4x and 16x");
+			break;
+		}
+		char sp[16];
+		replay_clock_speed_name(&ui->clock, sp, sizeof sp);
+		ui_status(ui, "replay speed %sx", sp);
+		break;
+	}
+	case ACT_HOME:
+		replay_goto(ui, 0);
+		ui_status(ui, "at the start");
+		break;
+	case ACT_END:
+		replay_goto(ui, UINT64_MAX);
+		ui_status(ui, "at the end");
+		break;
+	case ACT_JUMP:
+		ui->prompting = true;
+		ui->prompt[0] = '\0';
+		break;
 	case ACT_INTERVAL_UP:
 		set_interval(ui, 1);
 		break;
@@ -364,15 +787,18 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 		set_interval(ui, -1);
 		break;
 	case ACT_PAUSE:
-		if (ui->ended) {
+		if (ui->ended && ui->rp) {
+			replay_goto(ui, 0);
+			ui_status(ui, "replaying from the start");
+		} else if (ui->ended) {
 			ui_status(ui, "the run has ended: r restarts it");
 		} else if (ui->paused) {
-			engine_resume(ui->e);
+			ui->src->pause(ui, false);
 			ui->paused = false;
 			view_follow(&ui->view);
 			ui_status(ui, "running");
 		} else {
-			engine_pause(ui->e);
+			ui->src->pause(ui, true);
 			ui->paused = true;
 			view_freeze(&ui->view, now);
 			ui->cursor = evlog_count(ui->log);
@@ -393,6 +819,8 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 				view_freeze(&ui->view, now);
 				ui->cursor = evlog_count(ui->log);
 			}
+			if (ui->rp && a == ACT_STEP && ui->cursor >= evlog_count(ui->log))
+				replay_step_one(ui);
 			step(ui, a == ACT_STEP ? 1 : -1, cols);
 		}
 		break;
@@ -408,7 +836,7 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 		break;
 	}
 	case ACT_POLICY: {
-		ui->policy = ((int)engine_policy(ui->e) + 1) % GIL_POLICY_COUNT;
+		ui->policy = ((int)ui->src->policy(ui) + 1) % GIL_POLICY_COUNT;
 		char why[96];
 		snprintf(why, sizeof why, "restarted with the %s GIL",
 			 gil_policy_name((enum gil_policy)ui->policy));
@@ -442,6 +870,10 @@ static int map_key(int ch)
 		return KEYS_LEFT;
 	case KEY_RIGHT:
 		return KEYS_RIGHT;
+	case KEY_HOME:
+		return KEYS_HOME;
+	case KEY_END:
+		return KEYS_END;
 	default:
 		return ch;
 	}
@@ -454,6 +886,20 @@ static void handle_keys(struct ui *ui)
 		ui->dirty = true;
 		if (ch == KEY_RESIZE) {
 			clearok(curscr, TRUE);
+			continue;
+		}
+		if (ui->prompting) {
+			size_t n = strlen(ui->prompt);
+			if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
+				jump_to_typed(ui);
+			else if (ch == 27)
+				ui->prompting = false;
+			else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && n)
+				ui->prompt[n - 1] = '\0';
+			else if (ch > ' ' && ch < 127 && n + 1 < sizeof ui->prompt) {
+				ui->prompt[n] = (char)ch;
+				ui->prompt[n + 1] = '\0';
+			}
 			continue;
 		}
 		if (ui->help) {
@@ -511,35 +957,42 @@ static enum crt_role state_role(enum thread_state s)
 static void draw_header(struct ui *ui)
 {
 	struct stats_gil g;
-	stats_gil(ui->c.st, 0, ui_now(ui), &g);
-	char iv[32], el[32], buf[512];
-	double slow = engine_slow(ui->e);
+	stats_gil(ui->c->st, 0, ui_now(ui), &g);
+	char iv[32], el[72], buf[512];
+	double slow = ui->src->slow(ui);
 	/* The interval the GIL reported last (slow motion taken out, as it
 	 * was set); before its first report, the one it was created with. */
 	uint64_t interval = g.interval_ns ? (uint64_t)((double)g.interval_ns / slow)
-					  : (uint64_t)engine_interval(ui->e);
+					  : (uint64_t)ui->src->interval(ui);
 	describe_duration(interval, iv, sizeof iv);
 	describe_duration(ui_now(ui), el, sizeof el);
-	char mode[96];
-	if (engine_is_virtual(ui->e))
-		snprintf(mode, sizeof mode, "%s, x%g", engine_time_mode(ui->e), engine_speed(ui->e));
-	else if (slow != 1.0)
-		snprintf(mode, sizeof mode, "%s time, slow x%g", engine_time_mode(ui->e), slow);
-	else
-		snprintf(mode, sizeof mode, "%s time", engine_time_mode(ui->e));
+	char mode[160];
+	ui->src->mode(ui, mode, sizeof mode);
 	fill_row(0, CR_HEADER);
-	const char *state = ui->ended ? " ENDED " : ui->paused ? " PAUSED " : " RUNNING ";
+	char state[48];
+	if (ui->rp) {
+		char sp[16];
+		replay_clock_speed_name(&ui->clock, sp, sizeof sp);
+		char len[32];
+		describe_duration(ui->clock.end, len, sizeof len);
+		snprintf(el + strlen(el), sizeof el - strlen(el), " of %s", len);
+		snprintf(state, sizeof state, " REPLAY %sx%s ", sp,
+			 ui->ended ? " END" : ui->paused ? " PAUSED" : "");
+	} else {
+		snprintf(state, sizeof state, "%s",
+			 ui->ended ? " ENDED " : ui->paused ? " PAUSED " : " RUNNING ");
+	}
 	int sw = (int)strlen(state);
 	/* The facts on the right, the title in what is left of the line. */
 	if (COLS >= 110)
 		snprintf(buf, sizeof buf, "GIL %s | interval %s | %s | %s ",
-			 gil_policy_name(engine_policy(ui->e)), iv, el, mode);
+			 gil_policy_name(ui->src->policy(ui)), iv, el, mode);
 	else
 		snprintf(buf, sizeof buf, "GIL %s | interval %s | %s ",
-			 gil_policy_name(engine_policy(ui->e)), iv, el);
+			 gil_policy_name(ui->src->policy(ui)), iv, el);
 	int fw = (int)strlen(buf), room = COLS - sw - fw - 2;
 	put(0, COLS - sw - fw, COLS - sw, CR_HEADER, buf);
-	put(0, COLS - sw, COLS, ui->paused || ui->ended ? CR_PAUSED : CR_HEADER, state);
+	put(0, COLS - sw, COLS, ui->paused || ui->ended || ui->rp ? CR_PAUSED : CR_HEADER, state);
 	char title[256];
 	int tl = (int)strlen(ui->sc->title);
 	if (room > 4 && tl > room)
@@ -600,7 +1053,7 @@ static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y, u
 	memset(ui->acc, 0, cols * sizeof *ui->acc);
 	uint64_t last_end = 0;
 	for (;;) {
-		size_t n = history_spans(ui->c.h, tid, a, b, now, ui->spans, UI_SPAN_CHUNK);
+		size_t n = history_spans(ui->c->h, tid, a, b, now, ui->spans, UI_SPAN_CHUNK);
 		for (size_t i = 0; i < n; i++) {
 			const struct history_span *s = &ui->spans[i];
 			uint64_t s0 = s->t_start, s1 = s->t_end;
@@ -618,7 +1071,7 @@ static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y, u
 			break;
 		a = ui->spans[n - 1].t_end;
 	}
-	bool done = history_state(ui->c.h, tid) == TS_DONE;
+	bool done = history_state(ui->c->h, tid) == TS_DONE;
 	const uint8_t *marks = &ui->markgrid[(size_t)tid * cols];
 	/* Cells of one look are sent as one string: a row is a few runs. */
 	char run[1024];
@@ -676,7 +1129,7 @@ static void collect_marks(struct ui *ui, const struct ui_layout *l, uint64_t now
 	unsigned cols = (unsigned)l->tl_w;
 	memset(ui->markgrid, 0, (size_t)cols * (ui->sc->nthreads ? ui->sc->nthreads : 1));
 	uint64_t t0 = ui->t_start + view_start(&ui->view, now_rel, cols);
-	size_t n = history_marks(ui->c.h, t0, t0 + ui->view.col_ns * cols, ui->marks,
+	size_t n = history_marks(ui->c->h, t0, t0 + ui->view.col_ns * cols, ui->marks,
 				 UI_MAX_MARKS);
 	*ninterval = n;
 	bool per_row = ui->view.col_ns <= interval;
@@ -822,7 +1275,7 @@ static void draw_interval_marks(struct ui *ui, const struct ui_layout *l, uint64
 		if (c < 0)
 			continue;
 		char d[32], lab[48];
-		describe_duration((uint64_t)((double)m->arg / engine_slow(ui->e)), d, sizeof d);
+		describe_duration((uint64_t)((double)m->arg / ui->src->slow(ui)), d, sizeof d);
 		snprintf(lab, sizeof lab, "%s%s", gl->interval, d);
 		put(l->axis_y, l->tl_x + c, l->tl_x + l->tl_w, CR_MARK, lab);
 		/* The glyph may be several bytes but is one cell. */
@@ -903,10 +1356,10 @@ static void draw_legend(const struct ui_layout *l)
 
 static void draw_gils(struct ui *ui, const struct ui_layout *l, uint64_t now_rel)
 {
-	double slow = engine_slow(ui->e);
+	double slow = ui->src->slow(ui);
 	for (int g = 0; g < l->gil_lines; g++) {
 		struct stats_gil sg;
-		stats_gil(ui->c.st, (unsigned)g, now_rel, &sg);
+		stats_gil(ui->c->st, (unsigned)g, now_rel, &sg);
 		double rate = stats_rate(ui->snap_old->gils[g].switches,
 					 ui->snap_now->gils[g].switches, ui->snap_old->now,
 					 ui->snap_now->now);
@@ -957,9 +1410,22 @@ static void draw_events(struct ui *ui, const struct ui_layout *l)
 		put(l->events_y + 1, 2, COLS, CR_DIM, "(none yet)");
 }
 
+/* Does the help or the status line show this key for this source? */
+static bool key_shown(const struct ui *ui, const struct key_binding *b)
+{
+	return b->scope == KS_ANY || (b->scope == KS_LIVE) == ui->src->live;
+}
+
 static void draw_status(struct ui *ui, const struct ui_layout *l)
 {
 	fill_row(l->status_y, CR_STATUS);
+	if (ui->prompting) {
+		char buf[96];
+		snprintf(buf, sizeof buf, "jump to time (e.g. 2.5s, Enter; Esc cancels): %s_",
+			 ui->prompt);
+		put(l->status_y, 1, COLS, CR_STATUS, buf);
+		return;
+	}
 	if (ui->status[0] && mono_ns() < ui->status_until) {
 		put(l->status_y, 1, COLS, CR_STATUS, ui->status);
 		return;
@@ -968,7 +1434,7 @@ static void draw_status(struct ui *ui, const struct ui_layout *l)
 	const struct key_binding *t = keys_table(&n);
 	int x = 1;
 	for (size_t i = 0; i < n; i++) {
-		if (!t[i].hint || (t[i].paused_only && ui->view.follow))
+		if (!t[i].hint || (t[i].paused_only && ui->view.follow) || !key_shown(ui, &t[i]))
 			continue;
 		int w = (int)strlen(t[i].hint);
 		if (x + w >= COLS)
@@ -978,12 +1444,14 @@ static void draw_status(struct ui *ui, const struct ui_layout *l)
 	}
 }
 
-/* The help, drawn from the key table. */
-static void draw_help(void)
+/* The help, drawn from the key table: the keys of this kind of source. */
+static void draw_help(const struct ui *ui)
 {
-	size_t n;
+	size_t n, shown = 0;
 	const struct key_binding *t = keys_table(&n);
-	int w = 66 < COLS - 4 ? 66 : COLS - 4, h = (int)n + 4;
+	for (size_t i = 0; i < n; i++)
+		shown += key_shown(ui, &t[i]);
+	int w = 66 < COLS - 4 ? 66 : COLS - 4, h = (int)shown + 4;
 	int y0 = (LINES - h) / 2, x0 = (COLS - w) / 2;
 	for (int y = 0; y < h; y++) {
 		attrset(crt_attr(CR_HELP));
@@ -991,10 +1459,13 @@ static void draw_help(void)
 	}
 	attrset(crt_attr(CR_HELP) | A_BOLD);
 	mvaddstr(y0, x0 + 2, "gilviz keys");
+	int y = y0 + 2;
 	for (size_t i = 0; i < n; i++) {
+		if (!key_shown(ui, &t[i]))
+			continue;
 		char line[160];
 		snprintf(line, sizeof line, "  %-10s %s", t[i].label, t[i].help);
-		put(y0 + 2 + (int)i, x0, x0 + w, CR_HELP, line);
+		put(y++, x0, x0 + w, CR_HELP, line);
 	}
 	put(y0 + h - 1, x0 + 2, x0 + w, CR_HELP, "any key closes this help");
 }
@@ -1037,9 +1508,9 @@ static void draw(struct ui *ui)
 	uint64_t now_rel = ui_now(ui);
 	ensure_scratch(ui, l.tl_w);
 	struct stats_gil g0;
-	stats_gil(ui->c.st, 0, now_rel, &g0);
+	stats_gil(ui->c->st, 0, now_rel, &g0);
 	uint64_t interval = g0.interval_ns ? g0.interval_ns
-			    : (uint64_t)((double)engine_interval(ui->e) * engine_slow(ui->e));
+			    : (uint64_t)((double)ui->src->interval(ui) * ui->src->slow(ui));
 	size_t nmarks;
 	collect_marks(ui, &l, now_rel, interval, &nmarks);
 
@@ -1062,7 +1533,7 @@ static void draw(struct ui *ui)
 			continue;
 		}
 		struct stats_thread st;
-		stats_thread(ui->c.st, (unsigned)id, ui->t_start + now_rel, &st);
+		stats_thread(ui->c->st, (unsigned)id, ui->t_start + now_rel, &st);
 		put(y, 0, l.name_w + 1, st.starving ? CR_STARVING : CR_NORMAL,
 		    short_name(ui, (unsigned)id));
 		draw_timeline_row(ui, &l, y, (unsigned)id, now_rel);
@@ -1077,7 +1548,7 @@ static void draw(struct ui *ui)
 	draw_events(ui, &l);
 	draw_status(ui, &l);
 	if (ui->help)
-		draw_help();
+		draw_help(ui);
 	wnoutrefresh(stdscr);
 	doupdate();
 }
@@ -1088,26 +1559,18 @@ static void draw(struct ui *ui)
 static void take_snapshots(struct ui *ui)
 {
 	uint64_t now = ui->t_start + ui_now(ui);
-	stats_snapshot_take(ui->c.st, now, ui->snap_now);
+	stats_snapshot_take(ui->c->st, now, ui->snap_now);
 	if (now - ui->snap_mid->now >= 1000000000ULL) {
 		struct stats_snapshot *old = ui->snap_old;
 		ui->snap_old = ui->snap_mid;
 		ui->snap_mid = old;
-		stats_snapshot_take(ui->c.st, now, ui->snap_mid);
+		stats_snapshot_take(ui->c->st, now, ui->snap_mid);
 	}
 }
 
 bool ui_frame(struct ui *ui)
 {
-	size_t n = consumer_drain(&ui->c, engine_ring(ui->e));
-	if (n)
-		ui->dirty = true;
-	if (!ui->ended && engine_wait(ui->e, 0)) {
-		ui->ended = true;
-		ui->paused = false;
-		ui->dirty = true;
-		consumer_drain(&ui->c, engine_ring(ui->e));
-	}
+	ui->src->pump(ui);
 	handle_keys(ui);
 	if (crt_quit_signal())
 		ui->quit = true;
@@ -1149,6 +1612,12 @@ int ui_run(const struct ui_options *o, struct gv_error *err)
 	while (ui_frame(ui))
 		ui_wait(ui);
 	crt_done();
+	/* Stopping the run closes its recording; a failure is said now that
+	 * the terminal is back. */
+	run_stop(ui);
+	int rc = ui->rec_rc;
+	if (rc)
+		*err = ui->rec_err;
 	ui_destroy(ui);
-	return 0;
+	return rc;
 }

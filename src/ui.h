@@ -13,6 +13,7 @@
 
 #include "consumer.h"
 #include "engine.h"
+#include "export.h"
 #include "scenario.h"
 #include "util.h"
 
@@ -29,6 +30,10 @@ struct ui_options {
 	bool want_color;            /* false under NO_COLOR */
 	const char *const *scenario_dirs; /* where n and p look */
 	size_t ndirs;
+	const char *replay_path;    /* play this recording instead of a run */
+	const char *record_path;    /* record the first run here, or NULL */
+	enum export_kind export_kind; /* and/or export it */
+	const char *export_path;
 };
 
 struct ui;
@@ -50,7 +55,7 @@ void ui_wait(struct ui *ui);
 /* The whole loop: frames until q, a quit signal or the frame limit. */
 int ui_run(const struct ui_options *o, struct gv_error *err);
 
-/* For the benchmark: the run and its figures. */
+/* For the benchmark: the run (NULL in a replay) and its figures. */
 struct engine *ui_engine(struct ui *ui);
 struct consumer *ui_consumer(struct ui *ui);
 

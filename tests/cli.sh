@@ -60,7 +60,8 @@ expect "two scenarios" 2 "one scenario at a time" -- "$gilviz" a.gil b.gil
 expect "the UI needs a terminal" 1 "needs a terminal.*--headless" -- "$gilviz" "$srcdir/scenarios/04-convoy.gil"
 expect "a bad frame count" 2 "--frames" -- "$gilviz" --frames=0
 expect "a bad history size" 2 "--history-spans" -- "$gilviz" --history-spans=lots
-expect "the UI does not record" 2 "--record works with --headless" -- "$gilviz" --record=x.trace
+expect "the UI exports a run, not a replay" 2 "--export of a recording works with --headless" -- "$gilviz" --replay=x.trace --export csv x.csv
+expect "--check reads no recording" 2 "not a recording" -- "$gilviz" --check --replay=x.trace
 expect "--help lists the UI's options" 0 "--frames=N" -- "$gilviz" --help
 
 expect "--check accepts a bundled scenario" 0 "ok" -- "$gilviz" --check "$srcdir/scenarios/04-convoy.gil"

@@ -18,20 +18,20 @@ GIL
 
 # Record headless, replay headless: the same JSON, byte for byte.
 "$gilviz" --headless --format=json --record "$tmp/r.trace" "$tmp/s.gil" >"$tmp/orig.json" &&
-	"$gilviz" --replay "$tmp/r.trace" --format=json >"$tmp/replay.json" &&
+	"$gilviz" --replay "$tmp/r.trace" --headless --format=json >"$tmp/replay.json" &&
 	cmp -s "$tmp/orig.json" "$tmp/replay.json" && ok "replay prints the recorded run's JSON report" ||
 	no "replay JSON differs"; diff "$tmp/orig.json" "$tmp/replay.json" | head -5
 
 # The text report says it is a replay, and of what.
-"$gilviz" --replay "$tmp/r.trace" >"$tmp/replay.txt" 2>&1 &&
+"$gilviz" --headless --replay "$tmp/r.trace" >"$tmp/replay.txt" 2>&1 &&
 	grep -q "replay of a recording made" "$tmp/replay.txt" &&
 	grep -q 'Two threads, one "GIL"' "$tmp/replay.txt" && ok "the text replay names the recording" ||
 	no "text replay"
 
 # Exports, from the live run and from the recording.
 "$gilviz" --headless --export perfetto "$tmp/live.json" "$tmp/s.gil" >/dev/null &&
-	"$gilviz" --replay "$tmp/r.trace" --export perfetto "$tmp/rep.json" >/dev/null &&
-	"$gilviz" --replay "$tmp/r.trace" --export csv "$tmp/rep.csv" >/dev/null && ok "exports are written" ||
+	"$gilviz" --headless --replay "$tmp/r.trace" --export perfetto "$tmp/rep.json" >/dev/null &&
+	"$gilviz" --headless --replay "$tmp/r.trace" --export csv "$tmp/rep.csv" >/dev/null && ok "exports are written" ||
 	no "exports"
 if command -v python3 >/dev/null 2>&1; then
 	for f in live rep; do
@@ -69,7 +69,7 @@ pid=$!
 sleep 1
 kill -KILL $pid
 wait $pid 2>/dev/null
-"$gilviz" --replay "$tmp/k.trace" >"$tmp/k.txt" 2>"$tmp/k.err"; st=$?
+"$gilviz" --headless --replay "$tmp/k.trace" >"$tmp/k.txt" 2>"$tmp/k.err"; st=$?
 if [ $st -eq 0 ] && grep -q "warning:" "$tmp/k.err" && grep -q "events recorded" "$tmp/k.txt" &&
 	! grep -q " 0 events recorded" "$tmp/k.txt"; then
 	ok "a killed recording replays its complete blocks"
@@ -85,7 +85,7 @@ for bad in "$tmp/empty.trace:empty" "$tmp/hello.trace:not a gilviz recording" \
 	"$tmp/cut.trace:header" "$tmp:directory" "/dev/zero:not a regular file" \
 	"$tmp/none.trace:No such file"; do
 	f=${bad%%:*} want=${bad#*:}
-	out=$("$gilviz" --replay "$f" 2>&1); st=$?
+	out=$("$gilviz" --headless --replay "$f" 2>&1); st=$?
 	if [ $st -eq 1 ] && printf '%s' "$out" | grep -q "$want"; then
 		ok "bad recording $(basename "$f"): $want"
 	else
