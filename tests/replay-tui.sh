@@ -5,33 +5,8 @@
 # space pauses, End and Home seek, ] doubles the speed, + is refused, q
 # gives the shell back. Then the UI records a run (--record, --frames)
 # that replays headless with events. Skipped (77) without tmux.
-gilviz="${top_builddir:-.}/src/gilviz"
-srcdir="${top_srcdir:-.}"
-command -v tmux >/dev/null 2>&1 || { echo "SKIP: tmux is not installed"; exit 77; }
-gilviz=$(cd "$(dirname "$gilviz")" && pwd)/$(basename "$gilviz")
-convoy=$(cd "$srcdir/scenarios" && pwd)/04-convoy.gil
-tmp=$(mktemp -d) || exit 99
-sock="$tmp/tmux.sock"
-T() { tmux -S "$sock" "$@"; }
-trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
-fail=0
-pass=0
-
 S=rp
-screen() { T capture-pane -p -t "$S" 2>/dev/null; }
-wait_for() {
-	n=$(( ${2:-15} * 10 ))
-	while [ $n -gt 0 ]; do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1; n=$((n - 1))
-	done
-	return 1
-}
-check() {
-	desc=$1; shift
-	if "$@"; then echo "ok: $desc"; pass=$((pass + 1))
-	else echo "FAIL: $desc"; screen | sed 's/^/  | /'; fail=$((fail + 1)); fi
-}
+. "${top_srcdir:-.}/tests/tmux-lib.sh"
 
 "$gilviz" --headless --duration=2s --record "$tmp/r.trace" "$convoy" >/dev/null ||
 	{ echo "FAIL: cannot record"; exit 1; }
