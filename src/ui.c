@@ -920,12 +920,22 @@ static void handle_keys(struct ui *ui)
 /* ---------------------------------------------------------------- */
 
 /* Text clipped to the columns left before x_end. */
+/* Write s from column x, at most up to x_end. addnstr counts bytes, not
+ * cells, and a run of UTF-8 block glyphs is three bytes a cell: cut the
+ * string after as many characters as there are cells (every glyph the UI
+ * draws is one cell wide), or a long run would lose its last cells. */
 static void put(int y, int x, int x_end, int role, const char *s)
 {
 	if (x >= x_end || y < 0 || y >= LINES)
 		return;
+	int cells = 0;
+	size_t bytes = 0;
+	for (; s[bytes]; bytes++) {
+		if (((unsigned char)s[bytes] & 0xC0) != 0x80 && cells++ == x_end - x)
+			break;
+	}
 	attrset(crt_attr(role));
-	mvaddnstr(y, x, s, x_end - x);
+	mvaddnstr(y, x, s, (int)bytes);
 }
 
 static void fill_row(int y, int role)

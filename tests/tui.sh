@@ -24,6 +24,9 @@ check "the header shows the scenario's interval" wait_for "interval 5\.0 ms"
 # mark stays in it however slowly this machine polls.
 for i in 1 2 3 4 5 6; do T send-keys -t gv Z; done
 check "Z zooms out" wait_for "timeline, 64\.0 ms a column"
+# Zoomed out, the hog's row is one long run of three-byte glyphs: it must
+# be whole from the name to the figures (such runs were once cut short).
+check "the hog's row has no blank cells" wait_for "^hog +[^ ]{60,} +[0-9]+%"
 T send-keys -t gv +
 check "+ doubles the interval in the header" wait_for "GIL new \| interval 10\.0 ms"
 check "+ shows in the GIL's figures" wait_for "^GIL main +interval 10\.0 ms"
