@@ -749,7 +749,7 @@ static int parse_ops(struct parser *p, int depth, struct op_vec *vec)
 				return -1;
 			break;
 		default: {
-			char expected[100];
+			char expected[160];
 			snprintf(expected, sizeof expected,
 				 "an operation (%s) or '}'", ops_expected);
 			return fail_expected(p, 0, expected);

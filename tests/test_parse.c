@@ -81,7 +81,7 @@ static const char *srcdir(void)
 	return d && *d ? d : ".";
 }
 
-#define OPS_EXPECTED "cpu, spin, io, sleep, native, native_hold, repeat, forever"
+#define OPS_EXPECTED "cpu, spin, io, sleep, native, native_hold, put, get, await, repeat, forever"
 
 /* ---------------------------------------------------------------- */
 /* The model                                                        */
@@ -378,6 +378,7 @@ static void op_kind_names_match_the_file(void)
 {
 	static const char *const names[] = {
 		"cpu", "spin", "io", "sleep", "native", "native_hold", "repeat", "forever",
+		"put", "get", "await_io", "await_sleep", "await_get",
 	};
 	for (int k = 0; k < OP_KIND_COUNT; k++) {
 		CU_ASSERT_STRING_EQUAL(op_kind_name((enum op_kind)k), names[k]);
@@ -476,11 +477,11 @@ static void nul_and_control_characters_are_refused(void)
 static void unknown_directive_at_top_level(void)
 {
 	check_error("# comment\nspeed 5\n",
-		    "x.gil:2:1: unknown directive 'speed' (expected title, note, gil, interval, checkinterval, duration, cores, thread or process)");
+		    "x.gil:2:1: unknown directive 'speed' (expected title, note, gil, interval, checkinterval, duration, cores, queue, thread, loop or process)");
 	check_error("\"title\"\n",
-		    "x.gil:1:1: expected a directive (title, note, gil, interval, checkinterval, duration, cores), 'thread' or 'process', got a string");
+		    "x.gil:1:1: expected a directive (title, note, gil, interval, checkinterval, duration, cores), 'queue', 'thread', 'loop' or 'process', got a string");
 	check_error("  {\n",
-		    "x.gil:1:3: expected a directive (title, note, gil, interval, checkinterval, duration, cores), 'thread' or 'process', got '{'");
+		    "x.gil:1:3: expected a directive (title, note, gil, interval, checkinterval, duration, cores), 'queue', 'thread', 'loop' or 'process', got '{'");
 }
 
 static void operation_outside_a_thread(void)
@@ -494,7 +495,7 @@ static void directives_and_threads_do_not_go_inside_threads(void)
 	check_error("thread t {\n  interval 5ms\n}\n",
 		    "x.gil:2:3: directive 'interval' inside a thread (directives go at top level; expected " OPS_EXPECTED ")");
 	check_error("thread t { thread u { cpu 1s } }",
-		    "x.gil:1:12: 'thread' inside a thread (threads and processes are defined at top level; expected " OPS_EXPECTED ")");
+		    "x.gil:1:12: 'thread' inside a thread (threads, loops, processes and queues are defined at top level; expected " OPS_EXPECTED ")");
 	check_error("thread t { cpu 1s * }",
 		    "x.gil:1:19: expected an operation (" OPS_EXPECTED ") or '}', got '*'");
 }
@@ -504,7 +505,7 @@ static void processes_do_not_nest(void)
 	check_error("process a {\n  process b { thread t { cpu 1s } }\n}\n",
 		    "x.gil:2:3: processes do not nest (process 'a' opened at 1:1 is still open)");
 	check_error("process a { cpu 1s }",
-		    "x.gil:1:13: expected 'thread' or '}' in process 'a', got 'cpu'");
+		    "x.gil:1:13: expected 'thread', 'loop' or '}' in process 'a', got 'cpu'");
 }
 
 static void empty_blocks_are_errors(void)
