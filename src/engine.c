@@ -270,7 +270,7 @@ static void wake_all_locked(struct engine *e)
 static void check_deadlock_locked(struct engine *e)
 {
 	int alive = atomic_load(&e->alive);
-	if (e->deadlock || alive <= 0 || e->stuck != (unsigned)alive)
+	if (e->deadlock || atomic_load(&e->stop) || alive <= 0 || e->stuck != (unsigned)alive)
 		return;
 	for (size_t q = 0; q < e->nqueues; q++) {
 		const struct equeue *eq = &e->queues[q];
