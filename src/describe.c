@@ -104,6 +104,11 @@ int describe_event(char *buf, size_t len, const struct event *ev,
 		return snprintf(buf, len, "%s drops the GIL (forced switch %" PRIu64 ")", who, nth);
 	case EV_FAILED_WAKEUP:
 		return snprintf(buf, len, "%s wakes up, but the GIL is taken again (failed wake-up)", who);
+	case EV_TASK:
+		if (sc && ev->tid < sc->nthreads && ev->arg < sc->threads[ev->tid].ntasks)
+			return snprintf(buf, len, "%s switches to task %s", who,
+					sc->threads[ev->tid].tasks[ev->arg].name);
+		return snprintf(buf, len, "%s switches to task %" PRIu64, who, ev->arg);
 	case EV_INTERVAL:
 		describe_duration(ev->arg, d, sizeof d);
 		if (sc && sc->nprocs > 1 && ev->aux < sc->nprocs)

@@ -27,6 +27,43 @@
  * virtual clock stands still, and no thread needs to be held anywhere.
  * Stopping sets the stop flag and wakes the sleepers from the driving
  * thread, between two runs of the scheduler.
+ *
+ * Queues. `put Q` and `get Q` are queue.Queue (or multiprocessing.Queue:
+ * one queue is shared by every process) holding a count of items. get
+ * takes an item at once if there is one; otherwise it releases the GIL
+ * (RELEASE_BLOCKING), blocks until a put, and takes the GIL back. put adds
+ * an item and wakes one blocked getter and every loop that awaits the
+ * queue; it blocks the same way only on a sized queue that is full. The
+ * queues live under ctl_mutex, with a condition each for getters and
+ * putters, so that a stop wakes them like any sleeper.
+ *
+ * Loops. An asyncio event loop is one simulated thread (one gil_thread)
+ * that runs its tasks in turn. A task runs, holding the GIL, until an
+ * await: `await io D` and `await sleep D` arm a timer, `await get Q` waits
+ * for an item. Every await suspends the task, even when the item is
+ * already there (like asyncio.sleep(0), it yields). The loop then runs the
+ * next ready task, first come first served; a task becomes ready, at the
+ * back of the queue, when its timer is due or an item is handed to it
+ * (earliest deadline or longest wait first). When no task is ready the
+ * loop releases the GIL (RELEASE_BLOCKING, as selectors block), sleeps
+ * until the earliest timer or a put to an awaited queue, and takes the GIL
+ * back. So a task that runs 50 ms of cpu holds up every other task of its
+ * loop for 50 ms: async/await shares one thread, it escapes nothing. The
+ * other threads of the process still take the GIL from the loop by the
+ * drop request, as from any thread. Ops that are not awaits behave inside
+ * a task as in a thread, and block the whole loop: a plain io, sleep or
+ * get in a task is the classic mistake of a blocking call in a coroutine,
+ * and is allowed so that it can be shown.
+ *
+ * Each switch of task records EV_TASK (arg: the task's index); an await
+ * records EV_OP_START when the task suspends and EV_OP_END when it runs
+ * again (after the EV_TASK), so that the ops between two EV_TASK events
+ * are one task's.
+ *
+ * A deadlock (every live thread waits on a queue that nothing can fill or
+ * drain any more: a consumer left alone after its producers ended) ends
+ * the run, in both times, at the moment it happened; engine_deadlocked()
+ * says so. Python would hang; a class would rather see why.
  */
 #include "config.h"
 
@@ -45,11 +82,56 @@
 /* About this much work runs between two looks at stop and pause. */
 #define ENGINE_CHUNK_NS 1000000
 
+/* A queue at run time; every field under ctl_mutex. */
+struct equeue {
+	uint64_t items;
+	uint32_t size;         /* 0: unbounded */
+	unsigned getters;      /* threads blocked in get */
+	unsigned putters;      /* threads blocked in put */
+	unsigned awaiting;     /* tasks suspended in await get */
+	struct sync_cond *not_empty, *not_full;
+	struct sim_thread **loops; /* the loops with a task that awaits it */
+	size_t nloops;
+};
+
+enum task_state { TASK_READY, TASK_TIMER, TASK_QUEUE, TASK_DONE };
+
+/* Where a task is in its script: a stack of the blocks it is in. */
+struct task_frame {
+	const struct op *ops;
+	size_t n, i;
+	uint64_t left;         /* passes of the block left; UINT64_MAX: forever */
+};
+
+struct task {
+	struct task_frame stack[SCENARIO_MAX_DEPTH + 1];
+	int depth;
+	enum task_state state;
+	const struct op *await; /* the await it is suspended in, or NULL */
+	int64_t key;           /* timer: its deadline; queue: when it began */
+	uint64_t seq;          /* order of the awaits, to break ties */
+};
+
+/* An asyncio loop at run time, owned by its thread but for sleeping and
+ * cond, which are under ctl_mutex. */
+struct loop {
+	struct task *tasks;
+	size_t ntasks;
+	size_t *ready;         /* a ring of task indexes, FIFO */
+	size_t head, nready;
+	size_t *cand;          /* scratch for poll */
+	size_t live;           /* tasks not done */
+	uint64_t seq;
+	bool sleeping;
+	struct sync_cond *cond;
+};
+
 struct sim_thread {
 	struct engine *e;
 	const struct sc_thread *sc;
 	struct gil_thread gt;
 	struct sync_thread *th;
+	struct loop *loop;     /* NULL: a plain thread */
 };
 
 struct engine {
@@ -72,6 +154,11 @@ struct engine {
 	atomic_int alive;
 	struct sync_mutex *ctl_mutex;
 	struct sync_cond *ctl_cond;
+	struct equeue *queues;
+	size_t nqueues;
+	unsigned stuck;        /* threads in a wait only a queue can end */
+	bool deadlock;         /* under ctl_mutex */
+	int64_t deadlock_t;
 
 	bool virt;
 	unsigned cores;
@@ -92,6 +179,109 @@ static int64_t scaled(const struct engine *e, int64_t ns)
 {
 	double v = (double)ns * e->slow;
 	return v > 9.2e18 ? INT64_MAX : (int64_t)v;
+}
+
+static struct loop *loop_create(struct engine *e, const struct sc_thread *t)
+{
+	struct loop *l = xcalloc(1, sizeof *l);
+	l->ntasks = t->ntasks;
+	l->tasks = xcalloc(l->ntasks, sizeof *l->tasks);
+	l->ready = xcalloc(l->ntasks, sizeof *l->ready);
+	l->cand = xcalloc(l->ntasks, sizeof *l->cand);
+	l->cond = e->sync->ops->cond_new(e->sync);
+	return l;
+}
+
+static void loop_free(struct engine *e, struct loop *l)
+{
+	if (!l)
+		return;
+	e->sync->ops->cond_free(e->sync, l->cond);
+	free(l->tasks);
+	free(l->ready);
+	free(l->cand);
+	free(l);
+}
+
+static bool ops_await_queue(const struct op *ops, size_t n, unsigned q)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (ops[i].kind == OP_AWAIT_GET && ops[i].queue == q)
+			return true;
+		if (ops[i].body && ops_await_queue(ops[i].body, ops[i].nbody, q))
+			return true;
+	}
+	return false;
+}
+
+/* The queues, each with the list of loops a put must wake. */
+static void queues_create(struct engine *e)
+{
+	const struct scenario *sc = e->sc;
+	e->nqueues = sc->nqueues;
+	e->queues = xcalloc(e->nqueues ? e->nqueues : 1, sizeof *e->queues);
+	for (size_t q = 0; q < e->nqueues; q++) {
+		struct equeue *eq = &e->queues[q];
+		eq->size = sc->queues[q].size;
+		eq->not_empty = e->sync->ops->cond_new(e->sync);
+		eq->not_full = e->sync->ops->cond_new(e->sync);
+		for (size_t i = 0; i < e->nthreads; i++) {
+			const struct sc_thread *t = e->threads[i].sc;
+			bool awaits = false;
+			for (size_t k = 0; k < t->ntasks && !awaits; k++)
+				awaits = ops_await_queue(t->tasks[k].ops, t->tasks[k].nops,
+							 (unsigned)q);
+			if (!awaits)
+				continue;
+			eq->loops = xreallocarray(eq->loops, eq->nloops + 1, sizeof *eq->loops);
+			eq->loops[eq->nloops++] = &e->threads[i];
+		}
+	}
+}
+
+static void queues_free(struct engine *e)
+{
+	for (size_t q = 0; q < e->nqueues; q++) {
+		e->sync->ops->cond_free(e->sync, e->queues[q].not_empty);
+		e->sync->ops->cond_free(e->sync, e->queues[q].not_full);
+		free(e->queues[q].loops);
+	}
+	free(e->queues);
+}
+
+/* Wake every thread that may be waiting on something, for a stop. Called
+ * with ctl_mutex held. */
+static void wake_all_locked(struct engine *e)
+{
+	struct sync *s = e->sync;
+	sync_broadcast(s, e->ctl_cond);
+	for (size_t q = 0; q < e->nqueues; q++) {
+		sync_broadcast(s, e->queues[q].not_empty);
+		sync_broadcast(s, e->queues[q].not_full);
+	}
+	for (size_t i = 0; i < e->nthreads; i++)
+		if (e->threads[i].loop)
+			sync_broadcast(s, e->threads[i].loop->cond);
+}
+
+/* Called with ctl_mutex held whenever a thread begins a wait that only a
+ * queue can end, or a thread ends: if every live thread is in such a wait
+ * and no queue can serve any of them, nothing will ever move again. */
+static void check_deadlock_locked(struct engine *e)
+{
+	int alive = atomic_load(&e->alive);
+	if (e->deadlock || atomic_load(&e->stop) || alive <= 0 || e->stuck != (unsigned)alive)
+		return;
+	for (size_t q = 0; q < e->nqueues; q++) {
+		const struct equeue *eq = &e->queues[q];
+		if ((eq->getters || eq->awaiting) && eq->items)
+			return;
+		if (eq->putters && (!eq->size || eq->items < eq->size))
+			return;
+	}
+	e->deadlock = true;
+	e->deadlock_t = sync_now(e->sync);
+	sync_broadcast(e->sync, e->ctl_cond);
 }
 
 struct engine *engine_create(const struct scenario *sc,
@@ -169,7 +359,10 @@ struct engine *engine_create(const struct scenario *sc,
 		st->e = e;
 		st->sc = &sc->threads[i];
 		gil_thread_init(&st->gt, e->gils[st->sc->process], (uint16_t)i);
+		if (st->sc->ntasks)
+			st->loop = loop_create(e, st->sc);
 	}
+	queues_create(e);
 	return e;
 }
 
@@ -182,6 +375,9 @@ void engine_destroy(struct engine *e)
 	for (size_t i = 0; i < e->ngils; i++)
 		gil_destroy(e->gils[i]);
 	free(e->gils);
+	queues_free(e);
+	for (size_t i = 0; i < e->nthreads; i++)
+		loop_free(e, e->threads[i].loop);
 	free(e->threads);
 	e->sync->ops->cond_free(e->sync, e->ctl_cond);
 	e->sync->ops->mutex_free(e->sync, e->ctl_mutex);
@@ -245,6 +441,93 @@ static bool run_unchecked(struct engine *e, int64_t ns)
 	return true;
 }
 
+/* An item was added to q: wake one blocked getter and the loops that
+ * await q and sleep. ctl_mutex held. */
+static void queue_added_locked(struct engine *e, struct equeue *q)
+{
+	struct sync *s = e->sync;
+	if (q->getters)
+		sync_signal(s, q->not_empty);
+	for (size_t i = 0; i < q->nloops; i++)
+		if (q->loops[i]->loop->sleeping)
+			sync_signal(s, q->loops[i]->loop->cond);
+}
+
+/* An item was taken from q: a blocked putter may go on. */
+static void queue_taken_locked(struct engine *e, struct equeue *q)
+{
+	if (q->putters)
+		sync_signal(e->sync, q->not_full);
+}
+
+static bool queue_full(const struct equeue *q)
+{
+	return q->size && q->items >= q->size;
+}
+
+/* put Q: blocks (without the GIL) only while a sized queue is full. */
+static bool queue_put(struct sim_thread *st, struct equeue *q)
+{
+	struct engine *e = st->e;
+	struct sync *s = e->sync;
+	bool dropped = false;
+	sync_lock(s, e->ctl_mutex);
+	if (queue_full(q) && !stopping(e)) {
+		sync_unlock(s, e->ctl_mutex);
+		gil_drop(&st->gt, RELEASE_BLOCKING);
+		dropped = true;
+		sync_lock(s, e->ctl_mutex);
+		q->putters++;
+		e->stuck++;
+		check_deadlock_locked(e);
+		while (queue_full(q) && !stopping(e))
+			sync_wait(s, q->not_full, e->ctl_mutex);
+		q->putters--;
+		e->stuck--;
+	}
+	bool ok = !stopping(e);
+	if (ok) {
+		q->items++;
+		queue_added_locked(e, q);
+	}
+	sync_unlock(s, e->ctl_mutex);
+	if (ok && dropped)
+		gil_take(&st->gt);
+	return ok;
+}
+
+/* get Q: takes an item at once if there is one; otherwise releases the
+ * GIL and blocks until a put. */
+static bool queue_get(struct sim_thread *st, struct equeue *q)
+{
+	struct engine *e = st->e;
+	struct sync *s = e->sync;
+	bool dropped = false;
+	sync_lock(s, e->ctl_mutex);
+	if (!q->items && !stopping(e)) {
+		sync_unlock(s, e->ctl_mutex);
+		gil_drop(&st->gt, RELEASE_BLOCKING);
+		dropped = true;
+		sync_lock(s, e->ctl_mutex);
+		q->getters++;
+		e->stuck++;
+		check_deadlock_locked(e);
+		while (!q->items && !stopping(e))
+			sync_wait(s, q->not_empty, e->ctl_mutex);
+		q->getters--;
+		e->stuck--;
+	}
+	bool ok = !stopping(e);
+	if (ok) {
+		q->items--;
+		queue_taken_locked(e, q);
+	}
+	sync_unlock(s, e->ctl_mutex);
+	if (ok && dropped)
+		gil_take(&st->gt);
+	return ok;
+}
+
 /* One leaf op. Returns false if the run stopped during it. */
 static bool run_leaf(struct sim_thread *st, const struct op *op)
 {
@@ -291,6 +574,12 @@ static bool run_leaf(struct sim_thread *st, const struct op *op)
 	case OP_NATIVE_HOLD:
 		ok = run_unchecked(e, ns);
 		break;
+	case OP_PUT:
+		ok = queue_put(st, &e->queues[op->queue]) && checkpoint(e);
+		break;
+	case OP_GET:
+		ok = queue_get(st, &e->queues[op->queue]) && checkpoint(e);
+		break;
 	default:
 		break;
 	}
@@ -324,6 +613,227 @@ static bool run_ops(struct sim_thread *st, const struct op *ops, size_t n)
 	return true;
 }
 
+/* ---------------------------------------------------------------- */
+/* asyncio loops                                                    */
+/* ---------------------------------------------------------------- */
+
+static void ready_push(struct loop *l, size_t task)
+{
+	l->ready[(l->head + l->nready) % l->ntasks] = task;
+	l->nready++;
+	l->tasks[task].state = TASK_READY;
+}
+
+static size_t ready_pop(struct loop *l)
+{
+	size_t task = l->ready[l->head];
+	l->head = (l->head + 1) % l->ntasks;
+	l->nready--;
+	return task;
+}
+
+/* The task's next leaf op, stepping into and out of repeat and forever
+ * blocks; NULL at the end of its script. Bodies are never empty, so this
+ * always ends. */
+static const struct op *task_next(struct task *k)
+{
+	while (k->depth > 0) {
+		struct task_frame *f = &k->stack[k->depth - 1];
+		if (f->i == f->n) {
+			if (f->left == UINT64_MAX || --f->left > 0) {
+				f->i = 0;
+				continue;
+			}
+			k->depth--;
+			continue;
+		}
+		const struct op *op = &f->ops[f->i++];
+		if (op->kind == OP_REPEAT || op->kind == OP_FOREVER) {
+			k->stack[k->depth++] = (struct task_frame){
+				op->body, op->nbody, 0,
+				op->kind == OP_FOREVER ? UINT64_MAX : op->count,
+			};
+			continue;
+		}
+		return op;
+	}
+	return NULL;
+}
+
+/* Run task i from where it was to its next await (which suspends it) or
+ * its end. Returns false if the run stopped. */
+static bool task_step(struct sim_thread *st, size_t i)
+{
+	struct engine *e = st->e;
+	struct loop *l = st->loop;
+	struct task *k = &l->tasks[i];
+	for (;;) {
+		const struct op *op = task_next(k);
+		if (!op) {
+			k->state = TASK_DONE;
+			l->live--;
+			return true;
+		}
+		if (!op_kind_is_await(op->kind)) {
+			if (!checkpoint(e) || !run_leaf(st, op))
+				return false;
+			continue;
+		}
+		int64_t ns = scaled(e, op->ns);
+		gil_emit(&st->gt, EV_OP_START, (uint8_t)op->kind, (uint64_t)ns);
+		k->await = op;
+		k->seq = l->seq++;
+		k->key = sync_now(e->sync);
+		if (op->kind == OP_AWAIT_GET) {
+			k->state = TASK_QUEUE;
+			sync_lock(e->sync, e->ctl_mutex);
+			e->queues[op->queue].awaiting++;
+			sync_unlock(e->sync, e->ctl_mutex);
+		} else {
+			k->state = TASK_TIMER;
+			k->key += ns;
+		}
+		return true;
+	}
+}
+
+/* Make ready the tasks whose timer is due or whose queue has an item for
+ * them, earliest first. ctl_mutex held. */
+static void loop_poll_locked(struct sim_thread *st)
+{
+	struct engine *e = st->e;
+	struct loop *l = st->loop;
+	int64_t now = sync_now(e->sync);
+	size_t n = 0;
+	for (size_t i = 0; i < l->ntasks; i++) {
+		const struct task *k = &l->tasks[i];
+		if ((k->state == TASK_TIMER && k->key <= now) ||
+		    (k->state == TASK_QUEUE && e->queues[k->await->queue].items)) {
+			/* Insertion by (key, seq): few are due at once. */
+			size_t j = n++;
+			while (j > 0) {
+				const struct task *o = &l->tasks[l->cand[j - 1]];
+				if (o->key < k->key || (o->key == k->key && o->seq < k->seq))
+					break;
+				l->cand[j] = l->cand[j - 1];
+				j--;
+			}
+			l->cand[j] = i;
+		}
+	}
+	for (size_t c = 0; c < n; c++) {
+		struct task *k = &l->tasks[l->cand[c]];
+		if (k->state == TASK_QUEUE) {
+			struct equeue *q = &e->queues[k->await->queue];
+			if (!q->items)
+				continue;
+			q->items--;
+			q->awaiting--;
+			queue_taken_locked(e, q);
+		}
+		ready_push(l, l->cand[c]);
+	}
+}
+
+static bool loop_waiting(const struct loop *l)
+{
+	for (size_t i = 0; i < l->ntasks; i++)
+		if (l->tasks[i].state == TASK_TIMER || l->tasks[i].state == TASK_QUEUE)
+			return true;
+	return false;
+}
+
+static void loop_poll(struct sim_thread *st)
+{
+	struct engine *e = st->e;
+	if (!loop_waiting(st->loop))
+		return;
+	sync_lock(e->sync, e->ctl_mutex);
+	loop_poll_locked(st);
+	sync_unlock(e->sync, e->ctl_mutex);
+}
+
+/* No task is ready: release the GIL, sleep until the earliest timer or an
+ * item for an awaiting task, and take the GIL back. */
+static bool loop_block(struct sim_thread *st)
+{
+	struct engine *e = st->e;
+	struct sync *s = e->sync;
+	struct loop *l = st->loop;
+	bool stuck = false;
+	gil_drop(&st->gt, RELEASE_BLOCKING);
+	sync_lock(s, e->ctl_mutex);
+	l->sleeping = true;
+	while (!stopping(e)) {
+		loop_poll_locked(st);
+		if (l->nready)
+			break;
+		int64_t next = INT64_MAX;
+		for (size_t i = 0; i < l->ntasks; i++)
+			if (l->tasks[i].state == TASK_TIMER && l->tasks[i].key < next)
+				next = l->tasks[i].key;
+		if (next == INT64_MAX) {
+			if (!stuck) {
+				stuck = true;
+				e->stuck++;
+				check_deadlock_locked(e);
+			}
+			sync_wait(s, l->cond, e->ctl_mutex);
+		} else {
+			int64_t left = next - sync_now(s);
+			if (left > 0)
+				sync_timedwait(s, l->cond, e->ctl_mutex, left);
+		}
+	}
+	if (stuck)
+		e->stuck--;
+	l->sleeping = false;
+	bool ok = !stopping(e);
+	sync_unlock(s, e->ctl_mutex);
+	if (!ok)
+		return false;
+	gil_take(&st->gt);
+	return checkpoint(e);
+}
+
+/* The loop's thread: run_forever() until every task is done. */
+static bool loop_run(struct sim_thread *st)
+{
+	struct engine *e = st->e;
+	struct loop *l = st->loop;
+	const struct sc_thread *t = st->sc;
+	l->head = l->nready = 0;
+	l->live = l->ntasks;
+	for (size_t i = 0; i < l->ntasks; i++) {
+		struct task *k = &l->tasks[i];
+		memset(k, 0, sizeof *k);
+		k->stack[0] = (struct task_frame){ t->tasks[i].ops, t->tasks[i].nops, 0, 1 };
+		k->depth = 1;
+		ready_push(l, i);
+	}
+	for (;;) {
+		if (!checkpoint(e))
+			return false;
+		loop_poll(st);
+		if (l->nready) {
+			size_t i = ready_pop(l);
+			struct task *k = &l->tasks[i];
+			gil_emit(&st->gt, EV_TASK, 0, i);
+			if (k->await) {
+				gil_emit(&st->gt, EV_OP_END, (uint8_t)k->await->kind, 0);
+				k->await = NULL;
+			}
+			if (!task_step(st, i))
+				return false;
+			continue;
+		}
+		if (!l->live)
+			return true;
+		if (!loop_block(st))
+			return false;
+	}
+}
+
 static void *sim_thread_main(void *arg)
 {
 	struct sim_thread *st = arg;
@@ -337,7 +847,10 @@ static void *sim_thread_main(void *arg)
 		gil_emit(t, EV_THREAD_START, 0, 0);
 		/* A Python thread needs the GIL before its first bytecode. */
 		gil_take(t);
-		run_ops(st, st->sc->ops, st->sc->nops);
+		if (st->loop)
+			loop_run(st);
+		else
+			run_ops(st, st->sc->ops, st->sc->nops);
 		if (t->holding)
 			gil_drop(t, RELEASE_EXIT);
 		gil_emit(t, EV_THREAD_END, 0, 0);
@@ -346,6 +859,7 @@ static void *sim_thread_main(void *arg)
 	struct sync *s = e->sync;
 	sync_lock(s, e->ctl_mutex);
 	atomic_fetch_sub(&e->alive, 1);
+	check_deadlock_locked(e);
 	sync_broadcast(s, e->ctl_cond);
 	sync_unlock(s, e->ctl_mutex);
 	return NULL;
@@ -399,7 +913,7 @@ static void virtual_finish(struct engine *e)
 	struct sync *s = e->sync;
 	atomic_store(&e->stop, 1);
 	sync_lock(s, e->ctl_mutex);
-	sync_broadcast(s, e->ctl_cond);
+	wake_all_locked(e);
 	sync_unlock(s, e->ctl_mutex);
 	join_all(e);
 }
@@ -418,6 +932,11 @@ static bool virtual_advance(struct engine *e, int64_t until)
 	}
 	if (sync_now(s) >= dl) {
 		atomic_store(&e->end_t, dl);
+		virtual_finish(e);
+		return true;
+	}
+	if (e->deadlock) {
+		atomic_store(&e->end_t, e->deadlock_t);
 		virtual_finish(e);
 		return true;
 	}
@@ -479,13 +998,20 @@ bool engine_wait(struct engine *e, int64_t timeout_ns)
 			ended = true;
 			break;
 		}
+		if (e->deadlock) {
+			atomic_store(&e->end_t, e->deadlock_t);
+			atomic_store(&e->stop, 1);
+			wake_all_locked(e);
+			ended = true;
+			break;
+		}
 		int64_t deadline = until;
 		if (e->duration_ns) {
 			int64_t dl = e->start_t + e->duration_ns;
 			if (now >= dl) {
 				atomic_store(&e->end_t, dl);
 				atomic_store(&e->stop, 1);
-				sync_broadcast(s, e->ctl_cond);
+				wake_all_locked(e);
 				ended = true;
 				break;
 			}
@@ -517,9 +1043,14 @@ void engine_stop(struct engine *e)
 	if (atomic_load(&e->end_t) < 0)
 		atomic_store(&e->end_t, sync_now(s));
 	atomic_store(&e->stop, 1);
-	sync_broadcast(s, e->ctl_cond);
+	wake_all_locked(e);
 	sync_unlock(s, e->ctl_mutex);
 	join_all(e);
+}
+
+bool engine_deadlocked(const struct engine *e)
+{
+	return e->deadlock;
 }
 
 void engine_pause(struct engine *e)

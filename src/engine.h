@@ -61,6 +61,9 @@ void engine_start(struct engine *e);
 bool engine_wait(struct engine *e, int64_t timeout_ns);
 /* Ask every thread to stop at its next check, and join them. */
 void engine_stop(struct engine *e);
+/* Did the run end because every live thread waited on a queue that no
+ * thread could serve any more? (Read it once the run has ended.) */
+bool engine_deadlocked(const struct engine *e);
 
 /* Control, from any thread. */
 void engine_pause(struct engine *e);

@@ -19,6 +19,7 @@ static const char *const type_names[EV_TYPE_COUNT] = {
 	[EV_FORCED_DROP] = "forced_drop",
 	[EV_FAILED_WAKEUP] = "failed_wakeup",
 	[EV_INTERVAL] = "interval",
+	[EV_TASK] = "task",
 };
 
 static const char *const reason_names[RELEASE_REASON_COUNT] = {

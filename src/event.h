@@ -36,6 +36,9 @@ enum event_type {
 	                     taken again */
 	EV_INTERVAL,      /* tid EVENT_TID_GIL, aux: GIL index;
 	                     arg: the new switch interval in ns */
+	EV_TASK,          /* an asyncio loop switches to one of its tasks:
+	                     arg: the task's index in the loop (the ops
+	                     until the loop's next EV_TASK are that task's) */
 	EV_TYPE_COUNT
 };
 

@@ -54,6 +54,8 @@ struct thread_def {
 	int64_t start_ns;
 	struct op *ops;
 	size_t nops;
+	struct sc_task *tasks; /* a loop's tasks, copied into each copy */
+	size_t ntasks;
 };
 
 enum directive {
@@ -90,10 +92,13 @@ struct parser {
 	int nopen;
 	struct { int line, col; } seen[D_COUNT];  /* directives, line 0: unset */
 	struct name_set thread_names, proc_names;
+	bool in_task;       /* inside a loop's task: 'await' is allowed */
+	size_t queues_cap;
+	struct { int line, col; } queue_at[SCENARIO_MAX_QUEUES];
 };
 
 static const char ops_expected[] =
-	"cpu, spin, io, sleep, native, native_hold, repeat, forever";
+	"cpu, spin, io, sleep, native, native_hold, put, get, await, repeat, forever";
 
 GV_PRINTF(4, 5)
 static int fail(struct parser *p, int line, int col, const char *fmt, ...)
@@ -500,8 +505,29 @@ static struct op *add_block(struct parser *p, struct op *ops, size_t n)
 	return block;
 }
 
+/* A copy of a loop's tasks (NULL for a thread), names and all. */
+static struct sc_task *copy_tasks(const struct sc_task *tasks, size_t n)
+{
+	if (!n)
+		return NULL;
+	struct sc_task *copy = xcalloc(n, sizeof *copy);
+	for (size_t i = 0; i < n; i++) {
+		copy[i] = tasks[i];
+		copy[i].name = xstrdup(tasks[i].name);
+	}
+	return copy;
+}
+
+static void free_tasks(struct sc_task *tasks, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(tasks[i].name);
+	free(tasks);
+}
+
 static void add_thread(struct parser *p, char *name, unsigned process,
-		       int64_t start_ns, struct op *ops, size_t nops)
+		       int64_t start_ns, struct op *ops, size_t nops,
+		       const struct sc_task *tasks, size_t ntasks)
 {
 	struct scenario *sc = p->sc;
 	if (sc->nthreads == p->threads_cap) {
@@ -515,6 +541,8 @@ static void add_thread(struct parser *p, char *name, unsigned process,
 	t->start_ns = start_ns;
 	t->ops = ops;
 	t->nops = nops;
+	t->tasks = copy_tasks(tasks, ntasks);
+	t->ntasks = ntasks;
 }
 
 static unsigned add_process(struct parser *p, char *name)
@@ -559,6 +587,30 @@ static struct op *op_vec_push(struct op_vec *vec)
 
 static int parse_ops(struct parser *p, int depth, struct op_vec *vec);
 
+/* The queue a put, get or await get names: declared before, at top level. */
+static int parse_queue_ref(struct parser *p, int line, int kind, unsigned *out)
+{
+	char what[48];
+	snprintf(what, sizeof what, "a queue name after '%s'",
+		 kind == OP_AWAIT_GET ? "await get" : op_kind_name(kind));
+	struct token at = p->tok;
+	char *name = NULL;
+	if (parse_name(p, line, what, &name))
+		return -1;
+	for (size_t i = 0; i < p->sc->nqueues; i++) {
+		if (strcmp(p->sc->queues[i].name, name) == 0) {
+			free(name);
+			*out = (unsigned)i;
+			return 0;
+		}
+	}
+	fail(p, at.line, at.col,
+	     "unknown queue '%s' (declare it at top level with 'queue %s' before it is used)",
+	     name, name);
+	free(name);
+	return -1;
+}
+
 /* The '{' ops '}' of a thread, repeat or forever; the current token is the
  * '{'. An empty body is an error naming what. Leaves the block owned by
  * the scenario in *ops. */
@@ -587,11 +639,19 @@ static int parse_op(struct parser *p, int depth, struct op_vec *vec)
 {
 	struct token kw = p->tok;
 	int kind = op_kind_parse(kw.p, kw.len);
-	if (kind < 0) {
-		if (is_word(&kw, "thread") || is_word(&kw, "process"))
+	if (kind >= 0 && op_kind_is_await((enum op_kind)kind))
+		kind = -1; /* written "await io", never "await_io" */
+	bool await = is_word(&kw, "await");
+	if (kind < 0 && !await) {
+		if (is_word(&kw, "thread") || is_word(&kw, "process") ||
+		    is_word(&kw, "loop") || is_word(&kw, "queue"))
 			return fail(p, kw.line, kw.col,
-				    "'%.*s' inside a thread (threads and processes are defined at top level; expected %s)",
+				    "'%.*s' inside a thread (threads, loops, processes and queues are defined at top level; expected %s)",
 				    (int)kw.len, kw.p, ops_expected);
+		if (is_word(&kw, "task"))
+			return fail(p, kw.line, kw.col,
+				    "'task' inside a thread or task (tasks are defined directly inside 'loop NAME { ... }'; expected %s)",
+				    ops_expected);
 		for (int d = 0; d < D_COUNT; d++) {
 			if (is_word(&kw, directive_names[d]))
 				return fail(p, kw.line, kw.col,
@@ -612,6 +672,28 @@ static int parse_op(struct parser *p, int depth, struct op_vec *vec)
 		return fail(p, kw.line, kw.col,
 			    "'%s' nested too deep: the limit is %d levels of repeat and forever",
 			    op_kind_name(kind), SCENARIO_MAX_DEPTH);
+	if (await) {
+		if (!p->in_task)
+			return fail(p, kw.line, kw.col,
+				    "'await' outside a task (await is only valid in 'task NAME { ... }' inside a loop; a thread blocks with io, sleep or get)");
+		if (next(p))
+			return -1;
+		static const char exp[] = "io, sleep or get after 'await'";
+		if (expect_arg(p, kw.line, T_WORD, exp))
+			return -1;
+		if (is_word(&p->tok, "io"))
+			kind = OP_AWAIT_IO;
+		else if (is_word(&p->tok, "sleep"))
+			kind = OP_AWAIT_SLEEP;
+		else if (is_word(&p->tok, "get"))
+			kind = OP_AWAIT_GET;
+		else {
+			char got[64];
+			describe(&p->tok, 0, got, sizeof got);
+			return fail(p, p->tok.line, p->tok.col,
+				    "cannot await %s (expected %s)", got, exp);
+		}
+	}
 	if (next(p))
 		return -1;
 
@@ -620,9 +702,16 @@ static int parse_op(struct parser *p, int depth, struct op_vec *vec)
 		if (parse_count(p, kw.line, "a repeat count", 1,
 				SCENARIO_MAX_REPEAT, &op.count))
 			return -1;
+	} else if (kind == OP_PUT || kind == OP_GET || kind == OP_AWAIT_GET) {
+		if (parse_queue_ref(p, kw.line, kind, &op.queue))
+			return -1;
 	} else if (kind != OP_FOREVER) {
 		char what[32];
-		snprintf(what, sizeof what, "'%s'", op_kind_name(kind));
+		if (await)
+			snprintf(what, sizeof what, "'await %s'",
+				 kind == OP_AWAIT_IO ? "io" : "sleep");
+		else
+			snprintf(what, sizeof what, "'%s'", op_kind_name(kind));
 		if (parse_dur(p, kw.line, what, &op.ns))
 			return -1;
 	}
@@ -660,7 +749,7 @@ static int parse_ops(struct parser *p, int depth, struct op_vec *vec)
 				return -1;
 			break;
 		default: {
-			char expected[100];
+			char expected[160];
 			snprintf(expected, sizeof expected,
 				 "an operation (%s) or '}'", ops_expected);
 			return fail_expected(p, 0, expected);
@@ -713,9 +802,136 @@ static int claim_thread_names(struct parser *p, const struct proc_ctx *proc,
 	return 0;
 }
 
+/* Appends a task to a loop's vector, refusing a name the loop has. */
+static int add_task(struct parser *p, struct sc_task **tasks, size_t *n,
+		    size_t *cap, char *name, struct op *ops, size_t nops,
+		    const char *loop, const struct token *at)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp((*tasks)[i].name, name) == 0) {
+			fail(p, at->line, at->col,
+			     "task name '%s' is already used in loop '%s'", name,
+			     loop);
+			free(name);
+			return -1;
+		}
+	}
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 4;
+		*tasks = xreallocarray(*tasks, *cap, sizeof **tasks);
+	}
+	(*tasks)[(*n)++] = (struct sc_task){ name, ops, nops };
+	return 0;
+}
+
+/* One 'task NAME [* N] { ops }' of a loop; the current token is 'task'. */
+static int parse_task(struct parser *p, const char *loop,
+		      struct sc_task **tasks, size_t *n, size_t *cap)
+{
+	struct token kw = p->tok;
+	if (next(p))
+		return -1;
+	struct token name_tok = p->tok;
+	char *name = NULL;
+	if (parse_name(p, kw.line, "a task name after 'task'", &name))
+		return -1;
+	uint64_t copies = 1;
+	bool replicated = false;
+	struct token count_tok = name_tok;
+	const char *after = "task name";
+	int rc = -1;
+	if (p->tok.type == T_STAR && p->tok.line == kw.line) {
+		if (next(p))
+			goto out;
+		count_tok = p->tok;
+		if (parse_count(p, kw.line, "a task count after '*'", 1,
+				SCENARIO_MAX_TASKS, &copies))
+			goto out;
+		replicated = true;
+		after = "task count";
+	}
+	if (*n + copies > SCENARIO_MAX_TASKS) {
+		fail(p, count_tok.line, count_tok.col,
+		     "too many tasks in loop '%s': this makes %" PRIu64 " (the limit is %d)",
+		     loop, (uint64_t)*n + copies, SCENARIO_MAX_TASKS);
+		goto out;
+	}
+	if (p->tok.type != T_LBRACE) {
+		char expected[48];
+		snprintf(expected, sizeof expected, "'{' after %s", after);
+		fail_expected(p, 0, expected);
+		goto out;
+	}
+	char what[SCENARIO_MAX_NAME + 16];
+	snprintf(what, sizeof what, "task '%s'", name);
+	struct op *ops;
+	size_t nops;
+	p->in_task = true;
+	rc = parse_body(p, 0, what, &ops, &nops);
+	p->in_task = false;
+	if (rc)
+		goto out;
+	for (uint64_t j = 1; j <= copies && rc == 0; j++)
+		rc = add_task(p, tasks, n, cap, copy_name(name, replicated, j),
+			      ops, nops, loop, &name_tok);
+out:
+	free(name);
+	return rc;
+}
+
+/* The '{' tasks '}' of a loop; the current token is the '{'. */
+static int parse_loop_body(struct parser *p, const char *loop,
+			   struct sc_task **out, size_t *nout)
+{
+	struct sc_task *tasks = NULL;
+	size_t n = 0, cap = 0;
+	push_open(p);
+	if (next(p))
+		goto fail;
+	for (;;) {
+		if (p->tok.type == T_EOF) {
+			fail_eof_open(p);
+			goto fail;
+		}
+		if (p->tok.type == T_RBRACE)
+			break;
+		if (p->tok.type == T_SEMI) {
+			if (next(p))
+				goto fail;
+			continue;
+		}
+		if (!is_word(&p->tok, "task")) {
+			char expected[SCENARIO_MAX_NAME + 48];
+			snprintf(expected, sizeof expected,
+				 "'task' or '}' in loop '%s'", loop);
+			fail_expected(p, 0, expected);
+			goto fail;
+		}
+		if (parse_task(p, loop, &tasks, &n, &cap))
+			goto fail;
+	}
+	if (n == 0) {
+		fail(p, p->tok.line, p->tok.col,
+		     "loop '%s' has no tasks (expected 'task NAME { ... }' before '}')",
+		     loop);
+		goto fail;
+	}
+	p->nopen--;
+	*out = tasks;
+	*nout = n;
+	return 0;
+fail:
+	free_tasks(tasks, n);
+	return -1;
+}
+
+/* 'thread' or 'loop' (an asyncio event loop: one thread that runs tasks). */
 static int parse_thread(struct parser *p, struct proc_ctx *proc)
 {
 	struct token kw = p->tok;
+	bool loop = is_word(&kw, "loop");
+	struct sc_task *tasks = NULL;
+	size_t ntasks = 0;
 	if (!proc && !p->have_main &&
 	    p->sc->nprocs + 1 > SCENARIO_MAX_PROCESSES)
 		return fail(p, kw.line, kw.col,
@@ -725,22 +941,24 @@ static int parse_thread(struct parser *p, struct proc_ctx *proc)
 		return -1;
 	struct token name_tok = p->tok;
 	char *name = NULL;
-	if (parse_name(p, kw.line, "a thread name after 'thread'", &name))
+	if (parse_name(p, kw.line, loop ? "a loop name after 'loop'" :
+			      "a thread name after 'thread'", &name))
 		return -1;
 
 	uint64_t copies = 1;
 	bool replicated = false;
 	struct token count_tok = name_tok;
-	const char *after = "thread name";
+	const char *after = loop ? "loop name" : "thread name";
 	if (p->tok.type == T_STAR && p->tok.line == kw.line) {
 		if (next(p))
 			goto fail;
 		count_tok = p->tok;
-		if (parse_count(p, kw.line, "a thread count after '*'", 1,
+		if (parse_count(p, kw.line, loop ? "a loop count after '*'" :
+				"a thread count after '*'", 1,
 				SCENARIO_MAX_THREADS, &copies))
 			goto fail;
 		replicated = true;
-		after = "thread count";
+		after = loop ? "loop count" : "thread count";
 	}
 	uint64_t total = copies * (proc ? proc->copies : 1);
 	if (p->nthreads_planned + total > SCENARIO_MAX_THREADS) {
@@ -767,10 +985,14 @@ static int parse_thread(struct parser *p, struct proc_ctx *proc)
 
 	char what[SCENARIO_MAX_NAME + 16];
 	snprintf(what, sizeof what, "thread '%s'", name);
-	struct op *ops;
-	size_t nops;
-	if (parse_body(p, 0, what, &ops, &nops))
+	struct op *ops = NULL;
+	size_t nops = 0;
+	if (loop) {
+		if (parse_loop_body(p, name, &tasks, &ntasks) || next(p))
+			goto fail;
+	} else if (parse_body(p, 0, what, &ops, &nops)) {
 		goto fail;
+	}
 
 	if (proc) {
 		if (proc->ndefs == proc->cap) {
@@ -780,16 +1002,19 @@ static int parse_thread(struct parser *p, struct proc_ctx *proc)
 		}
 		proc->defs[proc->ndefs++] = (struct thread_def){
 			name, copies, replicated, start_ns, ops, nops,
+			tasks, ntasks,
 		};
 		return 0;
 	}
 	p->have_main = true;
 	for (uint64_t j = 1; j <= copies; j++)
 		add_thread(p, copy_name(name, replicated, j), MAIN_PROCESS,
-			   start_ns, ops, nops);
+			   start_ns, ops, nops, tasks, ntasks);
+	free_tasks(tasks, ntasks);
 	free(name);
 	return 0;
 fail:
+	free_tasks(tasks, ntasks);
 	free(name);
 	return -1;
 }
@@ -814,18 +1039,22 @@ static int parse_process_body(struct parser *p, struct proc_ctx *proc,
 		default:
 			break;
 		}
-		if (is_word(&p->tok, "thread")) {
+		if (is_word(&p->tok, "thread") || is_word(&p->tok, "loop")) {
 			if (parse_thread(p, proc))
 				return -1;
 			continue;
 		}
+		if (is_word(&p->tok, "queue"))
+			return fail(p, p->tok.line, p->tok.col,
+				    "'queue' inside process '%s' (queues are declared at top level and shared by every process)",
+				    proc->name);
 		if (is_word(&p->tok, "process"))
 			return fail(p, p->tok.line, p->tok.col,
 				    "processes do not nest (process '%s' opened at %d:%d is still open)",
 				    proc->name, kw->line, kw->col);
 		char expected[SCENARIO_MAX_NAME + 48];
 		snprintf(expected, sizeof expected,
-			 "'thread' or '}' in process '%s'", proc->name);
+			 "'thread', 'loop' or '}' in process '%s'", proc->name);
 		return fail_expected(p, 0, expected);
 	}
 }
@@ -898,7 +1127,7 @@ static int parse_process(struct parser *p)
 				char *tname = copy_name(def->name, def->replicated, j);
 				add_thread(p, xasprintf("%s/%s", pname, tname),
 					   index, def->start_ns, def->ops,
-					   def->nops);
+					   def->nops, def->tasks, def->ntasks);
 				free(tname);
 			}
 		}
@@ -906,8 +1135,10 @@ static int parse_process(struct parser *p)
 	}
 	rc = next(p);
 out:
-	for (size_t d = 0; d < proc.ndefs; d++)
+	for (size_t d = 0; d < proc.ndefs; d++) {
 		free(proc.defs[d].name);
+		free_tasks(proc.defs[d].tasks, proc.defs[d].ntasks);
+	}
 	free(proc.defs);
 	free(name);
 	return rc;
@@ -1009,10 +1240,65 @@ static int parse_directive(struct parser *p, enum directive d)
 	return 0;
 }
 
+/* 'queue NAME [size N]' at top level. */
+static int parse_queue(struct parser *p)
+{
+	struct scenario *sc = p->sc;
+	struct token kw = p->tok;
+	if (next(p))
+		return -1;
+	struct token name_tok = p->tok;
+	char *name = NULL;
+	if (parse_name(p, kw.line, "a queue name after 'queue'", &name))
+		return -1;
+	for (size_t i = 0; i < sc->nqueues; i++) {
+		if (strcmp(sc->queues[i].name, name) == 0) {
+			fail(p, name_tok.line, name_tok.col,
+			     "queue name '%s' is already used by the queue declared at %d:%d",
+			     name, p->queue_at[i].line, p->queue_at[i].col);
+			free(name);
+			return -1;
+		}
+	}
+	if (sc->nqueues >= SCENARIO_MAX_QUEUES) {
+		free(name);
+		return fail(p, kw.line, kw.col,
+			    "too many queues: the limit is %d in a file",
+			    SCENARIO_MAX_QUEUES);
+	}
+	uint64_t size = 0;
+	if (is_word(&p->tok, "size") && p->tok.line == kw.line) {
+		if (next(p) ||
+		    parse_count(p, kw.line, "a queue size after 'size'", 1,
+				SCENARIO_MAX_QUEUE_SIZE, &size)) {
+			free(name);
+			return -1;
+		}
+	}
+	if (p->tok.type != T_EOF && p->tok.type != T_SEMI &&
+	    p->tok.line == kw.line) {
+		char got[64];
+		describe(&p->tok, 0, got, sizeof got);
+		free(name);
+		return fail(p, p->tok.line, p->tok.col,
+			    "unexpected %s after queue '%.*s' (expected 'size N', end of line or ';')",
+			    got, (int)name_tok.len, name_tok.p);
+	}
+	if (sc->nqueues == p->queues_cap) {
+		p->queues_cap = p->queues_cap ? p->queues_cap * 2 : 4;
+		sc->queues = xreallocarray(sc->queues, p->queues_cap,
+					   sizeof *sc->queues);
+	}
+	p->queue_at[sc->nqueues].line = name_tok.line;
+	p->queue_at[sc->nqueues].col = name_tok.col;
+	sc->queues[sc->nqueues++] = (struct sc_queue){ name, (uint32_t)size };
+	return 0;
+}
+
 static int parse_top(struct parser *p)
 {
 	static const char expected[] =
-		"a directive (title, note, gil, interval, checkinterval, duration, cores), 'thread' or 'process'";
+		"a directive (title, note, gil, interval, checkinterval, duration, cores), 'queue', 'thread', 'loop' or 'process'";
 	for (;;) {
 		struct token *t = &p->tok;
 		switch (t->type) {
@@ -1029,11 +1315,22 @@ static int parse_top(struct parser *p)
 		default:
 			return fail_expected(p, 0, expected);
 		}
-		if (is_word(t, "thread")) {
+		if (is_word(t, "thread") || is_word(t, "loop")) {
 			if (parse_thread(p, NULL))
 				return -1;
 			continue;
 		}
+		if (is_word(t, "queue")) {
+			if (parse_queue(p))
+				return -1;
+			continue;
+		}
+		if (is_word(t, "task"))
+			return fail(p, t->line, t->col,
+				    "'task' outside a loop (expected it inside 'loop NAME { ... }')");
+		if (is_word(t, "await"))
+			return fail(p, t->line, t->col,
+				    "'await' outside a task (expected it inside 'task NAME { ... }' of a loop)");
 		if (is_word(t, "process")) {
 			if (parse_process(p))
 				return -1;
@@ -1056,7 +1353,7 @@ static int parse_top(struct parser *p)
 		char got[64];
 		describe(t, 0, got, sizeof got);
 		return fail(p, t->line, t->col,
-			    "unknown directive %s (expected title, note, gil, interval, checkinterval, duration, cores, thread or process)",
+			    "unknown directive %s (expected title, note, gil, interval, checkinterval, duration, cores, queue, thread, loop or process)",
 			    got);
 	}
 }

@@ -89,10 +89,12 @@ static void print_json(FILE *out, const struct report_meta *m,
 	json_string(out, sc->title);
 	fprintf(out, ",\n  \"policy\": \"%s\",\n  \"time_mode\": \"%s\",\n"
 		     "  \"slow\": %g,\n  \"interrupted\": %s,\n"
+		     "  \"deadlocked\": %s,\n"
 		     "  \"elapsed_s\": %.6f,\n  \"events\": %" PRIu64 ",\n"
 		     "  \"dropped_events\": %" PRIu64 ",\n  \"gils\": [",
 		gil_policy_name(m->policy), m->time_mode, m->slow,
-		m->interrupted ? "true" : "false", elapsed_s(m), m->events, m->dropped);
+		m->interrupted ? "true" : "false", m->deadlocked ? "true" : "false",
+		elapsed_s(m), m->events, m->dropped);
 	for (unsigned g = 0; g < stats_ngils(st); g++) {
 		struct stats_gil sg;
 		stats_gil(st, g, (uint64_t)m->elapsed_ns, &sg);
@@ -188,7 +190,10 @@ static void print_text(FILE *out, const struct report_meta *m,
 	if (m->slow != 1.0)
 		fprintf(out, ", slow motion x%g", m->slow);
 	fprintf(out, "\n  elapsed %.3f s%s; %" PRIu64 " events recorded, %" PRIu64 " dropped\n",
-		elapsed_s(m), m->interrupted ? " (interrupted)" : "", m->events, m->dropped);
+		elapsed_s(m),
+		m->interrupted ? " (interrupted)" :
+		m->deadlocked ? " (ended: every thread left waits on a queue)" : "",
+		m->events, m->dropped);
 	if (sc->note && *sc->note)
 		print_wrapped(out, sc->note, "  ", 78);
 
@@ -301,7 +306,7 @@ static bool runs_forever(const struct scenario *sc, const struct engine_options 
 	if (opt->duration_ns || sc->duration_ns)
 		return false;
 	for (size_t i = 0; i < sc->nthreads; i++) {
-		if (scenario_ops_contain(sc->threads[i].ops, sc->threads[i].nops, OP_FOREVER)) {
+		if (scenario_thread_contains(&sc->threads[i], OP_FOREVER)) {
 			gv_error_set(err, sc->file, 0, 0,
 				     "thread '%s' runs forever: give the run a duration "
 				     "(--duration=10s, or 'duration 10s' in the scenario)",
@@ -368,6 +373,7 @@ int report_run(const struct scenario *sc, const struct engine_options *opt,
 		.events = c.events,
 		.dropped = ring_dropped(engine_ring(e)),
 		.interrupted = interrupted,
+		.deadlocked = engine_deadlocked(e),
 	};
 	if (c.rec) {
 		if (c.failed) {

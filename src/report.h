@@ -29,6 +29,7 @@ struct report_meta {
 	uint64_t events;       /* events the consumer received */
 	uint64_t dropped;      /* events the ring could not take */
 	bool interrupted;      /* stopped early by a signal */
+	bool deadlocked;       /* ended: every live thread waited on a queue */
 	const char *replay_of; /* a replay: when and where it was recorded */
 };
 

@@ -27,7 +27,18 @@ static const char *const op_kind_names[OP_KIND_COUNT] = {
 	[OP_NATIVE_HOLD] = "native_hold",
 	[OP_REPEAT] = "repeat",
 	[OP_FOREVER] = "forever",
+	[OP_PUT] = "put",
+	[OP_GET] = "get",
+	[OP_AWAIT_IO] = "await_io",
+	[OP_AWAIT_SLEEP] = "await_sleep",
+	[OP_AWAIT_GET] = "await_get",
 };
+
+int op_kind_is_await(enum op_kind kind)
+{
+	return kind == OP_AWAIT_IO || kind == OP_AWAIT_SLEEP ||
+	       kind == OP_AWAIT_GET;
+}
 
 const char *op_kind_name(enum op_kind kind)
 {
@@ -100,7 +111,26 @@ int scenario_ops_contain(const struct op *ops, size_t n, enum op_kind kind)
 
 int64_t scenario_thread_total_ns(const struct sc_thread *t, enum op_kind kind)
 {
-	return scenario_ops_total_ns(t->ops, t->nops, kind);
+	if (!t->ntasks)
+		return scenario_ops_total_ns(t->ops, t->nops, kind);
+	int64_t total = 0;
+	for (size_t i = 0; i < t->ntasks; i++) {
+		int64_t part = scenario_ops_total_ns(t->tasks[i].ops, t->tasks[i].nops, kind);
+		if (part < 0)
+			return -1;
+		total = add_sat(total, part);
+	}
+	return total;
+}
+
+int scenario_thread_contains(const struct sc_thread *t, enum op_kind kind)
+{
+	if (!t->ntasks)
+		return scenario_ops_contain(t->ops, t->nops, kind);
+	for (size_t i = 0; i < t->ntasks; i++)
+		if (scenario_ops_contain(t->tasks[i].ops, t->tasks[i].nops, kind))
+			return 1;
+	return 0;
 }
 
 void scenario_free(struct scenario *sc)
@@ -114,9 +144,16 @@ void scenario_free(struct scenario *sc)
 	for (size_t i = 0; i < sc->nprocs; i++)
 		free(sc->procs[i].name);
 	free(sc->procs);
-	for (size_t i = 0; i < sc->nthreads; i++)
+	for (size_t i = 0; i < sc->nthreads; i++) {
 		free(sc->threads[i].name);
+		for (size_t k = 0; k < sc->threads[i].ntasks; k++)
+			free(sc->threads[i].tasks[k].name);
+		free(sc->threads[i].tasks);
+	}
 	free(sc->threads);
+	for (size_t i = 0; i < sc->nqueues; i++)
+		free(sc->queues[i].name);
+	free(sc->queues);
 	for (size_t i = 0; i < sc->nblocks; i++)
 		free(sc->blocks[i]);
 	free(sc->blocks);

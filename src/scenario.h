@@ -25,6 +25,10 @@
 /* Added with the parser: `cores N` needs a bound like every other number,
  * and a thousand cores is far beyond any machine a class will watch. */
 #define SCENARIO_MAX_CORES 1024
+/* asyncio loops and queues (issue 7). */
+#define SCENARIO_MAX_TASKS 256           /* tasks in a loop, after replication */
+#define SCENARIO_MAX_QUEUES 64           /* queues in a file */
+#define SCENARIO_MAX_QUEUE_SIZE 1000000u /* a queue's size (maxsize) */
 
 enum op_kind {
 	OP_CPU = 0,     /* pure-Python work: needs the GIL, checks every tick */
@@ -35,6 +39,13 @@ enum op_kind {
 	OP_NATIVE_HOLD, /* C code that keeps it and never checks */
 	OP_REPEAT,      /* repeat N { body } */
 	OP_FOREVER,     /* forever { body } */
+	/* Added with loops and queues; after the others, so that recordings
+	 * made before keep their numbers. */
+	OP_PUT,         /* put Q: one item onto a queue */
+	OP_GET,         /* get Q: take one, blocking (GIL released) if empty */
+	OP_AWAIT_IO,    /* await io D, in a task: suspend, the loop runs others */
+	OP_AWAIT_SLEEP, /* await sleep D: asyncio.sleep(D) */
+	OP_AWAIT_GET,   /* await get Q: suspend until an item is taken */
 	OP_KIND_COUNT
 };
 
@@ -44,7 +55,22 @@ struct op {
 	uint64_t count;    /* repeat count */
 	struct op *body;   /* repeat, forever */
 	size_t nbody;
+	unsigned queue;    /* put, get, await get: index into scenario.queues */
 	int line, col;     /* where it was written */
+};
+
+/* A queue (queue.Queue, multiprocessing.Queue): shared by every thread
+ * and process; all it holds is a count of items. */
+struct sc_queue {
+	char *name;
+	uint32_t size;     /* maxsize; 0: unbounded */
+};
+
+/* A task of an asyncio loop. */
+struct sc_task {
+	char *name;        /* unique in its loop: "handler.2" */
+	struct op *ops;    /* shared between copies, owned by scenario.blocks */
+	size_t nops;
 };
 
 struct sc_process {
@@ -58,6 +84,10 @@ struct sc_thread {
 	int64_t start_ns;  /* when it starts, after the run's start */
 	struct op *ops;    /* shared between the copies of a replicated thread */
 	size_t nops;
+	/* An asyncio loop (ntasks > 0) runs its tasks instead of ops (then
+	 * NULL). Each loop owns its array and the names in it. */
+	struct sc_task *tasks;
+	size_t ntasks;
 };
 
 struct scenario {
@@ -74,6 +104,8 @@ struct scenario {
 	size_t nprocs;
 	struct sc_thread *threads;
 	size_t nthreads;
+	struct sc_queue *queues;
+	size_t nqueues;
 	/* The op trees, owned here (threads point into them). */
 	struct op **blocks;
 	size_t nblocks;
@@ -93,8 +125,13 @@ const char *op_kind_name(enum op_kind kind);
  * the file: "cpu", "native_hold", "repeat"...; -1 if it is none of them. */
 int op_kind_parse(const char *name, size_t len);
 
-/* The work a thread's script does, summed over repeats (forever: -1). */
+/* The work a thread's script does, summed over repeats (forever: -1);
+ * a loop's, summed over its tasks. */
 int64_t scenario_thread_total_ns(const struct sc_thread *t, enum op_kind kind);
+/* Does an op of this kind occur in a thread's script or a loop's tasks? */
+int scenario_thread_contains(const struct sc_thread *t, enum op_kind kind);
+/* await io, await sleep, await get. */
+int op_kind_is_await(enum op_kind kind);
 /* The same over any list of ops (a thread's script or a block's body).
  * Saturates at INT64_MAX; 0 for the block kinds (repeat, forever). */
 int64_t scenario_ops_total_ns(const struct op *ops, size_t n, enum op_kind kind);

@@ -167,7 +167,7 @@ int sweep_run(const struct scenario *sc, const struct engine_options *opt,
 	out->spec = *sp;
 	if (!opt->duration_ns && !sc->duration_ns) {
 		for (size_t i = 0; i < sc->nthreads; i++) {
-			if (scenario_ops_contain(sc->threads[i].ops, sc->threads[i].nops, OP_FOREVER)) {
+			if (scenario_thread_contains(&sc->threads[i], OP_FOREVER)) {
 				gv_error_set(err, sc->file, 0, 0,
 					     "thread '%s' runs forever: give the sweep a duration "
 					     "(--duration=10s, or 'duration 10s' in the scenario)",

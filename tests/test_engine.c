@@ -298,6 +298,139 @@ static void slow_motion_scales_durations(void)
 	run_free(&r);
 }
 
+/* The tasks of a loop take turns on its one thread: every switch is an
+ * EV_TASK, their CPU work never overlaps, and the loop needs the sum. */
+static void loop_tasks_take_turns(void)
+{
+	struct run r;
+	run_text(&r, "loop web { task t * 3 { repeat 5 { await io 2ms; cpu 3ms } } }", NULL);
+	/* Each task runs at its start and after each of its 5 awaits. */
+	CU_ASSERT_EQUAL(count(&r, 0, EV_TASK), 18);
+	int64_t last_end = -1;
+	size_t ncpu = 0;
+	for (size_t i = 0; i < r.n; i++) {
+		const struct event *e = &r.evs[i];
+		if (e->aux != OP_CPU)
+			continue;
+		if (e->type == EV_OP_START) {
+			CU_ASSERT((int64_t)e->t >= last_end);
+			ncpu++;
+		} else if (e->type == EV_OP_END) {
+			last_end = (int64_t)e->t;
+		}
+	}
+	CU_ASSERT_EQUAL(ncpu, 15);
+	CU_ASSERT(r.elapsed >= 45 * MS);
+	CU_ASSERT_FALSE(engine_deadlocked(r.e));
+	run_free(&r);
+}
+
+/* A task that computes without awaiting holds up the others: the light
+ * task's 1 ms await ends only when the heavy task's 100 ms are done. */
+static void cpu_heavy_task_delays_the_others(void)
+{
+	struct run r;
+	run_text(&r, "loop web {\n task light { repeat 3 { await io 1ms; cpu 1ms } }\n"
+		     " task heavy { cpu 100ms }\n}", NULL);
+	int64_t s, e;
+	CU_ASSERT_FATAL(op_span(&r, 0, OP_AWAIT_IO, &s, &e));
+	CU_ASSERT(e - s >= 90 * MS);
+	run_free(&r);
+}
+
+/* get on an empty queue releases the GIL while it waits: the putter
+ * computes meanwhile, and the getter goes on after the put. */
+static void get_blocks_without_holding_the_gil(void)
+{
+	struct run r;
+	run_text(&r, "queue q\nthread getter { get q; cpu 1ms }\n"
+		     "thread putter { sleep 30ms; cpu 30ms; put q }", NULL);
+	int64_t gs, ge, ps, pe;
+	CU_ASSERT_FATAL(op_span(&r, 0, OP_GET, &gs, &ge));
+	CU_ASSERT_FATAL(op_span(&r, 1, OP_CPU, &ps, &pe));
+	CU_ASSERT(ge >= pe);
+	CU_ASSERT(overlap(gs, ge, ps, pe) >= 25 * MS);
+	bool released = false;
+	for (size_t i = 0; i < r.n; i++)
+		if (r.evs[i].tid == 0 && r.evs[i].type == EV_GIL_RELEASE &&
+		    r.evs[i].aux == RELEASE_BLOCKING && (int64_t)r.evs[i].t <= ps)
+			released = true;
+	CU_ASSERT_TRUE(released);
+	CU_ASSERT_FALSE(engine_deadlocked(r.e));
+	run_free(&r);
+}
+
+static size_t count_ops(const struct run *r, int tid, enum op_kind kind)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->evs[i].type == EV_OP_END && r->evs[i].aux == kind && r->evs[i].tid == tid)
+			c++;
+	return c;
+}
+
+/* Every item put is got once: 100 puts feed 100 gets and the run ends;
+ * a 101st get waits for ever, which ends the run as a deadlock. A sized
+ * queue holds its putter back and loses nothing. */
+static void put_and_get_hand_over_every_item(void)
+{
+	struct run r;
+	run_text(&r, "queue q\nthread p * 2 { repeat 50 { put q } }\n"
+		     "thread c { repeat 100 { get q } }", NULL);
+	CU_ASSERT_EQUAL(count_ops(&r, 2, OP_GET), 100);
+	CU_ASSERT_FALSE(engine_deadlocked(r.e));
+	run_free(&r);
+
+	run_text(&r, "queue q\nthread p * 2 { repeat 50 { put q } }\n"
+		     "thread c { repeat 101 { get q } }", NULL);
+	CU_ASSERT_TRUE(engine_deadlocked(r.e));
+	CU_ASSERT(r.elapsed < 500 * MS);
+	run_free(&r);
+
+	run_text(&r, "queue q size 2\nthread p { repeat 20 { put q } }\n"
+		     "thread c { repeat 20 { get q; sleep 1ms } }\n"
+		     "loop l { task t * 2 { repeat 5 { put q } } }\n"
+		     "thread c2 { repeat 10 { get q } }", NULL);
+	CU_ASSERT_EQUAL(count_ops(&r, 1, OP_GET), 20);
+	CU_ASSERT_FALSE(engine_deadlocked(r.e));
+	run_free(&r);
+
+	/* Tasks that await get share the items with a thread. */
+	run_text(&r, "queue q\nqueue done\nthread p { repeat 30 { put q; sleep 1ms } }\n"
+		     "loop l { task t * 2 { repeat 10 { await get q; put done } } }\n"
+		     "thread c { repeat 10 { get q } }\nthread d { repeat 20 { get done } }", NULL);
+	CU_ASSERT_EQUAL(count_ops(&r, 3, OP_GET), 20);
+	CU_ASSERT_FALSE(engine_deadlocked(r.e));
+	run_free(&r);
+}
+
+/* A stop wakes threads blocked in get and loops awaiting a queue. */
+static void stop_wakes_blocked_getters(void)
+{
+	static const char text[] = "queue q\nthread g { get q }\n"
+		"loop l { task t { await get q } }\nthread s { sleep 10s }";
+	struct gv_error err;
+	struct scenario *sc = scenario_parse(text, strlen(text), "test.gil", &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+	struct engine_options o = { .policy = -1 };
+	struct engine *e = engine_create(sc, &o, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	engine_start(e);
+	CU_ASSERT_FALSE(engine_wait(e, 30 * MS));
+	engine_stop(e);
+	CU_ASSERT(engine_elapsed(e) < 1000 * MS);
+	CU_ASSERT_FALSE(engine_deadlocked(e));
+	engine_destroy(e);
+	scenario_free(sc);
+
+	/* The same with a duration. */
+	struct run r;
+	run_text(&r, "duration 50ms\nqueue q\nthread g { forever { get q } }\n"
+		     "loop l { task t { await get q } }\nthread s { sleep 10s }", NULL);
+	CU_ASSERT(r.elapsed < 1000 * MS);
+	run_free(&r);
+}
+
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(io_threads_overlap),
 	CU_TEST_ENTRY(cpu_threads_take_turns),
@@ -310,6 +443,11 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(processes_have_a_gil_each),
 	CU_TEST_ENTRY(control_from_another_thread),
 	CU_TEST_ENTRY(slow_motion_scales_durations),
+	CU_TEST_ENTRY(loop_tasks_take_turns),
+	CU_TEST_ENTRY(cpu_heavy_task_delays_the_others),
+	CU_TEST_ENTRY(get_blocks_without_holding_the_gil),
+	CU_TEST_ENTRY(put_and_get_hand_over_every_item),
+	CU_TEST_ENTRY(stop_wakes_blocked_getters),
 	CU_TEST_END,
 };
 

@@ -254,6 +254,92 @@ static void python2_gil_battles_on_two_cores(void)
 	done(&l);
 }
 
+/* The await io spans of task `task` (index in its loop) of thread tid:
+ * from the await (EV_OP_START) to the task running again (EV_OP_END after
+ * the loop's EV_TASK), collected from the event stream by a hook. */
+struct await_spans {
+	uint16_t tid;
+	uint64_t current;          /* the task the loop runs now */
+	uint64_t start[8];
+	uint64_t max_ns[8], sum_ns[8], n[8];
+};
+
+static void await_hook(void *arg, const struct event *ev, const struct stats *st)
+{
+	(void)st;
+	struct await_spans *a = arg;
+	if (ev->tid != a->tid)
+		return;
+	if (ev->type == EV_TASK)
+		a->current = ev->arg;
+	if (a->current >= 8 || ev->aux != OP_AWAIT_IO)
+		return;
+	if (ev->type == EV_OP_START) {
+		a->start[a->current] = ev->t;
+	} else if (ev->type == EV_OP_END) {
+		uint64_t d = ev->t - a->start[a->current];
+		a->sum_ns[a->current] += d;
+		a->n[a->current]++;
+		if (d > a->max_ns[a->current])
+			a->max_ns[a->current] = d;
+	}
+}
+
+/* 12: a task that computes 50 ms without awaiting holds up every other
+ * task of its loop: the light handlers' 5 ms awaits end up to 50 ms late. */
+static void cpu_heavy_task_blocks_the_loop(void)
+{
+	struct lesson l;
+	struct await_spans a = { 0 };
+	char path[1024];
+	snprintf(path, sizeof path, "%s/scenarios/12-asyncio-cpu-handler.gil", srcdir());
+	struct gv_error err;
+	memset(&l, 0, sizeof l);
+	l.sc = scenario_load(path, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l.sc);
+	struct engine_options o = { .policy = -1, .virtual_time = true, .cores = 2,
+				    .seed = 7, .duration_ns = 3000 * MS };
+	l.e = engine_create(l.sc, &o, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l.e);
+	consumer_init(&l.c, l.sc, 0);
+	l.c.hook = await_hook;
+	l.c.hook_arg = &a;
+	engine_start(l.e);
+	while (!engine_wait(l.e, 10 * MS))
+		consumer_drain(&l.c, engine_ring(l.e));
+	consumer_drain(&l.c, engine_ring(l.e));
+	l.now = (uint64_t)(engine_start_time(l.e) + engine_elapsed(l.e));
+	for (int k = 0; k < 3; k++) {
+		CU_ASSERT_STRING_EQUAL(l.sc->threads[0].tasks[k].name,
+				       k == 0 ? "handler.1" : k == 1 ? "handler.2" : "handler.3");
+		CU_ASSERT_EQUAL(a.n[k], 100);
+		/* Usually back after its 5 ms and the others' 2 ms... */
+		CU_ASSERT(a.sum_ns[k] / a.n[k] < 12 * MS);
+		/* ...but once the report computes, about its 50 ms. */
+		CU_ASSERT(a.max_ns[k] >= 45 * MS);
+	}
+	/* One thread: the loop's tasks never run in parallel, so it held the
+	 * GIL for all their CPU work, 3 x 100 x 2 ms + 6 x 50 ms. */
+	struct stats_thread w = thread(&l, "web");
+	CU_ASSERT_DOUBLE_EQUAL(sec(w.hold_ns), 0.9, 0.1);
+	done(&l);
+}
+
+/* 13: the handlers hand their CPU work to the process pool: the loop
+ * holds its GIL a small share of the time and the workers use the cores. */
+static void hybrid_service_uses_the_cores_and_keeps_the_loop_free(void)
+{
+	struct lesson l;
+	run(&l, "13-hybrid-web.gil", NULL);
+	/* The handlers finished and left the idle workers waiting. */
+	CU_ASSERT_TRUE(engine_deadlocked(l.e));
+	struct stats_thread w = thread(&l, "web");
+	CU_ASSERT(sec(w.hold_ns) < 0.35 * l.elapsed_s);
+	/* 80 jobs x 20 ms = 1.6 s of work on 2 cores: about 0.8 s, not 1.6. */
+	CU_ASSERT(l.elapsed_s > 0.75 && l.elapsed_s < 1.0);
+	done(&l);
+}
+
 /* 14: worker processes finish CPU-heavy requests sooner than threads. */
 static void worker_processes_beat_threads_for_cpu_work(void)
 {
@@ -282,6 +368,8 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(native_code_that_holds_cannot_be_cut_short),
 	CU_TEST_ENTRY(processes_and_free_threading_run_in_parallel),
 	CU_TEST_ENTRY(python2_gil_battles_on_two_cores),
+	CU_TEST_ENTRY(cpu_heavy_task_blocks_the_loop),
+	CU_TEST_ENTRY(hybrid_service_uses_the_cores_and_keeps_the_loop_free),
 	CU_TEST_ENTRY(worker_processes_beat_threads_for_cpu_work),
 	CU_TEST_END,
 };

@@ -81,7 +81,7 @@ static const char *srcdir(void)
 	return d && *d ? d : ".";
 }
 
-#define OPS_EXPECTED "cpu, spin, io, sleep, native, native_hold, repeat, forever"
+#define OPS_EXPECTED "cpu, spin, io, sleep, native, native_hold, put, get, await, repeat, forever"
 
 /* ---------------------------------------------------------------- */
 /* The model                                                        */
@@ -378,6 +378,7 @@ static void op_kind_names_match_the_file(void)
 {
 	static const char *const names[] = {
 		"cpu", "spin", "io", "sleep", "native", "native_hold", "repeat", "forever",
+		"put", "get", "await_io", "await_sleep", "await_get",
 	};
 	for (int k = 0; k < OP_KIND_COUNT; k++) {
 		CU_ASSERT_STRING_EQUAL(op_kind_name((enum op_kind)k), names[k]);
@@ -476,11 +477,11 @@ static void nul_and_control_characters_are_refused(void)
 static void unknown_directive_at_top_level(void)
 {
 	check_error("# comment\nspeed 5\n",
-		    "x.gil:2:1: unknown directive 'speed' (expected title, note, gil, interval, checkinterval, duration, cores, thread or process)");
+		    "x.gil:2:1: unknown directive 'speed' (expected title, note, gil, interval, checkinterval, duration, cores, queue, thread, loop or process)");
 	check_error("\"title\"\n",
-		    "x.gil:1:1: expected a directive (title, note, gil, interval, checkinterval, duration, cores), 'thread' or 'process', got a string");
+		    "x.gil:1:1: expected a directive (title, note, gil, interval, checkinterval, duration, cores), 'queue', 'thread', 'loop' or 'process', got a string");
 	check_error("  {\n",
-		    "x.gil:1:3: expected a directive (title, note, gil, interval, checkinterval, duration, cores), 'thread' or 'process', got '{'");
+		    "x.gil:1:3: expected a directive (title, note, gil, interval, checkinterval, duration, cores), 'queue', 'thread', 'loop' or 'process', got '{'");
 }
 
 static void operation_outside_a_thread(void)
@@ -494,7 +495,7 @@ static void directives_and_threads_do_not_go_inside_threads(void)
 	check_error("thread t {\n  interval 5ms\n}\n",
 		    "x.gil:2:3: directive 'interval' inside a thread (directives go at top level; expected " OPS_EXPECTED ")");
 	check_error("thread t { thread u { cpu 1s } }",
-		    "x.gil:1:12: 'thread' inside a thread (threads and processes are defined at top level; expected " OPS_EXPECTED ")");
+		    "x.gil:1:12: 'thread' inside a thread (threads, loops, processes and queues are defined at top level; expected " OPS_EXPECTED ")");
 	check_error("thread t { cpu 1s * }",
 		    "x.gil:1:19: expected an operation (" OPS_EXPECTED ") or '}', got '*'");
 }
@@ -504,7 +505,7 @@ static void processes_do_not_nest(void)
 	check_error("process a {\n  process b { thread t { cpu 1s } }\n}\n",
 		    "x.gil:2:3: processes do not nest (process 'a' opened at 1:1 is still open)");
 	check_error("process a { cpu 1s }",
-		    "x.gil:1:13: expected 'thread' or '}' in process 'a', got 'cpu'");
+		    "x.gil:1:13: expected 'thread', 'loop' or '}' in process 'a', got 'cpu'");
 }
 
 static void empty_blocks_are_errors(void)
@@ -907,6 +908,124 @@ static void every_bad_file_fails_where_it_says(void)
 	CU_ASSERT(n >= 5);
 }
 
+/* ---------------------------------------------------------------- */
+/* Queues and asyncio loops                                         */
+/* ---------------------------------------------------------------- */
+
+static void queues_loops_and_tasks_build_the_model(void)
+{
+	struct scenario *sc = parse_ok(
+		"queue jobs\nqueue done size 10\n"
+		"loop web * 2 start 5ms {\n"
+		"  task handler * 3 { repeat 10 { await io 5ms; cpu 2ms; put jobs; await get done } }\n"
+		"  task tick { await sleep 1s }\n"
+		"}\n"
+		"thread consumer { forever { get jobs; cpu 20ms; put done } }\n"
+		"process worker * 2 { loop main { task t { get jobs } } }\n");
+	CU_ASSERT_EQUAL(sc->nqueues, 2);
+	CU_ASSERT_STRING_EQUAL(sc->queues[0].name, "jobs");
+	CU_ASSERT_EQUAL(sc->queues[0].size, 0);
+	CU_ASSERT_EQUAL(sc->queues[1].size, 10);
+	CU_ASSERT_EQUAL_FATAL(sc->nthreads, 5);
+	const struct sc_thread *w = &sc->threads[0];
+	CU_ASSERT_STRING_EQUAL(w->name, "web.1");
+	CU_ASSERT_STRING_EQUAL(sc->threads[1].name, "web.2");
+	CU_ASSERT_EQUAL(w->start_ns, 5000000);
+	CU_ASSERT_EQUAL_FATAL(w->ntasks, 4);
+	CU_ASSERT_PTR_NULL(w->ops);
+	CU_ASSERT_STRING_EQUAL(w->tasks[0].name, "handler.1");
+	CU_ASSERT_STRING_EQUAL(w->tasks[2].name, "handler.3");
+	CU_ASSERT_STRING_EQUAL(w->tasks[3].name, "tick");
+	const struct op *body = w->tasks[0].ops[0].body;
+	CU_ASSERT_EQUAL(body[0].kind, OP_AWAIT_IO);
+	CU_ASSERT_EQUAL(body[0].ns, 5000000);
+	CU_ASSERT_EQUAL(body[2].kind, OP_PUT);
+	CU_ASSERT_EQUAL(body[2].queue, 0);
+	CU_ASSERT_EQUAL(body[3].kind, OP_AWAIT_GET);
+	CU_ASSERT_EQUAL(body[3].queue, 1);
+	CU_ASSERT_EQUAL(w->tasks[3].ops[0].kind, OP_AWAIT_SLEEP);
+	CU_ASSERT_EQUAL(scenario_thread_total_ns(w, OP_CPU), 3 * 10 * 2000000LL);
+	CU_ASSERT_TRUE(scenario_thread_contains(&sc->threads[2], OP_FOREVER));
+	CU_ASSERT_FALSE(scenario_thread_contains(w, OP_FOREVER));
+	CU_ASSERT_STRING_EQUAL(sc->threads[3].name, "worker.1/main");
+	CU_ASSERT_EQUAL(sc->threads[3].ntasks, 1);
+	CU_ASSERT_EQUAL(sc->threads[3].tasks[0].ops[0].kind, OP_GET);
+	scenario_free(sc);
+}
+
+static void queue_errors_name_the_place(void)
+{
+	check_error("queue\n", "x.gil:2:1: expected a queue name after 'queue', got end of file");
+	check_error("queue q\nqueue q\n",
+		    "x.gil:2:7: queue name 'q' is already used by the queue declared at 1:7");
+	check_error("queue q size 0\n",
+		    "x.gil:1:14: a queue size after 'size' must be between 1 and 1000000, got 0");
+	check_error("queue q lots\n",
+		    "x.gil:1:9: unexpected 'lots' after queue 'q' (expected 'size N', end of line or ';')");
+	check_error("thread t { put nowhere }\n",
+		    "x.gil:1:16: unknown queue 'nowhere' (declare it at top level with 'queue nowhere' before it is used)");
+	check_error("thread t { get }\n",
+		    "x.gil:1:16: expected a queue name after 'get', got '}'");
+	check_error("thread t { queue q }\n",
+		    "x.gil:1:12: 'queue' inside a thread (threads, loops, processes and queues are defined at top level; expected " OPS_EXPECTED ")");
+	check_error("process p { queue q }\n",
+		    "x.gil:1:13: 'queue' inside process 'p' (queues are declared at top level and shared by every process)");
+	struct sb b = { 0 };
+	for (int i = 0; i <= SCENARIO_MAX_QUEUES; i++) {
+		char line[32];
+		snprintf(line, sizeof line, "queue q%d\n", i);
+		sb_add(&b, line);
+	}
+	char want[160];
+	snprintf(want, sizeof want, "x.gil:%d:1: too many queues: the limit is %d in a file",
+		 SCENARIO_MAX_QUEUES + 1, SCENARIO_MAX_QUEUES);
+	check_error(b.s, want);
+	free(b.s);
+}
+
+static void loop_and_task_errors_name_the_place(void)
+{
+	check_error("loop web { }\n",
+		    "x.gil:1:12: loop 'web' has no tasks (expected 'task NAME { ... }' before '}')");
+	check_error("loop web { cpu 1ms }\n",
+		    "x.gil:1:12: expected 'task' or '}' in loop 'web', got 'cpu'");
+	check_error("loop web { task t { } }\n",
+		    "x.gil:1:21: task 't' has no operations (expected at least one of " OPS_EXPECTED " before '}')");
+	check_error("loop web { task t { cpu 1ms }\n task t { cpu 1ms } }\n",
+		    "x.gil:2:7: task name 't' is already used in loop 'web'");
+	check_error("loop web { task t * 0 { cpu 1ms } }\n",
+		    "x.gil:1:21: a task count after '*' must be between 1 and 256, got 0");
+	check_error("loop web { task t * 200 { cpu 1ms }\n task u * 57 { cpu 1ms } }\n",
+		    "x.gil:2:11: too many tasks in loop 'web': this makes 257 (the limit is 256)");
+	check_error("loop web { task t cpu }\n",
+		    "x.gil:1:19: expected '{' after task name, got 'cpu'");
+	check_error("thread t { task u { cpu 1ms } }\n",
+		    "x.gil:1:12: 'task' inside a thread or task (tasks are defined directly inside 'loop NAME { ... }'; expected " OPS_EXPECTED ")");
+	check_error("task u { cpu 1ms }\n",
+		    "x.gil:1:1: 'task' outside a loop (expected it inside 'loop NAME { ... }')");
+	check_error("thread t { await io 1ms }\n",
+		    "x.gil:1:12: 'await' outside a task (await is only valid in 'task NAME { ... }' inside a loop; a thread blocks with io, sleep or get)");
+	check_error("loop web { task t { await cpu 1ms } }\n",
+		    "x.gil:1:27: cannot await 'cpu' (expected io, sleep or get after 'await')");
+	check_error("loop web { task t { await\n io 1ms } }\n",
+		    "x.gil:1:26: expected io, sleep or get after 'await', got end of line");
+	check_error("loop web { task t { await io } }\n",
+		    "x.gil:1:30: expected a duration such as 5ms after 'await io', got '}'");
+	check_error("loop web { task t { await_io 1ms } }\n",
+		    "x.gil:1:21: unknown operation 'await_io' (expected " OPS_EXPECTED ")");
+	check_error("thread web { cpu 1ms }\nloop web { task t { cpu 1ms } }\n",
+		    "x.gil:2:6: thread name 'web' is already used by the thread defined at 1:8");
+}
+
+/* A plain blocking call in a task is allowed: it blocks the whole loop,
+ * the classic mistake, which a lesson may want to show. */
+static void blocking_ops_are_allowed_in_tasks(void)
+{
+	struct scenario *sc = parse_ok("queue q\nloop l { task t { io 1ms; sleep 1ms; get q; native 1ms } }");
+	CU_ASSERT_EQUAL(sc->threads[0].tasks[0].nops, 4);
+	scenario_free(sc);
+}
+
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(every_leaf_op_parses_with_its_duration),
 	CU_TEST_ENTRY(repeat_and_forever_hold_their_bodies),
@@ -957,6 +1076,10 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(load_refuses_missing_directories_and_endless_files),
 	CU_TEST_ENTRY(load_reads_a_file_and_reports_its_errors),
 	CU_TEST_ENTRY(every_example_scenario_parses),
+	CU_TEST_ENTRY(queues_loops_and_tasks_build_the_model),
+	CU_TEST_ENTRY(queue_errors_name_the_place),
+	CU_TEST_ENTRY(loop_and_task_errors_name_the_place),
+	CU_TEST_ENTRY(blocking_ops_are_allowed_in_tasks),
 	CU_TEST_ENTRY(every_bad_file_fails_where_it_says),
 	CU_TEST_END,
 };
