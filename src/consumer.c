@@ -37,12 +37,18 @@ void consumer_init(struct consumer *c, const struct scenario *sc,
 	};
 	c->st = stats_create((unsigned)sc->nthreads, c->gil_of, (unsigned)sc->nprocs);
 	c->h = history_create_config(&hc);
+	unsigned *ntasks = xcalloc(sc->nthreads ? sc->nthreads : 1, sizeof *ntasks);
+	for (size_t i = 0; i < sc->nthreads; i++)
+		ntasks[i] = (unsigned)sc->threads[i].ntasks;
+	c->tk = tasks_create(ntasks, (unsigned)sc->nthreads, 0);
+	free(ntasks);
 	c->batch = xmalloc(CONSUMER_BATCH * sizeof(struct event));
 }
 
 void consumer_fini(struct consumer *c)
 {
 	free(c->batch);
+	tasks_destroy(c->tk);
 	history_destroy(c->h);
 	stats_destroy(c->st);
 	free(c->gil_of);
@@ -54,6 +60,7 @@ void consumer_take(struct consumer *c, const struct event *evs, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		stats_add(c->st, &evs[i]);
 		history_add(c->h, &evs[i]);
+		tasks_add(c->tk, &evs[i]);
 		if (c->hook)
 			c->hook(c->hook_arg, &evs[i], c->st);
 	}

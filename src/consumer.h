@@ -1,8 +1,9 @@
 /*
  * consumer.h -- the one reader of a run's event ring: every event goes to
- * stats and history, and to the recording and the export when there are
+ * stats, history and tasks, and to the recording and the export when there are
  * any. The headless report, the replay and the terminal UI all drain
- * events through it, so they cannot disagree about a figure.
+ * events through it, so they cannot disagree about a figure. The tasks
+ * of asyncio loops are followed beside the threads (tasks.h).
  */
 #ifndef GILVIZ_CONSUMER_H
 #define GILVIZ_CONSUMER_H
@@ -16,6 +17,7 @@
 #include "ring.h"
 #include "scenario.h"
 #include "stats.h"
+#include "tasks.h"
 #include "trace.h"
 #include "util.h"
 
@@ -35,6 +37,7 @@ typedef void (*consumer_hook)(void *arg, const struct event *ev,
 struct consumer {
 	struct stats *st;
 	struct history *h;
+	struct tasks *tk;       /* the tasks of asyncio loops */
 	struct trace_writer *rec;
 	struct exporter *exp;
 	struct event *batch;

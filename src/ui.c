@@ -4,7 +4,8 @@
  * A frame drains the event ring through the shared consumer (into stats,
  * history and the events pane's log), handles the keys that are waiting,
  * and draws the screen from history and stats: the header, one timeline
- * row per thread grouped by process with its figures beside it, the time
+ * row per thread grouped by process with its figures beside it (and
+ * under an asyncio loop's row, a sub-row per task, from tasks.h), the time
  * axis and the legend, a line per GIL, the events in words, the status
  * line. The frame is drawn into curses' virtual screen and sent with
  * wnoutrefresh/doupdate, which writes only the cells that changed; a
@@ -43,6 +44,15 @@
 #define UI_MARK_FORCED 2
 
 struct ui;
+
+/* A timeline line: a process label, a thread, or a task of a loop. */
+enum ui_line_kind { LINE_PROCESS, LINE_THREAD, LINE_TASK };
+
+struct ui_line {
+	enum ui_line_kind kind;
+	unsigned id;   /* process or thread index */
+	unsigned task; /* LINE_TASK: the task's index in its loop */
+};
 
 /*
  * Where the events come from: a live run of the engine, or a recording
@@ -102,8 +112,10 @@ struct ui {
 	struct history_mark *marks;
 	uint64_t (*acc)[TS_COUNT];
 	uint8_t *markgrid;
-	int *lines;            /* timeline lines: tid, or -1 - process */
+	struct ui_line *lines; /* every timeline line, tasks included */
 	int nlines;
+	int nsub;              /* of which task sub-rows */
+	struct ui_line *shown; /* the lines this frame has room for */
 	int acc_cols;
 };
 
@@ -153,19 +165,61 @@ static uint64_t ui_now(const struct ui *ui)
 	return ui->src->now(ui);
 }
 
+/* Every line the timeline could show, in order: a label per process
+ * when there are several, its threads, and under a loop its tasks (those
+ * the consumer follows). draw() picks the ones the screen has room for. */
 static void build_lines(struct ui *ui)
 {
 	const struct scenario *sc = ui->sc;
+	size_t ntasks = 0;
+	for (size_t i = 0; i < sc->nthreads; i++)
+		ntasks += tasks_count(ui->c->tk, (unsigned)i);
+	size_t max = sc->nthreads + sc->nprocs + ntasks + 1;
 	free(ui->lines);
-	ui->lines = xcalloc(sc->nthreads + sc->nprocs + 1, sizeof *ui->lines);
-	ui->nlines = 0;
+	free(ui->shown);
+	ui->lines = xcalloc(max, sizeof *ui->lines);
+	ui->shown = xcalloc(max, sizeof *ui->shown);
+	ui->nlines = ui->nsub = 0;
 	for (size_t p = 0; p < sc->nprocs; p++) {
 		if (sc->nprocs > 1)
-			ui->lines[ui->nlines++] = -1 - (int)p;
-		for (size_t i = 0; i < sc->nthreads; i++)
-			if (sc->threads[i].process == p)
-				ui->lines[ui->nlines++] = (int)i;
+			ui->lines[ui->nlines++] = (struct ui_line){ LINE_PROCESS, (unsigned)p, 0 };
+		for (size_t i = 0; i < sc->nthreads; i++) {
+			if (sc->threads[i].process != p)
+				continue;
+			ui->lines[ui->nlines++] = (struct ui_line){ LINE_THREAD, (unsigned)i, 0 };
+			unsigned n = tasks_count(ui->c->tk, (unsigned)i);
+			for (unsigned k = 0; k < n; k++)
+				ui->lines[ui->nlines++] =
+					(struct ui_line){ LINE_TASK, (unsigned)i, k };
+			ui->nsub += (int)n;
+		}
 	}
+}
+
+/* The lines that fit in room rows. Task sub-rows go first when there is
+ * not room for all: a loop shows all its tasks or none (a partial list
+ * would read as the whole of it), in order while they fit, so that the
+ * thread rows stay as long as possible. Returns how many were chosen. */
+static int choose_lines(struct ui *ui, int room)
+{
+	int base = ui->nlines - ui->nsub;
+	int budget = room > base ? room - base : 0;
+	int n = 0;
+	for (int i = 0; i < ui->nlines; i++) {
+		const struct ui_line *ln = &ui->lines[i];
+		if (ln->kind == LINE_TASK)
+			continue;
+		ui->shown[n++] = *ln;
+		int k = 0;
+		while (i + 1 + k < ui->nlines && ui->lines[i + 1 + k].kind == LINE_TASK)
+			k++;
+		if (k && k <= budget) {
+			memcpy(&ui->shown[n], &ui->lines[i + 1], (size_t)k * sizeof *ui->shown);
+			n += k;
+			budget -= k;
+		}
+	}
+	return n;
 }
 
 /* ---- the live source: the engine ------------------------------- */
@@ -539,6 +593,7 @@ void ui_destroy(struct ui *ui)
 	free(ui->acc);
 	free(ui->markgrid);
 	free(ui->lines);
+	free(ui->shown);
 	free(ui);
 }
 
@@ -1050,10 +1105,45 @@ static void ensure_scratch(struct ui *ui, int cols)
 	ui->acc_cols = cols;
 }
 
-/* One thread's row: each column shows the state the thread spent most of
- * that column's time in, from history's spans. */
-static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y, unsigned tid,
-			      uint64_t now_rel)
+/* A task's state drawn as the thread state of the same meaning, so that
+ * task rows use the thread glyphs and the legend covers them: running is
+ * holding (its loop runs it), ready is waiting (it wants the loop, as a
+ * thread wants the GIL), awaiting is blocked. */
+static enum thread_state task_as_thread_state(enum task_state s)
+{
+	switch (s) {
+	case TK_RUNNING:
+		return TS_HOLDING;
+	case TK_READY:
+		return TS_WAITING;
+	case TK_AWAITING:
+		return TS_BLOCKED;
+	case TK_DONE:
+		return TS_DONE;
+	default:
+		return TS_NOT_STARTED;
+	}
+}
+
+/* The spans of a thread's or a task's row, from history or tasks. */
+static size_t line_spans(const struct ui *ui, const struct ui_line *ln, uint64_t a,
+			 uint64_t b, uint64_t now)
+{
+	if (ln->kind == LINE_TASK) {
+		size_t n = tasks_spans(ui->c->tk, ln->id, ln->task, a, b, now, ui->spans,
+				       UI_SPAN_CHUNK);
+		for (size_t i = 0; i < n; i++)
+			ui->spans[i].state =
+				(uint8_t)task_as_thread_state((enum task_state)ui->spans[i].state);
+		return n;
+	}
+	return history_spans(ui->c->h, ln->id, a, b, now, ui->spans, UI_SPAN_CHUNK);
+}
+
+/* One thread's or task's row: each column shows the state it spent most
+ * of that column's time in, from history's (or tasks') spans. */
+static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y,
+			      const struct ui_line *ln, uint64_t now_rel)
 {
 	const struct crt_glyphs *gl = crt_glyphs();
 	unsigned cols = (unsigned)l->tl_w;
@@ -1063,7 +1153,7 @@ static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y, u
 	memset(ui->acc, 0, cols * sizeof *ui->acc);
 	uint64_t last_end = 0;
 	for (;;) {
-		size_t n = history_spans(ui->c->h, tid, a, b, now, ui->spans, UI_SPAN_CHUNK);
+		size_t n = line_spans(ui, ln, a, b, now);
 		for (size_t i = 0; i < n; i++) {
 			const struct history_span *s = &ui->spans[i];
 			uint64_t s0 = s->t_start, s1 = s->t_end;
@@ -1081,8 +1171,11 @@ static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y, u
 			break;
 		a = ui->spans[n - 1].t_end;
 	}
-	bool done = history_state(ui->c->h, tid) == TS_DONE;
-	const uint8_t *marks = &ui->markgrid[(size_t)tid * cols];
+	bool task = ln->kind == LINE_TASK;
+	bool done = task ? tasks_state(ui->c->tk, ln->id, ln->task, now) == TK_DONE
+			 : history_state(ui->c->h, ln->id) == TS_DONE;
+	/* Drop requests and forced switches are the thread's, not a task's. */
+	const uint8_t *marks = task ? NULL : &ui->markgrid[(size_t)ln->id * cols];
 	/* Cells of one look are sent as one string: a row is a few runs. */
 	char run[1024];
 	size_t rlen = 0;
@@ -1101,10 +1194,10 @@ static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y, u
 			best = TS_DONE;
 		const char *g;
 		int role;
-		if (marks[c] == UI_MARK_FORCED) {
+		if (marks && marks[c] == UI_MARK_FORCED) {
 			g = gl->forced_drop;
 			role = CR_MARK;
-		} else if (marks[c] == UI_MARK_REQUEST) {
+		} else if (marks && marks[c] == UI_MARK_REQUEST) {
 			g = gl->drop_request;
 			role = CR_MARK;
 		} else {
@@ -1205,6 +1298,34 @@ static void draw_figures(const struct ui_layout *l, int y, const struct stats_th
 		char cell[40];
 		snprintf(cell, sizeof cell, "%*s", fc->width, v);
 		put(y, x + 1, COLS, c == FIG_WAIT && t.starving ? CR_STARVING : CR_NORMAL, cell);
+		x += 1 + fc->width;
+	}
+}
+
+/* A task's row has only the shares that mean something for it, in the
+ * columns of the thread shares they are drawn like: running under hold,
+ * ready under wait, awaiting under blkd. */
+static void draw_task_figures(const struct ui *ui, const struct ui_layout *l, int y,
+			      const struct ui_line *ln, uint64_t now)
+{
+	uint64_t tot[TK_COUNT];
+	tasks_totals(ui->c->tk, ln->id, ln->task, now, tot);
+	uint64_t whole = tot[TK_RUNNING] + tot[TK_READY] + tot[TK_AWAITING];
+	int x = l->fig_x;
+	for (int c = 0; c < FIG_COLUMN_COUNT; c++) {
+		if (!view_fig_shown((enum fig_column)c, l->fig_n))
+			continue;
+		const struct fig_column_info *fc = view_fig_column((enum fig_column)c);
+		char v[32] = "";
+		if (c == FIG_HOLD)
+			pct(v, sizeof v, tot[TK_RUNNING], whole);
+		else if (c == FIG_WAIT)
+			pct(v, sizeof v, tot[TK_READY], whole);
+		else if (c == FIG_BLOCKED)
+			pct(v, sizeof v, tot[TK_AWAITING], whole);
+		char cell[40];
+		snprintf(cell, sizeof cell, "%*s", fc->width, v);
+		put(y, x + 1, COLS, CR_DIM, cell);
 		x += 1 + fc->width;
 	}
 }
@@ -1491,13 +1612,22 @@ static void draw_too_small(void)
 	put(y + 1, 0, COLS, CR_NORMAL, "Make it larger, or press q to quit.");
 }
 
+/* A task's sub-row is named by the task, indented under its loop. */
+#define UI_TASK_INDENT "  "
+
 static int longest_name(const struct ui *ui)
 {
 	int w = 0;
 	for (size_t i = 0; i < ui->sc->nthreads; i++) {
+		const struct sc_thread *t = &ui->sc->threads[i];
 		int n = (int)strlen(short_name(ui, (unsigned)i));
 		if (n > w)
 			w = n;
+		for (size_t k = 0; k < t->ntasks; k++) {
+			n = (int)(strlen(UI_TASK_INDENT) + strlen(t->tasks[k].name));
+			if (n > w)
+				w = n;
+		}
 	}
 	return w + 1;
 }
@@ -1514,6 +1644,11 @@ static void draw(struct ui *ui)
 		doupdate();
 		return;
 	}
+	/* Sub-rows left out give their rows back to the events pane. */
+	int nshown = choose_lines(ui, l.thread_lines);
+	if (nshown < l.thread_lines)
+		view_layout(&l, LINES, COLS, nshown, (int)ui->sc->nprocs, note, longest_name(ui),
+			    legend_lines(COLS));
 	erase();
 	uint64_t now_rel = ui_now(ui);
 	ensure_scratch(ui, l.tl_w);
@@ -1527,26 +1662,36 @@ static void draw(struct ui *ui)
 	draw_header(ui);
 	draw_note(ui, &l);
 	draw_heads(ui, &l);
-	for (int i = 0; i < l.thread_lines && i < ui->nlines; i++) {
-		int y = l.threads_y + i, id = ui->lines[i];
-		if (i == l.thread_lines - 1 && l.thread_lines < ui->nlines) {
+	for (int i = 0; i < l.thread_lines && i < nshown; i++) {
+		int y = l.threads_y + i;
+		const struct ui_line *ln = &ui->shown[i];
+		if (i == l.thread_lines - 1 && l.thread_lines < nshown) {
 			char more[96];
 			snprintf(more, sizeof more, "... and %d more lines: a taller terminal shows them",
-				 ui->nlines - i);
+				 nshown - i);
 			put(y, 0, COLS, CR_DIM, more);
 			break;
 		}
-		if (id < 0) {
+		if (ln->kind == LINE_PROCESS) {
 			char lab[128];
-			snprintf(lab, sizeof lab, "process %s", ui->sc->procs[-1 - id].name);
+			snprintf(lab, sizeof lab, "process %s", ui->sc->procs[ln->id].name);
 			put(y, 0, l.tl_x + l.tl_w, CR_TITLE, lab);
 			continue;
 		}
+		if (ln->kind == LINE_TASK) {
+			char name[SCENARIO_MAX_NAME * 2 + 8];
+			snprintf(name, sizeof name, UI_TASK_INDENT "%s",
+				 ui->sc->threads[ln->id].tasks[ln->task].name);
+			put(y, 0, l.name_w + 1, CR_NORMAL, name);
+			draw_timeline_row(ui, &l, y, ln, now_rel);
+			draw_task_figures(ui, &l, y, ln, ui->t_start + now_rel);
+			continue;
+		}
 		struct stats_thread st;
-		stats_thread(ui->c->st, (unsigned)id, ui->t_start + now_rel, &st);
+		stats_thread(ui->c->st, ln->id, ui->t_start + now_rel, &st);
 		put(y, 0, l.name_w + 1, st.starving ? CR_STARVING : CR_NORMAL,
-		    short_name(ui, (unsigned)id));
-		draw_timeline_row(ui, &l, y, (unsigned)id, now_rel);
+		    short_name(ui, ln->id));
+		draw_timeline_row(ui, &l, y, ln, now_rel);
 		draw_figures(&l, y, &st);
 	}
 	bool *busy = xcalloc((size_t)l.tl_w + 1, sizeof *busy);
