@@ -29,6 +29,10 @@ T send-keys -t rp ']'
 check "] doubles the speed" wait_for "REPLAY 2x"
 T send-keys -t rp '+'
 check "+ is refused in a replay" wait_for "refused: \+ cannot change a recorded run"
+# Jump while paused, so that the clock cannot run past the target before
+# the screen is read.
+screen | grep -q "PAUSED" || T send-keys -t rp ' '
+check "paused again before the jump" wait_for "PAUSED"
 T send-keys -t rp j 1 s Enter
 check "j jumps to a typed time" wait_for "1\.00 s of 2\.00 s"
 T send-keys -t rp q
