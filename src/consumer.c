@@ -74,8 +74,16 @@ void consumer_take(struct consumer *c, const struct event *evs, size_t n,
 
 size_t consumer_drain(struct consumer *c, struct ring *ring)
 {
+	return consumer_drain_max(c, ring, SIZE_MAX);
+}
+
+size_t consumer_drain_max(struct consumer *c, struct ring *ring, size_t max)
+{
 	size_t n, total = 0;
-	while ((n = ring_pop(ring, c->batch, CONSUMER_BATCH)) > 0) {
+	while (total < max) {
+		size_t want = max - total < CONSUMER_BATCH ? max - total : CONSUMER_BATCH;
+		if ((n = ring_pop(ring, c->batch, want)) == 0)
+			break;
 		consumer_take(c, c->batch, n, ring_dropped(ring));
 		total += n;
 	}

@@ -63,5 +63,9 @@ void consumer_take(struct consumer *c, const struct event *evs, size_t n,
 		   uint64_t dropped);
 /* Drain everything the ring holds now; returns how many events that was. */
 size_t consumer_drain(struct consumer *c, struct ring *ring);
+/* Drain at most max events: while the threads still run, the ring may
+ * fill as fast as it is drained, and a caller with other work (the UI's
+ * keys and frames) must get its turn. */
+size_t consumer_drain_max(struct consumer *c, struct ring *ring, size_t max);
 
 #endif

@@ -324,9 +324,21 @@ static int live_start(struct ui *ui, struct gv_error *err)
 	return 0;
 }
 
+/* A frame drains the ring for at most this long: threads that make
+ * events faster than the consumer takes them (a thousand threads) would
+ * otherwise keep it draining for ever, and no key, quit signal or frame
+ * would ever be seen. What is left waits in the ring, or is dropped. */
+#define UI_DRAIN_NS (1000000000LL / UI_FPS / 2)
+
 static void live_pump(struct ui *ui)
 {
-	size_t n = consumer_drain(ui->c, engine_ring(ui->e));
+	int64_t t0 = mono_ns();
+	size_t n = 0, k;
+	while ((k = consumer_drain_max(ui->c, engine_ring(ui->e), CONSUMER_BATCH)) > 0) {
+		n += k;
+		if (mono_ns() - t0 >= UI_DRAIN_NS)
+			break;
+	}
 	if (n)
 		ui->dirty = true;
 	if (!ui->ended && engine_wait(ui->e, 0)) {
