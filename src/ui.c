@@ -91,7 +91,7 @@ struct ui {
 	bool running;          /* the source is set up */
 	bool recorded;         /* the recording has been made (and closed) */
 	bool rec_reported;     /* a failed write has been said */
-	int rec_rc;            /* -1: the recording failed (rec_err) */
+	int rec_rc;            /* -1: the recording or a new run failed (rec_err) */
 	struct gv_error rec_err;
 	bool prompting;        /* replay: typing a time to jump to */
 	char prompt[32];
@@ -631,6 +631,18 @@ static const char *recording_ended(const struct ui *ui, bool was)
 	return ui->rec_rc ? "; the recording failed" : "; recording ended (this run is not recorded)";
 }
 
+/* A new run could not start: quit, and have ui_run say why once the
+ * terminal is back (the status line is gone by then), failing the exit
+ * status like any error after the terminal started. */
+static void ui_fail(struct ui *ui, const struct gv_error *err)
+{
+	if (ui->rec_rc == 0) {
+		ui->rec_err = *err;
+		ui->rec_rc = -1;
+	}
+	ui->quit = true;
+}
+
 static void restart(struct ui *ui, const char *why)
 {
 	struct gv_error err = { 0 };
@@ -640,7 +652,7 @@ static void restart(struct ui *ui, const char *why)
 		char msg[600];
 		gv_error_format(&err, msg, sizeof msg);
 		ui_status(ui, "cannot restart: %s", msg);
-		ui->quit = true;
+		ui_fail(ui, &err);
 		return;
 	}
 	ui_status(ui, "%s%s", why, recording_ended(ui, was));
@@ -675,7 +687,7 @@ static void switch_scenario(struct ui *ui, int step)
 		char msg[600];
 		gv_error_format(&err, msg, sizeof msg);
 		ui_status(ui, "%s", msg);
-		ui->quit = true;
+		ui_fail(ui, &err);
 		return;
 	}
 	ui_status(ui, "scenario %d of %zu: %s%s", i + 1, ui->cat.n, sc->title,
