@@ -542,6 +542,13 @@ int main(int argc, char **argv)
 		o.scenario = bundled;
 	rc = run(&o);
 	free(bundled);
+	/* A report that could not be written (a full disk, a closed pipe) is
+	 * a failed run, not a success with nothing to show. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "gilviz: cannot write to standard output: %s\n",
+			errno ? strerror(errno) : "write error");
+		return rc ? rc : 1;
+	}
 	return rc;
 }
 

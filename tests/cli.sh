@@ -108,5 +108,13 @@ else
 	echo "FAIL: SIGINT: exit $st"; sed 's/^/  | /' "$tmp/int.txt"; fail=$((fail + 1))
 fi
 
+# A report that cannot be written fails the run.
+if [ -w /dev/full ]; then
+	expect "a report to a full disk fails" 1 "cannot write to standard output" -- \
+		sh -c '"$1" --headless --duration=10ms >/dev/full' sh "$gilviz"
+	expect "a check to a full disk fails" 1 "cannot write to standard output" -- \
+		sh -c '"$1" --check "$2" >/dev/full' sh "$gilviz" "$srcdir/scenarios/04-convoy.gil"
+fi
+
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]
