@@ -187,7 +187,9 @@ int parse_duration(const char *s, int64_t *ns, char *msg, size_t msglen)
 
 void format_duration(int64_t ns, char *buf, size_t len)
 {
-	double a = (double)(ns < 0 ? -ns : ns);
+	double a = (double)ns;
+	if (a < 0)
+		a = -a;
 	if (a >= 1e9)
 		snprintf(buf, len, "%.3f s", (double)ns / 1e9);
 	else if (a >= 1e6)

@@ -90,6 +90,17 @@ static void format_duration_picks_a_unit(void)
 	CU_ASSERT_STRING_EQUAL(buf, "12.5 us");
 }
 
+/* A recording's interval event is read as it is: any 64 bits, the most
+ * negative number included (negating it was undefined). */
+static void format_duration_takes_any_value(void)
+{
+	char buf[32];
+	format_duration(INT64_MIN, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "-9223372036.855 s");
+	format_duration(-1500, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "-1.5 us");
+}
+
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(duration_units_scale),
 	CU_TEST_ENTRY(duration_decimals),
@@ -98,6 +109,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(duration_bad_unit_and_junk),
 	CU_TEST_ENTRY(error_format_names_the_place),
 	CU_TEST_ENTRY(format_duration_picks_a_unit),
+	CU_TEST_ENTRY(format_duration_takes_any_value),
 	CU_TEST_END,
 };
 
