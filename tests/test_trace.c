@@ -263,6 +263,26 @@ static void block_header_that_lies_stops_the_index(void)
 	trace_close(t);
 }
 
+/* A slow-motion factor no gilviz writes (the engine takes 1 to 1000000)
+ * is read as none: the UI turns it into an integer for its time scale. */
+static void slow_motion_out_of_range_reads_as_none(void)
+{
+	const double bad[] = { 1e300, -2, 0.5 };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *path = tmp("slow.trace");
+		struct gv_error err;
+		struct trace_meta m = meta();
+		m.slow = bad[i];
+		struct trace_writer *w = trace_writer_open(path, &m, &err);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+		CU_ASSERT_EQUAL(trace_writer_close(w, 1, 0, 0, false, &err), 0);
+		struct trace *t = trace_open(path, &err);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+		CU_ASSERT_EQUAL(t->meta.slow, 1.0);
+		trace_close(t);
+	}
+}
+
 static void crc32_matches_the_standard_check_value(void)
 {
 	CU_ASSERT_EQUAL(trace_crc32(0, "123456789", 9), 0xCBF43926u);
@@ -282,6 +302,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(bad_files_get_clear_messages),
 	CU_TEST_ENTRY(block_header_that_lies_stops_the_index),
 	CU_TEST_ENTRY(crc32_matches_the_standard_check_value),
+	CU_TEST_ENTRY(slow_motion_out_of_range_reads_as_none),
 	CU_TEST_END,
 };
 
