@@ -397,10 +397,11 @@ struct trace *trace_open_stream(FILE *f, const char *name, struct gv_error *err)
 		return fail(t, err, "not a gilviz recording (no GILVIZ-T at byte 0)", 0);
 	uint32_t version = get_u32(head + 8);
 	if (version != TRACE_VERSION) {
-		char msg[128];
-		snprintf(msg, sizeof msg, "format version %u is %s than this gilviz reads (%u)",
-			 version, version > TRACE_VERSION ? "newer" : "other", TRACE_VERSION);
-		return fail(t, err, msg, 0);
+		gv_error_set(err, t->path, 0, 0,
+			     "format version %u is %s than this gilviz reads (%u)", version,
+			     version > TRACE_VERSION ? "newer" : "other", TRACE_VERSION);
+		trace_close(t);
+		return NULL;
 	}
 	uint32_t hlen = get_u32(head + 12);
 	if (hlen > TRACE_MAX_HEADER || FILE_HEADER_SIZE + (uint64_t)hlen > size)
