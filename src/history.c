@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "history.h"
+#include "spanring.h"
 #include "scenario.h"
 #include "util.h"
 
@@ -58,9 +59,7 @@ static const char *const state_names[TS_COUNT] = {
 
 struct history_thread {
 	struct history_track tr;
-	size_t first;       /* ring index of the oldest kept span */
-	size_t count;       /* spans kept */
-	uint64_t forgotten; /* spans pushed out of the ring */
+	struct span_ring ring; /* its kept spans */
 	unsigned gil;
 };
 
@@ -259,29 +258,24 @@ void history_destroy(struct history *h)
 	free(h);
 }
 
+/* The kept spans of tid: a ring of cap slots of its own. */
+static struct history_span *thread_slots(const struct history *h, unsigned tid)
+{
+	return &h->spans[(size_t)tid * h->cap];
+}
+
 /* The i-th kept span of a thread, 0 the oldest. */
 static const struct history_span *thread_span(const struct history *h,
 					      unsigned tid, size_t i)
 {
-	const struct history_thread *th = &h->threads[tid];
-	return &h->spans[(size_t)tid * h->cap + (th->first + i) % h->cap];
+	return span_ring_at(thread_slots(h, tid), h->cap, &h->threads[tid].ring, i);
 }
 
 /* A full ring overwrites its oldest span: memory stays flat. */
 static void thread_push(struct history *h, unsigned tid,
 			const struct history_span *s)
 {
-	struct history_thread *th = &h->threads[tid];
-	size_t slot;
-	if (th->count < h->cap) {
-		slot = (th->first + th->count) % h->cap;
-		th->count++;
-	} else {
-		slot = th->first;
-		th->first = (th->first + 1) % h->cap;
-		th->forgotten++;
-	}
-	h->spans[(size_t)tid * h->cap + slot] = *s;
+	span_ring_push(thread_slots(h, tid), h->cap, &h->threads[tid].ring, s);
 }
 
 static void mark_push(struct history *h, uint64_t t, uint16_t tid,
@@ -481,19 +475,10 @@ enum thread_state history_state(const struct history *h, unsigned tid)
 	return h->threads[tid].tr.state;
 }
 
-/* The first kept span of tid with t_end > t (spans of a thread are in
- * time order and touch), or count if there is none. */
+/* The first kept span of tid with t_end > t, or count if there is none. */
 static size_t thread_find(const struct history *h, unsigned tid, uint64_t t)
 {
-	size_t lo = 0, hi = h->threads[tid].count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (thread_span(h, tid, mid)->t_end > t)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
+	return span_ring_find(thread_slots(h, tid), h->cap, &h->threads[tid].ring, t);
 }
 
 enum thread_state history_state_at(const struct history *h, unsigned tid,
@@ -506,32 +491,15 @@ enum thread_state history_state_at(const struct history *h, unsigned tid,
 		return TS_NOT_STARTED;
 	if (t >= th->tr.since)
 		return th->tr.state;
-	if (th->count == 0 || t < thread_span(h, tid, 0)->t_start) {
-		if (th->forgotten)
+	if (th->ring.count == 0 || t < thread_span(h, tid, 0)->t_start) {
+		if (th->ring.forgotten)
 			return TS_UNKNOWN;
 		return t < th->tr.t_begin ? TS_NOT_STARTED : th->tr.state;
 	}
 	size_t i = thread_find(h, tid, t);
-	if (i == th->count)
+	if (i == th->ring.count)
 		return th->tr.state;
 	return thread_span(h, tid, i)->state;
-}
-
-/* Appends s clipped to [t0, t1) if anything of it is left. */
-static size_t spans_put(struct history_span *out, size_t n, size_t max,
-			uint64_t s, uint64_t e, uint8_t state, uint64_t t0,
-			uint64_t t1)
-{
-	if (n >= max)
-		return n;
-	if (s < t0)
-		s = t0;
-	if (e > t1)
-		e = t1;
-	if (s >= e)
-		return n;
-	out[n] = (struct history_span){ .t_start = s, .t_end = e, .state = state };
-	return n + 1;
 }
 
 size_t history_spans(const struct history *h, unsigned tid, uint64_t t0,
@@ -542,21 +510,21 @@ size_t history_spans(const struct history *h, unsigned tid, uint64_t t0,
 		return 0;
 	const struct history_thread *th = &h->threads[tid];
 	size_t n = 0;
-	for (size_t i = thread_find(h, tid, t0); i < th->count && n < max; i++) {
+	for (size_t i = thread_find(h, tid, t0); i < th->ring.count && n < max; i++) {
 		const struct history_span *s = thread_span(h, tid, i);
 		if (s->t_start >= t1)
 			break;
-		n = spans_put(out, n, max, s->t_start, s->t_end, s->state, t0, t1);
+		n = span_clip_put(out, n, max, s->t_start, s->t_end, s->state, t0, t1);
 	}
 	uint8_t st = th->tr.state;
 	if (st != TS_NOT_STARTED && st != TS_DONE && now > th->tr.since)
-		n = spans_put(out, n, max, th->tr.since, now, st, t0, t1);
+		n = span_clip_put(out, n, max, th->tr.since, now, st, t0, t1);
 	return n;
 }
 
 uint64_t history_forgotten(const struct history *h, unsigned tid)
 {
-	return tid < h->nthreads ? h->threads[tid].forgotten : 0;
+	return tid < h->nthreads ? h->threads[tid].ring.forgotten : 0;
 }
 
 uint64_t history_lost(const struct history *h, unsigned tid)

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "scenario.h"
+#include "spanring.h"
 #include "tasks.h"
 #include "util.h"
 
@@ -50,8 +51,7 @@ struct tasks_task {
 	uint64_t since;          /* when the current state began */
 	uint64_t due;            /* AWAITING with has_due: when it is ready */
 	uint64_t total[TK_COUNT]; /* closed spans' time, per state */
-	uint64_t forgotten;
-	size_t first, count;     /* the ring of kept spans */
+	struct span_ring ring;   /* its kept spans */
 	bool has_due;
 	uint8_t state;           /* enum task_state */
 };
@@ -120,11 +120,16 @@ void tasks_destroy(struct tasks *tk)
 	free(tk);
 }
 
-/* The i-th kept span of task k (a global index), 0 the oldest. */
+/* The slots of task k (a global index): a ring of cap of its own. */
+static struct history_span *task_slots(const struct tasks *tk, unsigned k)
+{
+	return &tk->spans[(size_t)k * tk->cap];
+}
+
+/* The i-th kept span of task k, 0 the oldest. */
 static struct history_span *task_span(const struct tasks *tk, unsigned k, size_t i)
 {
-	const struct tasks_task *tt = &tk->tasks[k];
-	return &tk->spans[(size_t)k * tk->cap + (tt->first + i) % tk->cap];
+	return span_ring_at(task_slots(tk, k), tk->cap, &tk->tasks[k].ring, i);
 }
 
 /* A full ring overwrites its oldest span; the time it stood for stays in
@@ -132,19 +137,9 @@ static struct history_span *task_span(const struct tasks *tk, unsigned k, size_t
 static void task_push(struct tasks *tk, unsigned k, uint64_t t0, uint64_t t1,
 		      uint8_t state)
 {
-	struct tasks_task *tt = &tk->tasks[k];
-	size_t slot;
-	if (tt->count < tk->cap) {
-		slot = (tt->first + tt->count) % tk->cap;
-		tt->count++;
-	} else {
-		slot = tt->first;
-		tt->first = (tt->first + 1) % tk->cap;
-		tt->forgotten++;
-	}
-	tk->spans[(size_t)k * tk->cap + slot] =
-		(struct history_span){ .t_start = t0, .t_end = t1, .state = state };
-	tt->total[state] += t1 - t0;
+	struct history_span s = { .t_start = t0, .t_end = t1, .state = state };
+	span_ring_push(task_slots(tk, k), tk->cap, &tk->tasks[k].ring, &s);
+	tk->tasks[k].total[state] += t1 - t0;
 }
 
 /* Every change of state closes the span before it, if it had a length;
@@ -287,35 +282,10 @@ enum task_state tasks_state(const struct tasks *tk, unsigned tid, unsigned task,
 	return (enum task_state)tt->state;
 }
 
-/* Appends [s, e) clipped to [t0, t1) if anything of it is left. */
-static size_t spans_put(struct history_span *out, size_t n, size_t max, uint64_t s,
-			uint64_t e, uint8_t state, uint64_t t0, uint64_t t1)
-{
-	if (n >= max)
-		return n;
-	if (s < t0)
-		s = t0;
-	if (e > t1)
-		e = t1;
-	if (s >= e)
-		return n;
-	out[n] = (struct history_span){ .t_start = s, .t_end = e, .state = state };
-	return n + 1;
-}
-
-/* The first kept span of task k ending after t (kept spans are in time
- * order and touch), or count if there is none. */
+/* The first kept span of task k ending after t, or count if none. */
 static size_t task_find(const struct tasks *tk, unsigned k, uint64_t t)
 {
-	size_t lo = 0, hi = tk->tasks[k].count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (task_span(tk, k, mid)->t_end > t)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
+	return span_ring_find(task_slots(tk, k), tk->cap, &tk->tasks[k].ring, t);
 }
 
 size_t tasks_spans(const struct tasks *tk, unsigned tid, unsigned task, uint64_t t0,
@@ -326,21 +296,21 @@ size_t tasks_spans(const struct tasks *tk, unsigned tid, unsigned task, uint64_t
 		return 0;
 	const struct tasks_task *tt = &tk->tasks[k];
 	size_t n = 0;
-	for (size_t i = task_find(tk, (unsigned)k, t0); i < tt->count && n < max; i++) {
+	for (size_t i = task_find(tk, (unsigned)k, t0); i < tt->ring.count && n < max; i++) {
 		const struct history_span *s = task_span(tk, (unsigned)k, i);
 		if (s->t_start >= t1)
 			break;
-		n = spans_put(out, n, max, s->t_start, s->t_end, s->state, t0, t1);
+		n = span_clip_put(out, n, max, s->t_start, s->t_end, s->state, t0, t1);
 	}
 	uint8_t st = tt->state;
 	if (st == TK_NOT_STARTED || st == TK_DONE || now <= tt->since)
 		return n;
 	if (st == TK_AWAITING && tt->has_due && tt->due < now) {
-		n = spans_put(out, n, max, tt->since, tt->due, TK_AWAITING, t0, t1);
+		n = span_clip_put(out, n, max, tt->since, tt->due, TK_AWAITING, t0, t1);
 		uint64_t r = tt->due > tt->since ? tt->due : tt->since;
-		return spans_put(out, n, max, r, now, TK_READY, t0, t1);
+		return span_clip_put(out, n, max, r, now, TK_READY, t0, t1);
 	}
-	return spans_put(out, n, max, tt->since, now, st, t0, t1);
+	return span_clip_put(out, n, max, tt->since, now, st, t0, t1);
 }
 
 void tasks_totals(const struct tasks *tk, unsigned tid, unsigned task, uint64_t now,
@@ -361,5 +331,5 @@ void tasks_totals(const struct tasks *tk, unsigned tid, unsigned task, uint64_t 
 uint64_t tasks_forgotten(const struct tasks *tk, unsigned tid, unsigned task)
 {
 	long k = task_index(tk, tid, task);
-	return k < 0 ? 0 : tk->tasks[k].forgotten;
+	return k < 0 ? 0 : tk->tasks[k].ring.forgotten;
 }
