@@ -76,7 +76,10 @@
 #define TRACE_MAGIC "GILVIZ-T"
 #define TRACE_VERSION 2u
 #define TRACE_BLOCK_EVENTS 4096u
-#define TRACE_FLUSH_NS 100000000LL /* 100 ms */
+/* A killed run loses at most this much; a busy 8-thread run fills a block
+ * with about 600 events in it, which compress to about 4 bytes an event
+ * (at 100 ms, 5: make bench). */
+#define TRACE_FLUSH_NS 250000000LL /* 250 ms */
 /* Limits the reader enforces, so that a lying file cannot make it
  * allocate absurd amounts. */
 #define TRACE_MAX_HEADER (2u * 1024 * 1024)
