@@ -36,8 +36,6 @@
 #define V1_EVENT_SIZE 24
 /* Version 2. */
 #define EVTZ_MAGIC 0x5a545645u   /* "EVTZ" */
-#define EVTZ_HEADER_SIZE 48
-#define END_SIZE 40
 #define ENCODING_COLUMNS 1u
 /* The most bytes one event takes encoded: tid 2, type 1, aux 1 and
  * varints of 10 (t), 5 (seq) and 10 (arg); the least: 7. */
@@ -46,6 +44,25 @@
 /* Fast, and within a few percent of the smallest output of the higher
  * levels on these columns (make bench prints the figures). */
 #define ZSTD_LEVEL 3
+
+/* Where each field sits (see trace.h), named once for the writer and the
+ * reader. The file header: */
+enum { HEAD_VERSION = 8, HEAD_LEN = 12, HEAD_CRC = 16 };
+/* Version 2: every block opens with its kind and size; then an events
+ * block or the end block. */
+enum {
+	BLOCK_KIND = 0, BLOCK_SIZE = 4, BLOCK_OPENING = 8,
+	EVTZ_COUNT = 8, EVTZ_ENCODED = 12, EVTZ_FIRST = 16, EVTZ_LAST = 24,
+	EVTZ_DROPPED = 32, EVTZ_ENCODING = 40, EVTZ_CRC = 44, EVTZ_HEADER_SIZE = 48,
+	END_ELAPSED = 8, END_EVENTS = 16, END_DROPPED = 24, END_FLAGS = 32,
+	END_CRC = 36, END_SIZE = 40,
+};
+/* Version 1. */
+enum {
+	V1_COUNT = 4, V1_FIRST = 8, V1_LAST = 16, V1_DROPPED = 24, V1_CRC = 32,
+	V1_END_FLAGS = 4, V1_END_ELAPSED = 8, V1_END_EVENTS = 16, V1_END_DROPPED = 24,
+	V1_END_CRC = 32,
+};
 
 /* ---- bytes ------------------------------------------------------------ */
 
@@ -394,9 +411,9 @@ struct trace_writer *trace_writer_open(const char *path, const struct trace_meta
 	char *text = header_text(m, &len);
 	unsigned char head[FILE_HEADER_SIZE];
 	memcpy(head, TRACE_MAGIC, 8);
-	put_u32(head + 8, TRACE_VERSION);
-	put_u32(head + 12, (uint32_t)len);
-	put_u32(head + 16, trace_crc32(0, text, len));
+	put_u32(head + HEAD_VERSION, TRACE_VERSION);
+	put_u32(head + HEAD_LEN, (uint32_t)len);
+	put_u32(head + HEAD_CRC, trace_crc32(0, text, len));
 	bool ok = fwrite(head, 1, sizeof head, f) == sizeof head &&
 		  fwrite(text, 1, len, f) == len && fflush(f) == 0;
 	free(text);
@@ -429,15 +446,15 @@ static int write_block(struct trace_writer *w, struct gv_error *err)
 			     ZSTD_getErrorName(zlen));
 		return -1;
 	}
-	put_u32(b, EVTZ_MAGIC);
-	put_u32(b + 4, (uint32_t)(EVTZ_HEADER_SIZE - 8 + zlen));
-	put_u32(b + 8, (uint32_t)w->n);
-	put_u32(b + 12, (uint32_t)elen);
-	put_u64(b + 16, first);
-	put_u64(b + 24, last);
-	put_u64(b + 32, w->dropped);
-	put_u32(b + 40, ENCODING_COLUMNS);
-	put_u32(b + 44, trace_crc32(trace_crc32(0, b, 44), b + EVTZ_HEADER_SIZE, zlen));
+	put_u32(b + BLOCK_KIND, EVTZ_MAGIC);
+	put_u32(b + BLOCK_SIZE, (uint32_t)(EVTZ_HEADER_SIZE - BLOCK_OPENING + zlen));
+	put_u32(b + EVTZ_COUNT, (uint32_t)w->n);
+	put_u32(b + EVTZ_ENCODED, (uint32_t)elen);
+	put_u64(b + EVTZ_FIRST, first);
+	put_u64(b + EVTZ_LAST, last);
+	put_u64(b + EVTZ_DROPPED, w->dropped);
+	put_u32(b + EVTZ_ENCODING, ENCODING_COLUMNS);
+	put_u32(b + EVTZ_CRC, trace_crc32(trace_crc32(0, b, EVTZ_CRC), b + EVTZ_HEADER_SIZE, zlen));
 	size_t total = EVTZ_HEADER_SIZE + zlen;
 	/* One write and a flush per block: a killed run keeps whole blocks. */
 	if (fwrite(b, 1, total, w->f) != total || fflush(w->f) != 0)
@@ -474,13 +491,13 @@ int trace_writer_close(struct trace_writer *w, int64_t elapsed_ns, uint64_t even
 	int rc = write_block(w, err);
 	if (rc == 0) {
 		unsigned char end[END_SIZE];
-		put_u32(end, END_MAGIC);
-		put_u32(end + 4, END_SIZE - 8);
-		put_u64(end + 8, (uint64_t)elapsed_ns);
-		put_u64(end + 16, events);
-		put_u64(end + 24, dropped);
-		put_u32(end + 32, interrupted ? END_INTERRUPTED : 0);
-		put_u32(end + 36, trace_crc32(0, end, 36));
+		put_u32(end + BLOCK_KIND, END_MAGIC);
+		put_u32(end + BLOCK_SIZE, END_SIZE - BLOCK_OPENING);
+		put_u64(end + END_ELAPSED, (uint64_t)elapsed_ns);
+		put_u64(end + END_EVENTS, events);
+		put_u64(end + END_DROPPED, dropped);
+		put_u32(end + END_FLAGS, interrupted ? END_INTERRUPTED : 0);
+		put_u32(end + END_CRC, trace_crc32(0, end, END_CRC));
 		if (fwrite(end, 1, sizeof end, w->f) != sizeof end || fflush(w->f) != 0)
 			rc = write_error(w, err);
 	}
@@ -634,15 +651,15 @@ static uint64_t index_v1(struct trace *t, uint64_t off, uint64_t size)
 				warn(t, "the end block at byte %" PRIu64 " is cut short", off, t->nblocks);
 				break;
 			}
-			if (trace_crc32(0, bh, 32) != get_u32(bh + 32)) {
+			if (trace_crc32(0, bh, V1_END_CRC) != get_u32(bh + V1_END_CRC)) {
 				warn(t, "the end block at byte %" PRIu64 " is damaged", off, t->nblocks);
 				break;
 			}
 			t->complete = true;
-			t->interrupted = (get_u32(bh + 4) & END_INTERRUPTED) != 0;
-			t->elapsed_ns = (int64_t)get_u64(bh + 8);
-			t->dropped = get_u64(bh + 24);
-			if (get_u64(bh + 16) != t->events)
+			t->interrupted = (get_u32(bh + V1_END_FLAGS) & END_INTERRUPTED) != 0;
+			t->elapsed_ns = (int64_t)get_u64(bh + V1_END_ELAPSED);
+			t->dropped = get_u64(bh + V1_END_DROPPED);
+			if (get_u64(bh + V1_END_EVENTS) != t->events)
 				warn(t, "the end block at byte %" PRIu64 " counts other events than the blocks hold",
 				     off, t->nblocks);
 			break;
@@ -655,8 +672,8 @@ static uint64_t index_v1(struct trace *t, uint64_t off, uint64_t size)
 			warn(t, "the file ends inside a block header at byte %" PRIu64, off, t->nblocks);
 			break;
 		}
-		uint32_t count = get_u32(bh + 4);
-		uint64_t first = get_u64(bh + 8), last = get_u64(bh + 16);
+		uint32_t count = get_u32(bh + V1_COUNT);
+		uint64_t first = get_u64(bh + V1_FIRST), last = get_u64(bh + V1_LAST);
 		if (count == 0 || count > TRACE_BLOCK_EVENTS || first > last) {
 			warn(t, "the block at byte %" PRIu64 " has a damaged header", off, t->nblocks);
 			break;
@@ -674,7 +691,7 @@ static uint64_t index_v1(struct trace *t, uint64_t off, uint64_t size)
 		index_add(t, &cap, (struct trace_block_info){
 			.offset = off, .size = (uint32_t)(V1_BLOCK_HEADER_SIZE - 8 + plen),
 			.count = count, .first_t = first, .last_t = last,
-			.dropped = get_u64(bh + 24),
+			.dropped = get_u64(bh + V1_DROPPED),
 		});
 		if (last > last_t)
 			last_t = last;
@@ -706,31 +723,31 @@ static uint64_t index_v2(struct trace *t, uint64_t off, uint64_t size)
 	uint64_t last_t = 0;
 	while (off < size) {
 		unsigned char bh[EVTZ_HEADER_SIZE];
-		if (size - off < 8 || !read_at(f, off, bh, 8)) {
+		if (size - off < BLOCK_OPENING || !read_at(f, off, bh, BLOCK_OPENING)) {
 			warn(t, "the file ends inside a block header at byte %" PRIu64, off, t->nblocks);
 			break;
 		}
-		uint32_t kind = get_u32(bh), bsize = get_u32(bh + 4);
+		uint32_t kind = get_u32(bh + BLOCK_KIND), bsize = get_u32(bh + BLOCK_SIZE);
 		if (!is_kind(kind)) {
 			warn(t, "no block starts at byte %" PRIu64 " (damaged data)", off, t->nblocks);
 			break;
 		}
-		if (size - off - 8 < bsize) {
+		if (size - off - BLOCK_OPENING < bsize) {
 			warn(t, "the file ends inside the block at byte %" PRIu64
 				" (the recording was cut short)", off, t->nblocks);
 			break;
 		}
 		if (kind == END_MAGIC) {
-			if (bsize != END_SIZE - 8 || !read_at(f, off, bh, END_SIZE) ||
-			    trace_crc32(0, bh, 36) != get_u32(bh + 36)) {
+			if (bsize != END_SIZE - BLOCK_OPENING || !read_at(f, off, bh, END_SIZE) ||
+			    trace_crc32(0, bh, END_CRC) != get_u32(bh + END_CRC)) {
 				warn(t, "the end block at byte %" PRIu64 " is damaged", off, t->nblocks);
 				break;
 			}
 			t->complete = true;
-			t->elapsed_ns = (int64_t)get_u64(bh + 8);
-			t->dropped = get_u64(bh + 24);
-			t->interrupted = (get_u32(bh + 32) & END_INTERRUPTED) != 0;
-			if (get_u64(bh + 16) != t->events)
+			t->elapsed_ns = (int64_t)get_u64(bh + END_ELAPSED);
+			t->dropped = get_u64(bh + END_DROPPED);
+			t->interrupted = (get_u32(bh + END_FLAGS) & END_INTERRUPTED) != 0;
+			if (get_u64(bh + END_EVENTS) != t->events)
 				warn(t, "the end block at byte %" PRIu64 " counts other events than the blocks hold",
 				     off, t->nblocks);
 			break;
@@ -738,21 +755,21 @@ static uint64_t index_v2(struct trace *t, uint64_t off, uint64_t size)
 		if (kind != EVTZ_MAGIC) {
 			/* A kind of a later gilviz (a checkpoint, say): not
 			 * needed to replay the events. */
-			off += 8 + (uint64_t)bsize;
+			off += BLOCK_OPENING + (uint64_t)bsize;
 			continue;
 		}
 		uint32_t count = 0, elen = 0, zlen = 0;
 		uint64_t first = 0, last = 0;
-		if (bsize > EVTZ_HEADER_SIZE - 8 && read_at(f, off, bh, EVTZ_HEADER_SIZE)) {
-			count = get_u32(bh + 8);
-			elen = get_u32(bh + 12);
-			first = get_u64(bh + 16);
-			last = get_u64(bh + 24);
-			zlen = bsize - (EVTZ_HEADER_SIZE - 8);
+		if (bsize > EVTZ_HEADER_SIZE - BLOCK_OPENING && read_at(f, off, bh, EVTZ_HEADER_SIZE)) {
+			count = get_u32(bh + EVTZ_COUNT);
+			elen = get_u32(bh + EVTZ_ENCODED);
+			first = get_u64(bh + EVTZ_FIRST);
+			last = get_u64(bh + EVTZ_LAST);
+			zlen = bsize - (EVTZ_HEADER_SIZE - BLOCK_OPENING);
 		}
 		if (count == 0 || count > TRACE_BLOCK_EVENTS || first > last ||
 		    elen < (uint64_t)count * EVENT_MIN_BYTES || elen > (uint64_t)count * EVENT_MAX_BYTES ||
-		    zlen > ZSTD_compressBound(elen) || get_u32(bh + 40) != ENCODING_COLUMNS) {
+		    zlen > ZSTD_compressBound(elen) || get_u32(bh + EVTZ_ENCODING) != ENCODING_COLUMNS) {
 			warn(t, "the block at byte %" PRIu64 " has a damaged header", off, t->nblocks);
 			break;
 		}
@@ -762,11 +779,11 @@ static uint64_t index_v2(struct trace *t, uint64_t off, uint64_t size)
 		}
 		index_add(t, &cap, (struct trace_block_info){
 			.offset = off, .size = bsize, .count = count, .first_t = first,
-			.last_t = last, .dropped = get_u64(bh + 32),
+			.last_t = last, .dropped = get_u64(bh + EVTZ_DROPPED),
 		});
 		if (last > last_t)
 			last_t = last;
-		off += 8 + (uint64_t)bsize;
+		off += BLOCK_OPENING + (uint64_t)bsize;
 	}
 	if (!t->complete && !t->warning)
 		warn(t, "the recording has no end block after byte %" PRIu64
@@ -790,7 +807,7 @@ struct trace *trace_open_stream(FILE *f, const char *name, struct gv_error *err)
 	if (size < FILE_HEADER_SIZE || !read_at(f, 0, head, sizeof head) ||
 	    memcmp(head, TRACE_MAGIC, 8) != 0)
 		return fail(t, err, "not a gilviz recording (no GILVIZ-T at byte 0)", 0);
-	t->version = get_u32(head + 8);
+	t->version = get_u32(head + HEAD_VERSION);
 	if (t->version < 1 || t->version > TRACE_VERSION) {
 		gv_error_set(err, t->path, 0, 0,
 			     "format version %u is %s than this gilviz reads (1 to %u)", t->version,
@@ -798,7 +815,7 @@ struct trace *trace_open_stream(FILE *f, const char *name, struct gv_error *err)
 		trace_close(t);
 		return NULL;
 	}
-	uint32_t hlen = get_u32(head + 12);
+	uint32_t hlen = get_u32(head + HEAD_LEN);
 	if (hlen > TRACE_MAX_HEADER || FILE_HEADER_SIZE + (uint64_t)hlen > size)
 		return fail(t, err, "damaged header: its length (at byte 12) runs past the file", 0);
 	char *text = xmalloc(hlen + 1);
@@ -807,7 +824,7 @@ struct trace *trace_open_stream(FILE *f, const char *name, struct gv_error *err)
 		return fail(t, err, "cannot read the header", 0);
 	}
 	text[hlen] = '\0';
-	if (trace_crc32(0, text, hlen) != get_u32(head + 16)) {
+	if (trace_crc32(0, text, hlen) != get_u32(head + HEAD_CRC)) {
 		free(text);
 		return fail(t, err, "damaged header: its checksum does not match", 0);
 	}
@@ -895,7 +912,7 @@ static long read_block_v1(struct trace *t, const struct trace_block_info *b,
 		gv_error_set(err, t->path, 0, 0, "cannot read the block at byte %" PRIu64, b->offset);
 		return -1;
 	}
-	if (trace_crc32(0, payload, plen) != get_u32(head + 32)) {
+	if (trace_crc32(0, payload, plen) != get_u32(head + V1_CRC)) {
 		free(payload);
 		gv_error_set(err, t->path, 0, 0,
 			     "the block at byte %" PRIu64 " is damaged (its checksum does not match)",
@@ -922,7 +939,7 @@ static long read_block_v2(struct trace *t, const struct trace_block_info *b,
 	}
 	/* The index has checked the header's lengths against these limits;
 	 * the file may have changed since, so they are checked again. */
-	size_t total = 8 + (size_t)b->size;
+	size_t total = BLOCK_OPENING + (size_t)b->size;
 	unsigned char *h = c->block;
 	if (total > BLOCK_MAX_BYTES || total <= EVTZ_HEADER_SIZE ||
 	    !read_at(t->f, b->offset, h, total)) {
@@ -930,14 +947,15 @@ static long read_block_v2(struct trace *t, const struct trace_block_info *b,
 		return -1;
 	}
 	size_t zlen = total - EVTZ_HEADER_SIZE;
-	if (trace_crc32(trace_crc32(0, h, 44), h + EVTZ_HEADER_SIZE, zlen) != get_u32(h + 44)) {
+	if (trace_crc32(trace_crc32(0, h, EVTZ_CRC), h + EVTZ_HEADER_SIZE, zlen) !=
+	    get_u32(h + EVTZ_CRC)) {
 		gv_error_set(err, t->path, 0, 0,
 			     "the block at byte %" PRIu64 " is damaged (its checksum does not match)",
 			     b->offset);
 		return -1;
 	}
-	uint32_t count = get_u32(h + 8), elen = get_u32(h + 12);
-	if (get_u32(h) != EVTZ_MAGIC || count != b->count ||
+	uint32_t count = get_u32(h + EVTZ_COUNT), elen = get_u32(h + EVTZ_ENCODED);
+	if (get_u32(h + BLOCK_KIND) != EVTZ_MAGIC || count != b->count ||
 	    elen > (uint64_t)count * EVENT_MAX_BYTES) {
 		gv_error_set(err, t->path, 0, 0,
 			     "the block at byte %" PRIu64 " changed since the file was opened",
