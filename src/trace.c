@@ -37,9 +37,12 @@
 /* Version 2. */
 #define EVTZ_MAGIC 0x5a545645u   /* "EVTZ" */
 #define ENCODING_COLUMNS 1u
-/* The most bytes one event takes encoded: tid 2, type 1, aux 1 and
- * varints of 10 (t), 5 (seq) and 10 (arg); the least: 7. */
-#define EVENT_MAX_BYTES 29
+/* The most bytes a varint of 32 and of 64 bits takes, and the most and
+ * the least one event takes encoded: tid 2, type 1, aux 1 and varints of
+ * t, seq and arg. */
+#define VARINT32_MAX 5
+#define VARINT64_MAX 10
+#define EVENT_MAX_BYTES (4 + VARINT64_MAX + VARINT32_MAX + VARINT64_MAX)
 #define EVENT_MIN_BYTES 7
 /* Fast, and within a few percent of the smallest output of the higher
  * levels on these columns (make bench prints the figures). */
@@ -235,8 +238,8 @@ static bool carries_wait(uint8_t type)
 /* Scratch room for the columns of a block being encoded. */
 struct encoder {
 	struct tid_table tids;
-	unsigned char *seq; /* TRACE_BLOCK_EVENTS * 5 */
-	unsigned char *arg; /* TRACE_BLOCK_EVENTS * 10 */
+	unsigned char *seq; /* TRACE_BLOCK_EVENTS * VARINT32_MAX */
+	unsigned char *arg; /* TRACE_BLOCK_EVENTS * VARINT64_MAX */
 };
 
 /* Encode n events, first the smallest t among them, into out (room for n
@@ -395,8 +398,8 @@ struct trace_writer *trace_writer_open(const char *path, const struct trace_meta
 	w->f = f;
 	w->path = xstrdup(path);
 	w->buf = xmalloc(TRACE_BLOCK_EVENTS * sizeof *w->buf);
-	w->enc.seq = xmalloc(TRACE_BLOCK_EVENTS * 5);
-	w->enc.arg = xmalloc(TRACE_BLOCK_EVENTS * 10);
+	w->enc.seq = xmalloc(TRACE_BLOCK_EVENTS * VARINT32_MAX);
+	w->enc.arg = xmalloc(TRACE_BLOCK_EVENTS * VARINT64_MAX);
 	w->encoded = xmalloc(TRACE_BLOCK_EVENTS * EVENT_MAX_BYTES);
 	w->block = xmalloc(BLOCK_MAX_BYTES);
 	w->zc = ZSTD_createCCtx();
