@@ -725,8 +725,11 @@ static uint64_t index_v2(struct trace *t, uint64_t off, uint64_t size)
 	size_t cap = 0;
 	uint64_t last_t = 0;
 	while (off < size) {
+		/* One read covers the largest header this reader knows; a
+		 * block of that kind is at least that long. */
 		unsigned char bh[EVTZ_HEADER_SIZE];
-		if (size - off < BLOCK_OPENING || !read_at(f, off, bh, BLOCK_OPENING)) {
+		size_t got = size - off < sizeof bh ? (size_t)(size - off) : sizeof bh;
+		if (got < BLOCK_OPENING || !read_at(f, off, bh, got)) {
 			warn(t, "the file ends inside a block header at byte %" PRIu64, off, t->nblocks);
 			break;
 		}
@@ -741,7 +744,7 @@ static uint64_t index_v2(struct trace *t, uint64_t off, uint64_t size)
 			break;
 		}
 		if (kind == END_MAGIC) {
-			if (bsize != END_SIZE - BLOCK_OPENING || !read_at(f, off, bh, END_SIZE) ||
+			if (bsize != END_SIZE - BLOCK_OPENING ||
 			    trace_crc32(0, bh, END_CRC) != get_u32(bh + END_CRC)) {
 				warn(t, "the end block at byte %" PRIu64 " is damaged", off, t->nblocks);
 				break;
@@ -763,7 +766,7 @@ static uint64_t index_v2(struct trace *t, uint64_t off, uint64_t size)
 		}
 		uint32_t count = 0, elen = 0, zlen = 0;
 		uint64_t first = 0, last = 0;
-		if (bsize > EVTZ_HEADER_SIZE - BLOCK_OPENING && read_at(f, off, bh, EVTZ_HEADER_SIZE)) {
+		if (bsize > EVTZ_HEADER_SIZE - BLOCK_OPENING) {
 			count = get_u32(bh + EVTZ_COUNT);
 			elen = get_u32(bh + EVTZ_ENCODED);
 			first = get_u64(bh + EVTZ_FIRST);
