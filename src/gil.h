@@ -51,7 +51,8 @@ struct gil;
 struct gil_thread {
 	struct gil *gil;
 	const atomic_int *breaker; /* the GIL's eval breaker, for gil_ticks_done */
-	uint32_t ticker;  /* legacy: ticks left before the periodic release */
+	uint32_t ticker;  /* legacy: ticks left before the periodic release;
+	                     bfs: before the holder reads the clock */
 	uint32_t seq;     /* sequence number of this thread's next event */
 	uint16_t tid;     /* the thread's index in the run, used in events */
 	bool holding;     /* does this thread hold the GIL now? */
@@ -123,7 +124,8 @@ const atomic_int *gil_eval_breaker(const struct gil *gil);
 void gil_check_slow(struct gil_thread *t);
 
 /* Ticks the holder may run before it must call gil_check_slow() even if
- * the eval breaker stays clear (legacy: the ticker; others: UINT32_MAX). */
+ * the eval breaker stays clear (legacy and bfs: the ticker; others:
+ * UINT32_MAX). */
 static inline uint32_t gil_ticks_to_check(const struct gil_thread *t)
 {
 	return t->ticker;
