@@ -103,6 +103,11 @@ int64_t gil_interval(const struct gil *gil);
 int gil_set_checkinterval(struct gil *gil, uint32_t ticks);
 uint32_t gil_checkinterval(const struct gil *gil);
 
+/* Slow motion (--slow): every duration of the run is multiplied by f,
+ * the interval included; so are a design's own fixed clocks (ruby's 10 ms
+ * timer tick). Call before any thread uses the GIL. */
+void gil_set_slow(struct gil *gil, double f);
+
 void gil_counters(const struct gil *gil, struct gil_counters *out);
 
 /* A thread state. tid must be unique in the run. */

@@ -118,7 +118,8 @@
  *   Ruby's timer interrupts the running thread at every tick and that
  *   thread does the counting; here the tick counts, and sets the drop
  *   request only when the count reaches the quantum: the same moment, one
- *   event instead of ten. Interval: the quantum.
+ *   event instead of ten. In slow motion (--slow) the tick is slowed
+ *   down with every other duration. Interval: the quantum.
  *
  * Every event is pushed before the state change it announces: the drop
  * request before the eval breaker is set, the acquisition under the
@@ -139,6 +140,17 @@ static int64_t interval_ns(const struct gil *gil)
 {
 	int64_t us = atomic_load_explicit(&gil->interval_us, memory_order_relaxed);
 	return (us >= 1 ? us : 1) * 1000;
+}
+
+void gil_set_slow(struct gil *gil, double f)
+{
+	gil->tick_ns = (int64_t)((double)RUBY_TICK_NS * (f > 1 ? f : 1));
+}
+
+/* ruby: the timer's period (gil_create leaves tick_ns 0: no slow motion). */
+static int64_t tick_ns(const struct gil *gil)
+{
+	return gil->tick_ns > 0 ? gil->tick_ns : RUBY_TICK_NS;
 }
 
 static void set_breaker(struct gil *gil, int v)
@@ -261,9 +273,9 @@ static void ruby_tick(struct gil_thread *t, int64_t now)
 	struct gil *gil = t->gil;
 	struct gil_thread *h = gil->owner;
 	while (gil->tick_next <= now) {
-		gil->tick_next += RUBY_TICK_NS;
+		gil->tick_next += tick_ns(gil);
 		if (h && h->holding)
-			h->running += RUBY_TICK_NS;
+			h->running += tick_ns(gil);
 	}
 	if (h && h->holding && h->running >= interval_ns(gil))
 		ask(t);
@@ -349,7 +361,7 @@ void gil_design_take(struct gil_thread *t)
 	}
 	if (gil->owner) {
 		if (gil->policy == GIL_RUBY && !gil->queue)
-			gil->tick_next = sync_now(s) + RUBY_TICK_NS;
+			gil->tick_next = sync_now(s) + tick_ns(gil);
 		queue_push(gil, t);
 		wait_turn(t);
 	} else {

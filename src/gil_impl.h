@@ -38,6 +38,7 @@ struct gil {
 	bool requested;            /* a drop request is pending */
 	int64_t python_time;       /* bfs: the sum of the runs, each capped */
 	int64_t tick_next;         /* ruby: the timer's next tick */
+	int64_t tick_ns;           /* ruby: the tick, slow motion included */
 
 	atomic_uint gil_seq; /* sequence numbers of EV_INTERVAL events */
 

@@ -48,15 +48,18 @@ static void drain_into(struct run *r)
 	}
 }
 
-/* Run text in virtual time on 2 cores under policy, draining as it goes. */
-static void vrun(struct run *r, const char *text, enum gil_policy policy, int64_t interval)
+/* Run text in virtual time on 2 cores under policy, in slow motion,
+ * draining as it goes. */
+static void vrun_slow(struct run *r, const char *text, enum gil_policy policy,
+		      int64_t interval, double slow)
 {
 	struct gv_error err;
 	memset(r, 0, sizeof *r);
 	r->sc = scenario_parse(text, strlen(text), "test.gil", &err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r->sc);
 	struct engine_options o = { .policy = (int)policy, .interval_ns = interval,
-				    .virtual_time = true, .cores = 2, .seed = 3 };
+				    .virtual_time = true, .cores = 2, .seed = 3,
+				    .slow = slow };
 	r->e = engine_create(r->sc, &o, &err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r->e);
 	engine_start(r->e);
@@ -65,6 +68,11 @@ static void vrun(struct run *r, const char *text, enum gil_policy policy, int64_
 	drain_into(r);
 	r->elapsed = engine_elapsed(r->e);
 	engine_gil_counters(r->e, 0, &r->c);
+}
+
+static void vrun(struct run *r, const char *text, enum gil_policy policy, int64_t interval)
+{
+	vrun_slow(r, text, policy, interval, 1);
 }
 
 static void run_free(struct run *r)
@@ -469,6 +477,23 @@ static void ruby_timer_ticks_only_while_someone_waits(void)
 	run_free(&r);
 }
 
+/* In slow motion the timer's tick slows down with everything else, so
+ * the picture is the same, only slower: at 4x, one tick is 40 ms. */
+static void ruby_tick_follows_slow_motion(void)
+{
+	struct sync_virtual_model m = model();
+	struct run r;
+	vrun_slow(&r, convoy, GIL_RUBY, 5 * MS, 4);
+	int64_t w[256];
+	size_t n = waits(&r, 1, 0, 4000 * MS, w, 256);
+	CU_ASSERT(n > 50);
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT(w[i] >= 40 * MS);
+		CU_ASSERT(w[i] <= 40 * MS + m.timer_max + m.wake_max + m.tick_ns);
+	}
+	run_free(&r);
+}
+
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(every_design_excludes),
 	CU_TEST_ENTRY(design_names_parse),
@@ -483,6 +508,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(bfs_lone_thread_keeps_the_gil),
 	CU_TEST_ENTRY(ruby_io_thread_waits_a_quantum_of_ticks),
 	CU_TEST_ENTRY(ruby_timer_ticks_only_while_someone_waits),
+	CU_TEST_ENTRY(ruby_tick_follows_slow_motion),
 	CU_TEST_END,
 };
 
