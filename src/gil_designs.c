@@ -20,7 +20,9 @@
  *   just released it, so there are no failed wake-ups. What differs is
  *   whom a release picks, and when a waiter may ask the holder to drop
  *   the GIL (the drop request of gil.c: the eval breaker, which the holder
- *   sees at its next check site).
+ *   sees at its next check site). Where a waiter's rule is "one interval
+ *   with no switch", a handoff is the switch: the new owner has its full
+ *   interval from then, even before it runs.
  *
  *   Each design reads the switch interval as the time a CPU-bound holder
  *   runs before a waiter gets in. Where a source leaves a detail open,
