@@ -363,6 +363,27 @@ static void priority_release_prefers_the_io_thread(void)
 	run_free(&r);
 }
 
+/* A forced drop marks x CPU-bound and its first I/O clears the mark: from
+ * then on it preempts the (CPU-bound) hog at once again. */
+static void priority_voluntary_release_clears_the_mark(void)
+{
+	struct run r;
+	vrun(&r, "thread x { cpu 30ms\nrepeat 5 { io 1ms\ncpu 50us } }\n"
+		 "thread hog start 1ms { cpu 10s }", GIL_PRIORITY, 5 * MS);
+	int64_t w[64];
+	size_t n = waits(&r, 0, 0, INT64_MAX, w, 64);
+	CU_ASSERT_FATAL(n >= 6);
+	/* While marked, x waits out intervals like any CPU-bound thread... */
+	size_t slow = 0;
+	for (size_t i = 1; i + 5 < n; i++)
+		slow += w[i] >= 5 * MS;
+	CU_ASSERT(slow >= 1);
+	/* ...and after each read it is I/O-bound again. */
+	for (size_t i = n - 5; i < n; i++)
+		CU_ASSERT(w[i] <= HANDOFF_NS);
+	run_free(&r);
+}
+
 static void priority_cpu_threads_switch_once_per_interval(void)
 {
 	struct run r;
@@ -502,6 +523,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(fifo_asks_after_a_full_interval),
 	CU_TEST_ENTRY(priority_io_thread_preempts_a_cpu_bound_holder),
 	CU_TEST_ENTRY(priority_release_prefers_the_io_thread),
+	CU_TEST_ENTRY(priority_voluntary_release_clears_the_mark),
 	CU_TEST_ENTRY(priority_cpu_threads_switch_once_per_interval),
 	CU_TEST_ENTRY(bfs_io_thread_preempts_a_cpu_bound_holder),
 	CU_TEST_ENTRY(bfs_cpu_threads_run_a_slice_each_in_turn),
