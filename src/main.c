@@ -120,7 +120,8 @@ static void usage(FILE *out)
 		"                           perfetto (ui.perfetto.dev) or csv\n"
 		"\n"
 		"Overriding the scenario:\n"
-		"      --gil=POLICY       new (CPython 3.2+), legacy (2.x) or none (free-threaded)\n"
+		"      --gil=POLICY       new (CPython 3.2+), legacy (2.x), none (free-threaded);\n"
+		"                           proposed designs: priority, bfs, fifo; ruby (Ruby's GVL)\n"
 		"      --interval=D       switch interval, like sys.setswitchinterval (e.g. 5ms)\n"
 		"      --duration=D       stop after D (e.g. 10s)\n"
 		"      --slow=F           slow motion: every duration, the interval included,\n"
@@ -312,7 +313,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_GIL:
 			o->engine.policy = gil_policy_parse(optarg);
 			if (o->engine.policy < 0)
-				return bad_usage("--gil: unknown policy '%s' (expected new, legacy or none)", optarg);
+				return bad_usage("--gil: unknown policy '%s' (expected " GIL_POLICY_NAMES ")", optarg);
 			break;
 		case OPT_SLOW: {
 			char *end;

@@ -1183,22 +1183,24 @@ static int parse_directive(struct parser *p, enum directive d)
 			return -1;
 		break;
 	case D_GIL: {
-		const char *exp = "a GIL policy (new, legacy or none) after 'gil'";
+		const char *exp = "a GIL policy (" GIL_POLICY_NAMES ") after 'gil'";
 		if (expect_arg(p, kw.line, T_WORD, exp))
 			return -1;
-		if (is_word(&p->tok, "new"))
-			sc->policy = GIL_NEW;
-		else if (is_word(&p->tok, "legacy"))
-			sc->policy = GIL_LEGACY;
-		else if (is_word(&p->tok, "none"))
-			sc->policy = GIL_NONE;
-		else {
+		char word[16];
+		int policy = -1;
+		if (p->tok.len < sizeof word) {
+			memcpy(word, p->tok.p, p->tok.len);
+			word[p->tok.len] = '\0';
+			policy = gil_policy_parse(word);
+		}
+		if (policy < 0) {
 			char got[64];
 			describe(&p->tok, 0, got, sizeof got);
 			return fail(p, p->tok.line, p->tok.col,
-				    "unknown GIL policy %s (expected new, legacy or none)",
+				    "unknown GIL policy %s (expected " GIL_POLICY_NAMES ")",
 				    got);
 		}
+		sc->policy = (enum gil_policy)policy;
 		if (next(p))
 			return -1;
 		break;

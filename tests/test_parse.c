@@ -542,7 +542,7 @@ static void arguments_stay_on_their_line(void)
 	check_error("thread t { repeat x3 { cpu 1s } }",
 		    "x.gil:1:19: expected a repeat count (a whole number), got 'x3'");
 	check_error("gil \"new\"",
-		    "x.gil:1:5: expected a GIL policy (new, legacy or none) after 'gil', got a string");
+		    "x.gil:1:5: expected a GIL policy (new, legacy, none, priority, bfs, fifo or ruby) after 'gil', got a string");
 }
 
 static void directive_values_end_the_line(void)
@@ -562,7 +562,7 @@ static void duplicate_directive_names_the_first(void)
 static void bad_values_are_explained(void)
 {
 	check_error("gil fast\n",
-		    "x.gil:1:5: unknown GIL policy 'fast' (expected new, legacy or none)");
+		    "x.gil:1:5: unknown GIL policy 'fast' (expected new, legacy, none, priority, bfs, fifo or ruby)");
 	check_error("interval 0ms\n",
 		    "x.gil:1:10: interval must be greater than 0 (CPython refuses a switch interval of 0)");
 	check_error("interval 5\n",
