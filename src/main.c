@@ -148,7 +148,9 @@ static void usage(FILE *out)
 		"\n"
 		"Durations are a number and a unit: ns, us, ms or s.\n"
 		"Exit status: 0 on success, 1 on a bad scenario or a failed run,\n"
-		"2 on a bad command line.\n");
+		"2 on a bad command line. A run stopped by SIGINT (Ctrl-C), SIGTERM, SIGHUP\n"
+		"or SIGQUIT (Ctrl-\\) prints its report, ends its recording, then ends by\n"
+		"that signal (a shell shows 128 plus its number: 130, 143, 129, 131).\n");
 }
 
 static void version(void)
@@ -434,26 +436,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return -1;
 }
 
-/* Ctrl-C or SIGTERM during a headless run: stop it and print what was
- * gathered. The handler only sets a flag. */
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-static void install_stop_handlers(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
 static void print_error(const struct gv_error *err)
 {
 	char buf[1024];
@@ -479,9 +461,8 @@ static struct scenario *load(const struct options *o)
 }
 
 /* The terminal UI. It reads the scenario again itself, since n, p and r
- * replace it while it runs. A quit signal (SIGTERM, SIGHUP) is raised
- * again once the terminal is restored, so the caller sees how gilviz
- * ended; q and Ctrl-C are the user's way out and exit 0. */
+ * replace it while it runs. A quit signal (Ctrl-C, Ctrl-\\, SIGTERM,
+ * SIGHUP) ends it as q does; main then ends gilviz by that signal. */
 static int run_ui(const struct options *o)
 {
 	if (!isatty(STDOUT_FILENO)) {
@@ -515,11 +496,6 @@ static int run_ui(const struct options *o)
 		print_error(&err);
 		return 1;
 	}
-	int sig = crt_quit_signal();
-	if (sig == SIGTERM || sig == SIGHUP) {
-		signal(sig, SIG_DFL);
-		raise(sig);
-	}
 	return 0;
 }
 
@@ -547,8 +523,11 @@ int main(int argc, char **argv)
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "gilviz: cannot write to standard output: %s\n",
 			errno ? strerror(errno) : "write error");
-		return rc ? rc : 1;
+		rc = rc ? rc : 1;
 	}
+	/* A run stopped by a signal ends by it, in every mode, once its
+	 * report and recording are out. */
+	crt_reraise();
 	return rc;
 }
 
@@ -578,11 +557,11 @@ static int run(struct options *o_)
 
 	/* ---- virtual time and sweeps ---- */
 	if (o.sweeping) {
-		install_stop_handlers();
+		crt_catch_quit_signals();
 		struct sweep_result res;
 		enum sweep_format sf = o.csv ? SWEEP_CSV
 				     : o.format == REPORT_JSON ? SWEEP_JSON : SWEEP_TEXT;
-		rc = sweep_run(sc, &o.engine, &o.sweep, &res, &stop_requested, &err);
+		rc = sweep_run(sc, &o.engine, &o.sweep, &res, crt_quit_flag(), &err);
 		if (rc == 0) {
 			sweep_print(stdout, sf, &res);
 			sweep_result_free(&res);
@@ -598,8 +577,8 @@ static int run(struct options *o_)
 		return run_ui(&o);
 	}
 
-	install_stop_handlers();
-	rc = report_run(sc, &o.engine, o.format, stdout, &o.sinks, &stop_requested, &err);
+	crt_catch_quit_signals();
+	rc = report_run(sc, &o.engine, o.format, stdout, &o.sinks, crt_quit_flag(), &err);
 	if (rc != 0)
 		print_error(&err);
 	scenario_free(sc);
