@@ -26,6 +26,7 @@ struct exporter {
 	enum export_kind kind;
 	FILE *f;
 	char *path;
+	char *tmp; /* written here, renamed onto path by export_close */
 	const struct scenario *sc;
 	uint64_t t_start;
 	struct history_track *tracks;
@@ -138,14 +139,14 @@ struct exporter *export_open(enum export_kind kind, const char *path,
 			     const struct scenario *sc, uint64_t t_start,
 			     struct gv_error *err)
 {
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		gv_error_set(err, path, 0, 0, "cannot create the export: %s", strerror(errno));
+	char *tmp;
+	FILE *f = outfile_open(path, "the export", &tmp, err);
+	if (!f)
 		return NULL;
-	}
 	struct exporter *x = xcalloc(1, sizeof *x);
 	x->kind = kind;
 	x->f = f;
+	x->tmp = tmp;
 	x->path = xstrdup(path);
 	x->sc = sc;
 	x->t_start = t_start;
@@ -219,12 +220,8 @@ int export_close(struct exporter *x, uint64_t t_end, struct gv_error *err)
 	}
 	if (x->kind == EXPORT_PERFETTO)
 		fputs("\n]}\n", x->f);
-	int rc = 0;
-	bool bad = ferror(x->f) != 0;
-	if (fclose(x->f) != 0 || bad) {
-		gv_error_set(err, x->path, 0, 0, "cannot write the export: %s", strerror(errno));
-		rc = -1;
-	}
+	int rc = outfile_commit(x->f, x->tmp, x->path, "the export", err);
+	free(x->tmp);
 	free(x->tracks);
 	free(x->path);
 	free(x);

@@ -501,6 +501,42 @@ static int run_ui(const struct options *o)
 
 static int run(struct options *o);
 
+/* An output that is the same file as an input or as the other output
+ * would destroy it: --record mine.gil mine.gil once overwrote the scenario
+ * it was about to read. Returns 2 (a bad command line) or 0. */
+static int check_outputs(const struct options *o)
+{
+	const struct { const char *opt, *path; } out[] = {
+		{ "--record", o->sinks.record_path },
+		{ "--export", o->sinks.export_path },
+	};
+	const struct { const char *what, *path; } in[] = {
+		{ "the scenario", o->scenario },
+		{ "the recording it replays", o->replay },
+	};
+	for (size_t i = 0; i < GV_ARRAY_LEN(out); i++) {
+		if (!out[i].path)
+			continue;
+		for (size_t j = 0; j < GV_ARRAY_LEN(in); j++) {
+			if (in[j].path && same_file(out[i].path, in[j].path)) {
+				fprintf(stderr, "gilviz: %s %s: that is %s (%s); it would be overwritten\n"
+					"Try 'gilviz --help' for more information.\n",
+					out[i].opt, out[i].path, in[j].what, in[j].path);
+				return 2;
+			}
+		}
+		for (size_t j = i + 1; j < GV_ARRAY_LEN(out); j++) {
+			if (out[j].path && same_file(out[i].path, out[j].path)) {
+				fprintf(stderr, "gilviz: %s and %s name the same file (%s)\n"
+					"Try 'gilviz --help' for more information.\n",
+					out[i].opt, out[j].opt, out[j].path);
+				return 2;
+			}
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {
@@ -516,7 +552,9 @@ int main(int argc, char **argv)
 	char *bundled = o.scenario ? bundled_path(o.scenario) : NULL;
 	if (bundled)
 		o.scenario = bundled;
-	rc = run(&o);
+	rc = check_outputs(&o);
+	if (rc == 0)
+		rc = run(&o);
 	free(bundled);
 	/* A report that could not be written (a full disk, a closed pipe) is
 	 * a failed run, not a success with nothing to show. */

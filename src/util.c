@@ -10,6 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "util.h"
 
 static GV_NORETURN void out_of_memory(size_t size)
@@ -198,4 +204,94 @@ void format_duration(int64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%.1f us", (double)ns / 1e3);
 	else
 		snprintf(buf, len, "%" PRId64 " ns", ns);
+}
+
+/* ---- output files ----------------------------------------------------- */
+
+FILE *outfile_open(const char *path, const char *what, char **tmp, struct gv_error *err)
+{
+	*tmp = NULL;
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		gv_error_set(err, path, 0, 0, "cannot write %s there: not a regular file", what);
+		return NULL;
+	}
+	for (int n = 1; n <= 100; n++) {
+		char *name = n == 1 ? xasprintf("%s.part", path) : xasprintf("%s.part.%d", path, n);
+		int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0) {
+			FILE *f = fdopen(fd, "wb");
+			if (!f)
+				fatal("fdopen failed: %s", strerror(errno));
+			*tmp = name;
+			return f;
+		}
+		int e = errno;
+		free(name);
+		if (e != EEXIST) {
+			gv_error_set(err, path, 0, 0, "cannot create %s: %s", what, strerror(e));
+			return NULL;
+		}
+	}
+	gv_error_set(err, path, 0, 0,
+		     "cannot create %s: %s.part and 99 more such names exist "
+		     "(left by runs that were killed?)", what, path);
+	return NULL;
+}
+
+int outfile_commit(FILE *f, const char *tmp, const char *path, const char *what,
+		   struct gv_error *err)
+{
+	bool bad = ferror(f) != 0;
+	errno = 0;
+	if (fclose(f) != 0 || bad) {
+		gv_error_set(err, path, 0, 0, "cannot write %s: %s", what,
+			     errno ? strerror(errno) : "write error");
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) != 0) {
+		gv_error_set(err, path, 0, 0, "cannot rename %s to %s: %s", tmp, what,
+			     strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+void outfile_discard(FILE *f, const char *tmp)
+{
+	if (f)
+		fclose(f);
+	if (tmp)
+		unlink(tmp);
+}
+
+/* path with its directory resolved; the last part as written. NULL if
+ * the directory does not resolve. */
+static char *resolved(const char *path)
+{
+	char *a = xstrdup(path), *b = xstrdup(path);
+	char dir[PATH_MAX];
+	char *out = NULL;
+	if (realpath(dirname(a), dir))
+		out = xasprintf("%s/%s", dir, basename(b));
+	free(a);
+	free(b);
+	return out;
+}
+
+bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	bool ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+	if (ea && eb)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	if (ea != eb)
+		return false;
+	char *ra = resolved(a), *rb = resolved(b);
+	bool same = ra && rb && !strcmp(ra, rb);
+	free(ra);
+	free(rb);
+	return same;
 }
