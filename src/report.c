@@ -317,6 +317,18 @@ static bool runs_forever(const struct scenario *sc, const struct engine_options 
 	return false;
 }
 
+/* A failed write stops the recording (the consumer writes no more): said
+ * at once, while the run goes on to its end and its report. */
+static void say_recording_stopped(struct consumer *c, bool *said)
+{
+	if (!c->failed || *said)
+		return;
+	char msg[1024];
+	gv_error_format(&c->rec_err, msg, sizeof msg);
+	fprintf(stderr, "gilviz: %s; recording stopped, the run goes on\n", msg);
+	*said = true;
+}
+
 int report_run(const struct scenario *sc, const struct engine_options *opt,
 	       enum report_format fmt, FILE *out, const struct report_sinks *sinks,
 	       volatile sig_atomic_t *stop, struct gv_error *err)
@@ -353,8 +365,10 @@ int report_run(const struct scenario *sc, const struct engine_options *opt,
 		engine_destroy(e);
 		return -1;
 	}
+	bool said = false;
 	while (!engine_wait(e, REPORT_DRAIN_NS)) {
 		consumer_drain(&c, engine_ring(e));
+		say_recording_stopped(&c, &said);
 		if (stop && *stop) {
 			interrupted = true;
 			engine_stop(e);
@@ -362,6 +376,7 @@ int report_run(const struct scenario *sc, const struct engine_options *opt,
 		}
 	}
 	consumer_drain(&c, engine_ring(e));
+	say_recording_stopped(&c, &said);
 
 	struct report_meta m = {
 		.sc = sc,
@@ -378,7 +393,8 @@ int report_run(const struct scenario *sc, const struct engine_options *opt,
 	if (c.rec) {
 		if (c.failed) {
 			trace_writer_abort(c.rec);
-			*err = c.rec_err;
+			gv_error_set(err, sinks->record_path, 0, 0,
+				     "not recorded (a write failed; see above)");
 			rc = -1;
 		} else if (trace_writer_close(c.rec, m.elapsed_ns, m.events, m.dropped,
 					      interrupted, err) != 0) {
@@ -388,8 +404,8 @@ int report_run(const struct scenario *sc, const struct engine_options *opt,
 	if (c.exp && export_close(c.exp, m.t_start + (uint64_t)m.elapsed_ns,
 				  rc ? &(struct gv_error){ 0 } : err) != 0)
 		rc = -1;
-	if (rc == 0)
-		report_print(out, fmt, &m, c.st, c.h);
+	/* The figures are whole even when an output failed. */
+	report_print(out, fmt, &m, c.st, c.h);
 
 	consumer_fini(&c);
 	engine_destroy(e);

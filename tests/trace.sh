@@ -103,6 +103,23 @@ out=$("$gilviz" --headless --record "$tmp/keep.trace" --export csv "$tmp/none/x.
 [ $st -eq 1 ] && cmp -s "$tmp/r.trace" "$tmp/keep.trace" && [ ! -e "$tmp/keep.trace.part" ] &&
 	ok "a run that fails to start leaves the old recording whole" || no "failed run: $st $out"
 
+# A full disk (a file size limit here: writes fail with EFBIG) stops the
+# recording at the first failed write, said at once; the run goes on to
+# its end and prints its report, then exits 1, and leaves no partial file.
+(trap '' XFSZ; ulimit -f 4; exec "$gilviz" --headless --duration=3s --record "$tmp/full.trace" \
+	"$tmp/forever.gil") >"$tmp/full.txt" 2>"$tmp/full.err" &
+pid=$!
+n=0
+while [ $n -lt 20 ] && ! grep -q "recording stopped" "$tmp/full.err"; do sleep 0.1; n=$((n + 1)); done
+kill -0 $pid 2>/dev/null && grep -q "recording stopped" "$tmp/full.err" &&
+	ok "a failed write is said at once, while the run goes on" ||
+	{ no "a failed write is said at once"; cat "$tmp/full.err"; }
+wait $pid; st=$?
+[ $st -eq 1 ] && grep -q "elapsed 3.0" "$tmp/full.txt" && [ ! -e "$tmp/full.trace" ] &&
+	[ ! -e "$tmp/full.trace.part" ] && grep -q "not recorded" "$tmp/full.err" &&
+	ok "and the run still prints its report, then exits 1" ||
+	{ no "full disk: exit $st"; cat "$tmp/full.txt" "$tmp/full.err"; }
+
 # Bad recordings: a message naming the file and exit 1, never a crash.
 : >"$tmp/empty.trace"
 printf 'hello' >"$tmp/hello.trace"
