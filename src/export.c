@@ -42,20 +42,6 @@ int export_kind_parse(const char *name)
 	return -1;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
 /* A CSV field: quoted only if it has to be. */
 static void csv_str(FILE *f, const char *s)
 {
@@ -160,19 +146,19 @@ struct exporter *export_open(enum export_kind kind, const char *path,
 		return x;
 	}
 	fputs("{\"displayTimeUnit\":\"ms\",\"otherData\":{\"title\":", f);
-	json_str(f, sc->title);
+	json_put_string(f, sc->title);
 	fputs("},\"traceEvents\":[", f);
 	for (size_t p = 0; p < sc->nprocs; p++) {
 		begin_event(x);
 		fprintf(f, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%zu,\"args\":{\"name\":", p + 1);
-		json_str(f, sc->procs[p].name);
+		json_put_string(f, sc->procs[p].name);
 		fputs("}}", f);
 	}
 	for (size_t i = 0; i < sc->nthreads; i++) {
 		begin_event(x);
 		fprintf(f, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%u,\"tid\":%zu,\"args\":{\"name\":",
 			sc->threads[i].process + 1, i + 1);
-		json_str(f, sc->threads[i].name);
+		json_put_string(f, sc->threads[i].name);
 		fputs("}}", f);
 		begin_event(x);
 		fprintf(f, "{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":%u,\"tid\":%zu,"

@@ -222,8 +222,11 @@ static int list_scenarios(void)
 		char name[256];
 		struct gv_error err;
 		struct scenario *sc = scenario_load(c.paths[i], &err);
-		printf("%-24s %s\n", catalog_name(&c, i, name, sizeof name),
-		       sc ? sc->title : "(does not parse)");
+		char *b1 = NULL, *b2 = NULL;
+		printf("%-24s %s\n", text_printable(catalog_name(&c, i, name, sizeof name), &b1),
+		       sc ? text_printable(sc->title, &b2) : "(does not parse)");
+		free(b1);
+		free(b2);
 		scenario_free(sc);
 	}
 	catalog_free(&c);
@@ -438,9 +441,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 static void print_error(const struct gv_error *err)
 {
-	char buf[1024];
+	char buf[1024], *esc = NULL;
 	gv_error_format(err, buf, sizeof buf);
-	fprintf(stderr, "gilviz: %s\n", buf);
+	fprintf(stderr, "gilviz: %s\n", text_printable(buf, &esc));
+	free(esc);
 }
 
 static struct scenario *load(const struct options *o)
@@ -587,8 +591,11 @@ static int run(struct options *o_)
 	if (!sc)
 		return 1;
 	if (o.mode == MODE_CHECK) {
-		printf("%s: ok (%zu thread%s in %zu process%s)\n", sc->file, sc->nthreads,
-		       sc->nthreads == 1 ? "" : "s", sc->nprocs, sc->nprocs == 1 ? "" : "es");
+		char *buf = NULL;
+		printf("%s: ok (%zu thread%s in %zu process%s)\n", text_printable(sc->file, &buf),
+		       sc->nthreads, sc->nthreads == 1 ? "" : "s", sc->nprocs,
+		       sc->nprocs == 1 ? "" : "es");
+		free(buf);
 		scenario_free(sc);
 		return 0;
 	}

@@ -48,25 +48,6 @@ static double msec(uint64_t ns)
 	return (double)ns / 1e6;
 }
 
-/* A JSON string: quotes, backslashes and control characters escaped. */
-static void json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", out);
-		else if (*p == '\t')
-			fputs("\\t", out);
-		else if (*p < 0x20)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
 /* The end of the run on the events' clock: open spans count up to it. */
 static uint64_t run_end(const struct report_meta *m)
 {
@@ -84,9 +65,9 @@ static void print_json(FILE *out, const struct report_meta *m,
 	const struct scenario *sc = m->sc;
 	uint64_t now = run_end(m);
 	fputs("{\n  \"scenario\": ", out);
-	json_string(out, sc->file);
+	json_put_string(out, sc->file);
 	fputs(",\n  \"title\": ", out);
-	json_string(out, sc->title);
+	json_put_string(out, sc->title);
 	fprintf(out, ",\n  \"policy\": \"%s\",\n  \"time_mode\": \"%s\",\n"
 		     "  \"slow\": %g,\n  \"interrupted\": %s,\n"
 		     "  \"deadlocked\": %s,\n"
@@ -99,7 +80,7 @@ static void print_json(FILE *out, const struct report_meta *m,
 		struct stats_gil sg;
 		stats_gil(st, g, (uint64_t)m->elapsed_ns, &sg);
 		fputs(g ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
-		json_string(out, sc->procs[g].name);
+		json_put_string(out, sc->procs[g].name);
 		fprintf(out, ", \"policy\": \"%s\", \"interval_s\": %.6f, "
 			     "\"switches\": %" PRIu64 ", \"forced_switches\": %" PRIu64 ", "
 			     "\"drop_requests\": %" PRIu64 ", \"failed_wakeups\": %" PRIu64 ", "
@@ -113,9 +94,9 @@ static void print_json(FILE *out, const struct report_meta *m,
 		struct stats_thread t;
 		stats_thread(st, i, now, &t);
 		fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
-		json_string(out, sc->threads[i].name);
+		json_put_string(out, sc->threads[i].name);
 		fputs(", \"process\": ", out);
-		json_string(out, sc->procs[sc->threads[i].process].name);
+		json_put_string(out, sc->procs[sc->threads[i].process].name);
 		fprintf(out, ", \"wall_s\": %.6f, \"hold_s\": %.6f, \"wait_s\": %.6f, "
 			     "\"blocked_s\": %.6f, \"native_s\": %.6f, "
 			     "\"acquisitions\": %" PRIu64 ", \"wait_p50_ms\": %.4f, "
@@ -182,11 +163,15 @@ static void print_text(FILE *out, const struct report_meta *m,
 	stats_gil(st, 0, (uint64_t)m->elapsed_ns, &g0);
 	format_duration((int64_t)g0.interval_ns, interval, sizeof interval);
 
-	fprintf(out, "%s\n", sc->title);
+	/* Strings from files are shown escaped: a title, or a recording's
+	 * header, must not drive the terminal. */
+	char *buf = NULL;
+	fprintf(out, "%s\n", text_printable(sc->title, &buf));
 	if (m->replay_of)
-		fprintf(out, "  %s\n", m->replay_of);
+		fprintf(out, "  %s\n", text_printable(m->replay_of, &buf));
 	fprintf(out, "  scenario %s; GIL %s, switch interval %s; %s time",
-		sc->file, gil_policy_name(m->policy), interval, m->time_mode);
+		text_printable(sc->file, &buf), gil_policy_name(m->policy), interval,
+		m->time_mode);
 	if (m->slow != 1.0)
 		fprintf(out, ", slow motion x%g", m->slow);
 	fprintf(out, "\n  elapsed %.3f s%s; %" PRIu64 " events recorded, %" PRIu64 " dropped\n",
@@ -195,7 +180,8 @@ static void print_text(FILE *out, const struct report_meta *m,
 		m->deadlocked ? " (ended: every thread left waits on a queue)" : "",
 		m->events, m->dropped);
 	if (sc->note && *sc->note)
-		print_wrapped(out, sc->note, "  ", 78);
+		print_wrapped(out, text_printable(sc->note, &buf), "  ", 78);
+	free(buf);
 
 	int w = name_width(sc);
 	fprintf(out, "\n%-*s %9s %9s %9s %9s %9s %7s %9s %9s %9s\n", w, "thread", "wall s",
@@ -442,17 +428,21 @@ int report_replay(const char *path, enum report_format fmt, FILE *out,
 		struct gv_error berr;
 		long n = trace_read_block(t, i, evs, &berr);
 		if (n < 0) {
-			char msg[600];
+			char msg[600], *buf = NULL;
 			gv_error_format(&berr, msg, sizeof msg);
 			fprintf(stderr, "gilviz: warning: %s; replaying the %zu block%s before it\n",
-				msg, i, i == 1 ? "" : "s");
+				text_printable(msg, &buf), i, i == 1 ? "" : "s");
+			free(buf);
 			break;
 		}
 		consumer_take(&c, evs, (size_t)n, t->blocks[i].dropped);
 	}
 	free(evs);
-	if (t->warning)
-		fprintf(stderr, "gilviz: warning: %s\n", t->warning);
+	if (t->warning) {
+		char *buf = NULL;
+		fprintf(stderr, "gilviz: warning: %s\n", text_printable(t->warning, &buf));
+		free(buf);
+	}
 
 	char replay_of[512];
 	snprintf(replay_of, sizeof replay_of, "replay of a recording made %s by gilviz %s (%s, %u cores)",

@@ -1008,6 +1008,11 @@ static void put(int y, int x, int x_end, int role, const char *s)
 {
 	if (x >= x_end || y < 0 || y >= LINES)
 		return;
+	/* Text from files (titles, a recording's header) with control and
+	 * bidirectional characters escaped: curses shows C0 as ^X, but
+	 * neither C1 nor a right-to-left override. */
+	char *buf = NULL;
+	s = text_printable(s, &buf);
 	int cells = 0;
 	size_t bytes = 0;
 	for (; s[bytes]; bytes++) {
@@ -1016,6 +1021,7 @@ static void put(int y, int x, int x_end, int role, const char *s)
 	}
 	attrset(crt_attr(role));
 	mvaddnstr(y, x, s, (int)bytes);
+	free(buf);
 }
 
 static void fill_row(int y, int role)

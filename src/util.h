@@ -75,6 +75,25 @@ void outfile_discard(FILE *f, const char *tmp);
  * both exist, else the same resolved path (for a file not yet created). */
 bool same_file(const char *a, const char *b);
 
+/* ---- text from files ---- */
+
+/* The length (1 to 4) of the UTF-8 sequence at p and its code point in
+ * *cp; 0 if p does not start a valid, shortest-form sequence (or is at
+ * the terminating NUL). */
+int utf8_decode(const char *p, uint32_t *cp);
+/* Bidirectional formatting characters (overrides, embeddings, isolates,
+ * marks): they reorder what follows them on a terminal. */
+bool text_is_bidi(uint32_t cp);
+/* s as a terminal can show it without being driven by it: control
+ * characters (C0, DEL, C1) and bytes that are not UTF-8
+ * as \xNN, bidirectional formatting characters as \u{NNNN}; the rest as
+ * it is. Returns s itself when nothing needs escaping, else a string
+ * kept in *buf (freed and replaced on the next call; free it at the end). */
+const char *text_printable(const char *s, char **buf);
+/* s as a JSON string, quotes included: quotes, backslashes and control
+ * characters escaped, bytes that are not UTF-8 as U+FFFD. */
+void json_put_string(FILE *f, const char *s);
+
 #define GV_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

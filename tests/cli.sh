@@ -86,6 +86,17 @@ expect "--duration stops a forever run" 0 '"elapsed_s": 0\.05' -- "$gilviz" --he
 expect "--gil overrides the policy" 0 '"policy": "legacy"' -- "$gilviz" --headless --format=json --gil=legacy "$tmp/sleep.gil"
 expect "--interval overrides the interval" 0 '"interval_s": 0\.002' -- "$gilviz" --headless --format=json --interval=2ms "$tmp/sleep.gil"
 
+# A title's right-to-left override and C1 control (CSI) are shown escaped
+# in text, never raw; the JSON keeps them as the valid UTF-8 they are.
+printf 'title "abc \342\200\256def \302\2332J"\nthread t { sleep 1ms }\n' >"$tmp/bidi.gil"
+"$gilviz" --headless "$tmp/bidi.gil" >"$tmp/bidi.txt" 2>&1
+if head -1 "$tmp/bidi.txt" | grep -qF 'abc \u{202e}def \x9b2J' &&
+	! LC_ALL=C grep -q "$(printf '\342\200\256')" "$tmp/bidi.txt"; then
+	echo "ok: a title's bidi override and C1 control are escaped"; pass=$((pass + 1))
+else
+	echo "FAIL: bidi title"; sed 's/^/  | /' "$tmp/bidi.txt"; fail=$((fail + 1))
+fi
+
 # The JSON report parses, where python3 is there to parse it.
 if command -v python3 >/dev/null 2>&1; then
 	"$gilviz" --headless --format=json "$tmp/sleep.gil" >"$tmp/out.json"
