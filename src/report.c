@@ -443,6 +443,14 @@ int report_replay(const char *path, enum report_format fmt, FILE *out,
 		fprintf(stderr, "gilviz: warning: %s\n", text_printable(t->warning, &buf));
 		free(buf);
 	}
+	if (c.strays) {
+		char *buf = NULL;
+		fprintf(stderr, "gilviz: warning: %s: %" PRIu64 " event%s of threads its scenario "
+			"does not have (%zu thread%s) left out\n", text_printable(path, &buf),
+			c.strays, c.strays == 1 ? "" : "s", sc->nthreads,
+			sc->nthreads == 1 ? "" : "s");
+		free(buf);
+	}
 
 	char replay_of[512];
 	snprintf(replay_of, sizeof replay_of, "replay of a recording made %s by gilviz %s (%s, %u cores)",

@@ -332,6 +332,38 @@ static void header_strings_reach_the_terminal_escaped(void)
 	free(text);
 }
 
+/* A recording whose events name threads its scenario lacks (its header's
+ * scenario has one thread; the events come from three): they are left
+ * out, counted and said, no longer dropped in silence. */
+static void events_of_unknown_threads_are_counted_and_said(void)
+{
+	char path[512], errpath[512];
+	snprintf(path, sizeof path, "%s", tmp("strays.trace"));
+	write_trace(path, 300, true); /* tids 0, 1, 2 in turn */
+	snprintf(errpath, sizeof errpath, "%s", tmp("strays.err"));
+	fflush(stderr);
+	int saved = dup(2);
+	FILE *ef = fopen(errpath, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ef);
+	dup2(fileno(ef), 2);
+	FILE *out = fopen("/dev/null", "w");
+	struct gv_error err;
+	int rc = report_replay(path, REPORT_TEXT, out, NULL, &err);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	fclose(ef);
+	fclose(out);
+	if (rc != 0)
+		fprintf(stderr, "\n  %s\n", err.msg);
+	CU_ASSERT_EQUAL(rc, 0);
+	FILE *f = fopen(errpath, "r");
+	char line[512] = "";
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fgets(line, sizeof line, f));
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, ": 200 events of threads its scenario does not have (1 thread) left out"));
+}
+
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(round_trip_keeps_meta_and_events),
 	CU_TEST_ENTRY(find_block_seeks_by_time),
@@ -342,6 +374,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(crc32_matches_the_standard_check_value),
 	CU_TEST_ENTRY(slow_motion_out_of_range_reads_as_none),
 	CU_TEST_ENTRY(header_strings_reach_the_terminal_escaped),
+	CU_TEST_ENTRY(events_of_unknown_threads_are_counted_and_said),
 	CU_TEST_END,
 };
 
