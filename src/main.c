@@ -21,6 +21,7 @@
 #include "report.h"
 #include "scenario.h"
 #include "sweep.h"
+#include "trace.h"
 #include "crt.h"
 #include "ui.h"
 #include "util.h"
@@ -141,7 +142,8 @@ static void usage(FILE *out)
 		"The terminal UI:\n"
 		"      --frames=N         quit after N frames (about 30 a second)\n"
 		"      --history-spans=N  state changes kept per thread for scrolling back\n"
-		"                           (default: 65536 each for up to 8 threads)\n"
+		"                           (default: 65536 each for up to 8 threads; at\n"
+		"                           most 16777216 in all)\n"
 		"\n"
 		"  -h, --help             display this help and exit\n"
 		"  -V, --version          output version information and exit\n"
@@ -505,6 +507,39 @@ static int run_ui(const struct options *o)
 
 static int run(struct options *o);
 
+/* --history-spans is a count a thread: the spans kept in all may not pass
+ * what one thread may keep (16777216, 384 MiB). 16777216 with 4096
+ * threads once asked for 1.6 TB and aborted. Returns 2 or 0. */
+static int check_history_spans(const struct options *o, size_t nthreads)
+{
+	const size_t max = (size_t)1 << 24;
+	if (!o->history_spans || !nthreads || o->history_spans <= max / nthreads)
+		return 0;
+	fprintf(stderr, "gilviz: --history-spans=%zu: with %zu threads that is more than "
+		"16777216 spans in all (at most %zu a thread here)\n"
+		"Try 'gilviz --help' for more information.\n",
+		o->history_spans, nthreads, max / nthreads);
+	return 2;
+}
+
+/* The threads of a recording's scenario, 0 if it cannot be read (the UI
+ * then says why). */
+static size_t recording_threads(const char *path)
+{
+	struct gv_error err;
+	struct trace *t = trace_open(path, &err);
+	if (!t)
+		return 0;
+	size_t n = 0;
+	struct scenario *sc = scenario_parse(t->meta.scenario_text, strlen(t->meta.scenario_text),
+					     t->meta.scenario_file, &err);
+	if (sc)
+		n = sc->nthreads;
+	scenario_free(sc);
+	trace_close(t);
+	return n;
+}
+
 /* An output that is the same file as an input or as the other output
  * would destroy it: --record mine.gil mine.gil once overwrote the scenario
  * it was about to read. Returns 2 (a bad command line) or 0. */
@@ -578,8 +613,11 @@ static int run(struct options *o_)
 	struct options o = *o_;
 	int rc;
 	struct gv_error err = { 0 };
-	if (o.replay && o.mode == MODE_DEFAULT)
+	if (o.replay && o.mode == MODE_DEFAULT) {
+		if ((rc = check_history_spans(&o, recording_threads(o.replay))))
+			return rc;
 		return run_ui(&o);
+	}
 	if (o.replay) {
 		rc = report_replay(o.replay, o.format, stdout, &o.sinks, &err);
 		if (rc != 0)
@@ -618,8 +656,9 @@ static int run(struct options *o_)
 	}
 
 	if (o.mode == MODE_DEFAULT) {
+		rc = check_history_spans(&o, sc->nthreads);
 		scenario_free(sc);
-		return run_ui(&o);
+		return rc ? rc : run_ui(&o);
 	}
 
 	crt_catch_quit_signals();

@@ -97,6 +97,16 @@ else
 	echo "FAIL: bidi title"; sed 's/^/  | /' "$tmp/bidi.txt"; fail=$((fail + 1))
 fi
 
+# --history-spans is a count a thread: with many threads it is checked
+# against the total before the UI starts (16777216 with 4096 threads once
+# asked for 1.6 TB and aborted), for a scenario and for a recording.
+printf 'thread t * 4096 { cpu 1ms }\n' >"$tmp/many.gil"
+expect "--history-spans too large for 4096 threads" 2 "with 4096 threads that is more than 16777216 spans" -- \
+	"$gilviz" --history-spans=16777216 "$tmp/many.gil"
+"$gilviz" --headless --record "$tmp/two.trace" "$tmp/sleep.gil" >/dev/null
+expect "--history-spans too large for a recording's 2 threads" 2 "at most 8388608 a thread" -- \
+	"$gilviz" --history-spans=8388609 --replay "$tmp/two.trace"
+
 # The JSON report parses, where python3 is there to parse it.
 if command -v python3 >/dev/null 2>&1; then
 	"$gilviz" --headless --format=json "$tmp/sleep.gil" >"$tmp/out.json"
