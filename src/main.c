@@ -467,7 +467,7 @@ static struct scenario *load(const struct options *o)
 }
 
 /* The terminal UI. It reads the scenario again itself, since n, p and r
- * replace it while it runs. A quit signal (Ctrl-C, Ctrl-\\, SIGTERM,
+ * replace it while it runs. A quit signal (Ctrl-C, Ctrl-\, SIGTERM,
  * SIGHUP) ends it as q does; main then ends gilviz by that signal. */
 static int run_ui(const struct options *o)
 {

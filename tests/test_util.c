@@ -140,6 +140,7 @@ static void outfile_replaces_its_name_only_when_committed(void)
 	CU_ASSERT_STRING_NOT_EQUAL(tmp2, tmp);
 	outfile_discard(g, tmp2);
 	CU_ASSERT_NOT_EQUAL(access(tmp2, F_OK), 0);
+	free(tmp2);
 	CU_ASSERT_EQUAL(outfile_commit(f, tmp, path, "the test", &err), 0);
 	CU_ASSERT_STRING_EQUAL(slurp(path), "new");
 	CU_ASSERT_NOT_EQUAL(access(tmp, F_OK), 0);
