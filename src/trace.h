@@ -86,7 +86,8 @@ int trace_writer_close(struct trace_writer *w, int64_t elapsed_ns, uint64_t even
 		       uint64_t dropped, bool interrupted, struct gv_error *err);
 /* Give up (a failed run): the temporary file is removed; frees w. */
 void trace_writer_abort(struct trace_writer *w);
-/* The temporary file being written until the recording is closed. */
+/* The temporary file being written until the recording is closed (NULL
+ * when path is a pipe or a device, written directly). */
 const char *trace_writer_tmp(const struct trace_writer *w);
 
 /* ---- reading -------------------------------------------------------- */

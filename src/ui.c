@@ -583,9 +583,11 @@ struct ui *ui_create(const struct ui_options *o, struct gv_error *err)
 		ui_status(ui, "warning: %s; replaying the complete blocks",
 			  ui->rp->t->warning ? ui->rp->t->warning
 					     : "the recording has no end block (cut short)");
-	else if (o->record_path && ui->live_c.rec)
+	else if (o->record_path && ui->live_c.rec && trace_writer_tmp(ui->live_c.rec))
 		ui_status(ui, "recording to %s (as %s until the run ends)", o->record_path,
 			  trace_writer_tmp(ui->live_c.rec));
+	else if (o->record_path)
+		ui_status(ui, "recording to %s", o->record_path);
 	return ui;
 }
 

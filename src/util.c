@@ -212,9 +212,13 @@ FILE *outfile_open(const char *path, const char *what, char **tmp, struct gv_err
 {
 	*tmp = NULL;
 	struct stat st;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		gv_error_set(err, path, 0, 0, "cannot write %s there: not a regular file", what);
-		return NULL;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		/* A pipe or a device (/dev/stdout): nothing there to destroy,
+		 * and nothing to rename; written directly. */
+		FILE *f = fopen(path, "wb");
+		if (!f)
+			gv_error_set(err, path, 0, 0, "cannot open %s: %s", what, strerror(errno));
+		return f;
 	}
 	for (int n = 1; n <= 100; n++) {
 		char *name = n == 1 ? xasprintf("%s.part", path) : xasprintf("%s.part.%d", path, n);
@@ -250,7 +254,7 @@ int outfile_commit(FILE *f, const char *tmp, const char *path, const char *what,
 		unlink(tmp);
 		return -1;
 	}
-	if (rename(tmp, path) != 0) {
+	if (tmp && rename(tmp, path) != 0) {
 		gv_error_set(err, path, 0, 0, "cannot rename %s to %s: %s", tmp, what,
 			     strerror(errno));
 		unlink(tmp);

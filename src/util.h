@@ -62,7 +62,8 @@ void format_duration(int64_t ns, char *buf, size_t len);
  * created, never truncated), renamed onto PATH only when complete. A run
  * that fails discards it; a killed run leaves it, readable, under that
  * name. outfile_open returns the stream and sets *tmp (to free); NULL and
- * err on failure. what ("the recording") is for the messages.
+ * err on failure. what ("the recording") is for the messages. A path that
+ * is a pipe or a device is written directly (*tmp NULL).
  */
 FILE *outfile_open(const char *path, const char *what, char **tmp, struct gv_error *err);
 /* Close f and rename tmp onto path; -1 and err (tmp removed) on failure. */

@@ -98,6 +98,9 @@ out=$("$gilviz" --headless --record "$tmp/x.out" --export csv "$tmp/../$(basenam
 out=$("$gilviz" --headless --replay "$tmp/r.trace" --export csv "$tmp/r.trace" 2>&1); st=$?
 [ $st -eq 2 ] && printf '%s' "$out" | grep -q "the recording it replays" &&
 	ok "--export onto the replayed recording is refused" || no "export onto replay: $st $out"
+# A pipe or a device is written directly: there is nothing to rename.
+"$gilviz" --headless --export csv /dev/stdout "$tmp/s.gil" 2>&1 | grep -q "^thread,process,state" &&
+	ok "--export to /dev/stdout writes there" || no "--export to /dev/stdout"
 cp "$tmp/r.trace" "$tmp/keep.trace"
 out=$("$gilviz" --headless --record "$tmp/keep.trace" --export csv "$tmp/none/x.csv" "$tmp/s.gil" 2>&1); st=$?
 [ $st -eq 1 ] && cmp -s "$tmp/r.trace" "$tmp/keep.trace" && [ ! -e "$tmp/keep.trace.part" ] &&
