@@ -24,7 +24,10 @@ for pair in INT:130 TERM:143 HUP:129 QUIT:131; do
 	(ulimit -c 0; exec "$gilviz" --headless --duration=60s --record "$tmp/h.trace" \
 		"$tmp/forever.gil") >"$tmp/h.txt" 2>&1 &
 	pid=$!
-	sleep 0.5
+	# The recording's temporary file appears once the handlers are in.
+	n=0
+	while [ $n -lt 100 ] && [ ! -e "$tmp/h.trace.part" ]; do sleep 0.1; n=$((n + 1)); done
+	sleep 0.2
 	kill -"$sig" $pid
 	wait $pid; st=$?
 	if [ $st -eq "$want" ] && grep -q "(interrupted)" "$tmp/h.txt" && ended "$tmp/h.trace"; then
