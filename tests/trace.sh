@@ -109,16 +109,16 @@ out=$("$gilviz" --headless --record "$tmp/keep.trace" --export csv "$tmp/none/x.
 # A full disk (a file size limit here: writes fail with EFBIG) stops the
 # recording at the first failed write, said at once; the run goes on to
 # its end and prints its report, then exits 1, and leaves no partial file.
-(trap '' XFSZ; ulimit -f 4; exec "$gilviz" --headless --duration=3s --record "$tmp/full.trace" \
+(trap '' XFSZ; ulimit -f 4; exec "$gilviz" --headless --duration=5s --record "$tmp/full.trace" \
 	"$tmp/forever.gil") >"$tmp/full.txt" 2>"$tmp/full.err" &
 pid=$!
 n=0
-while [ $n -lt 20 ] && ! grep -q "recording stopped" "$tmp/full.err"; do sleep 0.1; n=$((n + 1)); done
+while [ $n -lt 40 ] && ! grep -q "recording stopped" "$tmp/full.err"; do sleep 0.1; n=$((n + 1)); done
 kill -0 $pid 2>/dev/null && grep -q "recording stopped" "$tmp/full.err" &&
 	ok "a failed write is said at once, while the run goes on" ||
 	{ no "a failed write is said at once"; cat "$tmp/full.err"; }
 wait $pid; st=$?
-[ $st -eq 1 ] && grep -q "elapsed 3.0" "$tmp/full.txt" && [ ! -e "$tmp/full.trace" ] &&
+[ $st -eq 1 ] && grep -q "elapsed 5.0" "$tmp/full.txt" && [ ! -e "$tmp/full.trace" ] &&
 	[ ! -e "$tmp/full.trace.part" ] && grep -q "not recorded" "$tmp/full.err" &&
 	ok "and the run still prints its report, then exits 1" ||
 	{ no "full disk: exit $st"; cat "$tmp/full.txt" "$tmp/full.err"; }
