@@ -1382,6 +1382,54 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/*
+ * The text the lexer reads, NUL-terminated: without a leading UTF-8 byte
+ * order mark (invisible, it made the first word "unknown"), with CR LF
+ * and a lone CR (old Mac files) as one line end each, and checked to be
+ * UTF-8, so that no title or note can make invalid JSON: the first byte
+ * that is not is an error at its line and column (counted in bytes, as
+ * the lexer counts). NULL and the error (in p) if it is not.
+ */
+static char *scenario_text(struct parser *p, const char *text, size_t len, size_t *out_len)
+{
+	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) {
+		text += 3;
+		len -= 3;
+	}
+	char *out = xmalloc(len + 1);
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\r') {
+			if (i + 1 < len && text[i + 1] == '\n')
+				continue;
+			out[n++] = '\n';
+		} else {
+			out[n++] = text[i];
+		}
+	}
+	out[n] = '\0';
+	int line = 1, col = 1;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)out[i];
+		int k = 1;
+		uint32_t cp;
+		if (c >= 0x80 && (k = utf8_decode(out + i, &cp)) == 0) {
+			fail(p, line, col, "invalid UTF-8 (byte 0x%02x): a scenario is UTF-8 text", c);
+			free(out);
+			return NULL;
+		}
+		if (c == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col += k;
+		}
+		i += (size_t)k;
+	}
+	*out_len = n;
+	return out;
+}
+
 struct scenario *scenario_parse(const char *text, size_t len, const char *file,
 				struct gv_error *err)
 {
@@ -1404,8 +1452,13 @@ struct scenario *scenario_parse(const char *text, size_t len, const char *file,
 	sc->interval_ns = GIL_DEFAULT_INTERVAL_NS;
 	sc->checkinterval = GIL_DEFAULT_CHECKINTERVAL;
 
-	struct parser p = { .src = text, .len = len, .line = 1, .col = 1,
-			    .file = file, .err = err, .sc = sc };
+	struct parser p = { .line = 1, .col = 1, .file = file, .err = err, .sc = sc };
+	char *src = scenario_text(&p, text, len, &p.len);
+	if (!src) {
+		scenario_free(sc);
+		return NULL;
+	}
+	p.src = src;
 	int rc = check_line(&p);
 	if (rc == 0)
 		rc = lex(&p, &p.tok);
@@ -1415,6 +1468,7 @@ struct scenario *scenario_parse(const char *text, size_t len, const char *file,
 		rc = fail(&p, p.tok.line, p.tok.col,
 			  "no thread defined (expected at least one 'thread NAME { ... }')");
 	free(p.str);
+	free(src);
 	name_set_free(&p.thread_names);
 	name_set_free(&p.proc_names);
 	if (rc != 0) {
