@@ -24,6 +24,7 @@ void consumer_init(struct consumer *c, const struct scenario *sc,
 		   size_t spans_per_thread)
 {
 	memset(c, 0, sizeof *c);
+	c->nthreads = (unsigned)sc->nthreads;
 	c->gil_of = xcalloc(sc->nthreads ? sc->nthreads : 1, sizeof *c->gil_of);
 	for (size_t i = 0; i < sc->nthreads; i++)
 		c->gil_of[i] = sc->threads[i].process;
@@ -58,6 +59,8 @@ void consumer_take(struct consumer *c, const struct event *evs, size_t n,
 		   uint64_t dropped)
 {
 	for (size_t i = 0; i < n; i++) {
+		if (evs[i].tid != EVENT_TID_GIL && evs[i].tid >= c->nthreads)
+			c->strays++;
 		stats_add(c->st, &evs[i]);
 		history_add(c->h, &evs[i]);
 		tasks_add(c->tk, &evs[i]);

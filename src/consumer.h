@@ -43,6 +43,9 @@ struct consumer {
 	struct event *batch;
 	unsigned *gil_of;
 	uint64_t events;
+	unsigned nthreads;
+	uint64_t strays;       /* events of threads the scenario lacks (a
+				* recording that lies): left out, counted */
 	int failed;            /* a write to the recording failed */
 	struct gv_error rec_err;
 	consumer_hook hook;

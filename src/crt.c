@@ -2,8 +2,10 @@
  * crt.c -- the terminal.
  *
  * One place starts curses and one place stops it, so no way out can
- * forget: q and Ctrl-C end the frame loop; SIGTERM and SIGHUP only set a
- * flag that the loop checks (a handler must not touch curses); an error
+ * forget: q ends the frame loop; Ctrl-C, Ctrl-\, SIGTERM and SIGHUP only
+ * set a flag that the loop checks (a handler must not touch curses),
+ * and once everything is closed main ends gilviz by that same signal
+ * (crt_reraise), so that a core dump of Ctrl-\ still happens; an error
  * returns through main; and an atexit hook calls crt_done for any exit
  * that skips the rest. A crash (SIGSEGV, SIGBUS, SIGFPE, SIGABRT) is the
  * one case where the handler itself calls endwin: the process is dying
@@ -15,6 +17,7 @@
 
 #include <langinfo.h>
 #include <locale.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,16 +156,34 @@ static void on_crash(int sig, siginfo_t *info, void *ctx)
 		raise(sig);
 }
 
-static void install_signals(void)
+/* The signals that ask gilviz to stop: in every mode, the run stops, its
+ * report is printed and its recording ends properly, then gilviz ends by
+ * the signal. */
+static const int quit_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+void crt_catch_quit_signals(void)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_quit_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	for (size_t i = 0; i < GV_ARRAY_LEN(quit_signals); i++) {
+		struct sigaction old;
+		/* nohup's wish (SIGHUP ignored) is kept. The others are caught
+		 * even when ignored, as a shell ignores them for a command in
+		 * the background: kill -INT must still stop a headless run. */
+		if (quit_signals[i] == SIGHUP && sigaction(SIGHUP, NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(quit_signals[i], &sa, NULL);
+	}
+}
 
+static void install_signals(void)
+{
+	crt_catch_quit_signals();
+
+	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
 	sa.sa_sigaction = on_crash;
@@ -253,4 +274,24 @@ bool crt_utf8(void)
 int crt_quit_signal(void)
 {
 	return crt_signal;
+}
+
+volatile sig_atomic_t *crt_quit_flag(void)
+{
+	return &crt_signal;
+}
+
+void crt_reraise(void)
+{
+	int sig = crt_signal;
+	if (!sig)
+		return;
+	crt_done();
+	fflush(NULL);
+	signal(sig, SIG_DFL);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
 }

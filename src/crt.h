@@ -7,6 +7,7 @@
 #ifndef GILVIZ_CRT_H
 #define GILVIZ_CRT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -70,8 +71,18 @@ enum crt_scheme_id crt_scheme(void);
 const struct crt_glyphs *crt_glyphs(void);
 bool crt_utf8(void);
 
-/* The signal (SIGINT, SIGTERM, SIGHUP) that asked gilviz to stop, or 0.
- * The handlers only record it; the frame loop looks. */
+/* Catch the signals that ask gilviz to stop (SIGINT, SIGTERM, SIGHUP,
+ * SIGQUIT): the handler only records which one. crt_init does it for the
+ * UI; main does it for a headless run or a sweep. */
+void crt_catch_quit_signals(void);
+/* The signal that asked gilviz to stop, or 0; the frame loop and the
+ * headless loops look (the flag is what report_run and sweep_run poll). */
 int crt_quit_signal(void);
+volatile sig_atomic_t *crt_quit_flag(void);
+/* If a signal asked gilviz to stop, end it now by that signal, with its
+ * default action (SIGQUIT dumps core where the limits allow): called once
+ * the terminal is restored and the report and recording are written, so
+ * the caller sees how gilviz ended. Returns if there was none. */
+void crt_reraise(void);
 
 #endif

@@ -351,6 +351,7 @@ struct engine *engine_create(const struct scenario *sc,
 		e->gils[i] = gil_create(e->policy, e->sync, e->ring, (unsigned)i);
 		gil_set_interval(e->gils[i], scaled(e, e->interval_ns));
 		gil_set_checkinterval(e->gils[i], sc->checkinterval);
+		gil_set_slow(e->gils[i], e->slow);
 	}
 	e->nthreads = sc->nthreads;
 	e->threads = xcalloc(e->nthreads, sizeof *e->threads);

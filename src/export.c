@@ -26,6 +26,7 @@ struct exporter {
 	enum export_kind kind;
 	FILE *f;
 	char *path;
+	char *tmp; /* written here, renamed onto path by export_close */
 	const struct scenario *sc;
 	uint64_t t_start;
 	struct history_track *tracks;
@@ -39,20 +40,6 @@ int export_kind_parse(const char *name)
 	if (!strcmp(name, "csv"))
 		return EXPORT_CSV;
 	return -1;
-}
-
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
 }
 
 /* A CSV field: quoted only if it has to be. */
@@ -138,14 +125,14 @@ struct exporter *export_open(enum export_kind kind, const char *path,
 			     const struct scenario *sc, uint64_t t_start,
 			     struct gv_error *err)
 {
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		gv_error_set(err, path, 0, 0, "cannot create the export: %s", strerror(errno));
+	char *tmp;
+	FILE *f = outfile_open(path, "the export", &tmp, err);
+	if (!f)
 		return NULL;
-	}
 	struct exporter *x = xcalloc(1, sizeof *x);
 	x->kind = kind;
 	x->f = f;
+	x->tmp = tmp;
 	x->path = xstrdup(path);
 	x->sc = sc;
 	x->t_start = t_start;
@@ -159,19 +146,19 @@ struct exporter *export_open(enum export_kind kind, const char *path,
 		return x;
 	}
 	fputs("{\"displayTimeUnit\":\"ms\",\"otherData\":{\"title\":", f);
-	json_str(f, sc->title);
+	json_put_string(f, sc->title);
 	fputs("},\"traceEvents\":[", f);
 	for (size_t p = 0; p < sc->nprocs; p++) {
 		begin_event(x);
 		fprintf(f, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%zu,\"args\":{\"name\":", p + 1);
-		json_str(f, sc->procs[p].name);
+		json_put_string(f, sc->procs[p].name);
 		fputs("}}", f);
 	}
 	for (size_t i = 0; i < sc->nthreads; i++) {
 		begin_event(x);
 		fprintf(f, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%u,\"tid\":%zu,\"args\":{\"name\":",
 			sc->threads[i].process + 1, i + 1);
-		json_str(f, sc->threads[i].name);
+		json_put_string(f, sc->threads[i].name);
 		fputs("}}", f);
 		begin_event(x);
 		fprintf(f, "{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":%u,\"tid\":%zu,"
@@ -219,12 +206,8 @@ int export_close(struct exporter *x, uint64_t t_end, struct gv_error *err)
 	}
 	if (x->kind == EXPORT_PERFETTO)
 		fputs("\n]}\n", x->f);
-	int rc = 0;
-	bool bad = ferror(x->f) != 0;
-	if (fclose(x->f) != 0 || bad) {
-		gv_error_set(err, x->path, 0, 0, "cannot write the export: %s", strerror(errno));
-		rc = -1;
-	}
+	int rc = outfile_commit(x->f, x->tmp, x->path, "the export", err);
+	free(x->tmp);
 	free(x->tracks);
 	free(x->path);
 	free(x);

@@ -68,6 +68,9 @@
  *
  * Several processes or subinterpreters are several struct gil.
  *
+ * The designs proposed for CPython and never merged (priority, bfs, fifo)
+ * and Ruby's GVL (ruby) are in gil_designs.c, which opens the same way.
+ *
  * Every lock and condition call goes through sync.h, which checks it, so
  * the same code runs on real threads or on a virtual clock.
  */
@@ -77,44 +80,17 @@
 #include <string.h>
 
 #include "gil.h"
+#include "gil_impl.h"
 #include "util.h"
-
-struct gil {
-	enum gil_policy policy;
-	struct sync *sync;
-	struct ring *ring;
-	unsigned index;
-
-	/* The eval breaker. Its only cause here is the drop request, so the
-	 * two are one flag; CPython ORs in signals and pending calls too. */
-	atomic_int eval_breaker;
-
-	atomic_int locked;
-	_Atomic(struct gil_thread *) last_holder;
-	uint64_t switch_number; /* guarded by mutex */
-	atomic_int legacy_waiters; /* legacy: threads waiting for the lock */
-
-	_Atomic int64_t interval_us;
-	_Atomic uint32_t checkinterval;
-
-	struct sync_mutex *mutex;
-	struct sync_cond *cond;
-	struct sync_mutex *switch_mutex;
-	struct sync_cond *switch_cond;
-
-	atomic_uint gil_seq; /* sequence numbers of EV_INTERVAL events */
-
-	_Atomic uint64_t switches;
-	_Atomic uint64_t forced_switches;
-	_Atomic uint64_t drop_requests;
-	_Atomic uint64_t failed_wakeups;
-	_Atomic uint64_t acquisitions;
-};
 
 static const char *const policy_names[GIL_POLICY_COUNT] = {
 	[GIL_NEW] = "new",
 	[GIL_LEGACY] = "legacy",
 	[GIL_NONE] = "none",
+	[GIL_PRIORITY] = "priority",
+	[GIL_BFS] = "bfs",
+	[GIL_FIFO] = "fifo",
+	[GIL_RUBY] = "ruby",
 };
 
 const char *gil_policy_name(enum gil_policy policy)
@@ -130,11 +106,6 @@ int gil_policy_parse(const char *name)
 		if (strcmp(name, policy_names[i]) == 0)
 			return i;
 	return -1;
-}
-
-static inline void count(_Atomic uint64_t *c)
-{
-	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
 /* Events are stamped here, on the run's clock, and pushed without
@@ -243,8 +214,10 @@ const atomic_int *gil_eval_breaker(const struct gil *gil)
 
 static void rearm_ticker(struct gil_thread *t)
 {
-	t->ticker = t->gil->policy == GIL_LEGACY ? gil_checkinterval(t->gil)
-						 : UINT32_MAX;
+	enum gil_policy p = t->gil->policy;
+	t->ticker = p == GIL_LEGACY ? gil_checkinterval(t->gil)
+		  : p == GIL_BFS    ? GIL_BFS_CHECK_TICKS
+				    : UINT32_MAX;
 }
 
 void gil_thread_init(struct gil_thread *t, struct gil *gil, uint16_t tid)
@@ -256,14 +229,8 @@ void gil_thread_init(struct gil_thread *t, struct gil *gil, uint16_t tid)
 	rearm_ticker(t);
 }
 
-static inline int64_t waited(const struct gil_thread *t)
-{
-	int64_t w = sync_now(t->gil->sync) - t->request_t;
-	return w > 0 ? w : 0;
-}
-
 /* The bookkeeping every policy does once it has the GIL. */
-static void took(struct gil_thread *t, bool switched)
+void gil_took(struct gil_thread *t, bool switched)
 {
 	struct gil *gil = t->gil;
 	t->holding = true;
@@ -321,7 +288,7 @@ static void new_take(struct gil_thread *t)
 	/* Whatever drop request was pending has been served. */
 	atomic_store_explicit(&gil->eval_breaker, 0, memory_order_relaxed);
 	sync_unlock(s, gil->mutex);
-	took(t, switched);
+	gil_took(t, switched);
 }
 
 /* drop_gil: wait_for_switch is false for a thread that ends, which must
@@ -378,7 +345,7 @@ static void legacy_take(struct gil_thread *t)
 	bool switched = atomic_load_explicit(&gil->last_holder, memory_order_relaxed) != t;
 	atomic_store_explicit(&gil->last_holder, t, memory_order_relaxed);
 	sync_unlock(s, gil->mutex);
-	took(t, switched);
+	gil_took(t, switched);
 }
 
 /* PyThread_release_lock: clear the flag, then signal one waiter. */
@@ -439,8 +406,14 @@ void gil_take(struct gil_thread *t)
 	case GIL_LEGACY:
 		legacy_take(t);
 		break;
+	case GIL_PRIORITY:
+	case GIL_BFS:
+	case GIL_FIFO:
+	case GIL_RUBY:
+		gil_design_take(t);
+		break;
 	default:
-		took(t, false);
+		gil_took(t, false);
 		break;
 	}
 	rearm_ticker(t);
@@ -455,6 +428,12 @@ void gil_drop(struct gil_thread *t, enum release_reason reason)
 		break;
 	case GIL_LEGACY:
 		legacy_drop(t);
+		break;
+	case GIL_PRIORITY:
+	case GIL_BFS:
+	case GIL_FIFO:
+	case GIL_RUBY:
+		gil_design_drop(t, reason);
 		break;
 	default:
 		t->holding = false;
@@ -481,6 +460,12 @@ void gil_check_slow(struct gil_thread *t)
 	case GIL_LEGACY:
 		if (t->ticker == 0)
 			legacy_check(t);
+		break;
+	case GIL_PRIORITY:
+	case GIL_BFS:
+	case GIL_FIFO:
+	case GIL_RUBY:
+		gil_design_check(t);
 		break;
 	default:
 		break;

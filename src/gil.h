@@ -5,6 +5,14 @@
  *   legacy  CPython 2.x (Python/ceval.c and thread_pthread.h)
  *   none    free-threaded CPython (3.13t with PYTHON_GIL=0)
  *
+ * and, for comparison, designs that were proposed and never merged, and
+ * Ruby's lock (gil_designs.c):
+ *
+ *   priority  David Beazley's I/O priority (2010)
+ *   bfs       Nir Aides' BFS scheduler (CPython issue 7946, 2010)
+ *   fifo      the round-robin GIL of CPython issue 8299 (2010)
+ *   ruby      Ruby's GVL (thread_pthread.c)
+ *
  * One struct gil is one interpreter's lock: several processes or
  * subinterpreters are several of them. A simulated thread that runs under
  * a GIL holds a struct gil_thread, its "thread state". gil.c opens with
@@ -21,7 +29,19 @@
 #include "ring.h"
 #include "sync.h"
 
-enum gil_policy { GIL_NEW = 0, GIL_LEGACY, GIL_NONE, GIL_POLICY_COUNT };
+enum gil_policy {
+	GIL_NEW = 0,
+	GIL_LEGACY,
+	GIL_NONE,
+	GIL_PRIORITY,
+	GIL_BFS,
+	GIL_FIFO,
+	GIL_RUBY,
+	GIL_POLICY_COUNT
+};
+/* The names, in the enum's order, for messages. */
+#define GIL_POLICY_NAMES "new, legacy, none, priority, bfs, fifo or ruby"
+
 
 #define GIL_DEFAULT_INTERVAL_NS 5000000   /* sys.getswitchinterval() = 0.005 */
 #define GIL_DEFAULT_CHECKINTERVAL 100     /* sys.getcheckinterval() in 2.x */
@@ -31,11 +51,19 @@ struct gil;
 struct gil_thread {
 	struct gil *gil;
 	const atomic_int *breaker; /* the GIL's eval breaker, for gil_ticks_done */
-	uint32_t ticker;  /* legacy: ticks left before the periodic release */
+	uint32_t ticker;  /* legacy: ticks left before the periodic release;
+	                     bfs: before the holder reads the clock */
 	uint32_t seq;     /* sequence number of this thread's next event */
 	uint16_t tid;     /* the thread's index in the run, used in events */
 	bool holding;     /* does this thread hold the GIL now? */
 	int64_t request_t; /* when it last asked for the GIL */
+	/* Kept by the designs of gil_designs.c, under the GIL's mutex. */
+	struct gil_thread *next_waiter; /* the GIL's queue of waiters */
+	bool cpu_bound;    /* priority: its last drop was forced */
+	int64_t slice;     /* bfs: what is left of its time slice (ns) */
+	int64_t deadline;  /* bfs: its virtual deadline, in Python time */
+	int64_t run_start; /* bfs: when it last took the GIL */
+	int64_t running;   /* ruby: time the timer has charged it (ns) */
 	/* Counters kept by the GIL for this thread (cumulative). */
 	uint64_t acquisitions;
 	uint64_t forced_drops;
@@ -59,18 +87,26 @@ void gil_destroy(struct gil *gil);
 
 enum gil_policy gil_policy(const struct gil *gil);
 const char *gil_policy_name(enum gil_policy policy);
-/* Parses "new", "legacy" or "none"; -1 if it is none of them. */
+/* Parses a policy's name (GIL_POLICY_NAMES); -1 if it is none of them. */
 int gil_policy_parse(const char *name);
 
 /* The switch interval, like sys.setswitchinterval(): ns > 0, stored as
  * whole microseconds as CPython does (a value under 1 us still waits 1 us).
  * Returns -1 and changes nothing if ns <= 0. Safe from any thread; takes
- * effect at the next wait. Records EV_INTERVAL. */
+ * effect at the next wait. Records EV_INTERVAL. Every policy reads it as
+ * how long a CPU-bound holder runs before a waiter gets in: the waiter's
+ * timeout (new, priority, fifo), the time slice (bfs) or the quantum
+ * (ruby); legacy and none ignore it. */
 int gil_set_interval(struct gil *gil, int64_t ns);
 int64_t gil_interval(const struct gil *gil);
 /* legacy: ticks between periodic releases (sys.setcheckinterval); > 0 */
 int gil_set_checkinterval(struct gil *gil, uint32_t ticks);
 uint32_t gil_checkinterval(const struct gil *gil);
+
+/* Slow motion (--slow): every duration of the run is multiplied by f,
+ * the interval included; so are a design's own fixed clocks (ruby's 10 ms
+ * timer tick). Call before any thread uses the GIL. */
+void gil_set_slow(struct gil *gil, double f);
 
 void gil_counters(const struct gil *gil, struct gil_counters *out);
 
@@ -93,7 +129,8 @@ const atomic_int *gil_eval_breaker(const struct gil *gil);
 void gil_check_slow(struct gil_thread *t);
 
 /* Ticks the holder may run before it must call gil_check_slow() even if
- * the eval breaker stays clear (legacy: the ticker; others: UINT32_MAX). */
+ * the eval breaker stays clear (legacy and bfs: the ticker; others:
+ * UINT32_MAX). */
 static inline uint32_t gil_ticks_to_check(const struct gil_thread *t)
 {
 	return t->ticker;

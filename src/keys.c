@@ -17,7 +17,7 @@ static const struct key_binding bindings[] = {
 	{ ACT_STEP_BACK, { ',' }, ",", "paused: step one event back", NULL, 1, KS_ANY },
 	{ ACT_ZOOM_IN, { 'z' }, "z", "zoom in: less time a column", "z/Z zoom", 0, KS_ANY },
 	{ ACT_ZOOM_OUT, { 'Z' }, "Z", "zoom out: more time a column", NULL, 0, KS_ANY },
-	{ ACT_POLICY, { 'g' }, "g", "next GIL policy (new, legacy, none); restarts", "g GIL", 0, KS_LIVE },
+	{ ACT_POLICY, { 'g' }, "g", "next GIL policy, in --gil's order (new ... ruby); restarts", "g GIL", 0, KS_LIVE },
 	{ ACT_RESTART, { 'r' }, "r", "restart the scenario", "r restart", 0, KS_LIVE },
 	{ ACT_NEXT_SCENARIO, { 'n' }, "n", "next bundled scenario", "n/p scenario", 0, KS_LIVE },
 	{ ACT_PREV_SCENARIO, { 'p' }, "p", "previous bundled scenario", NULL, 0, KS_LIVE },

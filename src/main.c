@@ -21,6 +21,7 @@
 #include "report.h"
 #include "scenario.h"
 #include "sweep.h"
+#include "trace.h"
 #include "crt.h"
 #include "ui.h"
 #include "util.h"
@@ -120,7 +121,8 @@ static void usage(FILE *out)
 		"                           perfetto (ui.perfetto.dev) or csv\n"
 		"\n"
 		"Overriding the scenario:\n"
-		"      --gil=POLICY       new (CPython 3.2+), legacy (2.x) or none (free-threaded)\n"
+		"      --gil=POLICY       new (CPython 3.2+), legacy (2.x), none (free-threaded);\n"
+		"                           proposed designs: priority, bfs, fifo; ruby (Ruby's GVL)\n"
 		"      --interval=D       switch interval, like sys.setswitchinterval (e.g. 5ms)\n"
 		"      --duration=D       stop after D (e.g. 10s)\n"
 		"      --slow=F           slow motion: every duration, the interval included,\n"
@@ -141,14 +143,17 @@ static void usage(FILE *out)
 		"The terminal UI:\n"
 		"      --frames=N         quit after N frames (about 30 a second)\n"
 		"      --history-spans=N  state changes kept per thread for scrolling back\n"
-		"                           (default: 65536 each for up to 8 threads)\n"
+		"                           (default: 65536 each for up to 8 threads; at\n"
+		"                           most 16777216 in all)\n"
 		"\n"
 		"  -h, --help             display this help and exit\n"
 		"  -V, --version          output version information and exit\n"
 		"\n"
 		"Durations are a number and a unit: ns, us, ms or s.\n"
 		"Exit status: 0 on success, 1 on a bad scenario or a failed run,\n"
-		"2 on a bad command line.\n");
+		"2 on a bad command line. A run stopped by SIGINT (Ctrl-C), SIGTERM, SIGHUP\n"
+		"or SIGQUIT (Ctrl-\\) prints its report, ends its recording, then ends by\n"
+		"that signal (a shell shows 128 plus its number: 130, 143, 129, 131).\n");
 }
 
 static void version(void)
@@ -220,8 +225,11 @@ static int list_scenarios(void)
 		char name[256];
 		struct gv_error err;
 		struct scenario *sc = scenario_load(c.paths[i], &err);
-		printf("%-24s %s\n", catalog_name(&c, i, name, sizeof name),
-		       sc ? sc->title : "(does not parse)");
+		char *b1 = NULL, *b2 = NULL;
+		printf("%-24s %s\n", text_printable(catalog_name(&c, i, name, sizeof name), &b1),
+		       sc ? text_printable(sc->title, &b2) : "(does not parse)");
+		free(b1);
+		free(b2);
 		scenario_free(sc);
 	}
 	catalog_free(&c);
@@ -312,7 +320,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_GIL:
 			o->engine.policy = gil_policy_parse(optarg);
 			if (o->engine.policy < 0)
-				return bad_usage("--gil: unknown policy '%s' (expected new, legacy or none)", optarg);
+				return bad_usage("--gil: unknown policy '%s' (expected " GIL_POLICY_NAMES ")", optarg);
 			break;
 		case OPT_SLOW: {
 			char *end;
@@ -434,31 +442,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return -1;
 }
 
-/* Ctrl-C or SIGTERM during a headless run: stop it and print what was
- * gathered. The handler only sets a flag. */
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-static void install_stop_handlers(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
 static void print_error(const struct gv_error *err)
 {
-	char buf[1024];
+	char buf[1024], *esc = NULL;
 	gv_error_format(err, buf, sizeof buf);
-	fprintf(stderr, "gilviz: %s\n", buf);
+	fprintf(stderr, "gilviz: %s\n", text_printable(buf, &esc));
+	free(esc);
 }
 
 static struct scenario *load(const struct options *o)
@@ -479,9 +468,8 @@ static struct scenario *load(const struct options *o)
 }
 
 /* The terminal UI. It reads the scenario again itself, since n, p and r
- * replace it while it runs. A quit signal (SIGTERM, SIGHUP) is raised
- * again once the terminal is restored, so the caller sees how gilviz
- * ended; q and Ctrl-C are the user's way out and exit 0. */
+ * replace it while it runs. A quit signal (Ctrl-C, Ctrl-\, SIGTERM,
+ * SIGHUP) ends it as q does; main then ends gilviz by that signal. */
 static int run_ui(const struct options *o)
 {
 	if (!isatty(STDOUT_FILENO)) {
@@ -515,15 +503,79 @@ static int run_ui(const struct options *o)
 		print_error(&err);
 		return 1;
 	}
-	int sig = crt_quit_signal();
-	if (sig == SIGTERM || sig == SIGHUP) {
-		signal(sig, SIG_DFL);
-		raise(sig);
-	}
 	return 0;
 }
 
 static int run(struct options *o);
+
+/* --history-spans is a count a thread: the spans kept in all may not pass
+ * what one thread may keep (16777216, 384 MiB). 16777216 with 4096
+ * threads once asked for 1.6 TB and aborted. Returns 2 or 0. */
+static int check_history_spans(const struct options *o, size_t nthreads)
+{
+	const size_t max = (size_t)1 << 24;
+	if (!o->history_spans || !nthreads || o->history_spans <= max / nthreads)
+		return 0;
+	fprintf(stderr, "gilviz: --history-spans=%zu: with %zu threads that is more than "
+		"16777216 spans in all (at most %zu a thread here)\n"
+		"Try 'gilviz --help' for more information.\n",
+		o->history_spans, nthreads, max / nthreads);
+	return 2;
+}
+
+/* The threads of a recording's scenario, 0 if it cannot be read (the UI
+ * then says why). */
+static size_t recording_threads(const char *path)
+{
+	struct gv_error err;
+	struct trace *t = trace_open(path, &err);
+	if (!t)
+		return 0;
+	size_t n = 0;
+	struct scenario *sc = scenario_parse(t->meta.scenario_text, strlen(t->meta.scenario_text),
+					     t->meta.scenario_file, &err);
+	if (sc)
+		n = sc->nthreads;
+	scenario_free(sc);
+	trace_close(t);
+	return n;
+}
+
+/* An output that is the same file as an input or as the other output
+ * would destroy it: --record mine.gil mine.gil once overwrote the scenario
+ * it was about to read. Returns 2 (a bad command line) or 0. */
+static int check_outputs(const struct options *o)
+{
+	const struct { const char *opt, *path; } out[] = {
+		{ "--record", o->sinks.record_path },
+		{ "--export", o->sinks.export_path },
+	};
+	const struct { const char *what, *path; } in[] = {
+		{ "the scenario", o->scenario },
+		{ "the recording it replays", o->replay },
+	};
+	for (size_t i = 0; i < GV_ARRAY_LEN(out); i++) {
+		if (!out[i].path)
+			continue;
+		for (size_t j = 0; j < GV_ARRAY_LEN(in); j++) {
+			if (in[j].path && same_file(out[i].path, in[j].path)) {
+				fprintf(stderr, "gilviz: %s %s: that is %s (%s); it would be overwritten\n"
+					"Try 'gilviz --help' for more information.\n",
+					out[i].opt, out[i].path, in[j].what, in[j].path);
+				return 2;
+			}
+		}
+		for (size_t j = i + 1; j < GV_ARRAY_LEN(out); j++) {
+			if (out[j].path && same_file(out[i].path, out[j].path)) {
+				fprintf(stderr, "gilviz: %s and %s name the same file (%s)\n"
+					"Try 'gilviz --help' for more information.\n",
+					out[i].opt, out[j].opt, out[j].path);
+				return 2;
+			}
+		}
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -540,15 +592,20 @@ int main(int argc, char **argv)
 	char *bundled = o.scenario ? bundled_path(o.scenario) : NULL;
 	if (bundled)
 		o.scenario = bundled;
-	rc = run(&o);
+	rc = check_outputs(&o);
+	if (rc == 0)
+		rc = run(&o);
 	free(bundled);
 	/* A report that could not be written (a full disk, a closed pipe) is
 	 * a failed run, not a success with nothing to show. */
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "gilviz: cannot write to standard output: %s\n",
 			errno ? strerror(errno) : "write error");
-		return rc ? rc : 1;
+		rc = rc ? rc : 1;
 	}
+	/* A run stopped by a signal ends by it, in every mode, once its
+	 * report and recording are out. */
+	crt_reraise();
 	return rc;
 }
 
@@ -557,8 +614,11 @@ static int run(struct options *o_)
 	struct options o = *o_;
 	int rc;
 	struct gv_error err = { 0 };
-	if (o.replay && o.mode == MODE_DEFAULT)
+	if (o.replay && o.mode == MODE_DEFAULT) {
+		if ((rc = check_history_spans(&o, recording_threads(o.replay))))
+			return rc;
 		return run_ui(&o);
+	}
 	if (o.replay) {
 		rc = report_replay(o.replay, o.format, stdout, &o.sinks, &err);
 		if (rc != 0)
@@ -570,19 +630,22 @@ static int run(struct options *o_)
 	if (!sc)
 		return 1;
 	if (o.mode == MODE_CHECK) {
-		printf("%s: ok (%zu thread%s in %zu process%s)\n", sc->file, sc->nthreads,
-		       sc->nthreads == 1 ? "" : "s", sc->nprocs, sc->nprocs == 1 ? "" : "es");
+		char *buf = NULL;
+		printf("%s: ok (%zu thread%s in %zu process%s)\n", text_printable(sc->file, &buf),
+		       sc->nthreads, sc->nthreads == 1 ? "" : "s", sc->nprocs,
+		       sc->nprocs == 1 ? "" : "es");
+		free(buf);
 		scenario_free(sc);
 		return 0;
 	}
 
 	/* ---- virtual time and sweeps ---- */
 	if (o.sweeping) {
-		install_stop_handlers();
+		crt_catch_quit_signals();
 		struct sweep_result res;
 		enum sweep_format sf = o.csv ? SWEEP_CSV
 				     : o.format == REPORT_JSON ? SWEEP_JSON : SWEEP_TEXT;
-		rc = sweep_run(sc, &o.engine, &o.sweep, &res, &stop_requested, &err);
+		rc = sweep_run(sc, &o.engine, &o.sweep, &res, crt_quit_flag(), &err);
 		if (rc == 0) {
 			sweep_print(stdout, sf, &res);
 			sweep_result_free(&res);
@@ -594,12 +657,13 @@ static int run(struct options *o_)
 	}
 
 	if (o.mode == MODE_DEFAULT) {
+		rc = check_history_spans(&o, sc->nthreads);
 		scenario_free(sc);
-		return run_ui(&o);
+		return rc ? rc : run_ui(&o);
 	}
 
-	install_stop_handlers();
-	rc = report_run(sc, &o.engine, o.format, stdout, &o.sinks, &stop_requested, &err);
+	crt_catch_quit_signals();
+	rc = report_run(sc, &o.engine, o.format, stdout, &o.sinks, crt_quit_flag(), &err);
 	if (rc != 0)
 		print_error(&err);
 	scenario_free(sc);

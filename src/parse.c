@@ -1183,22 +1183,24 @@ static int parse_directive(struct parser *p, enum directive d)
 			return -1;
 		break;
 	case D_GIL: {
-		const char *exp = "a GIL policy (new, legacy or none) after 'gil'";
+		const char *exp = "a GIL policy (" GIL_POLICY_NAMES ") after 'gil'";
 		if (expect_arg(p, kw.line, T_WORD, exp))
 			return -1;
-		if (is_word(&p->tok, "new"))
-			sc->policy = GIL_NEW;
-		else if (is_word(&p->tok, "legacy"))
-			sc->policy = GIL_LEGACY;
-		else if (is_word(&p->tok, "none"))
-			sc->policy = GIL_NONE;
-		else {
+		char word[16];
+		int policy = -1;
+		if (p->tok.len < sizeof word) {
+			memcpy(word, p->tok.p, p->tok.len);
+			word[p->tok.len] = '\0';
+			policy = gil_policy_parse(word);
+		}
+		if (policy < 0) {
 			char got[64];
 			describe(&p->tok, 0, got, sizeof got);
 			return fail(p, p->tok.line, p->tok.col,
-				    "unknown GIL policy %s (expected new, legacy or none)",
+				    "unknown GIL policy %s (expected " GIL_POLICY_NAMES ")",
 				    got);
 		}
+		sc->policy = (enum gil_policy)policy;
 		if (next(p))
 			return -1;
 		break;
@@ -1380,6 +1382,54 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/*
+ * The text the lexer reads, NUL-terminated: without a leading UTF-8 byte
+ * order mark (invisible, it made the first word "unknown"), with CR LF
+ * and a lone CR (old Mac files) as one line end each, and checked to be
+ * UTF-8, so that no title or note can make invalid JSON: the first byte
+ * that is not is an error at its line and column (counted in bytes, as
+ * the lexer counts). NULL and the error (in p) if it is not.
+ */
+static char *scenario_text(struct parser *p, const char *text, size_t len, size_t *out_len)
+{
+	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) {
+		text += 3;
+		len -= 3;
+	}
+	char *out = xmalloc(len + 1);
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\r') {
+			if (i + 1 < len && text[i + 1] == '\n')
+				continue;
+			out[n++] = '\n';
+		} else {
+			out[n++] = text[i];
+		}
+	}
+	out[n] = '\0';
+	int line = 1, col = 1;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)out[i];
+		int k = 1;
+		uint32_t cp;
+		if (c >= 0x80 && (k = utf8_decode(out + i, &cp)) == 0) {
+			fail(p, line, col, "invalid UTF-8 (byte 0x%02x): a scenario is UTF-8 text", c);
+			free(out);
+			return NULL;
+		}
+		if (c == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col += k;
+		}
+		i += (size_t)k;
+	}
+	*out_len = n;
+	return out;
+}
+
 struct scenario *scenario_parse(const char *text, size_t len, const char *file,
 				struct gv_error *err)
 {
@@ -1402,8 +1452,13 @@ struct scenario *scenario_parse(const char *text, size_t len, const char *file,
 	sc->interval_ns = GIL_DEFAULT_INTERVAL_NS;
 	sc->checkinterval = GIL_DEFAULT_CHECKINTERVAL;
 
-	struct parser p = { .src = text, .len = len, .line = 1, .col = 1,
-			    .file = file, .err = err, .sc = sc };
+	struct parser p = { .line = 1, .col = 1, .file = file, .err = err, .sc = sc };
+	char *src = scenario_text(&p, text, len, &p.len);
+	if (!src) {
+		scenario_free(sc);
+		return NULL;
+	}
+	p.src = src;
 	int rc = check_line(&p);
 	if (rc == 0)
 		rc = lex(&p, &p.tok);
@@ -1413,6 +1468,7 @@ struct scenario *scenario_parse(const char *text, size_t len, const char *file,
 		rc = fail(&p, p.tok.line, p.tok.col,
 			  "no thread defined (expected at least one 'thread NAME { ... }')");
 	free(p.str);
+	free(src);
 	name_set_free(&p.thread_names);
 	name_set_free(&p.proc_names);
 	if (rc != 0) {

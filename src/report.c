@@ -48,25 +48,6 @@ static double msec(uint64_t ns)
 	return (double)ns / 1e6;
 }
 
-/* A JSON string: quotes, backslashes and control characters escaped. */
-static void json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", out);
-		else if (*p == '\t')
-			fputs("\\t", out);
-		else if (*p < 0x20)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
 /* The end of the run on the events' clock: open spans count up to it. */
 static uint64_t run_end(const struct report_meta *m)
 {
@@ -84,9 +65,9 @@ static void print_json(FILE *out, const struct report_meta *m,
 	const struct scenario *sc = m->sc;
 	uint64_t now = run_end(m);
 	fputs("{\n  \"scenario\": ", out);
-	json_string(out, sc->file);
+	json_put_string(out, sc->file);
 	fputs(",\n  \"title\": ", out);
-	json_string(out, sc->title);
+	json_put_string(out, sc->title);
 	fprintf(out, ",\n  \"policy\": \"%s\",\n  \"time_mode\": \"%s\",\n"
 		     "  \"slow\": %g,\n  \"interrupted\": %s,\n"
 		     "  \"deadlocked\": %s,\n"
@@ -99,7 +80,7 @@ static void print_json(FILE *out, const struct report_meta *m,
 		struct stats_gil sg;
 		stats_gil(st, g, (uint64_t)m->elapsed_ns, &sg);
 		fputs(g ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
-		json_string(out, sc->procs[g].name);
+		json_put_string(out, sc->procs[g].name);
 		fprintf(out, ", \"policy\": \"%s\", \"interval_s\": %.6f, "
 			     "\"switches\": %" PRIu64 ", \"forced_switches\": %" PRIu64 ", "
 			     "\"drop_requests\": %" PRIu64 ", \"failed_wakeups\": %" PRIu64 ", "
@@ -113,9 +94,9 @@ static void print_json(FILE *out, const struct report_meta *m,
 		struct stats_thread t;
 		stats_thread(st, i, now, &t);
 		fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
-		json_string(out, sc->threads[i].name);
+		json_put_string(out, sc->threads[i].name);
 		fputs(", \"process\": ", out);
-		json_string(out, sc->procs[sc->threads[i].process].name);
+		json_put_string(out, sc->procs[sc->threads[i].process].name);
 		fprintf(out, ", \"wall_s\": %.6f, \"hold_s\": %.6f, \"wait_s\": %.6f, "
 			     "\"blocked_s\": %.6f, \"native_s\": %.6f, "
 			     "\"acquisitions\": %" PRIu64 ", \"wait_p50_ms\": %.4f, "
@@ -182,11 +163,15 @@ static void print_text(FILE *out, const struct report_meta *m,
 	stats_gil(st, 0, (uint64_t)m->elapsed_ns, &g0);
 	format_duration((int64_t)g0.interval_ns, interval, sizeof interval);
 
-	fprintf(out, "%s\n", sc->title);
+	/* Strings from files are shown escaped: a title, or a recording's
+	 * header, must not drive the terminal. */
+	char *buf = NULL;
+	fprintf(out, "%s\n", text_printable(sc->title, &buf));
 	if (m->replay_of)
-		fprintf(out, "  %s\n", m->replay_of);
+		fprintf(out, "  %s\n", text_printable(m->replay_of, &buf));
 	fprintf(out, "  scenario %s; GIL %s, switch interval %s; %s time",
-		sc->file, gil_policy_name(m->policy), interval, m->time_mode);
+		text_printable(sc->file, &buf), gil_policy_name(m->policy), interval,
+		m->time_mode);
 	if (m->slow != 1.0)
 		fprintf(out, ", slow motion x%g", m->slow);
 	fprintf(out, "\n  elapsed %.3f s%s; %" PRIu64 " events recorded, %" PRIu64 " dropped\n",
@@ -195,7 +180,8 @@ static void print_text(FILE *out, const struct report_meta *m,
 		m->deadlocked ? " (ended: every thread left waits on a queue)" : "",
 		m->events, m->dropped);
 	if (sc->note && *sc->note)
-		print_wrapped(out, sc->note, "  ", 78);
+		print_wrapped(out, text_printable(sc->note, &buf), "  ", 78);
+	free(buf);
 
 	int w = name_width(sc);
 	fprintf(out, "\n%-*s %9s %9s %9s %9s %9s %7s %9s %9s %9s\n", w, "thread", "wall s",
@@ -317,6 +303,18 @@ static bool runs_forever(const struct scenario *sc, const struct engine_options 
 	return false;
 }
 
+/* A failed write stops the recording (the consumer writes no more): said
+ * at once, while the run goes on to its end and its report. */
+static void say_recording_stopped(struct consumer *c, bool *said)
+{
+	if (!c->failed || *said)
+		return;
+	char msg[1024];
+	gv_error_format(&c->rec_err, msg, sizeof msg);
+	fprintf(stderr, "gilviz: %s; recording stopped, the run goes on\n", msg);
+	*said = true;
+}
+
 int report_run(const struct scenario *sc, const struct engine_options *opt,
 	       enum report_format fmt, FILE *out, const struct report_sinks *sinks,
 	       volatile sig_atomic_t *stop, struct gv_error *err)
@@ -353,8 +351,10 @@ int report_run(const struct scenario *sc, const struct engine_options *opt,
 		engine_destroy(e);
 		return -1;
 	}
+	bool said = false;
 	while (!engine_wait(e, REPORT_DRAIN_NS)) {
 		consumer_drain(&c, engine_ring(e));
+		say_recording_stopped(&c, &said);
 		if (stop && *stop) {
 			interrupted = true;
 			engine_stop(e);
@@ -362,6 +362,7 @@ int report_run(const struct scenario *sc, const struct engine_options *opt,
 		}
 	}
 	consumer_drain(&c, engine_ring(e));
+	say_recording_stopped(&c, &said);
 
 	struct report_meta m = {
 		.sc = sc,
@@ -378,7 +379,8 @@ int report_run(const struct scenario *sc, const struct engine_options *opt,
 	if (c.rec) {
 		if (c.failed) {
 			trace_writer_abort(c.rec);
-			*err = c.rec_err;
+			gv_error_set(err, sinks->record_path, 0, 0,
+				     "not recorded (a write failed; see above)");
 			rc = -1;
 		} else if (trace_writer_close(c.rec, m.elapsed_ns, m.events, m.dropped,
 					      interrupted, err) != 0) {
@@ -388,8 +390,8 @@ int report_run(const struct scenario *sc, const struct engine_options *opt,
 	if (c.exp && export_close(c.exp, m.t_start + (uint64_t)m.elapsed_ns,
 				  rc ? &(struct gv_error){ 0 } : err) != 0)
 		rc = -1;
-	if (rc == 0)
-		report_print(out, fmt, &m, c.st, c.h);
+	/* The figures are whole even when an output failed. */
+	report_print(out, fmt, &m, c.st, c.h);
 
 	consumer_fini(&c);
 	engine_destroy(e);
@@ -426,17 +428,29 @@ int report_replay(const char *path, enum report_format fmt, FILE *out,
 		struct gv_error berr;
 		long n = trace_read_block(t, i, evs, &berr);
 		if (n < 0) {
-			char msg[600];
+			char msg[600], *buf = NULL;
 			gv_error_format(&berr, msg, sizeof msg);
 			fprintf(stderr, "gilviz: warning: %s; replaying the %zu block%s before it\n",
-				msg, i, i == 1 ? "" : "s");
+				text_printable(msg, &buf), i, i == 1 ? "" : "s");
+			free(buf);
 			break;
 		}
 		consumer_take(&c, evs, (size_t)n, t->blocks[i].dropped);
 	}
 	free(evs);
-	if (t->warning)
-		fprintf(stderr, "gilviz: warning: %s\n", t->warning);
+	if (t->warning) {
+		char *buf = NULL;
+		fprintf(stderr, "gilviz: warning: %s\n", text_printable(t->warning, &buf));
+		free(buf);
+	}
+	if (c.strays) {
+		char *buf = NULL;
+		fprintf(stderr, "gilviz: warning: %s: %" PRIu64 " event%s of threads its scenario "
+			"does not have (%zu thread%s) left out\n", text_printable(path, &buf),
+			c.strays, c.strays == 1 ? "" : "s", sc->nthreads,
+			sc->nthreads == 1 ? "" : "s");
+		free(buf);
+	}
 
 	char replay_of[512];
 	snprintf(replay_of, sizeof replay_of, "replay of a recording made %s by gilviz %s (%s, %u cores)",

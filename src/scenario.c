@@ -165,7 +165,9 @@ void scenario_free(struct scenario *sc)
  * forever. */
 struct scenario *scenario_load(const char *path, struct gv_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Opened without blocking: a FIFO would wait for a writer for ever
+	 * (--check hung on one). Only a regular file is a scenario. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		gv_error_set(err, path, 0, 0, "cannot open: %s", strerror(errno));
 		return NULL;
@@ -176,9 +178,10 @@ struct scenario *scenario_load(const char *path, struct gv_error *err)
 		close(fd);
 		return NULL;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		gv_error_set(err, path, 0, 0,
-			     "is a directory (expected a scenario file)");
+	if (!S_ISREG(st.st_mode)) {
+		gv_error_set(err, path, 0, 0, S_ISDIR(st.st_mode)
+			     ? "is a directory (expected a scenario file)"
+			     : "is not a regular file (expected a scenario file)");
 		close(fd);
 		return NULL;
 	}

@@ -215,8 +215,12 @@ static uint64_t worst_p99(const struct sweep_result *r, const struct sweep_row *
 static void print_text(FILE *out, const struct sweep_result *r)
 {
 	const struct scenario *sc = r->sc;
-	fprintf(out, "%s\n  scenario %s; GIL %s; %s time; %u intervals\n\n", sc->title, sc->file,
+	char *b1 = NULL, *b2 = NULL;
+	fprintf(out, "%s\n  scenario %s; GIL %s; %s time; %u intervals\n\n",
+		text_printable(sc->title, &b1), text_printable(sc->file, &b2),
 		r->policy ? r->policy : "?", r->time_mode, r->nrows);
+	free(b1);
+	free(b2);
 	fprintf(out, "%10s %11s %8s %8s %7s %9s %8s", "interval", "switches/s", "forced", "failed",
 		"work/s", "elapsed s", "wall s");
 	for (size_t t = 0; t < sc->nthreads; t++)
@@ -315,14 +319,9 @@ void sweep_chart(FILE *out, const struct sweep_result *r, unsigned height)
 static void print_json(FILE *out, const struct sweep_result *r)
 {
 	const struct scenario *sc = r->sc;
-	fprintf(out, "{\n  \"scenario\": \"");
-	for (const char *p = sc->file; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fputc('\\', out);
-		if ((unsigned char)*p >= 0x20)
-			fputc(*p, out);
-	}
-	fprintf(out, "\",\n  \"policy\": \"%s\",\n  \"time_mode\": \"%s\",\n  \"rows\": [",
+	fputs("{\n  \"scenario\": ", out);
+	json_put_string(out, sc->file);
+	fprintf(out, ",\n  \"policy\": \"%s\",\n  \"time_mode\": \"%s\",\n  \"rows\": [",
 		r->policy ? r->policy : "", r->time_mode);
 	for (unsigned i = 0; i < r->nrows; i++) {
 		const struct sweep_row *row = &r->rows[i];

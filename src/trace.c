@@ -338,6 +338,7 @@ static bool decode_events(struct tid_table *c, const unsigned char *in, size_t l
 struct trace_writer {
 	FILE *f;
 	char *path;
+	char *tmp;             /* written here, renamed onto path at the end */
 	struct event *buf;
 	size_t n;
 	int64_t block_started; /* wall clock, when buf got its first event */
@@ -389,14 +390,14 @@ static int write_error(struct trace_writer *w, struct gv_error *err)
 struct trace_writer *trace_writer_open(const char *path, const struct trace_meta *m,
 				       struct gv_error *err)
 {
-	FILE *f = fopen(path, "wb");
-	if (!f) {
-		gv_error_set(err, path, 0, 0, "cannot create the recording: %s", strerror(errno));
+	char *tmp;
+	FILE *f = outfile_open(path, "the recording", &tmp, err);
+	if (!f)
 		return NULL;
-	}
 	struct trace_writer *w = xcalloc(1, sizeof *w);
 	w->f = f;
 	w->path = xstrdup(path);
+	w->tmp = tmp;
 	w->buf = xmalloc(TRACE_BLOCK_EVENTS * sizeof *w->buf);
 	w->enc.seq = xmalloc(TRACE_BLOCK_EVENTS * VARINT32_MAX);
 	w->enc.arg = xmalloc(TRACE_BLOCK_EVENTS * VARINT64_MAX);
@@ -504,11 +505,18 @@ int trace_writer_close(struct trace_writer *w, int64_t elapsed_ns, uint64_t even
 		if (fwrite(end, 1, sizeof end, w->f) != sizeof end || fflush(w->f) != 0)
 			rc = write_error(w, err);
 	}
-	if (fclose(w->f) != 0 && rc == 0)
-		rc = write_error(w, err);
-	w->f = NULL;
+	if (rc == 0) {
+		if (outfile_commit(w->f, w->tmp, w->path, "the recording", err) != 0)
+			rc = -1;
+		w->f = NULL;
+	}
 	trace_writer_abort(w);
 	return rc;
+}
+
+const char *trace_writer_tmp(const struct trace_writer *w)
+{
+	return w->tmp;
 }
 
 void trace_writer_abort(struct trace_writer *w)
@@ -516,7 +524,8 @@ void trace_writer_abort(struct trace_writer *w)
 	if (!w)
 		return;
 	if (w->f)
-		fclose(w->f);
+		outfile_discard(w->f, w->tmp);
+	free(w->tmp);
 	ZSTD_freeCCtx(w->zc);
 	free(w->enc.tids.s);
 	free(w->enc.seq);

@@ -50,8 +50,8 @@
  * pad u32.
  *
  * The writer flushes a block at least every TRACE_FLUSH_NS, so a run
- * killed with SIGKILL leaves a file whose complete blocks all replay; the
- * reader says where such a file stops. Blocks are indexed on open by
+ * killed with SIGKILL leaves a file (the temporary PATH.part) whose
+ * complete blocks all replay; the reader says where such a file stops. Blocks are indexed on open by
  * reading their headers only, so a long recording opens fast and seeks to
  * any time by loading one block.
  *
@@ -109,7 +109,11 @@ void trace_meta_free(struct trace_meta *m);
 
 struct trace_writer;
 
-/* Create path and write the header. NULL and err on failure. */
+/* Start a recording to path and write the header. It is written to a
+ * temporary file beside path (see outfile_open) and renamed onto path by
+ * trace_writer_close, so a failed run never truncates what path held and
+ * a killed one leaves the temporary file, which replays. NULL and err on
+ * failure. */
 struct trace_writer *trace_writer_open(const char *path, const struct trace_meta *m,
 				       struct gv_error *err);
 /* Append events (buffered; a full block is written at once). dropped is
@@ -122,8 +126,11 @@ int trace_writer_flush(struct trace_writer *w, bool force, struct gv_error *err)
 /* Flush, write the end block, close. Returns -1 on error. Frees w. */
 int trace_writer_close(struct trace_writer *w, int64_t elapsed_ns, uint64_t events,
 		       uint64_t dropped, bool interrupted, struct gv_error *err);
-/* Close without an end block (an aborted run); frees w. */
+/* Give up (a failed run): the temporary file is removed; frees w. */
 void trace_writer_abort(struct trace_writer *w);
+/* The temporary file being written until the recording is closed (NULL
+ * when path is a pipe or a device, written directly). */
+const char *trace_writer_tmp(const struct trace_writer *w);
 
 /* ---- reading -------------------------------------------------------- */
 

@@ -583,6 +583,9 @@ struct ui *ui_create(const struct ui_options *o, struct gv_error *err)
 		ui_status(ui, "warning: %s; replaying the complete blocks",
 			  ui->rp->t->warning ? ui->rp->t->warning
 					     : "the recording has no end block (cut short)");
+	else if (o->record_path && ui->live_c.rec && trace_writer_tmp(ui->live_c.rec))
+		ui_status(ui, "recording to %s (as %s until the run ends)", o->record_path,
+			  trace_writer_tmp(ui->live_c.rec));
 	else if (o->record_path)
 		ui_status(ui, "recording to %s", o->record_path);
 	return ui;
@@ -1007,6 +1010,11 @@ static void put(int y, int x, int x_end, int role, const char *s)
 {
 	if (x >= x_end || y < 0 || y >= LINES)
 		return;
+	/* Text from files (titles, a recording's header) with control and
+	 * bidirectional characters escaped: curses shows C0 as ^X, but
+	 * neither C1 nor a right-to-left override. */
+	char *buf = NULL;
+	s = text_printable(s, &buf);
 	int cells = 0;
 	size_t bytes = 0;
 	for (; s[bytes]; bytes++) {
@@ -1015,6 +1023,7 @@ static void put(int y, int x, int x_end, int role, const char *s)
 	}
 	attrset(crt_attr(role));
 	mvaddnstr(y, x, s, (int)bytes);
+	free(buf);
 }
 
 static void fill_row(int y, int role)

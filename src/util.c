@@ -10,6 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "util.h"
 
 static GV_NORETURN void out_of_memory(size_t size)
@@ -198,4 +204,202 @@ void format_duration(int64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%.1f us", (double)ns / 1e3);
 	else
 		snprintf(buf, len, "%" PRId64 " ns", ns);
+}
+
+/* ---- output files ----------------------------------------------------- */
+
+FILE *outfile_open(const char *path, const char *what, char **tmp, struct gv_error *err)
+{
+	*tmp = NULL;
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		/* A pipe or a device (/dev/stdout): nothing there to destroy,
+		 * and nothing to rename; written directly. */
+		FILE *f = fopen(path, "wb");
+		if (!f)
+			gv_error_set(err, path, 0, 0, "cannot open %s: %s", what, strerror(errno));
+		return f;
+	}
+	for (int n = 1; n <= 100; n++) {
+		char *name = n == 1 ? xasprintf("%s.part", path) : xasprintf("%s.part.%d", path, n);
+		int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0) {
+			FILE *f = fdopen(fd, "wb");
+			if (!f)
+				fatal("fdopen failed: %s", strerror(errno));
+			*tmp = name;
+			return f;
+		}
+		int e = errno;
+		free(name);
+		if (e != EEXIST) {
+			gv_error_set(err, path, 0, 0, "cannot create %s: %s", what, strerror(e));
+			return NULL;
+		}
+	}
+	gv_error_set(err, path, 0, 0,
+		     "cannot create %s: %s.part and 99 more such names exist "
+		     "(left by runs that were killed?)", what, path);
+	return NULL;
+}
+
+int outfile_commit(FILE *f, const char *tmp, const char *path, const char *what,
+		   struct gv_error *err)
+{
+	bool bad = ferror(f) != 0;
+	errno = 0;
+	if (fclose(f) != 0 || bad) {
+		gv_error_set(err, path, 0, 0, "cannot write %s: %s", what,
+			     errno ? strerror(errno) : "write error");
+		unlink(tmp);
+		return -1;
+	}
+	if (tmp && rename(tmp, path) != 0) {
+		gv_error_set(err, path, 0, 0, "cannot rename %s to %s: %s", tmp, what,
+			     strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+void outfile_discard(FILE *f, const char *tmp)
+{
+	if (f)
+		fclose(f);
+	if (tmp)
+		unlink(tmp);
+}
+
+/* path with its directory resolved; the last part as written. NULL if
+ * the directory does not resolve. */
+static char *resolved(const char *path)
+{
+	char *a = xstrdup(path), *b = xstrdup(path);
+	char dir[PATH_MAX];
+	char *out = NULL;
+	if (realpath(dirname(a), dir))
+		out = xasprintf("%s/%s", dir, basename(b));
+	free(a);
+	free(b);
+	return out;
+}
+
+bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	bool ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+	if (ea && eb)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	if (ea != eb)
+		return false;
+	char *ra = resolved(a), *rb = resolved(b);
+	bool same = ra && rb && !strcmp(ra, rb);
+	free(ra);
+	free(rb);
+	return same;
+}
+
+/* ---- text from files -------------------------------------------------- */
+
+int utf8_decode(const char *s, uint32_t *cp)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int n;
+	uint32_t c, min;
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return p[0] ? 1 : 0;
+	} else if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+		n = 2, c = p[0] & 0x1F, min = 0x80;
+	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+		n = 3, c = p[0] & 0x0F, min = 0x800;
+	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+		n = 4, c = p[0] & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (int i = 1; i < n; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3F);
+	}
+	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+bool text_is_bidi(uint32_t c)
+{
+	return c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
+	       (c >= 0x2066 && c <= 0x2069);
+}
+
+/* What at p must be escaped: 0 if nothing (len set to the sequence's). */
+static bool must_escape(const char *p, int *len, uint32_t *cp)
+{
+	*len = utf8_decode(p, cp);
+	if (*len == 0) {
+		*len = 1;
+		*cp = (unsigned char)*p;
+		return true;
+	}
+	return *cp < 0x20 || (*cp >= 0x7F && *cp < 0xA0) || text_is_bidi(*cp);
+}
+
+const char *text_printable(const char *s, char **buf)
+{
+	const char *p = s;
+	int len;
+	uint32_t cp;
+	while (*p && !must_escape(p, &len, &cp))
+		p += len;
+	if (!*p)
+		return s;
+	free(*buf);
+	size_t cap = strlen(s) * 9 + 1, n = (size_t)(p - s);
+	char *out = xmalloc(cap);
+	memcpy(out, s, n);
+	while (*p) {
+		if (must_escape(p, &len, &cp)) {
+			if (cp < 0x100)
+				n += (size_t)snprintf(out + n, cap - n, "\\x%02x", (unsigned)cp);
+			else
+				n += (size_t)snprintf(out + n, cap - n, "\\u{%04x}", (unsigned)cp);
+		} else {
+			memcpy(out + n, p, (size_t)len);
+			n += (size_t)len;
+		}
+		p += len;
+	}
+	out[n] = '\0';
+	*buf = out;
+	return out;
+}
+
+void json_put_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const char *p = s; *p;) {
+		uint32_t cp;
+		int len = utf8_decode(p, &cp);
+		if (len == 0) {
+			fputs("\\ufffd", f);
+			p++;
+			continue;
+		}
+		if (cp == '"' || cp == '\\')
+			fprintf(f, "\\%c", (char)cp);
+		else if (cp == '\n')
+			fputs("\\n", f);
+		else if (cp == '\t')
+			fputs("\\t", f);
+		else if (cp < 0x20 || cp == 0x7F)
+			fprintf(f, "\\u%04x", (unsigned)cp);
+		else
+			fwrite(p, 1, (size_t)len, f);
+		p += len;
+	}
+	fputc('"', f);
 }

@@ -6,8 +6,10 @@
 #define GILVIZ_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #if defined(__GNUC__)
 #define GV_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -53,6 +55,45 @@ void gv_error_format(const struct gv_error *err, char *buf, size_t len);
 int parse_duration(const char *s, int64_t *ns, char *msg, size_t msglen);
 /* "5.00 ms", "1.250 s", "800 us": a short human form of a duration. */
 void format_duration(int64_t ns, char *buf, size_t len);
+
+/*
+ * Output files that never destroy what their name held: the data goes to
+ * a temporary file beside it (PATH.part, or PATH.part.N if that exists,
+ * created, never truncated), renamed onto PATH only when complete. A run
+ * that fails discards it; a killed run leaves it, readable, under that
+ * name. outfile_open returns the stream and sets *tmp (to free); NULL and
+ * err on failure. what ("the recording") is for the messages. A path that
+ * is a pipe or a device is written directly (*tmp NULL).
+ */
+FILE *outfile_open(const char *path, const char *what, char **tmp, struct gv_error *err);
+/* Close f and rename tmp onto path; -1 and err (tmp removed) on failure. */
+int outfile_commit(FILE *f, const char *tmp, const char *path, const char *what,
+		   struct gv_error *err);
+/* Close f and remove tmp. */
+void outfile_discard(FILE *f, const char *tmp);
+
+/* Whether two paths name the same file: the same device and inode where
+ * both exist, else the same resolved path (for a file not yet created). */
+bool same_file(const char *a, const char *b);
+
+/* ---- text from files ---- */
+
+/* The length (1 to 4) of the UTF-8 sequence at p and its code point in
+ * *cp; 0 if p does not start a valid, shortest-form sequence (or is at
+ * the terminating NUL). */
+int utf8_decode(const char *p, uint32_t *cp);
+/* Bidirectional formatting characters (overrides, embeddings, isolates,
+ * marks): they reorder what follows them on a terminal. */
+bool text_is_bidi(uint32_t cp);
+/* s as a terminal can show it without being driven by it: control
+ * characters (C0, DEL, C1) and bytes that are not UTF-8
+ * as \xNN, bidirectional formatting characters as \u{NNNN}; the rest as
+ * it is. Returns s itself when nothing needs escaping, else a string
+ * kept in *buf (freed and replaced on the next call; free it at the end). */
+const char *text_printable(const char *s, char **buf);
+/* s as a JSON string, quotes included: quotes, backslashes and control
+ * characters escaped, bytes that are not UTF-8 as U+FFFD. */
+void json_put_string(FILE *f, const char *s);
 
 #define GV_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

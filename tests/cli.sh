@@ -86,6 +86,27 @@ expect "--duration stops a forever run" 0 '"elapsed_s": 0\.05' -- "$gilviz" --he
 expect "--gil overrides the policy" 0 '"policy": "legacy"' -- "$gilviz" --headless --format=json --gil=legacy "$tmp/sleep.gil"
 expect "--interval overrides the interval" 0 '"interval_s": 0\.002' -- "$gilviz" --headless --format=json --interval=2ms "$tmp/sleep.gil"
 
+# A title's right-to-left override and C1 control (CSI) are shown escaped
+# in text, never raw; the JSON keeps them as the valid UTF-8 they are.
+printf 'title "abc \342\200\256def \302\2332J"\nthread t { sleep 1ms }\n' >"$tmp/bidi.gil"
+"$gilviz" --headless "$tmp/bidi.gil" >"$tmp/bidi.txt" 2>&1
+if head -1 "$tmp/bidi.txt" | grep -qF 'abc \u{202e}def \x9b2J' &&
+	! LC_ALL=C grep -q "$(printf '\342\200\256')" "$tmp/bidi.txt"; then
+	echo "ok: a title's bidi override and C1 control are escaped"; pass=$((pass + 1))
+else
+	echo "FAIL: bidi title"; sed 's/^/  | /' "$tmp/bidi.txt"; fail=$((fail + 1))
+fi
+
+# --history-spans is a count a thread: with many threads it is checked
+# against the total before the UI starts (16777216 with 4096 threads once
+# asked for 1.6 TB and aborted), for a scenario and for a recording.
+printf 'thread t * 4096 { cpu 1ms }\n' >"$tmp/many.gil"
+expect "--history-spans too large for 4096 threads" 2 "with 4096 threads that is more than 16777216 spans" -- \
+	"$gilviz" --history-spans=16777216 "$tmp/many.gil"
+"$gilviz" --headless --record "$tmp/two.trace" "$tmp/sleep.gil" >/dev/null
+expect "--history-spans too large for a recording's 2 threads" 2 "at most 8388608 a thread" -- \
+	"$gilviz" --history-spans=8388609 --replay "$tmp/two.trace"
+
 # The JSON report parses, where python3 is there to parse it.
 if command -v python3 >/dev/null 2>&1; then
 	"$gilviz" --headless --format=json "$tmp/sleep.gil" >"$tmp/out.json"
@@ -96,13 +117,14 @@ if command -v python3 >/dev/null 2>&1; then
 	fi
 fi
 
-# Ctrl-C stops a headless run and still prints what was gathered.
+# Ctrl-C stops a headless run and still prints what was gathered, then
+# gilviz ends by the signal (tests/signals.sh has the others).
 "$gilviz" --headless --duration=20s "$tmp/forever.gil" >"$tmp/int.txt" 2>&1 &
 pid=$!
 sleep 0.3
 kill -INT $pid
 wait $pid; st=$?
-if [ $st -eq 0 ] && grep -q "interrupted" "$tmp/int.txt"; then
+if [ $st -eq 130 ] && grep -q "interrupted" "$tmp/int.txt"; then
 	echo "ok: SIGINT ends a headless run with its report"; pass=$((pass + 1))
 else
 	echo "FAIL: SIGINT: exit $st"; sed 's/^/  | /' "$tmp/int.txt"; fail=$((fail + 1))

@@ -1,5 +1,5 @@
 /*
- * test_gil.c -- the three GIL policies, on real threads.
+ * test_gil.c -- the GIL policies, on real threads.
  *
  * Timing bounds here are deliberately generous (a loaded 2-core machine,
  * ThreadSanitizer): exact timing is for the benchmarks and for virtual
@@ -137,6 +137,13 @@ static void new_gil_excludes_under_stress(void)
 static void legacy_gil_excludes_under_stress(void)
 {
 	check_mutual_exclusion(GIL_LEGACY);
+}
+
+/* The designs of gil_designs.c hand the GIL over through a queue. */
+static void designs_exclude_under_stress(void)
+{
+	for (int p = GIL_PRIORITY; p <= GIL_RUBY; p++)
+		check_mutual_exclusion((enum gil_policy)p);
 }
 
 /* ---- drop requests ----------------------------------------------------- */
@@ -610,6 +617,7 @@ static void policy_names_round_trip(void)
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(new_gil_excludes_under_stress),
 	CU_TEST_ENTRY(legacy_gil_excludes_under_stress),
+	CU_TEST_ENTRY(designs_exclude_under_stress),
 	CU_TEST_ENTRY(holder_that_checks_is_made_to_drop),
 	CU_TEST_ENTRY(native_hold_cannot_be_interrupted),
 	CU_TEST_ENTRY(no_drop_request_after_a_switch),

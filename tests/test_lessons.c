@@ -386,6 +386,75 @@ static void worker_processes_beat_threads_for_cpu_work(void)
 	done(&l);
 }
 
+/* 15: the convoy under the designs. The server's p50 wait is about one
+ * interval under new and fifo, well under 1 ms under priority and bfs
+ * (which let it preempt the hog, so it makes about five times the round
+ * trips: Nir Aides' BFS result in shape), and a quantum under ruby, in
+ * 10 ms ticks: one tick at the lesson's 5 ms, 100 ms at Ruby's default
+ * (Ruby issue 20861). */
+static void convoy_under_five_designs(void)
+{
+	static const struct {
+		enum gil_policy policy;
+		int64_t interval;
+		uint64_t lo, hi; /* the server's p50 wait */
+	} want[] = {
+		{ GIL_NEW, 0, 5 * MS, 6 * MS },
+		{ GIL_FIFO, 0, 5 * MS, 6 * MS },
+		{ GIL_PRIORITY, 0, 0, MS / 5 },
+		{ GIL_BFS, 0, 0, MS / 5 },
+		{ GIL_RUBY, 0, 10 * MS, 11 * MS },
+		{ GIL_RUBY, 100 * MS, 97 * MS, 102 * MS },
+	};
+	uint64_t trips[GIL_POLICY_COUNT] = { 0 };
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		struct engine_options o = { .policy = (int)want[i].policy,
+					    .interval_ns = want[i].interval };
+		struct lesson l;
+		run(&l, "15-convoy-designs.gil", &o);
+		struct stats_thread s = thread(&l, "server");
+		CU_ASSERT(s.wait_p50_ns >= want[i].lo && s.wait_p50_ns < want[i].hi);
+		if (!want[i].interval)
+			trips[want[i].policy] = s.c.acquisitions;
+		done(&l);
+	}
+	CU_ASSERT(trips[GIL_BFS] > 4 * trips[GIL_NEW]);
+	CU_ASSERT(trips[GIL_PRIORITY] > 4 * trips[GIL_NEW]);
+	CU_ASSERT(trips[GIL_FIFO] < 2 * trips[GIL_NEW]);
+}
+
+/* 16: under fifo and bfs four CPU threads take strict turns: none waits
+ * more than three intervals (the others' turns, and a handoff each), and
+ * they end when fair sharing says, at 0.4, 0.7, 1.1 and 1.5 s. Under new
+ * some waits stretch to six intervals and more. */
+static void fifo_and_bfs_share_the_gil_fairly(void)
+{
+	static const char *const names[] = { "short", "medium", "long", "longest" };
+	static const double ends[] = { 0.4, 0.7, 1.1, 1.5 };
+	static const enum gil_policy fair[] = { GIL_FIFO, GIL_BFS };
+	for (size_t k = 0; k < 2; k++) {
+		struct engine_options o = { .policy = (int)fair[k] };
+		struct lesson l;
+		run(&l, "16-fairness.gil", &o);
+		for (int i = 0; i < 4; i++) {
+			struct stats_thread t = thread(&l, names[i]);
+			CU_ASSERT(t.wait_max_ns < 3 * (5 * MS + MS / 5));
+			CU_ASSERT_DOUBLE_EQUAL(sec(t.wall_ns), ends[i], 0.02);
+		}
+		done(&l);
+	}
+	struct lesson l;
+	run(&l, "16-fairness.gil", NULL);
+	uint64_t worst = 0;
+	for (int i = 0; i < 4; i++) {
+		struct stats_thread t = thread(&l, names[i]);
+		if (t.wait_max_ns > worst)
+			worst = t.wait_max_ns;
+	}
+	CU_ASSERT(worst > 6 * 5 * MS);
+	done(&l);
+}
+
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(cpu_bound_threads_take_turns),
 	CU_TEST_ENTRY(io_bound_threads_overlap),
@@ -400,6 +469,8 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(cpu_heavy_task_blocks_the_loop),
 	CU_TEST_ENTRY(hybrid_service_uses_the_cores_and_keeps_the_loop_free),
 	CU_TEST_ENTRY(worker_processes_beat_threads_for_cpu_work),
+	CU_TEST_ENTRY(convoy_under_five_designs),
+	CU_TEST_ENTRY(fifo_and_bfs_share_the_gil_fairly),
 	CU_TEST_END,
 };
 

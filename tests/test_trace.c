@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cu.h"
+#include "report.h"
 #include "trace.h"
 
 static char dir[] = "/tmp/gilviz-test-trace-XXXXXX";
@@ -70,7 +71,9 @@ static void write_trace(const char *path, size_t n, bool end)
 	if (end) {
 		CU_ASSERT_EQUAL(trace_writer_close(w, 777, n, 5, true, &err), 0);
 	} else {
+		/* As SIGKILL leaves it: the temporary file, no end block. */
 		CU_ASSERT_EQUAL(trace_writer_flush(w, true, &err), 0);
+		CU_ASSERT_EQUAL(rename(trace_writer_tmp(w), path), 0);
 		trace_writer_abort(w);
 	}
 }
@@ -561,6 +564,73 @@ static int setup_dir(void)
 	return mkdtemp(dir) ? 0 : -1;
 }
 
+/* Header strings from a file reach the terminal escaped: an OSC that sets
+ * the title, a colour change and a right-to-left override, in the text
+ * report of a replay. */
+static void header_strings_reach_the_terminal_escaped(void)
+{
+	const char *path = tmp("escape.trace");
+	struct trace_meta m = meta();
+	m.recorded_at = (char *)"\x1b]0;pwned\x07";
+	m.version = (char *)"\x1b[31m";
+	m.kernel = (char *)"Linux \xc2\x9b" "2J \xe2\x80\xae";
+	m.scenario_file = (char *)"t\x1b[2J.gil";
+	struct gv_error err;
+	struct trace_writer *w = trace_writer_open(path, &m, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	struct event e = mkev(0);
+	e.tid = 0;
+	CU_ASSERT_EQUAL(trace_writer_add(w, &e, 1, 0, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(trace_writer_close(w, 10, 1, 0, false, &err), 0);
+
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	CU_ASSERT_EQUAL(report_replay(path, REPORT_TEXT, out, NULL, &err), 0);
+	fclose(out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	CU_ASSERT_PTR_NULL(strchr(text, '\x1b'));
+	CU_ASSERT_PTR_NULL(strchr(text, '\x07'));
+	CU_ASSERT_PTR_NULL(strstr(text, "\xc2\x9b"));
+	CU_ASSERT_PTR_NULL(strstr(text, "\xe2\x80\xae"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\\x1b]0;pwned\\x07"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "t\\x1b[2J.gil"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\\x9b2J \\u{202e}"));
+	free(text);
+}
+
+/* A recording whose events name threads its scenario lacks (its header's
+ * scenario has one thread; the events come from three): they are left
+ * out, counted and said, no longer dropped in silence. */
+static void events_of_unknown_threads_are_counted_and_said(void)
+{
+	char path[512], errpath[512];
+	snprintf(path, sizeof path, "%s", tmp("strays.trace"));
+	write_trace(path, 300, true); /* tids 0, 1, 2 in turn */
+	snprintf(errpath, sizeof errpath, "%s", tmp("strays.err"));
+	fflush(stderr);
+	int saved = dup(2);
+	FILE *ef = fopen(errpath, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ef);
+	dup2(fileno(ef), 2);
+	FILE *out = fopen("/dev/null", "w");
+	struct gv_error err;
+	int rc = report_replay(path, REPORT_TEXT, out, NULL, &err);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	fclose(ef);
+	fclose(out);
+	if (rc != 0)
+		fprintf(stderr, "\n  %s\n", err.msg);
+	CU_ASSERT_EQUAL(rc, 0);
+	FILE *f = fopen(errpath, "r");
+	char line[512] = "";
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fgets(line, sizeof line, f));
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, ": 200 events of threads its scenario does not have (1 thread) left out"));
+}
+
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(round_trip_keeps_meta_and_events),
 	CU_TEST_ENTRY(find_block_seeks_by_time),
@@ -574,6 +644,8 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(unusual_events_round_trip_exactly),
 	CU_TEST_ENTRY(corrupted_compressed_blocks_are_refused_with_their_offset),
 	CU_TEST_ENTRY(unknown_block_kinds_are_stepped_over),
+	CU_TEST_ENTRY(header_strings_reach_the_terminal_escaped),
+	CU_TEST_ENTRY(events_of_unknown_threads_are_counted_and_said),
 	CU_TEST_END,
 };
 

@@ -1,9 +1,11 @@
 /*
- * test_util.c -- durations and error messages.
+ * test_util.c -- durations, error messages and output files.
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cu.h"
 #include "util.h"
@@ -101,6 +103,86 @@ static void format_duration_takes_any_value(void)
 	CU_ASSERT_STRING_EQUAL(buf, "-1.5 us");
 }
 
+static char *slurp(const char *path)
+{
+	static char buf[256];
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void outfile_replaces_its_name_only_when_committed(void)
+{
+	char dir[] = "/tmp/gilviz-test-util-XXXXXX";
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	char *path = xasprintf("%s/out", dir);
+	FILE *old = fopen(path, "w");
+	fputs("old", old);
+	fclose(old);
+
+	struct gv_error err;
+	char *tmp;
+	FILE *f = outfile_open(path, "the test", &tmp, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	char *want = xasprintf("%s.part", path);
+	CU_ASSERT_STRING_EQUAL(tmp, want);
+	fputs("new", f);
+	fflush(f);
+	CU_ASSERT_STRING_EQUAL(slurp(path), "old");
+	/* A second writer (or one after a killed run) takes another name. */
+	char *tmp2;
+	FILE *g = outfile_open(path, "the test", &tmp2, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	CU_ASSERT_STRING_NOT_EQUAL(tmp2, tmp);
+	outfile_discard(g, tmp2);
+	CU_ASSERT_NOT_EQUAL(access(tmp2, F_OK), 0);
+	free(tmp2);
+	CU_ASSERT_EQUAL(outfile_commit(f, tmp, path, "the test", &err), 0);
+	CU_ASSERT_STRING_EQUAL(slurp(path), "new");
+	CU_ASSERT_NOT_EQUAL(access(tmp, F_OK), 0);
+
+	/* A directory that is not there: an error naming the path. */
+	char *none = xasprintf("%s/none/out", dir);
+	CU_ASSERT_PTR_NULL(outfile_open(none, "the test", &tmp2, &err));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "cannot create the test"));
+
+	unlink(path);
+	rmdir(dir);
+	free(none);
+	free(want);
+	free(tmp);
+	free(tmp2);
+	free(path);
+}
+
+static void same_file_sees_through_spellings(void)
+{
+	char dir[] = "/tmp/gilviz-test-util-XXXXXX";
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	char *a = xasprintf("%s/a", dir), *a2 = xasprintf("%s/../%s/./a", dir, dir + 5);
+	char *b = xasprintf("%s/b", dir), *b2 = xasprintf("%s//b", dir);
+	char *l = xasprintf("%s/l", dir);
+	fclose(fopen(a, "w"));
+	CU_ASSERT_EQUAL_FATAL(symlink(a, l), 0);
+	CU_ASSERT_TRUE(same_file(a, a2));    /* both exist: by inode */
+	CU_ASSERT_TRUE(same_file(a, l));     /* through a link */
+	CU_ASSERT_TRUE(same_file(b, b2));    /* neither exists: by resolved path */
+	CU_ASSERT_FALSE(same_file(a, b));
+	CU_ASSERT_FALSE(same_file(b, a));
+	unlink(l);
+	unlink(a);
+	rmdir(dir);
+	free(a);
+	free(a2);
+	free(b);
+	free(b2);
+	free(l);
+}
+
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(duration_units_scale),
 	CU_TEST_ENTRY(duration_decimals),
@@ -110,6 +192,8 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(error_format_names_the_place),
 	CU_TEST_ENTRY(format_duration_picks_a_unit),
 	CU_TEST_ENTRY(format_duration_takes_any_value),
+	CU_TEST_ENTRY(outfile_replaces_its_name_only_when_committed),
+	CU_TEST_ENTRY(same_file_sees_through_spellings),
 	CU_TEST_END,
 };
 

@@ -62,20 +62,66 @@ assert {r["thread"] for r in rows} == {"hog", "io", "worker.1/main", "worker.2/m
 PY
 fi
 
-# A recording killed with SIGKILL: its complete blocks replay, with a warning.
+# A recording killed with SIGKILL: what the name held is untouched, and the
+# temporary file beside it replays its complete blocks, with a warning.
 printf 'thread t * 2 { forever { cpu 1ms io 100us } }\n' >"$tmp/forever.gil"
+cp "$tmp/r.trace" "$tmp/k.trace"
 "$gilviz" --headless --duration=30s --record "$tmp/k.trace" "$tmp/forever.gil" >/dev/null 2>&1 &
 pid=$!
 sleep 1
 kill -KILL $pid
 wait $pid 2>/dev/null
-"$gilviz" --headless --replay "$tmp/k.trace" >"$tmp/k.txt" 2>"$tmp/k.err"; st=$?
+cmp -s "$tmp/r.trace" "$tmp/k.trace" && ok "a killed recording leaves the file it would replace" ||
+	no "a killed recording replaced its file"
+"$gilviz" --headless --replay "$tmp/k.trace.part" >"$tmp/k.txt" 2>"$tmp/k.err"; st=$?
 if [ $st -eq 0 ] && grep -q "warning:" "$tmp/k.err" && grep -q "events recorded" "$tmp/k.txt" &&
 	! grep -q " 0 events recorded" "$tmp/k.txt"; then
-	ok "a killed recording replays its complete blocks"
+	ok "a killed recording's temporary file replays its complete blocks"
 else
 	no "killed recording (exit $st)"; cat "$tmp/k.err"
 fi
+# The next run to the same name takes another temporary name.
+"$gilviz" --headless --duration=50ms --record "$tmp/k.trace" "$tmp/forever.gil" >/dev/null &&
+	[ -f "$tmp/k.trace.part" ] && [ ! -e "$tmp/k.trace.part.2" ] &&
+	"$gilviz" --headless --replay "$tmp/k.trace" 2>&1 | grep -q "elapsed 0.05" &&
+	ok "a run beside a killed one's temporary file leaves it alone" || no "k.trace.part"
+
+# Outputs that would destroy an input or each other are refused, and a run
+# that fails after its recording started leaves the old recording whole.
+cp "$tmp/s.gil" "$tmp/mine.gil"
+out=$("$gilviz" --headless --record "$tmp/mine.gil" "$tmp/mine.gil" 2>&1); st=$?
+[ $st -eq 2 ] && cmp -s "$tmp/s.gil" "$tmp/mine.gil" && printf '%s' "$out" | grep -q "that is the scenario" &&
+	ok "--record onto the scenario is refused" || no "record onto the scenario: $st $out"
+out=$("$gilviz" --headless --record "$tmp/x.out" --export csv "$tmp/../$(basename "$tmp")/x.out" "$tmp/s.gil" 2>&1); st=$?
+[ $st -eq 2 ] && [ ! -e "$tmp/x.out" ] && printf '%s' "$out" | grep -q "name the same file" &&
+	ok "--record and --export to one file are refused" || no "record and export to one file: $st $out"
+out=$("$gilviz" --headless --replay "$tmp/r.trace" --export csv "$tmp/r.trace" 2>&1); st=$?
+[ $st -eq 2 ] && printf '%s' "$out" | grep -q "the recording it replays" &&
+	ok "--export onto the replayed recording is refused" || no "export onto replay: $st $out"
+# A pipe or a device is written directly: there is nothing to rename.
+"$gilviz" --headless --export csv /dev/stdout "$tmp/s.gil" 2>&1 | grep -q "^thread,process,state" &&
+	ok "--export to /dev/stdout writes there" || no "--export to /dev/stdout"
+cp "$tmp/r.trace" "$tmp/keep.trace"
+out=$("$gilviz" --headless --record "$tmp/keep.trace" --export csv "$tmp/none/x.csv" "$tmp/s.gil" 2>&1); st=$?
+[ $st -eq 1 ] && cmp -s "$tmp/r.trace" "$tmp/keep.trace" && [ ! -e "$tmp/keep.trace.part" ] &&
+	ok "a run that fails to start leaves the old recording whole" || no "failed run: $st $out"
+
+# A full disk (a file size limit here: writes fail with EFBIG) stops the
+# recording at the first failed write, said at once; the run goes on to
+# its end and prints its report, then exits 1, and leaves no partial file.
+(trap '' XFSZ; ulimit -f 4; exec "$gilviz" --headless --duration=5s --record "$tmp/full.trace" \
+	"$tmp/forever.gil") >"$tmp/full.txt" 2>"$tmp/full.err" &
+pid=$!
+n=0
+while [ $n -lt 40 ] && ! grep -q "recording stopped" "$tmp/full.err"; do sleep 0.1; n=$((n + 1)); done
+kill -0 $pid 2>/dev/null && grep -q "recording stopped" "$tmp/full.err" &&
+	ok "a failed write is said at once, while the run goes on" ||
+	{ no "a failed write is said at once"; cat "$tmp/full.err"; }
+wait $pid; st=$?
+[ $st -eq 1 ] && grep -q "elapsed 5.0" "$tmp/full.txt" && [ ! -e "$tmp/full.trace" ] &&
+	[ ! -e "$tmp/full.trace.part" ] && grep -q "not recorded" "$tmp/full.err" &&
+	ok "and the run still prints its report, then exits 1" ||
+	{ no "full disk: exit $st"; cat "$tmp/full.txt" "$tmp/full.err"; }
 
 # Bad recordings: a message naming the file and exit 1, never a crash.
 : >"$tmp/empty.trace"

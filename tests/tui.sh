@@ -65,5 +65,16 @@ kill -TERM "$(cat "$tmp/pid")"
 check "SIGTERM ends it by the signal" wait_for "^EXITED 143"
 check "and leaves the terminal sane" wait_for "^icanon"
 
+# A title with a right-to-left override and a C1 control (CSI) is drawn
+# escaped: curses shows C0 controls as ^X, but these it would pass on.
+printf 'title "abc \342\200\256def \302\2332J"\nthread t { forever { cpu 1ms } }\n' >"$tmp/bidi.gil"
+T new-session -d -s gv3 -x 120 -y 40 \
+	"LANG=C.UTF-8 TERM=screen sh -c '\"$gilviz\" --duration=120s \"$tmp/bidi.gil\"; sleep 60'"
+T kill-session -t gv2 2>/dev/null
+S=gv3
+check "a title's bidi override and C1 control are drawn escaped" \
+	wait_for 'abc \\u\{202e\}def \\x9b2J'
+T send-keys -t gv3 q
+
 echo "tui: $pass passed, $fail failed"
 [ $fail -eq 0 ]
