@@ -51,9 +51,9 @@
  *
  * The writer flushes a block at least every TRACE_FLUSH_NS, so a run
  * killed with SIGKILL leaves a file (the temporary PATH.part) whose
- * complete blocks all replay; the reader says where such a file stops. Blocks are indexed on open by
- * reading their headers only, so a long recording opens fast and seeks to
- * any time by loading one block.
+ * complete blocks all replay; the reader says where such a file stops.
+ * Blocks are indexed on open by reading their headers only, so a long
+ * recording opens fast and seeks to any time by loading one block.
  *
  * Room for checkpoints: a later writer may add a block kind (say "CKPT",
  * the model's state after the event blocks before it) with no change of
