@@ -76,9 +76,9 @@
 #define TRACE_MAGIC "GILVIZ-T"
 #define TRACE_VERSION 2u
 #define TRACE_BLOCK_EVENTS 4096u
-/* A killed run loses at most this much; a busy 8-thread run fills a block
- * with about 600 events in it, which compress to about 4 bytes an event
- * (at 100 ms, 5: make bench). */
+/* A killed run loses at most this much. A busy 8-thread real-time run
+ * fills a block with about 600 events in it, which take about 4.4 bytes
+ * an event (make bench); at 100 ms, blocks of about 230 took 5.0. */
 #define TRACE_FLUSH_NS 250000000LL /* 250 ms */
 /* Limits the reader enforces, so that a lying file cannot make it
  * allocate absurd amounts. */
