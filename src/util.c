@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -198,4 +199,12 @@ void format_duration(int64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%.1f us", (double)ns / 1e3);
 	else
 		snprintf(buf, len, "%" PRId64 " ns", ns);
+}
+
+int64_t gv_mono_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		fatal("clock_gettime(CLOCK_MONOTONIC) failed: %s", strerror(errno));
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }

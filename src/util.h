@@ -45,6 +45,9 @@ struct gv_error {
 
 GV_PRINTF(5, 6) void gv_error_set(struct gv_error *err, const char *file,
 				  int line, int col, const char *fmt, ...);
+/* Room for any formatted error: the file, two numbers, the message. */
+#define GV_ERROR_MAX (sizeof ((struct gv_error *)0)->file + \
+		      sizeof ((struct gv_error *)0)->msg + 32)
 /* "file:line:col: msg", leaving out what is unknown. */
 void gv_error_format(const struct gv_error *err, char *buf, size_t len);
 
@@ -53,6 +56,10 @@ void gv_error_format(const struct gv_error *err, char *buf, size_t len);
 int parse_duration(const char *s, int64_t *ns, char *msg, size_t msglen);
 /* "5.00 ms", "1.250 s", "800 us": a short human form of a duration. */
 void format_duration(int64_t ns, char *buf, size_t len);
+
+/* The monotonic clock in ns: the one clock helper (a clock that fails is
+ * fatal, as a failed lock is). */
+int64_t gv_mono_ns(void);
 
 #define GV_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
