@@ -560,7 +560,11 @@ static int run(struct options *o_)
 	if (o.replay && o.mode == MODE_DEFAULT)
 		return run_ui(&o);
 	if (o.replay) {
-		rc = report_replay(o.replay, o.format, stdout, &o.sinks, &err);
+		char *warnings = NULL;
+		rc = report_replay(o.replay, o.format, stdout, &o.sinks, &warnings, &err);
+		for (char *w = warnings, *nl; w && (nl = strchr(w, '\n')); w = nl + 1)
+			fprintf(stderr, "gilviz: warning: %.*s\n", (int)(nl - w), w);
+		free(warnings);
 		if (rc != 0)
 			print_error(&err);
 		return rc ? 1 : 0;

@@ -1,9 +1,9 @@
 /*
  * report.c -- the headless report.
  *
- * report_run is the headless consumer: it starts the engine, drains the
- * event ring every couple of milliseconds into stats and history, and once
- * the run ends prints what they hold. The text form is for people (a
+ * report_run and report_replay watch a run or a recording to its end
+ * (watch.h: the watch owns the source, the drain and the sinks) and then
+ * print what stats and history hold. The text form is for people (a
  * table per thread, a table per GIL, an ASCII timeline); the JSON form has
  * the same figures for programs. Both read the same stats, so they agree.
  */
@@ -13,14 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "consumer.h"
-#include "record.h"
 #include "report.h"
-#include "trace.h"
 #include "util.h"
-
-/* How often the consumer drains the ring while the run goes on. */
-#define REPORT_DRAIN_NS 2000000
+#include "watch.h"
 
 static const char state_glyphs[TS_COUNT] = {
 	[TS_NOT_STARTED] = ' ',
@@ -300,168 +295,72 @@ void report_timeline(FILE *out, const struct scenario *sc,
 		report_state_glyph(TS_NATIVE_HOLD));
 }
 
-static bool runs_forever(const struct scenario *sc, const struct engine_options *opt,
-			 struct gv_error *err)
+/* The report of a watched run, from what the watch says of it. */
+void report_watch(FILE *out, enum report_format fmt, struct watch *w)
 {
-	if (opt->duration_ns || sc->duration_ns)
-		return false;
-	for (size_t i = 0; i < sc->nthreads; i++) {
-		if (scenario_thread_contains(&sc->threads[i], OP_FOREVER)) {
-			gv_error_set(err, sc->file, 0, 0,
-				     "thread '%s' runs forever: give the run a duration "
-				     "(--duration=10s, or 'duration 10s' in the scenario)",
-				     sc->threads[i].name);
-			return true;
+	const struct consumer *c = watch_consumer(w);
+	struct report_meta m = {
+		.sc = watch_scenario(w),
+		.policy = watch_policy(w),
+		.slow = watch_slow(w),
+		.time_mode = watch_time_mode(w),
+		.t_start = watch_t_start(w),
+		.elapsed_ns = watch_elapsed(w),
+		.events = c->events,
+		.dropped = watch_dropped(w),
+		.interrupted = watch_interrupted(w),
+		.deadlocked = watch_deadlocked(w),
+		.replay_of = watch_replay_of(w),
+	};
+	report_print(out, fmt, &m, c->st, c->h);
+}
+
+/* A headless run or replay: watched to its end, then its report. */
+static int report_source(const struct watch_options *wo, enum report_format fmt, FILE *out,
+			 volatile sig_atomic_t *stop, char **warnings, struct gv_error *err)
+{
+	struct watch *w = watch_open(wo, err);
+	if (!w)
+		return -1;
+	watch_run(w, stop);
+	int rc = watch_finish(w, err);
+	if (warnings) {
+		*warnings = NULL;
+		for (size_t i = 0; watch_warning(w, i); i++) {
+			char *all = xasprintf("%s%s\n", *warnings ? *warnings : "",
+					      watch_warning(w, i));
+			free(*warnings);
+			*warnings = all;
 		}
 	}
-	return false;
+	if (rc == 0)
+		report_watch(out, fmt, w);
+	watch_close(w);
+	return rc;
 }
 
 int report_run(const struct scenario *sc, const struct engine_options *opt,
 	       enum report_format fmt, FILE *out, const struct report_sinks *sinks,
 	       volatile sig_atomic_t *stop, struct gv_error *err)
 {
-	if (runs_forever(sc, opt, err))
+	if (watch_runs_forever(sc, opt, "run", err))
 		return -1;
-	struct engine *e = engine_create(sc, opt, err);
-	if (!e)
-		return -1;
-	struct consumer c;
-	consumer_init(&c, sc, 0);
-
-	bool interrupted = false;
-	engine_start(e);
-	int rc = 0;
-	if (sinks && sinks->record_path) {
-		struct trace_meta m;
-		struct record_strings rs;
-		record_meta(&m, &rs, sc, e, opt);
-		c.rec = trace_writer_open(sinks->record_path, &m, err);
-		if (!c.rec)
-			rc = -1;
+	struct watch_options wo = { .sc = sc, .engine = *opt };
+	if (sinks) {
+		wo.record_path = sinks->record_path;
+		wo.export_kind = sinks->export_kind;
+		wo.export_path = sinks->export_path;
 	}
-	if (rc == 0 && sinks && sinks->export_kind != EXPORT_NONE) {
-		c.exp = export_open(sinks->export_kind, sinks->export_path, sc,
-				    (uint64_t)engine_start_time(e), err);
-		if (!c.exp)
-			rc = -1;
-	}
-	if (rc != 0) {
-		engine_stop(e);
-		trace_writer_abort(c.rec);
-		consumer_fini(&c);
-		engine_destroy(e);
-		return -1;
-	}
-	while (!engine_wait(e, REPORT_DRAIN_NS)) {
-		consumer_drain(&c, engine_ring(e));
-		if (stop && *stop) {
-			interrupted = true;
-			engine_stop(e);
-			break;
-		}
-	}
-	consumer_drain(&c, engine_ring(e));
-
-	struct report_meta m = {
-		.sc = sc,
-		.policy = engine_policy(e),
-		.slow = engine_slow(e),
-		.time_mode = engine_time_mode(e),
-		.t_start = (uint64_t)engine_start_time(e),
-		.elapsed_ns = engine_elapsed(e),
-		.events = c.events,
-		.dropped = ring_dropped(engine_ring(e)),
-		.interrupted = interrupted,
-		.deadlocked = engine_deadlocked(e),
-	};
-	if (c.rec) {
-		if (c.failed) {
-			trace_writer_abort(c.rec);
-			*err = c.rec_err;
-			rc = -1;
-		} else if (trace_writer_close(c.rec, m.elapsed_ns, m.events, m.dropped,
-					      interrupted, err) != 0) {
-			rc = -1;
-		}
-	}
-	if (c.exp && export_close(c.exp, m.t_start + (uint64_t)m.elapsed_ns,
-				  rc ? &(struct gv_error){ 0 } : err) != 0)
-		rc = -1;
-	if (rc == 0)
-		report_print(out, fmt, &m, c.st, c.h);
-
-	consumer_fini(&c);
-	engine_destroy(e);
-	return rc;
+	return report_source(&wo, fmt, out, stop, NULL, err);
 }
 
 int report_replay(const char *path, enum report_format fmt, FILE *out,
-		  const struct report_sinks *sinks, struct gv_error *err)
+		  const struct report_sinks *sinks, char **warnings, struct gv_error *err)
 {
-	struct trace *t = trace_open(path, err);
-	if (!t)
-		return -1;
-	const struct trace_meta *tm = &t->meta;
-	struct gv_error perr;
-	struct scenario *sc = scenario_parse(tm->scenario_text, strlen(tm->scenario_text),
-					     tm->scenario_file, &perr);
-	if (!sc) {
-		char msg[600];
-		gv_error_format(&perr, msg, sizeof msg);
-		gv_error_set(err, path, 0, 0, "the recorded scenario does not parse: %s", msg);
-		trace_close(t);
-		return -1;
+	struct watch_options wo = { .replay_path = path };
+	if (sinks) {
+		wo.export_kind = sinks->export_kind;
+		wo.export_path = sinks->export_path;
 	}
-	struct consumer c;
-	consumer_init(&c, sc, 0);
-	int rc = 0;
-	if (sinks && sinks->export_kind != EXPORT_NONE) {
-		c.exp = export_open(sinks->export_kind, sinks->export_path, sc, tm->t_start, err);
-		if (!c.exp)
-			rc = -1;
-	}
-	struct event *evs = xmalloc(TRACE_BLOCK_EVENTS * sizeof *evs);
-	for (size_t i = 0; rc == 0 && i < t->nblocks; i++) {
-		struct gv_error berr;
-		long n = trace_read_block(t, i, evs, &berr);
-		if (n < 0) {
-			char msg[600];
-			gv_error_format(&berr, msg, sizeof msg);
-			fprintf(stderr, "gilviz: warning: %s; replaying the %zu block%s before it\n",
-				msg, i, i == 1 ? "" : "s");
-			break;
-		}
-		consumer_take(&c, evs, (size_t)n, t->blocks[i].dropped);
-	}
-	free(evs);
-	if (t->warning)
-		fprintf(stderr, "gilviz: warning: %s\n", t->warning);
-
-	char replay_of[512];
-	snprintf(replay_of, sizeof replay_of, "replay of a recording made %s by gilviz %s (%s, %u cores)",
-		 tm->recorded_at ? tm->recorded_at : "at an unknown time",
-		 tm->version ? tm->version : "?", tm->kernel ? tm->kernel : "unknown kernel",
-		 tm->cores);
-	int policy = gil_policy_parse(tm->policy);
-	struct report_meta m = {
-		.sc = sc,
-		.policy = policy >= 0 ? (enum gil_policy)policy : GIL_NEW,
-		.slow = tm->slow > 0 ? tm->slow : 1,
-		.time_mode = tm->time_mode,
-		.t_start = tm->t_start,
-		.elapsed_ns = t->elapsed_ns,
-		.events = c.events,
-		.dropped = t->dropped,
-		.interrupted = t->interrupted,
-		.replay_of = replay_of,
-	};
-	if (c.exp && export_close(c.exp, m.t_start + (uint64_t)m.elapsed_ns, err) != 0)
-		rc = -1;
-	if (rc == 0)
-		report_print(out, fmt, &m, c.st, c.h);
-	consumer_fini(&c);
-	scenario_free(sc);
-	trace_close(t);
-	return rc;
+	return report_source(&wo, fmt, out, NULL, warnings, err);
 }

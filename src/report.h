@@ -51,10 +51,16 @@ int report_run(const struct scenario *sc, const struct engine_options *opt,
 
 /* Read a recording and print the report its run printed, figure for
  * figure (and export it, if sinks say so). A damaged tail is replayed up
- * to where it is damaged, with a warning on stderr. Returns 0, or -1 with
- * err filled if nothing could be read. */
+ * to where it is damaged; *warnings (if warnings is not NULL) is then
+ * what went wrong, a line each, to free; NULL if nothing did. Returns 0,
+ * or -1 with err filled if nothing could be read. */
 int report_replay(const char *path, enum report_format fmt, FILE *out,
-		  const struct report_sinks *sinks, struct gv_error *err);
+		  const struct report_sinks *sinks, char **warnings, struct gv_error *err);
+
+struct watch;
+/* The report of a run a watch has watched (to its end, or as far as it
+ * got). */
+void report_watch(FILE *out, enum report_format fmt, struct watch *w);
 
 /* Print the report of figures already gathered. */
 void report_print(FILE *out, enum report_format fmt, const struct report_meta *m,

@@ -29,10 +29,9 @@
 #include "describe.h"
 #include "evlog.h"
 #include "keys.h"
-#include "record.h"
-#include "replay.h"
 #include "ui.h"
 #include "view.h"
+#include "watch.h"
 
 #define UI_SPAN_CHUNK 4096
 #define UI_MAX_MARKS 4096
@@ -54,41 +53,15 @@ struct ui_line {
 	unsigned task; /* LINE_TASK: the task's index in its loop */
 };
 
-/*
- * Where the events come from: a live run of the engine, or a recording
- * played back. The UI asks its source the few things that differ between
- * the two (how far the run has got, its interval, slow motion, policy and
- * time mode, pausing, feeding a frame's events) and otherwise draws both
- * the same way from the consumer's stats and history.
- */
-struct ui_source {
-	bool live;  /* can the run be changed (interval, policy, restart)? */
-	int (*start)(struct ui *ui, struct gv_error *err);
-	void (*stop)(struct ui *ui);
-	/* Feed this frame's events into the consumer; set ui->ended. */
-	void (*pump)(struct ui *ui);
-	uint64_t (*now)(const struct ui *ui);
-	int64_t (*interval)(const struct ui *ui);
-	double (*slow)(const struct ui *ui);
-	enum gil_policy (*policy)(const struct ui *ui);
-	/* The header's words for the time mode. */
-	void (*mode)(const struct ui *ui, char *buf, size_t len);
-	void (*pause)(struct ui *ui, bool paused);
-};
-
 struct ui {
 	struct ui_options opt;
-	const struct ui_source *src;
-	struct scenario *sc;
+	struct watch *w;       /* the run, live or recorded */
+	struct scenario *own_sc; /* a live run's scenario (n and p change it) */
+	const struct scenario *sc; /* the run's scenario */
 	char *sc_path;         /* NULL: the built-in scenario */
 	int policy;            /* the g key's choice, or -1: the options' */
-	struct engine *e;      /* live: the run */
-	struct consumer live_c;
-	struct replay *rp;     /* replay: the recording */
-	struct replay_clock clock;
-	int64_t pump_t;        /* replay: when the clock last moved */
-	struct consumer *c;    /* the live consumer or the replay's */
-	bool running;          /* the source is set up */
+	struct consumer *c;    /* the watch's model */
+	bool live;             /* can the run be changed (interval, policy, restart)? */
 	bool recorded;         /* the recording has been made (and closed) */
 	bool rec_reported;     /* a failed write has been said */
 	int rec_rc;            /* -1: the recording or a new run failed (rec_err) */
@@ -126,20 +99,13 @@ size_t ui_default_history_spans(size_t nthreads)
 	return consumer_spans_per_thread(8 * 65536, nthreads);
 }
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 GV_PRINTF(2, 3) static void ui_status(struct ui *ui, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(ui->status, sizeof ui->status, fmt, ap);
 	va_end(ap);
-	ui->status_until = mono_ns() + UI_STATUS_NS;
+	ui->status_until = gv_mono_ns() + UI_STATUS_NS;
 	ui->dirty = true;
 }
 
@@ -162,7 +128,7 @@ static void on_event(void *arg, const struct event *ev, const struct stats *st)
 /* Relative now: time since the run started, frozen once it ended. */
 static uint64_t ui_now(const struct ui *ui)
 {
-	return ui->src->now(ui);
+	return watch_now(ui->w);
 }
 
 /* Every line the timeline could show, in order: a label per process
@@ -222,291 +188,57 @@ static int choose_lines(struct ui *ui, int room)
 	return n;
 }
 
-/* ---- the live source: the engine ------------------------------- */
-
-/* The first run records and exports if asked to; a restart ends that
- * recording with its end block, and the runs after it are not recorded
- * (a recording holds one run, as a headless one does). */
-static int live_open_sinks(struct ui *ui, struct gv_error *err)
-{
-	const struct ui_options *o = &ui->opt;
-	if (ui->recorded)
-		return 0;
-	if (o->record_path) {
-		struct trace_meta m;
-		struct record_strings rs;
-		record_meta(&m, &rs, ui->sc, ui->e, &o->engine);
-		ui->live_c.rec = trace_writer_open(o->record_path, &m, err);
-		if (!ui->live_c.rec)
-			return -1;
-	}
-	if (o->export_kind != EXPORT_NONE) {
-		ui->live_c.exp = export_open(o->export_kind, o->export_path, ui->sc,
-					     (uint64_t)engine_start_time(ui->e), err);
-		if (!ui->live_c.exp) {
-			trace_writer_abort(ui->live_c.rec);
-			ui->live_c.rec = NULL;
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* End the recording and the export of the run that stops: every event
- * is drained first, so the file holds the whole run. A failure is kept
- * for ui_run to report once the terminal is back. */
-static void live_close_sinks(struct ui *ui)
-{
-	struct consumer *c = &ui->live_c;
-	if (!c->rec && !c->exp)
-		return;
-	consumer_drain(c, engine_ring(ui->e));
-	int64_t elapsed = engine_elapsed(ui->e);
-	uint64_t dropped = ring_dropped(engine_ring(ui->e));
-	struct gv_error err = { 0 };
-	if (c->rec) {
-		if (c->failed) {
-			trace_writer_abort(c->rec);
-			ui->rec_err = c->rec_err;
-			ui->rec_rc = -1;
-		} else if (trace_writer_close(c->rec, elapsed, c->events, dropped, !ui->ended,
-					      &err) != 0) {
-			ui->rec_err = err;
-			ui->rec_rc = -1;
-		}
-		c->rec = NULL;
-	}
-	if (c->exp) {
-		if (export_close(c->exp, ui->t_start + (uint64_t)(elapsed > 0 ? elapsed : 0),
-				 &err) != 0 && ui->rec_rc == 0) {
-			ui->rec_err = err;
-			ui->rec_rc = -1;
-		}
-		c->exp = NULL;
-	}
-	ui->recorded = true;
-}
-
-static void live_stop(struct ui *ui)
-{
-	engine_stop(ui->e);
-	live_close_sinks(ui);
-	engine_destroy(ui->e);
-	ui->e = NULL;
-	consumer_fini(&ui->live_c);
-}
-
-/* Start a run of ui->sc with the options and the g key's policy. */
-static int live_start(struct ui *ui, struct gv_error *err)
-{
-	struct engine_options eo = ui->opt.engine;
-	if (ui->policy >= 0)
-		eo.policy = ui->policy;
-	struct engine *e = engine_create(ui->sc, &eo, err);
-	if (!e)
-		return -1;
-	ui->e = e;
-	size_t spans = ui->opt.history_spans ? ui->opt.history_spans
-			: ui_default_history_spans(ui->sc->nthreads);
-	consumer_init(&ui->live_c, ui->sc, spans);
-	ui->live_c.hook = on_event;
-	ui->live_c.hook_arg = ui;
-	ui->c = &ui->live_c;
-	engine_start(e);
-	ui->t_start = (uint64_t)engine_start_time(e);
-	if (live_open_sinks(ui, err) != 0) {
-		engine_stop(e);
-		engine_destroy(e);
-		ui->e = NULL;
-		consumer_fini(&ui->live_c);
-		return -1;
-	}
-	return 0;
-}
-
 /* A frame drains the ring for at most this long: threads that make
  * events faster than the consumer takes them (a thousand threads) would
  * otherwise keep it draining for ever, and no key, quit signal or frame
  * would ever be seen. What is left waits in the ring, or is dropped. */
 #define UI_DRAIN_NS (1000000000LL / UI_FPS / 2)
 
-static void live_pump(struct ui *ui)
+/* This frame's events, from the watch. */
+static void pump(struct ui *ui)
 {
-	int64_t t0 = mono_ns();
-	size_t n = 0, k;
-	while ((k = consumer_drain_max(ui->c, engine_ring(ui->e), CONSUMER_BATCH)) > 0) {
-		n += k;
-		if (mono_ns() - t0 >= UI_DRAIN_NS)
-			break;
-	}
-	if (n)
+	if (watch_pump(ui->w, UI_DRAIN_NS))
 		ui->dirty = true;
-	if (!ui->ended && engine_wait(ui->e, 0)) {
+	if (watch_ended(ui->w) && !ui->ended) {
 		ui->ended = true;
 		ui->paused = false;
 		ui->dirty = true;
-		consumer_drain(ui->c, engine_ring(ui->e));
 	}
-	if (ui->c->failed && !ui->rec_reported) {
-		char msg[600];
-		gv_error_format(&ui->c->rec_err, msg, sizeof msg);
+	const struct gv_error *err = watch_sink_error(ui->w);
+	if (err && !ui->rec_reported) {
+		char msg[GV_ERROR_MAX];
+		gv_error_format(err, msg, sizeof msg);
 		ui_status(ui, "recording stopped: %s", msg);
 		ui->rec_reported = true;
 	}
 }
 
-static uint64_t live_now(const struct ui *ui)
-{
-	int64_t t = engine_elapsed(ui->e);
-	return t > 0 ? (uint64_t)t : 0;
-}
-
-static int64_t live_interval(const struct ui *ui)
-{
-	return engine_interval(ui->e);
-}
-
-static double live_slow(const struct ui *ui)
-{
-	return engine_slow(ui->e);
-}
-
-static enum gil_policy live_policy(const struct ui *ui)
-{
-	return engine_policy(ui->e);
-}
-
-static void live_mode(const struct ui *ui, char *buf, size_t len)
-{
-	double slow = engine_slow(ui->e);
-	if (engine_is_virtual(ui->e))
-		snprintf(buf, len, "%s, x%g", engine_time_mode(ui->e), engine_speed(ui->e));
-	else if (slow != 1.0)
-		snprintf(buf, len, "%s time, slow x%g", engine_time_mode(ui->e), slow);
-	else
-		snprintf(buf, len, "%s time", engine_time_mode(ui->e));
-}
-
-static void live_pause(struct ui *ui, bool paused)
-{
-	if (paused)
-		engine_pause(ui->e);
-	else
-		engine_resume(ui->e);
-}
-
-static const struct ui_source live_source = {
-	.live = true,
-	.start = live_start,
-	.stop = live_stop,
-	.pump = live_pump,
-	.now = live_now,
-	.interval = live_interval,
-	.slow = live_slow,
-	.policy = live_policy,
-	.mode = live_mode,
-	.pause = live_pause,
-};
-
-/* ---- the replay source: a recording ------------------------------ */
-
-/* The recording is opened once, by ui_create; starting a replay only
- * puts its clock at the start. */
-static int replay_start(struct ui *ui, struct gv_error *err)
-{
-	(void)err;
-	replay_set_hook(ui->rp, on_event, ui);
-	ui->c = &ui->rp->c;
-	ui->t_start = replay_t_start(ui->rp);
-	replay_clock_init(&ui->clock, replay_length(ui->rp));
-	ui->pump_t = mono_ns();
-	return 0;
-}
-
-static void replay_stop(struct ui *ui)
-{
-	(void)ui;
-}
-
-static void replay_pump(struct ui *ui)
-{
-	int64_t t = mono_ns();
-	if (!ui->paused && !ui->ended) {
-		replay_clock_advance(&ui->clock, t - ui->pump_t);
-		if (replay_seek(ui->rp, ui->clock.pos))
-			ui->dirty = true;
-		if (ui->clock.pos >= ui->clock.end) {
-			replay_seek(ui->rp, UINT64_MAX);
-			ui->ended = true;
-			ui->dirty = true;
-		}
-	}
-	ui->pump_t = t;
-}
-
-static uint64_t replay_now(const struct ui *ui)
-{
-	return ui->clock.pos;
-}
-
-static int64_t replay_interval(const struct ui *ui)
-{
-	return ui->rp->t->meta.interval_ns;
-}
-
-static double replay_slow(const struct ui *ui)
-{
-	return ui->rp->t->meta.slow > 0 ? ui->rp->t->meta.slow : 1.0;
-}
-
-static enum gil_policy replay_policy(const struct ui *ui)
-{
-	int p = gil_policy_parse(ui->rp->t->meta.policy);
-	return p >= 0 ? (enum gil_policy)p : GIL_NEW;
-}
-
-static void replay_mode(const struct ui *ui, char *buf, size_t len)
-{
-	/* "2026-11-23T09:19:08Z" as "recorded 2026-11-23 09:19Z": the
-	 * minute is enough, and the title needs the room. */
-	const char *at = ui->rp->t->meta.recorded_at;
-	if (at && strlen(at) >= 16)
-		snprintf(buf, len, "recorded %.10s %.5sZ", at, at + 11);
-	else
-		snprintf(buf, len, "recorded %s", at ? at : "at an unknown time");
-}
-
-static void replay_pause(struct ui *ui, bool paused)
-{
-	ui->clock.playing = !paused;
-	ui->pump_t = mono_ns();
-}
-
-static const struct ui_source replay_source = {
-	.live = false,
-	.start = replay_start,
-	.stop = replay_stop,
-	.pump = replay_pump,
-	.now = replay_now,
-	.interval = replay_interval,
-	.slow = replay_slow,
-	.policy = replay_policy,
-	.mode = replay_mode,
-	.pause = replay_pause,
-};
-
 /* ---- runs ------------------------------------------------------- */
 
+/* Stop the run: its recording, if it has one, is closed with every
+ * event in it (a failure is kept for ui_run to say once the terminal is
+ * back). The first run records and exports if asked to; the runs after
+ * it are not recorded (a recording holds one run, as a headless one does). */
 static void run_stop(struct ui *ui)
 {
-	if (!ui->running)
+	if (!ui->w)
 		return;
-	ui->src->stop(ui);
+	struct gv_error err = { 0 };
+	bool sinks = !ui->recorded && ui->live && (ui->opt.record_path ||
+						   ui->opt.export_kind != EXPORT_NONE);
+	if (watch_finish(ui->w, &err) != 0 && ui->rec_rc == 0) {
+		ui->rec_err = err;
+		ui->rec_rc = -1;
+	}
+	if (sinks)
+		ui->recorded = true;
+	watch_close(ui->w);
+	ui->w = NULL;
+	ui->c = NULL;
 	stats_snapshot_destroy(ui->snap_old);
 	stats_snapshot_destroy(ui->snap_mid);
 	stats_snapshot_destroy(ui->snap_now);
 	ui->snap_old = ui->snap_mid = ui->snap_now = NULL;
-	ui->running = false;
 }
 
 /* The rate snapshots start over at the current time: after a start, or
@@ -525,17 +257,39 @@ static void reset_snapshots(struct ui *ui)
 	stats_snapshot_take(ui->c->st, now, ui->snap_now);
 }
 
-/* Start the source's run and the views on it. */
+/* Watch a run of the scenario (with the g key's policy), or the
+ * recording, and start the views on it. */
 static int run_start(struct ui *ui, struct gv_error *err)
 {
+	const struct ui_options *o = &ui->opt;
 	evlog_clear(ui->log);
 	ui->paused = ui->ended = false;
-	if (ui->src->start(ui, err) != 0)
+	struct watch_options wo = {
+		.replay_path = o->replay_path,
+		.sc = ui->own_sc,
+		.engine = o->engine,
+		.spans_per_thread = o->history_spans ? o->history_spans
+				    : o->replay_path ? 0 : ui_default_history_spans(ui->own_sc->nthreads),
+		.hook = on_event,
+		.hook_arg = ui,
+	};
+	if (ui->policy >= 0)
+		wo.engine.policy = ui->policy;
+	if (!ui->recorded && !o->replay_path) {
+		wo.record_path = o->record_path;
+		wo.export_kind = o->export_kind;
+		wo.export_path = o->export_path;
+	}
+	ui->w = watch_open(&wo, err);
+	if (!ui->w)
 		return -1;
-	ui->running = true;
+	ui->sc = watch_scenario(ui->w);
+	ui->c = watch_consumer(ui->w);
+	ui->live = watch_live(ui->w);
+	ui->t_start = watch_t_start(ui->w);
 	reset_snapshots(ui);
-	view_init(&ui->view, view_default_col((uint64_t)ui->src->interval(ui) *
-					      (uint64_t)ui->src->slow(ui)));
+	view_init(&ui->view, view_default_col((uint64_t)watch_interval(ui->w) *
+					      (uint64_t)watch_slow(ui->w)));
 	build_lines(ui);
 	ui->acc_cols = 0; /* the scratch rows depend on the thread count */
 	ui->dirty = true;
@@ -556,18 +310,12 @@ struct ui *ui_create(const struct ui_options *o, struct gv_error *err)
 	struct ui *ui = xcalloc(1, sizeof *ui);
 	ui->opt = *o;
 	ui->policy = -1;
-	ui->src = o->replay_path ? &replay_source : &live_source;
-	if (o->replay_path) {
-		size_t spans = o->history_spans ? o->history_spans : 0;
-		ui->rp = replay_open(o->replay_path, spans, err);
-		if (ui->rp)
-			ui->sc = ui->rp->sc;
-	} else {
-		ui->sc = load_scenario(ui, o->scenario_path, err);
-	}
-	if (!ui->sc) {
-		free(ui);
-		return NULL;
+	if (!o->replay_path) {
+		ui->own_sc = load_scenario(ui, o->scenario_path, err);
+		if (!ui->own_sc) {
+			free(ui);
+			return NULL;
+		}
 	}
 	ui->sc_path = o->scenario_path ? xstrdup(o->scenario_path) : NULL;
 	ui->log = evlog_create(UI_EVLOG);
@@ -579,10 +327,8 @@ struct ui *ui_create(const struct ui_options *o, struct gv_error *err)
 		ui_destroy(ui);
 		return NULL;
 	}
-	if (ui->rp && (ui->rp->t->warning || !ui->rp->t->complete))
-		ui_status(ui, "warning: %s; replaying the complete blocks",
-			  ui->rp->t->warning ? ui->rp->t->warning
-					     : "the recording has no end block (cut short)");
+	if (watch_warning(ui->w, 0))
+		ui_status(ui, "warning: %s; replaying the complete blocks", watch_warning(ui->w, 0));
 	else if (o->record_path)
 		ui_status(ui, "recording to %s", o->record_path);
 	return ui;
@@ -593,10 +339,7 @@ void ui_destroy(struct ui *ui)
 	if (!ui)
 		return;
 	run_stop(ui);
-	if (ui->rp)
-		replay_close(ui->rp);
-	else
-		scenario_free(ui->sc);
+	scenario_free(ui->own_sc);
 	free(ui->sc_path);
 	evlog_destroy(ui->log);
 	catalog_free(&ui->cat);
@@ -609,14 +352,9 @@ void ui_destroy(struct ui *ui)
 	free(ui);
 }
 
-struct engine *ui_engine(struct ui *ui)
+struct watch *ui_watch(struct ui *ui)
 {
-	return ui->e;
-}
-
-struct consumer *ui_consumer(struct ui *ui)
-{
-	return ui->c;
+	return ui->w;
 }
 
 /* ---------------------------------------------------------------- */
@@ -649,7 +387,7 @@ static void restart(struct ui *ui, const char *why)
 	bool was = ui->c->rec || ui->c->exp;
 	run_stop(ui);
 	if (run_start(ui, &err) != 0) {
-		char msg[600];
+		char msg[GV_ERROR_MAX];
 		gv_error_format(&err, msg, sizeof msg);
 		ui_status(ui, "cannot restart: %s", msg);
 		ui_fail(ui, &err);
@@ -670,21 +408,21 @@ static void switch_scenario(struct ui *ui, int step)
 	struct gv_error err = { 0 };
 	struct scenario *sc = scenario_load(ui->cat.paths[i], &err);
 	if (!sc) {
-		char msg[600];
+		char msg[GV_ERROR_MAX];
 		gv_error_format(&err, msg, sizeof msg);
 		ui_status(ui, "%s", msg);
 		return;
 	}
 	bool was = ui->c->rec || ui->c->exp;
 	run_stop(ui);
-	scenario_free(ui->sc);
+	scenario_free(ui->own_sc);
 	free(ui->sc_path);
-	ui->sc = sc;
+	ui->own_sc = sc;
 	ui->sc_path = xstrdup(ui->cat.paths[i]);
 	ui->cat_i = i;
 	ui->policy = -1;
 	if (run_start(ui, &err) != 0) {
-		char msg[600];
+		char msg[GV_ERROR_MAX];
 		gv_error_format(&err, msg, sizeof msg);
 		ui_status(ui, "%s", msg);
 		ui_fail(ui, &err);
@@ -696,13 +434,13 @@ static void switch_scenario(struct ui *ui, int step)
 
 static void set_interval(struct ui *ui, int dir)
 {
-	int64_t cur = ui->src->interval(ui);
+	int64_t cur = watch_interval(ui->w);
 	int64_t ns = dir > 0 ? cur * 2 : cur / 2;
 	if (ns > UI_MAX_INTERVAL_NS || ns < UI_MIN_INTERVAL_NS) {
 		ui_status(ui, "the switch interval stays within 1 us and 10 s");
 		return;
 	}
-	engine_set_interval(ui->e, ns);
+	watch_set_interval(ui->w, ns);
 	char d[32];
 	describe_duration((uint64_t)ns, d, sizeof d);
 	char was[32];
@@ -761,23 +499,16 @@ static void step(struct ui *ui, int dir, unsigned cols)
  * start if t is earlier), keeping play or pause as it was. */
 static void replay_goto(struct ui *ui, uint64_t t)
 {
-	bool back = replay_seek_rebuilds(ui->rp, t);
+	bool back = watch_seek_rebuilds(ui->w, t);
 	if (back)
 		evlog_clear(ui->log);
-	replay_clock_seek(&ui->clock, t);
-	replay_seek(ui->rp, ui->clock.pos);
-	ui->c = &ui->rp->c;
+	uint64_t pos = watch_seek(ui->w, t);
 	if (back)
 		reset_snapshots(ui);
-	ui->ended = ui->clock.pos >= ui->clock.end;
-	if (ui->ended) {
-		replay_seek(ui->rp, UINT64_MAX);
-		ui->paused = false;
-	}
-	ui->clock.playing = !ui->paused && !ui->ended;
-	ui->pump_t = mono_ns();
+	ui->ended = watch_ended(ui->w);
+	ui->paused = watch_paused(ui->w) && !ui->ended;
 	if (ui->paused || ui->ended) {
-		view_freeze(&ui->view, ui->clock.pos);
+		view_freeze(&ui->view, pos);
 		ui->cursor = evlog_count(ui->log);
 	} else {
 		view_follow(&ui->view);
@@ -788,11 +519,9 @@ static void replay_goto(struct ui *ui, uint64_t t)
  * that the events pane shows. */
 static void replay_step_one(struct ui *ui)
 {
-	uint64_t total = evlog_total(ui->log), t;
-	while (evlog_total(ui->log) == total && replay_step(ui->rp, &t))
+	uint64_t total = evlog_total(ui->log);
+	while (evlog_total(ui->log) == total && watch_step(ui->w))
 		;
-	if (ui->rp->fed > ui->clock.pos)
-		replay_clock_seek(&ui->clock, ui->rp->fed);
 }
 
 static void jump_to_typed(struct ui *ui)
@@ -806,7 +535,7 @@ static void jump_to_typed(struct ui *ui)
 	}
 	replay_goto(ui, (uint64_t)ns);
 	char d[32];
-	describe_duration(ui->clock.pos, d, sizeof d);
+	describe_duration(watch_now(ui->w), d, sizeof d);
 	ui_status(ui, "at %s", d);
 }
 
@@ -817,12 +546,12 @@ static bool key_applies(struct ui *ui, enum ui_action a)
 	const struct key_binding *b = keys_binding(a);
 	if (!b)
 		return true;
-	if (b->scope == KS_LIVE && !ui->src->live) {
+	if (b->scope == KS_LIVE && !ui->live) {
 		ui_status(ui, "refused: %s cannot change a recorded run (this is a replay)",
 			  b->label);
 		return false;
 	}
-	if (b->scope == KS_REPLAY && ui->src->live) {
+	if (b->scope == KS_REPLAY && ui->live) {
 		ui_status(ui, "%s works in a replay (gilviz --replay FILE)", b->label);
 		return false;
 	}
@@ -838,12 +567,12 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 	switch (a) {
 	case ACT_SLOWER:
 	case ACT_FASTER: {
-		if (!replay_clock_speed_step(&ui->clock, a == ACT_FASTER ? 1 : -1)) {
+		if (!watch_speed_step(ui->w, a == ACT_FASTER ? 1 : -1)) {
 			ui_status(ui, "replay speed stays within 1/4x and 16x");
 			break;
 		}
 		char sp[16];
-		replay_clock_speed_name(&ui->clock, sp, sizeof sp);
+		watch_speed_name(ui->w, sp, sizeof sp);
 		ui_status(ui, "replay speed %sx", sp);
 		break;
 	}
@@ -866,18 +595,18 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 		set_interval(ui, -1);
 		break;
 	case ACT_PAUSE:
-		if (ui->ended && ui->rp) {
+		if (ui->ended && !ui->live) {
 			replay_goto(ui, 0);
 			ui_status(ui, "replaying from the start");
 		} else if (ui->ended) {
 			ui_status(ui, "the run has ended: r restarts it");
 		} else if (ui->paused) {
-			ui->src->pause(ui, false);
+			watch_pause(ui->w, false);
 			ui->paused = false;
 			view_follow(&ui->view);
 			ui_status(ui, "running");
 		} else {
-			ui->src->pause(ui, true);
+			watch_pause(ui->w, true);
 			ui->paused = true;
 			view_freeze(&ui->view, now);
 			ui->cursor = evlog_count(ui->log);
@@ -898,7 +627,7 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 				view_freeze(&ui->view, now);
 				ui->cursor = evlog_count(ui->log);
 			}
-			if (ui->rp && a == ACT_STEP && ui->cursor >= evlog_count(ui->log))
+			if (!ui->live && a == ACT_STEP && ui->cursor >= evlog_count(ui->log))
 				replay_step_one(ui);
 			step(ui, a == ACT_STEP ? 1 : -1, cols);
 		}
@@ -915,7 +644,7 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 		break;
 	}
 	case ACT_POLICY: {
-		ui->policy = ((int)ui->src->policy(ui) + 1) % GIL_POLICY_COUNT;
+		ui->policy = ((int)watch_policy(ui->w) + 1) % GIL_POLICY_COUNT;
 		char why[96];
 		snprintf(why, sizeof why, "restarted with the %s GIL",
 			 gil_policy_name((enum gil_policy)ui->policy));
@@ -1048,22 +777,23 @@ static void draw_header(struct ui *ui)
 	struct stats_gil g;
 	stats_gil(ui->c->st, 0, ui_now(ui), &g);
 	char iv[32], el[72], buf[512];
-	double slow = ui->src->slow(ui);
+	double slow = watch_slow(ui->w);
 	/* The interval the GIL reported last (slow motion taken out, as it
 	 * was set); before its first report, the one it was created with. */
 	uint64_t interval = g.interval_ns ? (uint64_t)((double)g.interval_ns / slow)
-					  : (uint64_t)ui->src->interval(ui);
+					  : (uint64_t)watch_interval(ui->w);
 	describe_duration(interval, iv, sizeof iv);
 	describe_duration(ui_now(ui), el, sizeof el);
 	char mode[160];
-	ui->src->mode(ui, mode, sizeof mode);
+	watch_clock_words(ui->w, mode, sizeof mode);
 	fill_row(0, CR_HEADER);
 	char state[48];
-	if (ui->rp) {
+	if (!ui->live) {
 		char sp[16];
-		replay_clock_speed_name(&ui->clock, sp, sizeof sp);
+		watch_speed_name(ui->w, sp, sizeof sp);
 		char len[32];
-		describe_duration(ui->clock.end, len, sizeof len);
+		int64_t end = watch_elapsed(ui->w);
+		describe_duration(end > 0 ? (uint64_t)end : 0, len, sizeof len);
 		snprintf(el + strlen(el), sizeof el - strlen(el), " of %s", len);
 		snprintf(state, sizeof state, " REPLAY %sx%s ", sp,
 			 ui->ended ? " END" : ui->paused ? " PAUSED" : "");
@@ -1075,13 +805,13 @@ static void draw_header(struct ui *ui)
 	/* The facts on the right, the title in what is left of the line. */
 	if (COLS >= 110)
 		snprintf(buf, sizeof buf, "GIL %s | interval %s | %s | %s ",
-			 gil_policy_name(ui->src->policy(ui)), iv, el, mode);
+			 gil_policy_name(watch_policy(ui->w)), iv, el, mode);
 	else
 		snprintf(buf, sizeof buf, "GIL %s | interval %s | %s ",
-			 gil_policy_name(ui->src->policy(ui)), iv, el);
+			 gil_policy_name(watch_policy(ui->w)), iv, el);
 	int fw = (int)strlen(buf), room = COLS - sw - fw - 2;
 	put(0, COLS - sw - fw, COLS - sw, CR_HEADER, buf);
-	put(0, COLS - sw, COLS, ui->paused || ui->ended || ui->rp ? CR_PAUSED : CR_HEADER, state);
+	put(0, COLS - sw, COLS, ui->paused || ui->ended || !ui->live ? CR_PAUSED : CR_HEADER, state);
 	char title[256];
 	int tl = (int)strlen(ui->sc->title);
 	if (room > 4 && tl > room)
@@ -1430,7 +1160,7 @@ static void draw_interval_marks(struct ui *ui, const struct ui_layout *l, uint64
 		if (c < 0)
 			continue;
 		char d[32], lab[48];
-		describe_duration((uint64_t)((double)m->arg / ui->src->slow(ui)), d, sizeof d);
+		describe_duration((uint64_t)((double)m->arg / watch_slow(ui->w)), d, sizeof d);
 		snprintf(lab, sizeof lab, "%s%s", gl->interval, d);
 		put(l->axis_y, l->tl_x + c, l->tl_x + l->tl_w, CR_MARK, lab);
 		/* The glyph may be several bytes but is one cell. */
@@ -1511,7 +1241,7 @@ static void draw_legend(const struct ui_layout *l)
 
 static void draw_gils(struct ui *ui, const struct ui_layout *l, uint64_t now_rel)
 {
-	double slow = ui->src->slow(ui);
+	double slow = watch_slow(ui->w);
 	for (int g = 0; g < l->gil_lines; g++) {
 		struct stats_gil sg;
 		stats_gil(ui->c->st, (unsigned)g, now_rel, &sg);
@@ -1568,7 +1298,7 @@ static void draw_events(struct ui *ui, const struct ui_layout *l)
 /* Does the help or the status line show this key for this source? */
 static bool key_shown(const struct ui *ui, const struct key_binding *b)
 {
-	return b->scope == KS_ANY || (b->scope == KS_LIVE) == ui->src->live;
+	return b->scope == KS_ANY || (b->scope == KS_LIVE) == ui->live;
 }
 
 static void draw_status(struct ui *ui, const struct ui_layout *l)
@@ -1581,7 +1311,7 @@ static void draw_status(struct ui *ui, const struct ui_layout *l)
 		put(l->status_y, 1, COLS, CR_STATUS, buf);
 		return;
 	}
-	if (ui->status[0] && mono_ns() < ui->status_until) {
+	if (ui->status[0] && gv_mono_ns() < ui->status_until) {
 		put(l->status_y, 1, COLS, CR_STATUS, ui->status);
 		return;
 	}
@@ -1679,7 +1409,7 @@ static void draw(struct ui *ui)
 	struct stats_gil g0;
 	stats_gil(ui->c->st, 0, now_rel, &g0);
 	uint64_t interval = g0.interval_ns ? g0.interval_ns
-			    : (uint64_t)((double)ui->src->interval(ui) * ui->src->slow(ui));
+			    : (uint64_t)((double)watch_interval(ui->w) * watch_slow(ui->w));
 	size_t nmarks;
 	collect_marks(ui, &l, now_rel, interval, &nmarks);
 
@@ -1749,7 +1479,7 @@ static void take_snapshots(struct ui *ui)
 
 bool ui_frame(struct ui *ui)
 {
-	ui->src->pump(ui);
+	pump(ui);
 	handle_keys(ui);
 	if (crt_quit_signal())
 		ui->quit = true;
@@ -1757,11 +1487,11 @@ bool ui_frame(struct ui *ui)
 		return false;
 	take_snapshots(ui);
 	bool moving = !ui->ended && !ui->paused;
-	if (moving || ui->dirty || (ui->status[0] && mono_ns() < ui->status_until + 100000000))
+	if (moving || ui->dirty || (ui->status[0] && gv_mono_ns() < ui->status_until + 100000000))
 		draw(ui);
 	ui->dirty = false;
 	ui->frames++;
-	ui->frame_t = mono_ns();
+	ui->frame_t = gv_mono_ns();
 	if (ui->opt.frames > 0 && ui->frames >= ui->opt.frames)
 		return false;
 	return true;
@@ -1769,7 +1499,7 @@ bool ui_frame(struct ui *ui)
 
 void ui_wait(struct ui *ui)
 {
-	int64_t left = 1000000000LL / UI_FPS - (mono_ns() - ui->frame_t);
+	int64_t left = 1000000000LL / UI_FPS - (gv_mono_ns() - ui->frame_t);
 	timeout(left > 1000000 ? (int)(left / 1000000) : 1);
 	int ch = getch();
 	if (ch != ERR)

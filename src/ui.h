@@ -55,8 +55,7 @@ void ui_wait(struct ui *ui);
 /* The whole loop: frames until q, a quit signal or the frame limit. */
 int ui_run(const struct ui_options *o, struct gv_error *err);
 
-/* For the benchmark: the run (NULL in a replay) and its figures. */
-struct engine *ui_engine(struct ui *ui);
-struct consumer *ui_consumer(struct ui *ui);
+/* For the benchmark: the run and its figures. */
+struct watch *ui_watch(struct ui *ui);
 
 #endif
