@@ -228,27 +228,6 @@ void report_print(FILE *out, enum report_format fmt, const struct report_meta *m
 		print_text(out, m, st, h);
 }
 
-/* The state a thread spent most of [a, b) in; TS_NOT_STARTED if none. */
-static enum thread_state dominant(const struct history *h, unsigned tid, uint64_t a,
-				  uint64_t b, uint64_t now)
-{
-	struct history_span spans[64];
-	uint64_t time[TS_COUNT] = { 0 };
-	size_t n = history_spans(h, tid, a, b, now, spans, GV_ARRAY_LEN(spans));
-	for (size_t i = 0; i < n; i++)
-		if (spans[i].state < TS_COUNT)
-			time[spans[i].state] += spans[i].t_end - spans[i].t_start;
-	enum thread_state best = TS_NOT_STARTED;
-	uint64_t most = 0;
-	for (int s = 0; s < TS_COUNT; s++) {
-		if (time[s] > most) {
-			most = time[s];
-			best = (enum thread_state)s;
-		}
-	}
-	return best;
-}
-
 static bool history_forgotten_any(const struct history *h)
 {
 	for (unsigned i = 0; i < history_nthreads(h); i++)
@@ -279,15 +258,16 @@ void report_timeline(FILE *out, const struct scenario *sc,
 	fprintf(out, "timeline of %s%s, %s a column\n",
 		history_forgotten_any(h) ? "the last " : "", span, per);
 	char *row = xmalloc(width + 1);
+	struct history_column *bins = xcalloc(width, sizeof *bins);
 	for (unsigned i = 0; i < history_nthreads(h); i++) {
-		for (unsigned c = 0; c < width; c++) {
-			uint64_t a = t0 + c * col, b = a + col;
-			row[c] = report_state_glyph(dominant(h, i, a, b, t1));
-		}
+		history_bin(h, i, t0, col, width, t1, bins);
+		for (unsigned c = 0; c < width; c++)
+			row[c] = report_state_glyph(history_column_majority(&bins[c]));
 		row[width] = '\0';
 		fprintf(out, "%-*.*s |%s|\n", w, w, sc->threads[i].name, row);
 	}
 	free(row);
+	free(bins);
 	fprintf(out, "%*s  %c holds the GIL   %c waits for it   %c blocked (io, sleep)\n"
 		     "%*s  %c native code, GIL released   %c native code holding the GIL\n",
 		w, "", report_state_glyph(TS_HOLDING), report_state_glyph(TS_WAITING),

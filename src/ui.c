@@ -33,7 +33,6 @@
 #include "view.h"
 #include "watch.h"
 
-#define UI_SPAN_CHUNK 4096
 #define UI_MAX_MARKS 4096
 #define UI_STATUS_NS 4000000000LL /* how long a status message stays */
 #define UI_MAX_INTERVAL_NS 10000000000LL
@@ -81,9 +80,8 @@ struct ui {
 	long frames;
 	int64_t frame_t;       /* when the last frame ended */
 	/* Scratch space for drawing, sized for the widest timeline. */
-	struct history_span *spans;
 	struct history_mark *marks;
-	uint64_t (*acc)[TS_COUNT];
+	struct history_column *acc; /* a row's columns, binned */
 	uint8_t *markgrid;
 	struct ui_line *lines; /* every timeline line, tasks included */
 	int nlines;
@@ -319,7 +317,6 @@ struct ui *ui_create(const struct ui_options *o, struct gv_error *err)
 	}
 	ui->sc_path = o->scenario_path ? xstrdup(o->scenario_path) : NULL;
 	ui->log = evlog_create(UI_EVLOG);
-	ui->spans = xmalloc(UI_SPAN_CHUNK * sizeof *ui->spans);
 	ui->marks = xmalloc(UI_MAX_MARKS * sizeof *ui->marks);
 	catalog_scan(&ui->cat, o->scenario_dirs, o->ndirs);
 	ui->cat_i = catalog_find(&ui->cat, ui->sc_path);
@@ -343,7 +340,6 @@ void ui_destroy(struct ui *ui)
 	free(ui->sc_path);
 	evlog_destroy(ui->log);
 	catalog_free(&ui->cat);
-	free(ui->spans);
 	free(ui->marks);
 	free(ui->acc);
 	free(ui->markgrid);
@@ -879,23 +875,25 @@ static enum thread_state task_as_thread_state(enum task_state s)
 	}
 }
 
-/* The spans of a thread's or a task's row, from history or tasks. */
-static size_t line_spans(const struct ui *ui, const struct ui_line *ln, uint64_t a,
-			 uint64_t b, uint64_t now)
+/* A task's spans, read for binning with the thread states they are
+ * drawn as. */
+struct task_row {
+	const struct tasks *tk;
+	unsigned task;
+};
+
+static size_t read_task(const void *src, unsigned loop, uint64_t a, uint64_t b, uint64_t now,
+			struct history_span *out, size_t max)
 {
-	if (ln->kind == LINE_TASK) {
-		size_t n = tasks_spans(ui->c->tk, ln->id, ln->task, a, b, now, ui->spans,
-				       UI_SPAN_CHUNK);
-		for (size_t i = 0; i < n; i++)
-			ui->spans[i].state =
-				(uint8_t)task_as_thread_state((enum task_state)ui->spans[i].state);
-		return n;
-	}
-	return history_spans(ui->c->h, ln->id, a, b, now, ui->spans, UI_SPAN_CHUNK);
+	const struct task_row *tr = src;
+	size_t n = tasks_spans(tr->tk, loop, tr->task, a, b, now, out, max);
+	for (size_t i = 0; i < n; i++)
+		out[i].state = (uint8_t)task_as_thread_state((enum task_state)out[i].state);
+	return n;
 }
 
 /* One thread's or task's row: each column shows the state it spent most
- * of that column's time in, from history's (or tasks') spans. */
+ * of that column's time in, binned by history from every span. */
 static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y,
 			      const struct ui_line *ln, uint64_t now_rel)
 {
@@ -903,27 +901,13 @@ static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y,
 	unsigned cols = (unsigned)l->tl_w;
 	uint64_t t0 = view_start(&ui->view, now_rel, cols);
 	uint64_t col = ui->view.col_ns;
-	uint64_t a = ui->t_start + t0, b = a + col * cols, now = ui->t_start + now_rel;
-	memset(ui->acc, 0, cols * sizeof *ui->acc);
-	uint64_t last_end = 0;
-	for (;;) {
-		size_t n = line_spans(ui, ln, a, b, now);
-		for (size_t i = 0; i < n; i++) {
-			const struct history_span *s = &ui->spans[i];
-			uint64_t s0 = s->t_start, s1 = s->t_end;
-			if (s1 > last_end)
-				last_end = s1;
-			for (uint64_t c = (s0 - ui->t_start - t0) / col; c < cols; c++) {
-				uint64_t c0 = ui->t_start + t0 + c * col, c1 = c0 + col;
-				if (c0 >= s1)
-					break;
-				uint64_t lo = s0 > c0 ? s0 : c0, hi = s1 < c1 ? s1 : c1;
-				ui->acc[c][s->state] += hi - lo;
-			}
-		}
-		if (n < UI_SPAN_CHUNK)
-			break;
-		a = ui->spans[n - 1].t_end;
+	uint64_t a = ui->t_start + t0, now = ui->t_start + now_rel;
+	uint64_t last_end;
+	if (ln->kind == LINE_TASK) {
+		struct task_row tr = { ui->c->tk, ln->task };
+		last_end = history_bin_spans(read_task, &tr, ln->id, a, col, cols, now, ui->acc);
+	} else {
+		last_end = history_bin(ui->c->h, ln->id, a, col, cols, now, ui->acc);
 	}
 	bool task = ln->kind == LINE_TASK;
 	bool done = task ? tasks_state(ui->c->tk, ln->id, ln->task, now) == TK_DONE
@@ -935,14 +919,7 @@ static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y,
 	size_t rlen = 0;
 	int rrole = -1, rx = l->tl_x;
 	for (unsigned c = 0; c < cols; c++) {
-		enum thread_state best = TS_NOT_STARTED;
-		uint64_t most = 0;
-		for (int s = TS_HOLDING; s < TS_COUNT; s++) {
-			if (ui->acc[c][s] > most) {
-				most = ui->acc[c][s];
-				best = (enum thread_state)s;
-			}
-		}
+		enum thread_state best = history_column_majority(&ui->acc[c]);
 		uint64_t c0 = ui->t_start + t0 + c * col;
 		if (best == TS_NOT_STARTED && done && c0 >= last_end && c0 < now)
 			best = TS_DONE;
