@@ -28,7 +28,6 @@
 #define BLOCK_HEADER_SIZE 40
 #define END_BLOCK_SIZE 40
 #define EVENT_SIZE 24
-#define END_INTERRUPTED 1u
 
 /* ---- bytes ------------------------------------------------------------ */
 
@@ -248,14 +247,14 @@ int trace_writer_flush(struct trace_writer *w, bool force, struct gv_error *err)
 }
 
 int trace_writer_close(struct trace_writer *w, int64_t elapsed_ns, uint64_t events,
-		       uint64_t dropped, bool interrupted, struct gv_error *err)
+		       uint64_t dropped, unsigned end_flags, struct gv_error *err)
 {
 	w->dropped = dropped;
 	int rc = write_block(w, err);
 	if (rc == 0) {
 		unsigned char end[END_BLOCK_SIZE];
 		put_u32(end, END_MAGIC);
-		put_u32(end + 4, interrupted ? END_INTERRUPTED : 0);
+		put_u32(end + 4, end_flags);
 		put_u64(end + 8, (uint64_t)elapsed_ns);
 		put_u64(end + 16, events);
 		put_u64(end + 24, dropped);
@@ -450,7 +449,8 @@ struct trace *trace_open_stream(FILE *f, const char *name, struct gv_error *err)
 				break;
 			}
 			t->complete = true;
-			t->interrupted = (get_u32(bh + 4) & END_INTERRUPTED) != 0;
+			t->interrupted = (get_u32(bh + 4) & TRACE_END_INTERRUPTED) != 0;
+			t->deadlocked = (get_u32(bh + 4) & TRACE_END_DEADLOCKED) != 0;
 			t->elapsed_ns = (int64_t)get_u64(bh + 8);
 			t->dropped = get_u64(bh + 24);
 			if (get_u64(bh + 16) != t->events)

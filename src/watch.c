@@ -190,7 +190,9 @@ int watch_finish(struct watch *w, struct gv_error *err)
 			trace_writer_abort(c->rec);
 			sink_failed(w, &c->rec_err);
 		} else if (trace_writer_close(c->rec, elapsed, c->events, watch_dropped(w),
-					      w->interrupted, &e2) != 0) {
+					      (w->interrupted ? TRACE_END_INTERRUPTED : 0) |
+					      (watch_deadlocked(w) ? TRACE_END_DEADLOCKED : 0),
+					      &e2) != 0) {
 			sink_failed(w, &e2);
 		}
 		c->rec = NULL;
@@ -291,7 +293,7 @@ bool watch_interrupted(const struct watch *w)
 
 bool watch_deadlocked(const struct watch *w)
 {
-	return w->e ? engine_deadlocked(w->e) : false;
+	return w->rp ? w->rp->t->deadlocked : engine_deadlocked(w->e);
 }
 
 /* ---- control ---------------------------------------------------- */
