@@ -43,7 +43,6 @@
 
 #include "history.h"
 #include "spanring.h"
-#include "scenario.h"
 #include "util.h"
 
 static const char *const state_names[TS_COUNT] = {
