@@ -54,7 +54,11 @@ void gv_error_format(const struct gv_error *err, char *buf, size_t len);
 /* Durations: "1.5ms" -> 1500000. Units ns, us, ms, s; a unit is required.
  * Returns 0 on success, -1 on error with a message in msg. */
 int parse_duration(const char *s, int64_t *ns, char *msg, size_t msglen);
-/* "5.00 ms", "1.250 s", "800 us": a short human form of a duration. */
+/* The one duration formatter: ns, us, ms or s, whichever the size asks
+ * for, with digits decimals in ms (one more in s, one fewer in us; whole
+ * us rounded half up). */
+void format_duration_digits(int64_t ns, int digits, char *buf, size_t len);
+/* The reports' form: "5.00 ms", "1.250 s", "800.0 us". */
 void format_duration(int64_t ns, char *buf, size_t len);
 
 /* The monotonic clock in ns: the one clock helper (a clock that fails is
