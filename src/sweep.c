@@ -18,6 +18,22 @@
 #include "util.h"
 #include "watch.h"
 
+/* One end of a range, the n bytes at s: a duration. */
+static int range_end(const char *s, size_t n, const char *which, int64_t *ns, char *msg,
+		     size_t msglen)
+{
+	char buf[64], sub[192];
+	if (n >= sizeof buf)
+		n = sizeof buf - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (parse_duration(buf, ns, sub, sizeof sub) != 0) {
+		snprintf(msg, msglen, "the %s end '%s': %s", which, buf, sub);
+		return -1;
+	}
+	return 0;
+}
+
 int sweep_parse(const char *arg, struct sweep_spec *out, char *msg, size_t msglen)
 {
 	const char *eq = strchr(arg, '=');
@@ -30,26 +46,11 @@ int sweep_parse(const char *arg, struct sweep_spec *out, char *msg, size_t msgle
 		snprintf(msg, msglen, "expected a range LO..HI such as 0.1ms..50ms, got '%s'", lo);
 		return -1;
 	}
-	char buf[64], sub[192];
-	size_t n = (size_t)(dots - lo);
-	if (n >= sizeof buf)
-		n = sizeof buf - 1;
-	memcpy(buf, lo, n);
-	buf[n] = '\0';
-	if (parse_duration(buf, &out->lo_ns, sub, sizeof sub) != 0) {
-		snprintf(msg, msglen, "the low end '%s': %s", buf, sub);
-		return -1;
-	}
 	const char *hi = dots + 2, *colon = strchr(hi, ':');
-	n = colon ? (size_t)(colon - hi) : strlen(hi);
-	if (n >= sizeof buf)
-		n = sizeof buf - 1;
-	memcpy(buf, hi, n);
-	buf[n] = '\0';
-	if (parse_duration(buf, &out->hi_ns, sub, sizeof sub) != 0) {
-		snprintf(msg, msglen, "the high end '%s': %s", buf, sub);
+	if (range_end(lo, (size_t)(dots - lo), "low", &out->lo_ns, msg, msglen) != 0 ||
+	    range_end(hi, colon ? (size_t)(colon - hi) : strlen(hi), "high", &out->hi_ns, msg,
+		      msglen) != 0)
 		return -1;
-	}
 	out->points = SWEEP_DEFAULT_POINTS;
 	if (colon) {
 		char *end;
@@ -111,7 +112,7 @@ static int run_one(const struct scenario *sc, const struct engine_options *opt,
 		stats_thread(st, i, now, &t);
 		row->wait_p50_ns[i] = t.wait_p50_ns;
 		row->wait_p99_ns[i] = t.wait_p99_ns;
-		busy += t.hold_ns + t.time_ns[TS_NATIVE];
+		busy += t.busy_ns;
 	}
 	for (unsigned g = 0; g < stats_ngils(st); g++) {
 		struct stats_gil sg;
