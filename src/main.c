@@ -318,7 +318,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			char *end;
 			errno = 0;
 			double f = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !isfinite(f) || f < 1 || f > 1e6)
+			if (errno || end == optarg || *end || !isfinite(f) || f < 1 || f > GV_FACTOR_MAX)
 				return bad_usage("--slow: expected a factor from 1 to 1000000, got '%s'", optarg);
 			o->engine.slow = f;
 			break;
@@ -365,7 +365,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			char *end;
 			errno = 0;
 			double f = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !isfinite(f) || f < 0 || f > 1e6)
+			if (errno || end == optarg || *end || !isfinite(f) || f < 0 || f > GV_FACTOR_MAX)
 				return bad_usage("--speed: expected virtual seconds per second from 0 (as fast as possible) to 1000000, got '%s'", optarg);
 			o->engine.speed = f;
 			o->virtual_only = "--speed";

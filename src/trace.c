@@ -343,7 +343,7 @@ static int parse_header(struct trace *t, const char *text, size_t len, struct gv
 			m->slow = strtod(value, NULL);
 			/* What no gilviz writes is none: the UI makes an
 			 * integer of it, and a cast of 1e300 is undefined. */
-			if (!(m->slow >= 1 && m->slow <= 1e6))
+			if (!(m->slow >= 1 && m->slow <= GV_FACTOR_MAX))
 				m->slow = 1;
 		} else if (KEY("seed")) {
 			m->seed = strtoull(value, NULL, 10);

@@ -65,6 +65,10 @@ void format_duration(int64_t ns, char *buf, size_t len);
  * fatal, as a failed lock is). */
 int64_t gv_mono_ns(void);
 
+/* The largest slow-motion factor and virtual speed (1 000 000): the
+ * command line, the engine and a recording's reader all hold to it. */
+#define GV_FACTOR_MAX 1e6
+
 #define GV_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif
