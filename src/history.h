@@ -1,7 +1,8 @@
 /*
  * history.h -- what each thread was doing, and when: per-thread state
  * spans built from the event stream, the marks a timeline draws, and the
- * provenance of forced handoffs. Bounded: memory is fixed at creation.
+ * provenance of forced handoffs, and the binning of spans into the columns
+ * of a timeline. Bounded: memory is fixed at creation.
  *
  * history.c opens with the model (states, transitions, recovery).
  */

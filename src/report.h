@@ -42,9 +42,9 @@ struct report_sinks {
 
 #define REPORT_TIMELINE_WIDTH 64
 
-/* Run sc with the engine to its end (or duration, or until *stop becomes
- * non-zero), consuming its events into stats and history, then print the
- * report to out. Returns 0, or -1 with err filled (nothing printed). */
+/* Watch a run of sc to its end (or duration, or until *stop becomes
+ * non-zero), then print the report to out. Returns 0, or -1 with err
+ * filled (nothing printed). */
 int report_run(const struct scenario *sc, const struct engine_options *opt,
 	       enum report_format fmt, FILE *out, const struct report_sinks *sinks,
 	       volatile sig_atomic_t *stop, struct gv_error *err);

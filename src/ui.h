@@ -1,8 +1,8 @@
 /*
  * ui.h -- the live terminal UI: a scenario run drawn as it happens, with
  * keys to change the switch interval, pause, scroll, step and zoom.
- * It draws from history and stats (through the shared consumer) and
- * computes no figure of its own.
+ * It watches its run through a watch (watch.h), draws from history and
+ * stats, and computes no figure of its own.
  */
 #ifndef GILVIZ_UI_H
 #define GILVIZ_UI_H
