@@ -17,6 +17,13 @@
  *
  * Times named "now" or "pos" are ns since the run started; t_start is
  * the start on the events' own clock.
+ *
+ * Room to grow, without changing the views: a live speed and a switch
+ * between real and virtual time are more controls here (speed_step
+ * already names the speed of any source); a comparison of policies is
+ * several watches of one scenario stepped on one time axis, each with
+ * its own model; seeking a recording by checkpoints is how watch_seek
+ * gets there, not what it promises.
  */
 #ifndef GILVIZ_WATCH_H
 #define GILVIZ_WATCH_H
