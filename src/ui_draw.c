@@ -46,24 +46,17 @@ static void fill_row(int y, int role)
 	mvhline(y, 0, ' ', COLS);
 }
 
+/* The colour role of each state (CR_NORMAL: none of its own). */
+static const enum crt_role state_roles[TS_COUNT] = {
+	[TS_HOLDING] = CR_HOLDING,         [TS_WAITING] = CR_WAITING,
+	[TS_BLOCKED] = CR_BLOCKED,         [TS_NATIVE] = CR_NATIVE,
+	[TS_NATIVE_HOLD] = CR_NATIVE_HOLD, [TS_DONE] = CR_DONE,
+	[TS_NOT_STARTED] = CR_NORMAL,      [TS_UNKNOWN] = CR_NORMAL,
+};
+
 static enum crt_role state_role(enum thread_state s)
 {
-	switch (s) {
-	case TS_HOLDING:
-		return CR_HOLDING;
-	case TS_WAITING:
-		return CR_WAITING;
-	case TS_BLOCKED:
-		return CR_BLOCKED;
-	case TS_NATIVE:
-		return CR_NATIVE;
-	case TS_NATIVE_HOLD:
-		return CR_NATIVE_HOLD;
-	case TS_DONE:
-		return CR_DONE;
-	default:
-		return CR_NORMAL;
-	}
+	return (unsigned)s < TS_COUNT ? state_roles[s] : CR_NORMAL;
 }
 
 static void draw_header(struct ui *ui)
@@ -157,20 +150,15 @@ static void ensure_scratch(struct ui *ui, int cols)
  * task rows use the thread glyphs and the legend covers them: running is
  * holding (its loop runs it), ready is waiting (it wants the loop, as a
  * thread wants the GIL), awaiting is blocked. */
+static const enum thread_state task_states[TK_COUNT] = {
+	[TK_NOT_STARTED] = TS_NOT_STARTED, [TK_RUNNING] = TS_HOLDING,
+	[TK_READY] = TS_WAITING,           [TK_AWAITING] = TS_BLOCKED,
+	[TK_DONE] = TS_DONE,
+};
+
 static enum thread_state task_as_thread_state(enum task_state s)
 {
-	switch (s) {
-	case TK_RUNNING:
-		return TS_HOLDING;
-	case TK_READY:
-		return TS_WAITING;
-	case TK_AWAITING:
-		return TS_BLOCKED;
-	case TK_DONE:
-		return TS_DONE;
-	default:
-		return TS_NOT_STARTED;
-	}
+	return (unsigned)s < TK_COUNT ? task_states[s] : TS_NOT_STARTED;
 }
 
 /* A task's spans, read for binning with the thread states they are

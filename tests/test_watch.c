@@ -181,20 +181,34 @@ static void same_figures(struct watch *live, struct watch *rec)
 	free(jb);
 }
 
-/* Record a live run of sc with opt through a watch, replay it through
- * another, and compare every figure. */
-static void record_then_replay(struct scenario *sc, const struct engine_options *opt)
+/* A run of sc with opt, watched to its end while it records itself;
+ * the recording's path (to unlink and free). The live watch is closed
+ * unless live is given. */
+static char *record(struct scenario *sc, const struct engine_options *opt, struct watch **live)
 {
 	char *path = temp_path();
 	struct gv_error err = { 0 };
 	struct watch_options lo = { .sc = sc, .engine = *opt, .record_path = path };
-	struct watch *live = watch_open(&lo, &err);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(live);
-	CU_ASSERT_TRUE(watch_live(live));
-	watch_run(live, NULL);
-	CU_ASSERT_TRUE(watch_ended(live));
-	CU_ASSERT_EQUAL(watch_finish(live, &err), 0);
+	struct watch *w = watch_open(&lo, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_TRUE(watch_live(w));
+	watch_run(w, NULL);
+	CU_ASSERT_TRUE(watch_ended(w));
+	CU_ASSERT_EQUAL(watch_finish(w, &err), 0);
+	if (live)
+		*live = w;
+	else
+		watch_close(w);
+	return path;
+}
 
+/* Record a live run of sc with opt through a watch, replay it through
+ * another, and compare every figure. */
+static void record_then_replay(struct scenario *sc, const struct engine_options *opt)
+{
+	struct watch *live;
+	char *path = record(sc, opt, &live);
+	struct gv_error err = { 0 };
 	struct watch_options ro = { .replay_path = path };
 	struct watch *rec = watch_open(&ro, &err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
@@ -275,17 +289,10 @@ static void finishing_early_interrupts_and_the_replay_agrees(void)
 static void replay_seeks_and_steps_through_the_watch(void)
 {
 	struct scenario *sc = lesson("04-convoy.gil");
-	char *path = temp_path();
+	struct engine_options o = { .policy = -1, .virtual_time = true, .seed = 2, .cores = 2,
+				    .duration_ns = 400 * MS };
+	char *path = record(sc, &o, NULL);
 	struct gv_error err = { 0 };
-	struct watch_options lo = { .sc = sc, .record_path = path,
-				    .engine = { .policy = -1, .virtual_time = true, .seed = 2,
-						.cores = 2, .duration_ns = 400 * MS } };
-	struct watch *live = watch_open(&lo, &err);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(live);
-	watch_run(live, NULL);
-	CU_ASSERT_EQUAL(watch_finish(live, &err), 0);
-	watch_close(live);
-
 	struct watch_options ro = { .replay_path = path };
 	struct watch *a = watch_open(&ro, &err), *b = watch_open(&ro, &err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
@@ -329,16 +336,10 @@ static void replay_seeks_and_steps_through_the_watch(void)
 static void a_cut_recording_returns_its_warning(void)
 {
 	struct scenario *sc = lesson("04-convoy.gil");
-	char *path = temp_path();
+	struct engine_options o = { .policy = -1, .virtual_time = true, .cores = 2,
+				    .duration_ns = 2000 * MS };
+	char *path = record(sc, &o, NULL);
 	struct gv_error err = { 0 };
-	struct watch_options lo = { .sc = sc, .record_path = path,
-				    .engine = { .policy = -1, .virtual_time = true,
-						.cores = 2, .duration_ns = 2000 * MS } };
-	struct watch *live = watch_open(&lo, &err);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(live);
-	watch_run(live, NULL);
-	CU_ASSERT_EQUAL(watch_finish(live, &err), 0);
-	watch_close(live);
 	FILE *f = fopen(path, "r+");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	fseek(f, 0, SEEK_END);
