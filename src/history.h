@@ -31,6 +31,16 @@ enum thread_state {
 
 const char *history_state_name(enum thread_state state);
 
+/* The ASCII glyph of each state, as an initializer of a const char *[TS_COUNT]:
+ * the one table the headless timeline and a terminal without UTF-8 both
+ * draw with. */
+#define HISTORY_ASCII_GLYPHS                                              \
+	{                                                                 \
+		[TS_NOT_STARTED] = " ", [TS_HOLDING] = "#", [TS_WAITING] = "-", \
+		[TS_BLOCKED] = "_", [TS_NATIVE] = "=", [TS_NATIVE_HOLD] = "N",  \
+		[TS_DONE] = ".", [TS_UNKNOWN] = "?",                            \
+	}
+
 /* One stretch of one state: [t_start, t_end). */
 struct history_span {
 	uint64_t t_start;

@@ -17,20 +17,15 @@
 #include "util.h"
 #include "watch.h"
 
-static const char state_glyphs[TS_COUNT] = {
-	[TS_NOT_STARTED] = ' ',
-	[TS_HOLDING] = '#',
-	[TS_WAITING] = '-',
-	[TS_BLOCKED] = '_',
-	[TS_NATIVE] = '=',
-	[TS_NATIVE_HOLD] = 'N',
-	[TS_DONE] = ' ',
-	[TS_UNKNOWN] = '?',
-};
+static const char *const state_glyphs[TS_COUNT] = HISTORY_ASCII_GLYPHS;
 
+/* The terminal's ASCII glyphs; a finished thread's columns stay blank on
+ * paper. */
 char report_state_glyph(enum thread_state state)
 {
-	return (unsigned)state < TS_COUNT ? state_glyphs[state] : '?';
+	if (state == TS_DONE)
+		return ' ';
+	return (unsigned)state < TS_COUNT ? state_glyphs[state][0] : '?';
 }
 
 static double sec(uint64_t ns)
