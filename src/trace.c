@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "trace.h"
 
@@ -28,7 +27,17 @@
 #define BLOCK_HEADER_SIZE 40
 #define END_BLOCK_SIZE 40
 #define EVENT_SIZE 24
-#define END_INTERRUPTED 1u
+
+/* Where each field sits (see trace.h): the writer and the reader both
+ * use these, so they cannot disagree. A block header and the end block
+ * share the first word (the magic) and the checksum's place. */
+enum {
+	HEAD_VERSION = 8, HEAD_LEN = 12, HEAD_CRC = 16,
+	BLOCK_COUNT = 4, BLOCK_FIRST = 8, BLOCK_LAST = 16, BLOCK_DROPPED = 24,
+	END_FLAGS = 4, END_ELAPSED = 8, END_EVENTS = 16, END_DROPPED = 24,
+	BLOCK_CRC = 32, BLOCK_PAD = 36,
+	REC_T = 0, REC_ARG = 8, REC_SEQ = 16, REC_TID = 20, REC_TYPE = 22, REC_AUX = 23,
+};
 
 /* ---- bytes ------------------------------------------------------------ */
 
@@ -62,23 +71,23 @@ static uint64_t get_u64(const unsigned char *p)
 
 static void put_event(unsigned char *p, const struct event *e)
 {
-	put_u64(p, e->t);
-	put_u64(p + 8, e->arg);
-	put_u32(p + 16, e->seq);
-	p[20] = (unsigned char)e->tid;
-	p[21] = (unsigned char)(e->tid >> 8);
-	p[22] = e->type;
-	p[23] = e->aux;
+	put_u64(p + REC_T, e->t);
+	put_u64(p + REC_ARG, e->arg);
+	put_u32(p + REC_SEQ, e->seq);
+	p[REC_TID] = (unsigned char)e->tid;
+	p[REC_TID + 1] = (unsigned char)(e->tid >> 8);
+	p[REC_TYPE] = e->type;
+	p[REC_AUX] = e->aux;
 }
 
 static void get_event(const unsigned char *p, struct event *e)
 {
-	e->t = get_u64(p);
-	e->arg = get_u64(p + 8);
-	e->seq = get_u32(p + 16);
-	e->tid = (uint16_t)(p[20] | (p[21] << 8));
-	e->type = p[22];
-	e->aux = p[23];
+	e->t = get_u64(p + REC_T);
+	e->arg = get_u64(p + REC_ARG);
+	e->seq = get_u32(p + REC_SEQ);
+	e->tid = (uint16_t)(p[REC_TID] | (p[REC_TID + 1] << 8));
+	e->type = p[REC_TYPE];
+	e->aux = p[REC_AUX];
 }
 
 /* The reflected IEEE polynomial, one bit at a time: recordings are written
@@ -93,13 +102,6 @@ uint32_t trace_crc32(uint32_t crc, const void *data, size_t len)
 			crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
 	}
 	return ~crc;
-}
-
-static int64_t wall_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 void trace_meta_free(struct trace_meta *m)
@@ -184,9 +186,9 @@ struct trace_writer *trace_writer_open(const char *path, const struct trace_meta
 	char *text = header_text(m, &len);
 	unsigned char head[FILE_HEADER_SIZE];
 	memcpy(head, TRACE_MAGIC, 8);
-	put_u32(head + 8, TRACE_VERSION);
-	put_u32(head + 12, (uint32_t)len);
-	put_u32(head + 16, trace_crc32(0, text, len));
+	put_u32(head + HEAD_VERSION, TRACE_VERSION);
+	put_u32(head + HEAD_LEN, (uint32_t)len);
+	put_u32(head + HEAD_CRC, trace_crc32(0, text, len));
 	bool ok = fwrite(head, 1, sizeof head, f) == sizeof head &&
 		  fwrite(text, 1, len, f) == len && fflush(f) == 0;
 	free(text);
@@ -213,12 +215,12 @@ static int write_block(struct trace_writer *w, struct gv_error *err)
 	}
 	size_t plen = w->n * EVENT_SIZE;
 	put_u32(w->bytes, BLOCK_MAGIC);
-	put_u32(w->bytes + 4, (uint32_t)w->n);
-	put_u64(w->bytes + 8, first);
-	put_u64(w->bytes + 16, last);
-	put_u64(w->bytes + 24, w->dropped);
-	put_u32(w->bytes + 32, trace_crc32(0, payload, plen));
-	put_u32(w->bytes + 36, 0);
+	put_u32(w->bytes + BLOCK_COUNT, (uint32_t)w->n);
+	put_u64(w->bytes + BLOCK_FIRST, first);
+	put_u64(w->bytes + BLOCK_LAST, last);
+	put_u64(w->bytes + BLOCK_DROPPED, w->dropped);
+	put_u32(w->bytes + BLOCK_CRC, trace_crc32(0, payload, plen));
+	put_u32(w->bytes + BLOCK_PAD, 0);
 	size_t total = BLOCK_HEADER_SIZE + plen;
 	/* One write and a flush per block: a killed run keeps whole blocks. */
 	if (fwrite(w->bytes, 1, total, w->f) != total || fflush(w->f) != 0)
@@ -233,7 +235,7 @@ int trace_writer_add(struct trace_writer *w, const struct event *evs, size_t n,
 	w->dropped = dropped;
 	for (size_t i = 0; i < n; i++) {
 		if (!w->n)
-			w->block_started = wall_ns();
+			w->block_started = gv_mono_ns();
 		w->buf[w->n++] = evs[i];
 		if (w->n == TRACE_BLOCK_EVENTS && write_block(w, err) != 0)
 			return -1;
@@ -243,25 +245,25 @@ int trace_writer_add(struct trace_writer *w, const struct event *evs, size_t n,
 
 int trace_writer_flush(struct trace_writer *w, bool force, struct gv_error *err)
 {
-	if (w->n && (force || wall_ns() - w->block_started >= TRACE_FLUSH_NS))
+	if (w->n && (force || gv_mono_ns() - w->block_started >= TRACE_FLUSH_NS))
 		return write_block(w, err);
 	return 0;
 }
 
 int trace_writer_close(struct trace_writer *w, int64_t elapsed_ns, uint64_t events,
-		       uint64_t dropped, bool interrupted, struct gv_error *err)
+		       uint64_t dropped, unsigned end_flags, struct gv_error *err)
 {
 	w->dropped = dropped;
 	int rc = write_block(w, err);
 	if (rc == 0) {
 		unsigned char end[END_BLOCK_SIZE];
 		put_u32(end, END_MAGIC);
-		put_u32(end + 4, interrupted ? END_INTERRUPTED : 0);
-		put_u64(end + 8, (uint64_t)elapsed_ns);
-		put_u64(end + 16, events);
-		put_u64(end + 24, dropped);
-		put_u32(end + 32, trace_crc32(0, end, 32));
-		put_u32(end + 36, 0);
+		put_u32(end + END_FLAGS, end_flags);
+		put_u64(end + END_ELAPSED, (uint64_t)elapsed_ns);
+		put_u64(end + END_EVENTS, events);
+		put_u64(end + END_DROPPED, dropped);
+		put_u32(end + BLOCK_CRC, trace_crc32(0, end, BLOCK_CRC));
+		put_u32(end + BLOCK_PAD, 0);
 		if (fwrite(end, 1, sizeof end, w->f) != sizeof end || fflush(w->f) != 0)
 			rc = write_error(w, err);
 	}
@@ -350,7 +352,7 @@ static int parse_header(struct trace *t, const char *text, size_t len, struct gv
 			m->slow = strtod(value, NULL);
 			/* What no gilviz writes is none: the UI makes an
 			 * integer of it, and a cast of 1e300 is undefined. */
-			if (!(m->slow >= 1 && m->slow <= 1e6))
+			if (!(m->slow >= 1 && m->slow <= GV_FACTOR_MAX))
 				m->slow = 1;
 		} else if (KEY("seed")) {
 			m->seed = strtoull(value, NULL, 10);
@@ -404,7 +406,7 @@ struct trace *trace_open_stream(FILE *f, const char *name, struct gv_error *err)
 	if (size < FILE_HEADER_SIZE || !read_at(f, 0, head, sizeof head) ||
 	    memcmp(head, TRACE_MAGIC, 8) != 0)
 		return fail(t, err, "not a gilviz recording (no GILVIZ-T at byte 0)", 0);
-	uint32_t version = get_u32(head + 8);
+	uint32_t version = get_u32(head + HEAD_VERSION);
 	if (version != TRACE_VERSION) {
 		gv_error_set(err, t->path, 0, 0,
 			     "format version %u is %s than this gilviz reads (%u)", version,
@@ -412,7 +414,7 @@ struct trace *trace_open_stream(FILE *f, const char *name, struct gv_error *err)
 		trace_close(t);
 		return NULL;
 	}
-	uint32_t hlen = get_u32(head + 12);
+	uint32_t hlen = get_u32(head + HEAD_LEN);
 	if (hlen > TRACE_MAX_HEADER || FILE_HEADER_SIZE + (uint64_t)hlen > size)
 		return fail(t, err, "damaged header: its length (at byte 12) runs past the file", 0);
 	char *text = xmalloc(hlen + 1);
@@ -421,7 +423,7 @@ struct trace *trace_open_stream(FILE *f, const char *name, struct gv_error *err)
 		return fail(t, err, "cannot read the header", 0);
 	}
 	text[hlen] = '\0';
-	if (trace_crc32(0, text, hlen) != get_u32(head + 16)) {
+	if (trace_crc32(0, text, hlen) != get_u32(head + HEAD_CRC)) {
 		free(text);
 		return fail(t, err, "damaged header: its checksum does not match", 0);
 	}
@@ -454,15 +456,16 @@ struct trace *trace_open_stream(FILE *f, const char *name, struct gv_error *err)
 				warn(t, "the end block at byte %" PRIu64 " is cut short", off, t->nblocks);
 				break;
 			}
-			if (trace_crc32(0, bh, 32) != get_u32(bh + 32)) {
+			if (trace_crc32(0, bh, BLOCK_CRC) != get_u32(bh + BLOCK_CRC)) {
 				warn(t, "the end block at byte %" PRIu64 " is damaged", off, t->nblocks);
 				break;
 			}
 			t->complete = true;
-			t->interrupted = (get_u32(bh + 4) & END_INTERRUPTED) != 0;
-			t->elapsed_ns = (int64_t)get_u64(bh + 8);
-			t->dropped = get_u64(bh + 24);
-			if (get_u64(bh + 16) != t->events)
+			t->interrupted = (get_u32(bh + END_FLAGS) & TRACE_END_INTERRUPTED) != 0;
+			t->deadlocked = (get_u32(bh + END_FLAGS) & TRACE_END_DEADLOCKED) != 0;
+			t->elapsed_ns = (int64_t)get_u64(bh + END_ELAPSED);
+			t->dropped = get_u64(bh + END_DROPPED);
+			if (get_u64(bh + END_EVENTS) != t->events)
 				warn(t, "the end block at byte %" PRIu64 " counts other events than the blocks hold",
 				     off, t->nblocks);
 			break;
@@ -475,8 +478,8 @@ struct trace *trace_open_stream(FILE *f, const char *name, struct gv_error *err)
 			warn(t, "the file ends inside a block header at byte %" PRIu64, off, t->nblocks);
 			break;
 		}
-		uint32_t count = get_u32(bh + 4);
-		uint64_t first = get_u64(bh + 8), last = get_u64(bh + 16);
+		uint32_t count = get_u32(bh + BLOCK_COUNT);
+		uint64_t first = get_u64(bh + BLOCK_FIRST), last = get_u64(bh + BLOCK_LAST);
 		if (count == 0 || count > TRACE_BLOCK_EVENTS || first > last) {
 			warn(t, "the block at byte %" PRIu64 " has a damaged header", off, t->nblocks);
 			break;
@@ -497,10 +500,10 @@ struct trace *trace_open_stream(FILE *f, const char *name, struct gv_error *err)
 		}
 		t->blocks[t->nblocks++] = (struct trace_block_info){
 			.offset = off, .count = count, .first_t = first, .last_t = last,
-			.dropped = get_u64(bh + 24),
+			.dropped = get_u64(bh + BLOCK_DROPPED),
 		};
 		t->events += count;
-		t->dropped = get_u64(bh + 24);
+		t->dropped = get_u64(bh + BLOCK_DROPPED);
 		if (last > last_t)
 			last_t = last;
 		off += BLOCK_HEADER_SIZE + plen;
@@ -565,7 +568,7 @@ long trace_read_block(struct trace *t, size_t i, struct event *out, struct gv_er
 		gv_error_set(err, t->path, 0, 0, "cannot read the block at byte %" PRIu64, b->offset);
 		return -1;
 	}
-	if (trace_crc32(0, payload, plen) != get_u32(head + 32)) {
+	if (trace_crc32(0, payload, plen) != get_u32(head + BLOCK_CRC)) {
 		free(payload);
 		gv_error_set(err, t->path, 0, 0,
 			     "the block at byte %" PRIu64 " is damaged (its checksum does not match)",
