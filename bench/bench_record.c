@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 			trace_writer_flush(w, true, &err);
 			k += c;
 		}
-		trace_writer_close(w, t->elapsed_ns, n, t->dropped, false, &err);
+		trace_writer_close(w, t->elapsed_ns, n, t->dropped, 0, &err);
 		int64_t c = process_cpu_ns() - c0;
 		if (c < write_ns)
 			write_ns = c;

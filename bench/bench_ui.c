@@ -18,10 +18,9 @@
 #include <curses.h>
 
 #include "bench.h"
-#include "consumer.h"
 #include "crt.h"
-#include "engine.h"
 #include "ui.h"
+#include "watch.h"
 
 static const char many_text[] =
 	"title \"64 threads\"\n"
@@ -77,39 +76,34 @@ static size_t run_frames(struct ui *ui, double secs, int64_t *ft, size_t max,
 }
 
 /* Switches per second and mean wait of every thread, from stats. */
-static void gil_figures(const struct consumer *c, const struct engine *e,
-			double *rate, double *wait_mean)
+static void gil_figures(struct watch *w, double *rate, double *wait_mean)
 {
+	const struct consumer *c = watch_consumer(w);
 	struct stats_gil g;
-	int64_t el = engine_elapsed(e);
+	int64_t el = watch_elapsed(w);
 	stats_gil(c->st, 0, (uint64_t)el, &g);
 	*rate = g.switches_per_s;
 	uint64_t sum = 0, n = 0;
 	for (unsigned i = 0; i < stats_nthreads(c->st); i++) {
 		struct stats_thread t;
-		stats_thread(c->st, i, (uint64_t)engine_start_time(e) + (uint64_t)el, &t);
+		stats_thread(c->st, i, watch_t_start(w) + (uint64_t)el, &t);
 		sum += t.c.wait_sum_ns;
 		n += t.c.waits;
 	}
 	*wait_mean = n ? (double)sum / (double)n : 0;
 }
 
-/* The same run with the headless consumer's pattern: drain every 2 ms. */
+/* The same run watched headless, as the report watches it. */
 static void headless(const char *text, double secs, double *rate, double *wait)
 {
 	struct gv_error err;
 	struct scenario *sc = scenario_parse(text, strlen(text), "(bench)", &err);
-	struct engine_options eo = { .policy = -1, .duration_ns = (int64_t)(secs * 1e9) };
-	struct engine *e = engine_create(sc, &eo, &err);
-	struct consumer c;
-	consumer_init(&c, sc, 0);
-	engine_start(e);
-	while (!engine_wait(e, 2000000))
-		consumer_drain(&c, engine_ring(e));
-	consumer_drain(&c, engine_ring(e));
-	gil_figures(&c, e, rate, wait);
-	consumer_fini(&c);
-	engine_destroy(e);
+	struct watch_options wo = { .sc = sc, .engine = { .policy = -1,
+				    .duration_ns = (int64_t)(secs * 1e9) } };
+	struct watch *w = watch_open(&wo, &err);
+	watch_run(w, NULL);
+	gil_figures(w, rate, wait);
+	watch_close(w);
 	scenario_free(sc);
 }
 
@@ -152,9 +146,8 @@ int main(void)
 	headless(eight_text, secs, &h2_rate, &h2_wait);
 	ui = start(eight_text, &err);
 	n = run_frames(ui, secs, ft, 100000, &cpu, &wall);
-	engine_stop(ui_engine(ui));
-	ui_frame(ui);
-	gil_figures(ui_consumer(ui), ui_engine(ui), &u_rate, &u_wait);
+	watch_finish(ui_watch(ui), NULL);
+	gil_figures(ui_watch(ui), &u_rate, &u_wait);
 	ui_destroy(ui);
 	bench_print("8 threads, 30 fps: the UI thread's share of a core", 100.0 * (double)cpu / (double)wall, "%", BENCH_AT_MOST, 5);
 	bench_print("8 threads: frames drawn a second", (double)n / ((double)wall / 1e9), "fps", BENCH_AT_LEAST, 0);

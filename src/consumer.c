@@ -2,9 +2,9 @@
  * consumer.c -- the one reader of a run's event ring.
  *
  * It is the only writer of the recording, so recording cannot disturb
- * the simulated threads; and it is shared by the report and the UI so
- * that the figures of a headless run and of a live one come from the
- * same code.
+ * the simulated threads; and every watch (watch.c) feeds one, so that the
+ * figures of a headless run, a live one and a replay come from the same
+ * code.
  */
 #include "config.h"
 

@@ -1,9 +1,10 @@
 /*
- * consumer.h -- the one reader of a run's event ring: every event goes to
+ * consumer.h -- the one reader of a run's events: every event goes to
  * stats, history and tasks, and to the recording and the export when there are
- * any. The headless report, the replay and the terminal UI all drain
- * events through it, so they cannot disagree about a figure. The tasks
- * of asyncio loops are followed beside the threads (tasks.h).
+ * any. A watch (watch.h) owns one and feeds it from the ring of a live run
+ * or from a recording, for the headless report, the terminal UI, sweeps and
+ * the tests alike, so they cannot disagree about a figure. The tasks of
+ * asyncio loops are followed beside the threads (tasks.h).
  */
 #ifndef GILVIZ_CONSUMER_H
 #define GILVIZ_CONSUMER_H

@@ -119,16 +119,7 @@ static const struct crt_glyphs glyphs_utf8 = {
 
 /* The same shapes as the headless report's ASCII timeline. */
 static const struct crt_glyphs glyphs_ascii = {
-	.state = {
-		[TS_NOT_STARTED] = " ",
-		[TS_HOLDING] = "#",
-		[TS_WAITING] = "-",
-		[TS_BLOCKED] = "_",
-		[TS_NATIVE] = "=",
-		[TS_NATIVE_HOLD] = "N",
-		[TS_DONE] = ".",
-		[TS_UNKNOWN] = "?",
-	},
+	.state = HISTORY_ASCII_GLYPHS,
 	.drop_request = "!",
 	.forced_drop = "v",
 	.interval = "^",

@@ -16,14 +16,7 @@
 
 void describe_duration(uint64_t ns, char *buf, size_t len)
 {
-	if (ns < 1000)
-		snprintf(buf, len, "%" PRIu64 " ns", ns);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%" PRIu64 " us", (ns + 500) / 1000);
-	else if (ns < 1000000000)
-		snprintf(buf, len, "%.1f ms", (double)ns / 1e6);
-	else
-		snprintf(buf, len, "%.2f s", (double)ns / 1e9);
+	format_duration_digits(ns > INT64_MAX ? INT64_MAX : (int64_t)ns, 1, buf, len);
 }
 
 void describe_time(uint64_t t_rel_ns, char *buf, size_t len)

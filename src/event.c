@@ -1,5 +1,6 @@
 /*
- * event.c -- names of event types and release reasons, for text output.
+ * event.c -- names of event types, release reasons and op kinds, for text
+ * output.
  */
 #include "config.h"
 
@@ -42,4 +43,33 @@ const char *release_reason_name(enum release_reason reason)
 	if ((unsigned)reason >= RELEASE_REASON_COUNT)
 		return "unknown";
 	return reason_names[reason];
+}
+
+static const char *const op_kind_names[OP_KIND_COUNT] = {
+	[OP_CPU] = "cpu",
+	[OP_SPIN] = "spin",
+	[OP_IO] = "io",
+	[OP_SLEEP] = "sleep",
+	[OP_NATIVE] = "native",
+	[OP_NATIVE_HOLD] = "native_hold",
+	[OP_REPEAT] = "repeat",
+	[OP_FOREVER] = "forever",
+	[OP_PUT] = "put",
+	[OP_GET] = "get",
+	[OP_AWAIT_IO] = "await_io",
+	[OP_AWAIT_SLEEP] = "await_sleep",
+	[OP_AWAIT_GET] = "await_get",
+};
+
+int op_kind_is_await(enum op_kind kind)
+{
+	return kind == OP_AWAIT_IO || kind == OP_AWAIT_SLEEP ||
+	       kind == OP_AWAIT_GET;
+}
+
+const char *op_kind_name(enum op_kind kind)
+{
+	if ((unsigned)kind >= OP_KIND_COUNT)
+		return "?";
+	return op_kind_names[kind];
 }

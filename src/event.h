@@ -1,7 +1,8 @@
 /*
  * event.h -- the record of one thing that happened to a GIL or a thread.
  *
- * Every module speaks in these: the GIL and the engine produce them, the
+ * The enums events carry live here: event types, release reasons, op
+ * kinds. Every module speaks in these: the GIL and the engine produce them, the
  * ring carries them, history, stats, report, trace and ui consume them.
  * An event is 24 bytes so that a ring slot (event plus the slot's own
  * turn counter) is 32 bytes, two to a cache line.
@@ -51,6 +52,28 @@ enum release_reason {
 	RELEASE_REASON_COUNT
 };
 
+/* What a thread does, op by op: the kinds of a scenario's ops, and the
+ * aux of EV_OP_START and EV_OP_END. Numbers are kept in recordings: add
+ * new kinds at the end. */
+enum op_kind {
+	OP_CPU = 0,     /* pure-Python work: needs the GIL, checks every tick */
+	OP_SPIN,        /* while time.time() - start < d: pass */
+	OP_IO,          /* a blocking call: GIL released while it waits */
+	OP_SLEEP,       /* time.sleep(d): the same, for the lesson's sake */
+	OP_NATIVE,      /* C code that releases the GIL (hashlib, NumPy) */
+	OP_NATIVE_HOLD, /* C code that keeps it and never checks */
+	OP_REPEAT,      /* repeat N { body } */
+	OP_FOREVER,     /* forever { body } */
+	/* Added with loops and queues; after the others, so that recordings
+	 * made before keep their numbers. */
+	OP_PUT,         /* put Q: one item onto a queue */
+	OP_GET,         /* get Q: take one, blocking (GIL released) if empty */
+	OP_AWAIT_IO,    /* await io D, in a task: suspend, the loop runs others */
+	OP_AWAIT_SLEEP, /* await sleep D: asyncio.sleep(D) */
+	OP_AWAIT_GET,   /* await get Q: suspend until an item is taken */
+	OP_KIND_COUNT
+};
+
 struct event {
 	uint64_t t;   /* ns since the run started, on the run's clock */
 	uint64_t arg; /* meaning depends on type, see above */
@@ -65,5 +88,10 @@ _Static_assert(sizeof(struct event) == 24, "an event is 24 bytes");
 
 const char *event_type_name(enum event_type type);
 const char *release_reason_name(enum release_reason reason);
+/* "cpu", "native_hold", "repeat", ... as a scenario file writes them; "?"
+ * for none of them. */
+const char *op_kind_name(enum op_kind kind);
+/* await io, await sleep, await get. */
+int op_kind_is_await(enum op_kind kind);
 
 #endif

@@ -26,25 +26,9 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "policy.h"
 #include "ring.h"
 #include "sync.h"
-
-enum gil_policy {
-	GIL_NEW = 0,
-	GIL_LEGACY,
-	GIL_NONE,
-	GIL_PRIORITY,
-	GIL_BFS,
-	GIL_FIFO,
-	GIL_RUBY,
-	GIL_POLICY_COUNT
-};
-/* The names, in the enum's order, for messages. */
-#define GIL_POLICY_NAMES "new, legacy, none, priority, bfs, fifo or ruby"
-
-
-#define GIL_DEFAULT_INTERVAL_NS 5000000   /* sys.getswitchinterval() = 0.005 */
-#define GIL_DEFAULT_CHECKINTERVAL 100     /* sys.getcheckinterval() in 2.x */
 
 struct gil;
 
@@ -86,9 +70,6 @@ struct gil *gil_create(enum gil_policy policy, struct sync *sync,
 void gil_destroy(struct gil *gil);
 
 enum gil_policy gil_policy(const struct gil *gil);
-const char *gil_policy_name(enum gil_policy policy);
-/* Parses a policy's name (GIL_POLICY_NAMES); -1 if it is none of them. */
-int gil_policy_parse(const char *name);
 
 /* The switch interval, like sys.setswitchinterval(): ns > 0, stored as
  * whole microseconds as CPython does (a value under 1 us still waits 1 us).

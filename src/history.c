@@ -43,7 +43,6 @@
 
 #include "history.h"
 #include "spanring.h"
-#include "scenario.h"
 #include "util.h"
 
 static const char *const state_names[TS_COUNT] = {
@@ -520,6 +519,68 @@ size_t history_spans(const struct history *h, unsigned tid, uint64_t t0,
 	if (st != TS_NOT_STARTED && st != TS_DONE && now > th->tr.since)
 		n = span_clip_put(out, n, max, th->tr.since, now, st, t0, t1);
 	return n;
+}
+
+/* The chunk of spans binned at a time: the stack holds it. */
+#define HISTORY_BIN_CHUNK 512
+
+uint64_t history_bin_spans(history_span_reader read, const void *src, unsigned row,
+			   uint64_t t0, uint64_t col_ns, unsigned ncols, uint64_t now,
+			   struct history_column *cols)
+{
+	memset(cols, 0, ncols * sizeof *cols);
+	if (!ncols || !col_ns)
+		return 0;
+	struct history_span spans[HISTORY_BIN_CHUNK];
+	uint64_t a = t0, b = t0 + col_ns * ncols, last_end = 0;
+	for (;;) {
+		size_t n = read(src, row, a, b, now, spans, HISTORY_BIN_CHUNK);
+		for (size_t i = 0; i < n; i++) {
+			const struct history_span *s = &spans[i];
+			if (s->t_end > last_end)
+				last_end = s->t_end;
+			if (s->state >= TS_COUNT)
+				continue;
+			for (uint64_t c = (s->t_start - t0) / col_ns; c < ncols; c++) {
+				uint64_t c0 = t0 + c * col_ns, c1 = c0 + col_ns;
+				if (c0 >= s->t_end)
+					break;
+				uint64_t lo = s->t_start > c0 ? s->t_start : c0;
+				uint64_t hi = s->t_end < c1 ? s->t_end : c1;
+				cols[c].ns[s->state] += hi - lo;
+			}
+		}
+		/* A full chunk: go on from where its last span ends. */
+		if (n < HISTORY_BIN_CHUNK || spans[n - 1].t_end <= a)
+			break;
+		a = spans[n - 1].t_end;
+	}
+	return last_end;
+}
+
+static size_t read_history(const void *src, unsigned row, uint64_t t0, uint64_t t1,
+			   uint64_t now, struct history_span *out, size_t max)
+{
+	return history_spans(src, row, t0, t1, now, out, max);
+}
+
+uint64_t history_bin(const struct history *h, unsigned tid, uint64_t t0, uint64_t col_ns,
+		     unsigned ncols, uint64_t now, struct history_column *cols)
+{
+	return history_bin_spans(read_history, h, tid, t0, col_ns, ncols, now, cols);
+}
+
+enum thread_state history_column_majority(const struct history_column *col)
+{
+	enum thread_state best = TS_NOT_STARTED;
+	uint64_t most = 0;
+	for (int s = 0; s < TS_COUNT; s++) {
+		if (col->ns[s] > most) {
+			most = col->ns[s];
+			best = (enum thread_state)s;
+		}
+	}
+	return best;
 }
 
 uint64_t history_forgotten(const struct history *h, unsigned tid)

@@ -1,7 +1,8 @@
 /*
  * history.h -- what each thread was doing, and when: per-thread state
  * spans built from the event stream, the marks a timeline draws, and the
- * provenance of forced handoffs. Bounded: memory is fixed at creation.
+ * provenance of forced handoffs, and the binning of spans into the columns
+ * of a timeline. Bounded: memory is fixed at creation.
  *
  * history.c opens with the model (states, transitions, recovery).
  */
@@ -29,6 +30,16 @@ enum thread_state {
 };
 
 const char *history_state_name(enum thread_state state);
+
+/* The ASCII glyph of each state, as an initializer of a const char *[TS_COUNT]:
+ * the one table the headless timeline and a terminal without UTF-8 both
+ * draw with. */
+#define HISTORY_ASCII_GLYPHS                                              \
+	{                                                                 \
+		[TS_NOT_STARTED] = " ", [TS_HOLDING] = "#", [TS_WAITING] = "-", \
+		[TS_BLOCKED] = "_", [TS_NATIVE] = "=", [TS_NATIVE_HOLD] = "N",  \
+		[TS_DONE] = ".", [TS_UNKNOWN] = "?",                            \
+	}
 
 /* One stretch of one state: [t_start, t_end). */
 struct history_span {
@@ -126,6 +137,37 @@ enum thread_state history_state_at(const struct history *h, unsigned tid,
 size_t history_spans(const struct history *h, unsigned tid, uint64_t t0,
 		     uint64_t t1, uint64_t now, struct history_span *out,
 		     size_t max);
+/*
+ * Binning: the time each state took in each column of a timeline, read
+ * from every span of the row however many there are (a zoomed-out column
+ * may hold thousands). A column's shares say how much of it the thread
+ * held the GIL, waited, was blocked, ran native code...; a view may draw
+ * the shares or only the state that took the most (the majority).
+ */
+struct history_column {
+	uint64_t ns[TS_COUNT]; /* time in each state within the column */
+};
+
+/* Where binned spans come from: at most max spans overlapping [t0, t1),
+ * oldest first, clipped to it (as history_spans gives them). */
+typedef size_t (*history_span_reader)(const void *src, unsigned row, uint64_t t0,
+				      uint64_t t1, uint64_t now,
+				      struct history_span *out, size_t max);
+
+/* Bin row's spans into ncols columns of col_ns from t0 (column c is
+ * [t0 + c * col_ns, t0 + (c + 1) * col_ns)), reading every span through
+ * read, in chunks. cols is cleared first. Returns the end of the latest
+ * span seen (0 if none). */
+uint64_t history_bin_spans(history_span_reader read, const void *src, unsigned row,
+			   uint64_t t0, uint64_t col_ns, unsigned ncols, uint64_t now,
+			   struct history_column *cols);
+/* The same for a thread of this history. */
+uint64_t history_bin(const struct history *h, unsigned tid, uint64_t t0, uint64_t col_ns,
+		     unsigned ncols, uint64_t now, struct history_column *cols);
+/* The state that took most of the column (the earliest state on a tie);
+ * TS_NOT_STARTED if none did. */
+enum thread_state history_column_majority(const struct history_column *col);
+
 /* Spans of tid forgotten to keep memory bounded (cumulative). */
 uint64_t history_forgotten(const struct history *h, unsigned tid);
 /* Events of tid lost (gaps in its seq numbers, cumulative). */

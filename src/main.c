@@ -326,7 +326,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			char *end;
 			errno = 0;
 			double f = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !isfinite(f) || f < 1 || f > 1e6)
+			if (errno || end == optarg || *end || !isfinite(f) || f < 1 || f > GV_FACTOR_MAX)
 				return bad_usage("--slow: expected a factor from 1 to 1000000, got '%s'", optarg);
 			o->engine.slow = f;
 			break;
@@ -373,7 +373,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			char *end;
 			errno = 0;
 			double f = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !isfinite(f) || f < 0 || f > 1e6)
+			if (errno || end == optarg || *end || !isfinite(f) || f < 0 || f > GV_FACTOR_MAX)
 				return bad_usage("--speed: expected virtual seconds per second from 0 (as fast as possible) to 1000000, got '%s'", optarg);
 			o->engine.speed = f;
 			o->virtual_only = "--speed";
@@ -444,9 +444,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 static void print_error(const struct gv_error *err)
 {
-	char buf[1024], *esc = NULL;
+	char buf[GV_ERROR_MAX], *esc = NULL;
 	gv_error_format(err, buf, sizeof buf);
 	fprintf(stderr, "gilviz: %s\n", text_printable(buf, &esc));
+	free(esc);
+}
+
+/* A failed write stops the recording: said at once, while the run goes
+ * on to its end and its report. */
+static void say_recording_stopped(void *arg, const struct gv_error *err)
+{
+	(void)arg;
+	char buf[GV_ERROR_MAX], *esc = NULL;
+	gv_error_format(err, buf, sizeof buf);
+	fprintf(stderr, "gilviz: %s; recording stopped, the run goes on\n",
+		text_printable(buf, &esc));
 	free(esc);
 }
 
@@ -620,7 +632,15 @@ static int run(struct options *o_)
 		return run_ui(&o);
 	}
 	if (o.replay) {
-		rc = report_replay(o.replay, o.format, stdout, &o.sinks, &err);
+		char *warnings = NULL;
+		rc = report_replay(o.replay, o.format, stdout, &o.sinks, &warnings, &err);
+		for (char *w = warnings, *nl; w && (nl = strchr(w, '\n')); w = nl + 1) {
+			*nl = '\0';
+			char *esc = NULL;
+			fprintf(stderr, "gilviz: warning: %s\n", text_printable(w, &esc));
+			free(esc);
+		}
+		free(warnings);
 		if (rc != 0)
 			print_error(&err);
 		return rc ? 1 : 0;
@@ -663,6 +683,7 @@ static int run(struct options *o_)
 	}
 
 	crt_catch_quit_signals();
+	o.sinks.recording_failed = say_recording_stopped;
 	rc = report_run(sc, &o.engine, o.format, stdout, &o.sinks, crt_quit_flag(), &err);
 	if (rc != 0)
 		print_error(&err);

@@ -1,8 +1,8 @@
 /*
  * record.c -- the header of a recording, from a running engine.
  *
- * The machine's name and the time are read here, once, so that the
- * report and the UI cannot describe the same kind of run differently.
+ * The machine's name and the time are read here, once, for every watch
+ * that records, so that no two views describe a run differently.
  */
 #include "config.h"
 

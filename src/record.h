@@ -1,8 +1,8 @@
 /*
  * record.h -- what a recording says about the run it records: the
  * scenario, the options the engine runs with and the machine. Shared by
- * the headless report and the terminal UI, so that a recording made from
- * either says the same things.
+ * every watch that records (watch.c), so that a recording made from the
+ * headless report or the terminal UI says the same things.
  */
 #ifndef GILVIZ_RECORD_H
 #define GILVIZ_RECORD_H

@@ -76,7 +76,7 @@ struct replay *replay_open(const char *path, size_t spans_per_thread, struct gv_
 					     strlen(t->meta.scenario_text),
 					     t->meta.scenario_file, &perr);
 	if (!sc) {
-		char msg[600];
+		char msg[GV_ERROR_MAX];
 		gv_error_format(&perr, msg, sizeof msg);
 		gv_error_set(err, path, 0, 0, "the recorded scenario does not parse: %s", msg);
 		trace_close(t);
@@ -139,10 +139,11 @@ static bool load(struct replay *r)
 		struct gv_error err = { 0 };
 		long n = trace_read_block(r->t, r->block, r->buf, &err);
 		if (n < 0) {
-			char msg[600];
+			char msg[GV_ERROR_MAX];
 			gv_error_format(&err, msg, sizeof msg);
 			free(r->warning);
-			r->warning = xstrdup(msg);
+			r->warning = xasprintf("%s; replaying the %zu block%s before it", msg,
+					       r->block, r->block == 1 ? "" : "s");
 			r->exhausted = true;
 			break;
 		}

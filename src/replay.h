@@ -3,7 +3,7 @@
  * advances at a chosen speed (1/4x to 16x) and can be moved to any time,
  * and a player that feeds the recording's events, block by block, into a
  * consumer (stats and history) up to the clock's time. No terminal here:
- * the UI drives it and tests check it.
+ * a watch (watch.h) drives it for every view, and tests check it.
  *
  * Times are ns since the recorded run started.
  */

@@ -1,9 +1,9 @@
 /*
  * report.c -- the headless report.
  *
- * report_run is the headless consumer: it starts the engine, drains the
- * event ring every couple of milliseconds into stats and history, and once
- * the run ends prints what they hold. The text form is for people (a
+ * report_run and report_replay watch a run or a recording to its end
+ * (watch.h: the watch owns the source, the drain and the sinks) and then
+ * print what stats and history hold. The text form is for people (a
  * table per thread, a table per GIL, an ASCII timeline); the JSON form has
  * the same figures for programs. Both read the same stats, so they agree.
  */
@@ -13,29 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "consumer.h"
-#include "record.h"
 #include "report.h"
-#include "trace.h"
 #include "util.h"
+#include "watch.h"
 
-/* How often the consumer drains the ring while the run goes on. */
-#define REPORT_DRAIN_NS 2000000
+static const char *const state_glyphs[TS_COUNT] = HISTORY_ASCII_GLYPHS;
 
-static const char state_glyphs[TS_COUNT] = {
-	[TS_NOT_STARTED] = ' ',
-	[TS_HOLDING] = '#',
-	[TS_WAITING] = '-',
-	[TS_BLOCKED] = '_',
-	[TS_NATIVE] = '=',
-	[TS_NATIVE_HOLD] = 'N',
-	[TS_DONE] = ' ',
-	[TS_UNKNOWN] = '?',
-};
-
+/* The terminal's ASCII glyphs; a finished thread's columns stay blank on
+ * paper. */
 char report_state_glyph(enum thread_state state)
 {
-	return (unsigned)state < TS_COUNT ? state_glyphs[state] : '?';
+	if (state == TS_DONE)
+		return ' ';
+	return (unsigned)state < TS_COUNT ? state_glyphs[state][0] : '?';
 }
 
 static double sec(uint64_t ns)
@@ -219,27 +209,6 @@ void report_print(FILE *out, enum report_format fmt, const struct report_meta *m
 		print_text(out, m, st, h);
 }
 
-/* The state a thread spent most of [a, b) in; TS_NOT_STARTED if none. */
-static enum thread_state dominant(const struct history *h, unsigned tid, uint64_t a,
-				  uint64_t b, uint64_t now)
-{
-	struct history_span spans[64];
-	uint64_t time[TS_COUNT] = { 0 };
-	size_t n = history_spans(h, tid, a, b, now, spans, GV_ARRAY_LEN(spans));
-	for (size_t i = 0; i < n; i++)
-		if (spans[i].state < TS_COUNT)
-			time[spans[i].state] += spans[i].t_end - spans[i].t_start;
-	enum thread_state best = TS_NOT_STARTED;
-	uint64_t most = 0;
-	for (int s = 0; s < TS_COUNT; s++) {
-		if (time[s] > most) {
-			most = time[s];
-			best = (enum thread_state)s;
-		}
-	}
-	return best;
-}
-
 static bool history_forgotten_any(const struct history *h)
 {
 	for (unsigned i = 0; i < history_nthreads(h); i++)
@@ -270,15 +239,16 @@ void report_timeline(FILE *out, const struct scenario *sc,
 	fprintf(out, "timeline of %s%s, %s a column\n",
 		history_forgotten_any(h) ? "the last " : "", span, per);
 	char *row = xmalloc(width + 1);
+	struct history_column *bins = xcalloc(width, sizeof *bins);
 	for (unsigned i = 0; i < history_nthreads(h); i++) {
-		for (unsigned c = 0; c < width; c++) {
-			uint64_t a = t0 + c * col, b = a + col;
-			row[c] = report_state_glyph(dominant(h, i, a, b, t1));
-		}
+		history_bin(h, i, t0, col, width, t1, bins);
+		for (unsigned c = 0; c < width; c++)
+			row[c] = report_state_glyph(history_column_majority(&bins[c]));
 		row[width] = '\0';
 		fprintf(out, "%-*.*s |%s|\n", w, w, sc->threads[i].name, row);
 	}
 	free(row);
+	free(bins);
 	fprintf(out, "%*s  %c holds the GIL   %c waits for it   %c blocked (io, sleep)\n"
 		     "%*s  %c native code, GIL released   %c native code holding the GIL\n",
 		w, "", report_state_glyph(TS_HOLDING), report_state_glyph(TS_WAITING),
@@ -286,196 +256,74 @@ void report_timeline(FILE *out, const struct scenario *sc,
 		report_state_glyph(TS_NATIVE_HOLD));
 }
 
-static bool runs_forever(const struct scenario *sc, const struct engine_options *opt,
-			 struct gv_error *err)
+/* The report of a watched run, from what the watch says of it. */
+void report_watch(FILE *out, enum report_format fmt, struct watch *w)
 {
-	if (opt->duration_ns || sc->duration_ns)
-		return false;
-	for (size_t i = 0; i < sc->nthreads; i++) {
-		if (scenario_thread_contains(&sc->threads[i], OP_FOREVER)) {
-			gv_error_set(err, sc->file, 0, 0,
-				     "thread '%s' runs forever: give the run a duration "
-				     "(--duration=10s, or 'duration 10s' in the scenario)",
-				     sc->threads[i].name);
-			return true;
-		}
-	}
-	return false;
+	const struct consumer *c = watch_consumer(w);
+	struct report_meta m = {
+		.sc = watch_scenario(w),
+		.policy = watch_policy(w),
+		.slow = watch_slow(w),
+		.time_mode = watch_time_mode(w),
+		.t_start = watch_t_start(w),
+		.elapsed_ns = watch_elapsed(w),
+		.events = c->events,
+		.dropped = watch_dropped(w),
+		.interrupted = watch_interrupted(w),
+		.deadlocked = watch_deadlocked(w),
+		.replay_of = watch_replay_of(w),
+	};
+	report_print(out, fmt, &m, c->st, c->h);
 }
 
-/* A failed write stops the recording (the consumer writes no more): said
- * at once, while the run goes on to its end and its report. */
-static void say_recording_stopped(struct consumer *c, bool *said)
+/* A headless run or replay: watched to its end, then its report. */
+static int report_source(const struct watch_options *wo, enum report_format fmt, FILE *out,
+			 volatile sig_atomic_t *stop, char **warnings, struct gv_error *err)
 {
-	if (!c->failed || *said)
-		return;
-	char msg[1024];
-	gv_error_format(&c->rec_err, msg, sizeof msg);
-	fprintf(stderr, "gilviz: %s; recording stopped, the run goes on\n", msg);
-	*said = true;
+	struct watch *w = watch_open(wo, err);
+	if (!w)
+		return -1;
+	watch_run(w, stop);
+	int rc = watch_finish(w, err);
+	if (warnings) {
+		*warnings = NULL;
+		for (size_t i = 0; watch_warning(w, i); i++) {
+			char *all = xasprintf("%s%s\n", *warnings ? *warnings : "",
+					      watch_warning(w, i));
+			free(*warnings);
+			*warnings = all;
+		}
+	}
+	/* The figures are whole even when an output failed. */
+	report_watch(out, fmt, w);
+	watch_close(w);
+	return rc;
 }
 
 int report_run(const struct scenario *sc, const struct engine_options *opt,
 	       enum report_format fmt, FILE *out, const struct report_sinks *sinks,
 	       volatile sig_atomic_t *stop, struct gv_error *err)
 {
-	if (runs_forever(sc, opt, err))
+	if (watch_runs_forever(sc, opt, "run", err))
 		return -1;
-	struct engine *e = engine_create(sc, opt, err);
-	if (!e)
-		return -1;
-	struct consumer c;
-	consumer_init(&c, sc, 0);
-
-	bool interrupted = false;
-	engine_start(e);
-	int rc = 0;
-	if (sinks && sinks->record_path) {
-		struct trace_meta m;
-		struct record_strings rs;
-		record_meta(&m, &rs, sc, e, opt);
-		c.rec = trace_writer_open(sinks->record_path, &m, err);
-		if (!c.rec)
-			rc = -1;
+	struct watch_options wo = { .sc = sc, .engine = *opt };
+	if (sinks) {
+		wo.record_path = sinks->record_path;
+		wo.export_kind = sinks->export_kind;
+		wo.export_path = sinks->export_path;
+		wo.recording_failed = sinks->recording_failed;
+		wo.recording_failed_arg = sinks->recording_failed_arg;
 	}
-	if (rc == 0 && sinks && sinks->export_kind != EXPORT_NONE) {
-		c.exp = export_open(sinks->export_kind, sinks->export_path, sc,
-				    (uint64_t)engine_start_time(e), err);
-		if (!c.exp)
-			rc = -1;
-	}
-	if (rc != 0) {
-		engine_stop(e);
-		trace_writer_abort(c.rec);
-		consumer_fini(&c);
-		engine_destroy(e);
-		return -1;
-	}
-	bool said = false;
-	while (!engine_wait(e, REPORT_DRAIN_NS)) {
-		consumer_drain(&c, engine_ring(e));
-		say_recording_stopped(&c, &said);
-		if (stop && *stop) {
-			interrupted = true;
-			engine_stop(e);
-			break;
-		}
-	}
-	consumer_drain(&c, engine_ring(e));
-	say_recording_stopped(&c, &said);
-
-	struct report_meta m = {
-		.sc = sc,
-		.policy = engine_policy(e),
-		.slow = engine_slow(e),
-		.time_mode = engine_time_mode(e),
-		.t_start = (uint64_t)engine_start_time(e),
-		.elapsed_ns = engine_elapsed(e),
-		.events = c.events,
-		.dropped = ring_dropped(engine_ring(e)),
-		.interrupted = interrupted,
-		.deadlocked = engine_deadlocked(e),
-	};
-	if (c.rec) {
-		if (c.failed) {
-			trace_writer_abort(c.rec);
-			gv_error_set(err, sinks->record_path, 0, 0,
-				     "not recorded (a write failed; see above)");
-			rc = -1;
-		} else if (trace_writer_close(c.rec, m.elapsed_ns, m.events, m.dropped,
-					      interrupted, err) != 0) {
-			rc = -1;
-		}
-	}
-	if (c.exp && export_close(c.exp, m.t_start + (uint64_t)m.elapsed_ns,
-				  rc ? &(struct gv_error){ 0 } : err) != 0)
-		rc = -1;
-	/* The figures are whole even when an output failed. */
-	report_print(out, fmt, &m, c.st, c.h);
-
-	consumer_fini(&c);
-	engine_destroy(e);
-	return rc;
+	return report_source(&wo, fmt, out, stop, NULL, err);
 }
 
 int report_replay(const char *path, enum report_format fmt, FILE *out,
-		  const struct report_sinks *sinks, struct gv_error *err)
+		  const struct report_sinks *sinks, char **warnings, struct gv_error *err)
 {
-	struct trace *t = trace_open(path, err);
-	if (!t)
-		return -1;
-	const struct trace_meta *tm = &t->meta;
-	struct gv_error perr;
-	struct scenario *sc = scenario_parse(tm->scenario_text, strlen(tm->scenario_text),
-					     tm->scenario_file, &perr);
-	if (!sc) {
-		char msg[600];
-		gv_error_format(&perr, msg, sizeof msg);
-		gv_error_set(err, path, 0, 0, "the recorded scenario does not parse: %s", msg);
-		trace_close(t);
-		return -1;
+	struct watch_options wo = { .replay_path = path };
+	if (sinks) {
+		wo.export_kind = sinks->export_kind;
+		wo.export_path = sinks->export_path;
 	}
-	struct consumer c;
-	consumer_init(&c, sc, 0);
-	int rc = 0;
-	if (sinks && sinks->export_kind != EXPORT_NONE) {
-		c.exp = export_open(sinks->export_kind, sinks->export_path, sc, tm->t_start, err);
-		if (!c.exp)
-			rc = -1;
-	}
-	struct event *evs = xmalloc(TRACE_BLOCK_EVENTS * sizeof *evs);
-	for (size_t i = 0; rc == 0 && i < t->nblocks; i++) {
-		struct gv_error berr;
-		long n = trace_read_block(t, i, evs, &berr);
-		if (n < 0) {
-			char msg[600], *buf = NULL;
-			gv_error_format(&berr, msg, sizeof msg);
-			fprintf(stderr, "gilviz: warning: %s; replaying the %zu block%s before it\n",
-				text_printable(msg, &buf), i, i == 1 ? "" : "s");
-			free(buf);
-			break;
-		}
-		consumer_take(&c, evs, (size_t)n, t->blocks[i].dropped);
-	}
-	free(evs);
-	if (t->warning) {
-		char *buf = NULL;
-		fprintf(stderr, "gilviz: warning: %s\n", text_printable(t->warning, &buf));
-		free(buf);
-	}
-	if (c.strays) {
-		char *buf = NULL;
-		fprintf(stderr, "gilviz: warning: %s: %" PRIu64 " event%s of threads its scenario "
-			"does not have (%zu thread%s) left out\n", text_printable(path, &buf),
-			c.strays, c.strays == 1 ? "" : "s", sc->nthreads,
-			sc->nthreads == 1 ? "" : "s");
-		free(buf);
-	}
-
-	char replay_of[512];
-	snprintf(replay_of, sizeof replay_of, "replay of a recording made %s by gilviz %s (%s, %u cores)",
-		 tm->recorded_at ? tm->recorded_at : "at an unknown time",
-		 tm->version ? tm->version : "?", tm->kernel ? tm->kernel : "unknown kernel",
-		 tm->cores);
-	int policy = gil_policy_parse(tm->policy);
-	struct report_meta m = {
-		.sc = sc,
-		.policy = policy >= 0 ? (enum gil_policy)policy : GIL_NEW,
-		.slow = tm->slow > 0 ? tm->slow : 1,
-		.time_mode = tm->time_mode,
-		.t_start = tm->t_start,
-		.elapsed_ns = t->elapsed_ns,
-		.events = c.events,
-		.dropped = t->dropped,
-		.interrupted = t->interrupted,
-		.replay_of = replay_of,
-	};
-	if (c.exp && export_close(c.exp, m.t_start + (uint64_t)m.elapsed_ns, err) != 0)
-		rc = -1;
-	if (rc == 0)
-		report_print(out, fmt, &m, c.st, c.h);
-	consumer_fini(&c);
-	scenario_free(sc);
-	trace_close(t);
-	return rc;
+	return report_source(&wo, fmt, out, NULL, warnings, err);
 }

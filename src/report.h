@@ -38,23 +38,33 @@ struct report_sinks {
 	const char *record_path;     /* a recording (trace.h), or NULL */
 	enum export_kind export_kind;
 	const char *export_path;
+	/* Told at once if the recording fails while the run goes on (the
+	 * watch's recording_failed); may be NULL. */
+	void (*recording_failed)(void *arg, const struct gv_error *err);
+	void *recording_failed_arg;
 };
 
 #define REPORT_TIMELINE_WIDTH 64
 
-/* Run sc with the engine to its end (or duration, or until *stop becomes
- * non-zero), consuming its events into stats and history, then print the
- * report to out. Returns 0, or -1 with err filled (nothing printed). */
+/* Watch a run of sc to its end (or duration, or until *stop becomes
+ * non-zero), then print the report to out. Returns 0, or -1 with err
+ * filled (nothing printed). */
 int report_run(const struct scenario *sc, const struct engine_options *opt,
 	       enum report_format fmt, FILE *out, const struct report_sinks *sinks,
 	       volatile sig_atomic_t *stop, struct gv_error *err);
 
 /* Read a recording and print the report its run printed, figure for
  * figure (and export it, if sinks say so). A damaged tail is replayed up
- * to where it is damaged, with a warning on stderr. Returns 0, or -1 with
- * err filled if nothing could be read. */
+ * to where it is damaged; *warnings (if warnings is not NULL) is then
+ * what went wrong, a line each, to free; NULL if nothing did. Returns 0,
+ * or -1 with err filled if nothing could be read. */
 int report_replay(const char *path, enum report_format fmt, FILE *out,
-		  const struct report_sinks *sinks, struct gv_error *err);
+		  const struct report_sinks *sinks, char **warnings, struct gv_error *err);
+
+struct watch;
+/* The report of a run a watch has watched (to its end, or as far as it
+ * got). */
+void report_watch(FILE *out, enum report_format fmt, struct watch *w);
 
 /* Print the report of figures already gathered. */
 void report_print(FILE *out, enum report_format fmt, const struct report_meta *m,

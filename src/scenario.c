@@ -1,5 +1,5 @@
 /*
- * scenario.c -- the scenario model: names of the op kinds, the work a
+ * scenario.c -- the scenario model: op kinds by name, the work a
  * script does, reading a file, and freeing what the parser built.
  *
  * Ownership is flat on purpose: every array of ops the parser allocates
@@ -18,40 +18,11 @@
 
 #include "scenario.h"
 
-static const char *const op_kind_names[OP_KIND_COUNT] = {
-	[OP_CPU] = "cpu",
-	[OP_SPIN] = "spin",
-	[OP_IO] = "io",
-	[OP_SLEEP] = "sleep",
-	[OP_NATIVE] = "native",
-	[OP_NATIVE_HOLD] = "native_hold",
-	[OP_REPEAT] = "repeat",
-	[OP_FOREVER] = "forever",
-	[OP_PUT] = "put",
-	[OP_GET] = "get",
-	[OP_AWAIT_IO] = "await_io",
-	[OP_AWAIT_SLEEP] = "await_sleep",
-	[OP_AWAIT_GET] = "await_get",
-};
-
-int op_kind_is_await(enum op_kind kind)
-{
-	return kind == OP_AWAIT_IO || kind == OP_AWAIT_SLEEP ||
-	       kind == OP_AWAIT_GET;
-}
-
-const char *op_kind_name(enum op_kind kind)
-{
-	if ((unsigned)kind >= OP_KIND_COUNT)
-		return "?";
-	return op_kind_names[kind];
-}
-
 int op_kind_parse(const char *name, size_t len)
 {
 	for (int k = 0; k < OP_KIND_COUNT; k++) {
-		if (strlen(op_kind_names[k]) == len &&
-		    memcmp(op_kind_names[k], name, len) == 0)
+		const char *n = op_kind_name((enum op_kind)k);
+		if (strlen(n) == len && memcmp(n, name, len) == 0)
 			return k;
 	}
 	return -1;

@@ -1,15 +1,18 @@
 /*
  * scenario.h -- the model of a scenario: processes, their threads, and the
  * script of operations each thread runs. parse.c builds it from a file;
- * the engine runs it. Nothing here runs anything.
+ * the engine runs it. Nothing here runs anything. The op kinds are in
+ * event.h (events carry them), the GIL policies in policy.h.
  */
 #ifndef GILVIZ_SCENARIO_H
 #define GILVIZ_SCENARIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gil.h"
+#include "event.h"
+#include "policy.h"
 #include "util.h"
 
 /* Documented limits, each enforced by the parser with an error. */
@@ -29,25 +32,6 @@
 #define SCENARIO_MAX_TASKS 256           /* tasks in a loop, after replication */
 #define SCENARIO_MAX_QUEUES 64           /* queues in a file */
 #define SCENARIO_MAX_QUEUE_SIZE 1000000u /* a queue's size (maxsize) */
-
-enum op_kind {
-	OP_CPU = 0,     /* pure-Python work: needs the GIL, checks every tick */
-	OP_SPIN,        /* while time.time() - start < d: pass */
-	OP_IO,          /* a blocking call: GIL released while it waits */
-	OP_SLEEP,       /* time.sleep(d): the same, for the lesson's sake */
-	OP_NATIVE,      /* C code that releases the GIL (hashlib, NumPy) */
-	OP_NATIVE_HOLD, /* C code that keeps it and never checks */
-	OP_REPEAT,      /* repeat N { body } */
-	OP_FOREVER,     /* forever { body } */
-	/* Added with loops and queues; after the others, so that recordings
-	 * made before keep their numbers. */
-	OP_PUT,         /* put Q: one item onto a queue */
-	OP_GET,         /* get Q: take one, blocking (GIL released) if empty */
-	OP_AWAIT_IO,    /* await io D, in a task: suspend, the loop runs others */
-	OP_AWAIT_SLEEP, /* await sleep D: asyncio.sleep(D) */
-	OP_AWAIT_GET,   /* await get Q: suspend until an item is taken */
-	OP_KIND_COUNT
-};
 
 struct op {
 	enum op_kind kind;
@@ -120,7 +104,6 @@ struct scenario *scenario_parse(const char *text, size_t len, const char *file,
 struct scenario *scenario_load(const char *path, struct gv_error *err);
 void scenario_free(struct scenario *sc);
 
-const char *op_kind_name(enum op_kind kind);
 /* The kind written as name (len bytes, need not be NUL-terminated), as in
  * the file: "cpu", "native_hold", "repeat"...; -1 if it is none of them. */
 int op_kind_parse(const char *name, size_t len);
@@ -130,8 +113,6 @@ int op_kind_parse(const char *name, size_t len);
 int64_t scenario_thread_total_ns(const struct sc_thread *t, enum op_kind kind);
 /* Does an op of this kind occur in a thread's script or a loop's tasks? */
 int scenario_thread_contains(const struct sc_thread *t, enum op_kind kind);
-/* await io, await sleep, await get. */
-int op_kind_is_await(enum op_kind kind);
 /* The same over any list of ops (a thread's script or a block's body).
  * Saturates at INT64_MAX; 0 for the block kinds (repeat, forever). */
 int64_t scenario_ops_total_ns(const struct op *ops, size_t n, enum op_kind kind);

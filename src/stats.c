@@ -288,6 +288,7 @@ int stats_thread(const struct stats *s, unsigned tid, uint64_t now,
 
 	out->hold_ns = out->time_ns[TS_HOLDING] + out->time_ns[TS_NATIVE_HOLD];
 	out->native_ns = out->time_ns[TS_NATIVE] + out->time_ns[TS_NATIVE_HOLD];
+	out->busy_ns = out->hold_ns + out->time_ns[TS_NATIVE];
 	out->wait_ns = out->time_ns[TS_WAITING];
 	out->blocked_ns = out->time_ns[TS_BLOCKED];
 	if (tr->state == TS_DONE)

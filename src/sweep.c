@@ -1,9 +1,8 @@
 /*
  * sweep.c -- one scenario, once per switch interval.
  *
- * Each run is a headless run of its own: an engine, a consumer that drains
- * the ring into stats every couple of milliseconds of the run's clock, and
- * the figures stats gives at the end. The runs are independent; in virtual
+ * Each run is a headless run of its own, watched to its end (watch.h) as
+ * the report's is, and the figures stats gives at the end. The runs are independent; in virtual
  * time each is deterministic, so a sweep is too.
  */
 #include "config.h"
@@ -13,14 +12,27 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "stats.h"
 #include "sweep.h"
 #include "util.h"
+#include "watch.h"
 
-#define SWEEP_DRAIN_NS 2000000
-#define SWEEP_BATCH 4096
+/* One end of a range, the n bytes at s: a duration. */
+static int range_end(const char *s, size_t n, const char *which, int64_t *ns, char *msg,
+		     size_t msglen)
+{
+	char buf[64], sub[192];
+	if (n >= sizeof buf)
+		n = sizeof buf - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (parse_duration(buf, ns, sub, sizeof sub) != 0) {
+		snprintf(msg, msglen, "the %s end '%s': %s", which, buf, sub);
+		return -1;
+	}
+	return 0;
+}
 
 int sweep_parse(const char *arg, struct sweep_spec *out, char *msg, size_t msglen)
 {
@@ -34,26 +46,11 @@ int sweep_parse(const char *arg, struct sweep_spec *out, char *msg, size_t msgle
 		snprintf(msg, msglen, "expected a range LO..HI such as 0.1ms..50ms, got '%s'", lo);
 		return -1;
 	}
-	char buf[64], sub[192];
-	size_t n = (size_t)(dots - lo);
-	if (n >= sizeof buf)
-		n = sizeof buf - 1;
-	memcpy(buf, lo, n);
-	buf[n] = '\0';
-	if (parse_duration(buf, &out->lo_ns, sub, sizeof sub) != 0) {
-		snprintf(msg, msglen, "the low end '%s': %s", buf, sub);
-		return -1;
-	}
 	const char *hi = dots + 2, *colon = strchr(hi, ':');
-	n = colon ? (size_t)(colon - hi) : strlen(hi);
-	if (n >= sizeof buf)
-		n = sizeof buf - 1;
-	memcpy(buf, hi, n);
-	buf[n] = '\0';
-	if (parse_duration(buf, &out->hi_ns, sub, sizeof sub) != 0) {
-		snprintf(msg, msglen, "the high end '%s': %s", buf, sub);
+	if (range_end(lo, (size_t)(dots - lo), "low", &out->lo_ns, msg, msglen) != 0 ||
+	    range_end(hi, colon ? (size_t)(colon - hi) : strlen(hi), "high", &out->hi_ns, msg,
+		      msglen) != 0)
 		return -1;
-	}
 	out->points = SWEEP_DEFAULT_POINTS;
 	if (colon) {
 		char *end;
@@ -87,50 +84,26 @@ int64_t sweep_value(const struct sweep_spec *sp, unsigned i)
 	return (us < 1 ? 1 : us) * 1000;
 }
 
-static double wall_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* One run at one interval: its figures into row. */
+/* One run at one interval, watched to its end: its figures into row. */
 static int run_one(const struct scenario *sc, const struct engine_options *opt,
 		   struct sweep_row *row, struct sweep_result *res,
 		   volatile sig_atomic_t *stop, struct gv_error *err)
 {
-	double w0 = wall_s();
-	struct engine *e = engine_create(sc, opt, err);
-	if (!e)
+	int64_t w0 = gv_mono_ns();
+	/* Only the figures are read: the spans kept can be few. */
+	struct watch_options wo = { .sc = sc, .engine = *opt,
+				    .spans_per_thread = CONSUMER_MIN_SPANS };
+	struct watch *w = watch_open(&wo, err);
+	if (!w)
 		return -1;
-	unsigned *gil_of = xcalloc(sc->nthreads ? sc->nthreads : 1, sizeof *gil_of);
-	for (size_t i = 0; i < sc->nthreads; i++)
-		gil_of[i] = sc->threads[i].process;
-	struct stats *st = stats_create((unsigned)sc->nthreads, gil_of, (unsigned)sc->nprocs);
-	struct event *batch = xmalloc(SWEEP_BATCH * sizeof *batch);
-	snprintf(res->time_mode, sizeof res->time_mode, "%s", engine_time_mode(e));
-	res->policy = gil_policy_name(engine_policy(e));
+	snprintf(res->time_mode, sizeof res->time_mode, "%s", watch_time_mode(w));
+	res->policy = gil_policy_name(watch_policy(w));
+	watch_run(w, stop);
+	watch_finish(w, NULL);
 
-	engine_start(e);
-	bool ended;
-	do {
-		ended = engine_wait(e, SWEEP_DRAIN_NS);
-		size_t n;
-		while ((n = ring_pop(engine_ring(e), batch, SWEEP_BATCH)) > 0)
-			for (size_t i = 0; i < n; i++)
-				stats_add(st, &batch[i]);
-		if (!ended && stop && *stop) {
-			engine_stop(e);
-			break;
-		}
-	} while (!ended);
-	size_t n;
-	while ((n = ring_pop(engine_ring(e), batch, SWEEP_BATCH)) > 0)
-		for (size_t i = 0; i < n; i++)
-			stats_add(st, &batch[i]);
-
-	row->elapsed_ns = engine_elapsed(e);
-	uint64_t now = (uint64_t)engine_start_time(e) + (uint64_t)row->elapsed_ns;
+	const struct stats *st = watch_consumer(w)->st;
+	row->elapsed_ns = watch_elapsed(w);
+	uint64_t now = watch_t_start(w) + (uint64_t)row->elapsed_ns;
 	uint64_t busy = 0;
 	row->wait_p50_ns = xcalloc(sc->nthreads + 1, sizeof *row->wait_p50_ns);
 	row->wait_p99_ns = xcalloc(sc->nthreads + 1, sizeof *row->wait_p99_ns);
@@ -139,7 +112,7 @@ static int run_one(const struct scenario *sc, const struct engine_options *opt,
 		stats_thread(st, i, now, &t);
 		row->wait_p50_ns[i] = t.wait_p50_ns;
 		row->wait_p99_ns[i] = t.wait_p99_ns;
-		busy += t.hold_ns + t.time_ns[TS_NATIVE];
+		busy += t.busy_ns;
 	}
 	for (unsigned g = 0; g < stats_ngils(st); g++) {
 		struct stats_gil sg;
@@ -150,11 +123,8 @@ static int run_one(const struct scenario *sc, const struct engine_options *opt,
 		row->switches_per_s += sg.switches_per_s;
 	}
 	row->work_per_s = row->elapsed_ns > 0 ? (double)busy / (double)row->elapsed_ns : 0;
-	free(batch);
-	stats_destroy(st);
-	free(gil_of);
-	engine_destroy(e);
-	row->wall_s = wall_s() - w0;
+	watch_close(w);
+	row->wall_s = (double)(gv_mono_ns() - w0) / 1e9;
 	return 0;
 }
 
@@ -165,17 +135,8 @@ int sweep_run(const struct scenario *sc, const struct engine_options *opt,
 	memset(out, 0, sizeof *out);
 	out->sc = sc;
 	out->spec = *sp;
-	if (!opt->duration_ns && !sc->duration_ns) {
-		for (size_t i = 0; i < sc->nthreads; i++) {
-			if (scenario_thread_contains(&sc->threads[i], OP_FOREVER)) {
-				gv_error_set(err, sc->file, 0, 0,
-					     "thread '%s' runs forever: give the sweep a duration "
-					     "(--duration=10s, or 'duration 10s' in the scenario)",
-					     sc->threads[i].name);
-				return -1;
-			}
-		}
-	}
+	if (watch_runs_forever(sc, opt, "sweep", err))
+		return -1;
 	out->rows = xcalloc(sp->points, sizeof *out->rows);
 	for (unsigned i = 0; i < sp->points; i++) {
 		if (stop && *stop)

@@ -32,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario.h"
 #include "spanring.h"
 #include "tasks.h"
 #include "util.h"

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <zstd.h>
 
@@ -28,7 +27,6 @@
 
 #define FILE_HEADER_SIZE 20
 #define END_MAGIC 0x2e444e45u    /* "END." */
-#define END_INTERRUPTED 1u
 /* Version 1. */
 #define V1_BLOCK_MAGIC 0x53545645u /* "EVTS" */
 #define V1_BLOCK_HEADER_SIZE 40
@@ -65,6 +63,7 @@ enum {
 	V1_COUNT = 4, V1_FIRST = 8, V1_LAST = 16, V1_DROPPED = 24, V1_CRC = 32,
 	V1_END_FLAGS = 4, V1_END_ELAPSED = 8, V1_END_EVENTS = 16, V1_END_DROPPED = 24,
 	V1_END_CRC = 32,
+	REC_T = 0, REC_ARG = 8, REC_SEQ = 16, REC_TID = 20, REC_TYPE = 22, REC_AUX = 23,
 };
 
 /* ---- bytes ------------------------------------------------------------ */
@@ -99,12 +98,12 @@ static uint64_t get_u64(const unsigned char *p)
 
 static void get_event(const unsigned char *p, struct event *e)
 {
-	e->t = get_u64(p);
-	e->arg = get_u64(p + 8);
-	e->seq = get_u32(p + 16);
-	e->tid = (uint16_t)(p[20] | (p[21] << 8));
-	e->type = p[22];
-	e->aux = p[23];
+	e->t = get_u64(p + REC_T);
+	e->arg = get_u64(p + REC_ARG);
+	e->seq = get_u32(p + REC_SEQ);
+	e->tid = (uint16_t)(p[REC_TID] | (p[REC_TID + 1] << 8));
+	e->type = p[REC_TYPE];
+	e->aux = p[REC_AUX];
 }
 
 /* The reflected IEEE polynomial, one bit at a time: recordings are written
@@ -119,13 +118,6 @@ uint32_t trace_crc32(uint32_t crc, const void *data, size_t len)
 			crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
 	}
 	return ~crc;
-}
-
-static int64_t wall_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 void trace_meta_free(struct trace_meta *m)
@@ -473,7 +465,7 @@ int trace_writer_add(struct trace_writer *w, const struct event *evs, size_t n,
 	w->dropped = dropped;
 	for (size_t i = 0; i < n; i++) {
 		if (!w->n)
-			w->block_started = wall_ns();
+			w->block_started = gv_mono_ns();
 		w->buf[w->n++] = evs[i];
 		if (w->n == TRACE_BLOCK_EVENTS && write_block(w, err) != 0)
 			return -1;
@@ -483,13 +475,13 @@ int trace_writer_add(struct trace_writer *w, const struct event *evs, size_t n,
 
 int trace_writer_flush(struct trace_writer *w, bool force, struct gv_error *err)
 {
-	if (w->n && (force || wall_ns() - w->block_started >= TRACE_FLUSH_NS))
+	if (w->n && (force || gv_mono_ns() - w->block_started >= TRACE_FLUSH_NS))
 		return write_block(w, err);
 	return 0;
 }
 
 int trace_writer_close(struct trace_writer *w, int64_t elapsed_ns, uint64_t events,
-		       uint64_t dropped, bool interrupted, struct gv_error *err)
+		       uint64_t dropped, unsigned end_flags, struct gv_error *err)
 {
 	w->dropped = dropped;
 	int rc = write_block(w, err);
@@ -500,7 +492,7 @@ int trace_writer_close(struct trace_writer *w, int64_t elapsed_ns, uint64_t even
 		put_u64(end + END_ELAPSED, (uint64_t)elapsed_ns);
 		put_u64(end + END_EVENTS, events);
 		put_u64(end + END_DROPPED, dropped);
-		put_u32(end + END_FLAGS, interrupted ? END_INTERRUPTED : 0);
+		put_u32(end + END_FLAGS, end_flags);
 		put_u32(end + END_CRC, trace_crc32(0, end, END_CRC));
 		if (fwrite(end, 1, sizeof end, w->f) != sizeof end || fflush(w->f) != 0)
 			rc = write_error(w, err);
@@ -595,7 +587,7 @@ static int parse_header(struct trace *t, const char *text, size_t len, struct gv
 			m->slow = strtod(value, NULL);
 			/* What no gilviz writes is none: the UI makes an
 			 * integer of it, and a cast of 1e300 is undefined. */
-			if (!(m->slow >= 1 && m->slow <= 1e6))
+			if (!(m->slow >= 1 && m->slow <= GV_FACTOR_MAX))
 				m->slow = 1;
 		} else if (KEY("seed")) {
 			m->seed = strtoull(value, NULL, 10);
@@ -668,7 +660,8 @@ static uint64_t index_v1(struct trace *t, uint64_t off, uint64_t size)
 				break;
 			}
 			t->complete = true;
-			t->interrupted = (get_u32(bh + V1_END_FLAGS) & END_INTERRUPTED) != 0;
+			t->interrupted = (get_u32(bh + V1_END_FLAGS) & TRACE_END_INTERRUPTED) != 0;
+			t->deadlocked = (get_u32(bh + V1_END_FLAGS) & TRACE_END_DEADLOCKED) != 0;
 			t->elapsed_ns = (int64_t)get_u64(bh + V1_END_ELAPSED);
 			t->dropped = get_u64(bh + V1_END_DROPPED);
 			if (get_u64(bh + V1_END_EVENTS) != t->events)
@@ -761,7 +754,8 @@ static uint64_t index_v2(struct trace *t, uint64_t off, uint64_t size)
 			t->complete = true;
 			t->elapsed_ns = (int64_t)get_u64(bh + END_ELAPSED);
 			t->dropped = get_u64(bh + END_DROPPED);
-			t->interrupted = (get_u32(bh + END_FLAGS) & END_INTERRUPTED) != 0;
+			t->interrupted = (get_u32(bh + END_FLAGS) & TRACE_END_INTERRUPTED) != 0;
+			t->deadlocked = (get_u32(bh + END_FLAGS) & TRACE_END_DEADLOCKED) != 0;
 			if (get_u64(bh + END_EVENTS) != t->events)
 				warn(t, "the end block at byte %" PRIu64 " counts other events than the blocks hold",
 				     off, t->nblocks);

@@ -20,8 +20,8 @@
  *                 size - 40 compressed bytes: one zstd frame holding the
  *                 block's encoded events (see below).
  *   "END." block  kind, size (32), elapsed ns u64, events u64, dropped
- *                 u64, flags u32 (1: interrupted), CRC-32 of the 36 bytes
- *                 before it u32.
+ *                 u64, flags u32 (TRACE_END_*: 1 interrupted, 2
+ *                 deadlocked), CRC-32 of the 36 bytes before it u32.
  *
  * Encoding 1 stores a block's n events in columns, each column's values
  * alike, so that zstd finds their repeats: n tids (u16), n types (u8), n
@@ -45,9 +45,9 @@
  * Version 1 (still read): the same file header; blocks "EVTS" u32, count
  * u32, first t u64, last t u64, dropped u64, CRC-32 of the payload u32,
  * pad u32, then count raw events of 24 bytes (t u64, arg u64, seq u32,
- * tid u16, type u8, aux u8); the end block "END." u32, flags u32, elapsed
- * ns u64, events u64, dropped u64, CRC-32 of the 32 bytes before it u32,
- * pad u32.
+ * tid u16, type u8, aux u8); the end block "END." u32, flags u32 (as in
+ * version 2), elapsed ns u64, events u64, dropped u64, CRC-32 of the 32
+ * bytes before it u32, pad u32.
  *
  * The writer flushes a block at least every TRACE_FLUSH_NS, so a run
  * killed with SIGKILL leaves a file (the temporary PATH.part) whose
@@ -123,9 +123,14 @@ int trace_writer_add(struct trace_writer *w, const struct event *evs, size_t n,
 /* Write out the block in progress if it is older than TRACE_FLUSH_NS of
  * wall time, or if force. */
 int trace_writer_flush(struct trace_writer *w, bool force, struct gv_error *err);
-/* Flush, write the end block, close. Returns -1 on error. Frees w. */
+/* How the run ended, in the end block (readers ignore flags they do not
+ * know). */
+#define TRACE_END_INTERRUPTED 1u /* stopped early */
+#define TRACE_END_DEADLOCKED 2u  /* every thread left waited on a queue */
+/* Flush, write the end block (end_flags: TRACE_END_*), close. Returns -1
+ * on error. Frees w. */
 int trace_writer_close(struct trace_writer *w, int64_t elapsed_ns, uint64_t events,
-		       uint64_t dropped, bool interrupted, struct gv_error *err);
+		       uint64_t dropped, unsigned end_flags, struct gv_error *err);
 /* Give up (a failed run): the temporary file is removed; frees w. */
 void trace_writer_abort(struct trace_writer *w);
 /* The temporary file being written until the recording is closed (NULL
@@ -152,6 +157,7 @@ struct trace {
 	uint64_t events;     /* in all complete blocks */
 	bool complete;       /* the end block was there */
 	bool interrupted;    /* the end block says the run was stopped early */
+	bool deadlocked;     /* ... or ended with every thread left waiting on a queue */
 	int64_t elapsed_ns;  /* from the end block, else from the events */
 	uint64_t dropped;    /* from the end block, else the last block's */
 	char *warning;       /* why reading stopped early, or NULL */

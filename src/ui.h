@@ -1,8 +1,8 @@
 /*
  * ui.h -- the live terminal UI: a scenario run drawn as it happens, with
  * keys to change the switch interval, pause, scroll, step and zoom.
- * It draws from history and stats (through the shared consumer) and
- * computes no figure of its own.
+ * It watches its run through a watch (watch.h), draws from history and
+ * stats, and computes no figure of its own.
  */
 #ifndef GILVIZ_UI_H
 #define GILVIZ_UI_H
@@ -55,8 +55,7 @@ void ui_wait(struct ui *ui);
 /* The whole loop: frames until q, a quit signal or the frame limit. */
 int ui_run(const struct ui_options *o, struct gv_error *err);
 
-/* For the benchmark: the run (NULL in a replay) and its figures. */
-struct engine *ui_engine(struct ui *ui);
-struct consumer *ui_consumer(struct ui *ui);
+/* For the benchmark: the run and its figures. */
+struct watch *ui_watch(struct ui *ui);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <fcntl.h>
 #include <libgen.h>
@@ -191,19 +192,25 @@ int parse_duration(const char *s, int64_t *ns, char *msg, size_t msglen)
 	return -1;
 }
 
-void format_duration(int64_t ns, char *buf, size_t len)
+void format_duration_digits(int64_t ns, int digits, char *buf, size_t len)
 {
-	double a = (double)ns;
-	if (a < 0)
-		a = -a;
-	if (a >= 1e9)
-		snprintf(buf, len, "%.3f s", (double)ns / 1e9);
-	else if (a >= 1e6)
-		snprintf(buf, len, "%.2f ms", (double)ns / 1e6);
-	else if (a >= 1e3)
-		snprintf(buf, len, "%.1f us", (double)ns / 1e3);
+	/* |ns| without negating INT64_MIN. */
+	uint64_t a = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+	if (a >= 1000000000)
+		snprintf(buf, len, "%.*f s", digits + 1, (double)ns / 1e9);
+	else if (a >= 1000000)
+		snprintf(buf, len, "%.*f ms", digits, (double)ns / 1e6);
+	else if (a >= 1000 && digits > 1)
+		snprintf(buf, len, "%.*f us", digits - 1, (double)ns / 1e3);
+	else if (a >= 1000) /* whole microseconds, rounded half up */
+		snprintf(buf, len, "%s%" PRIu64 " us", ns < 0 ? "-" : "", (a + 500) / 1000);
 	else
 		snprintf(buf, len, "%" PRId64 " ns", ns);
+}
+
+void format_duration(int64_t ns, char *buf, size_t len)
+{
+	format_duration_digits(ns, 2, buf, len);
 }
 
 /* ---- output files ----------------------------------------------------- */
@@ -402,4 +409,12 @@ void json_put_string(FILE *f, const char *s)
 		p += len;
 	}
 	fputc('"', f);
+}
+
+int64_t gv_mono_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		fatal("clock_gettime(CLOCK_MONOTONIC) failed: %s", strerror(errno));
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }

@@ -47,13 +47,20 @@ struct gv_error {
 
 GV_PRINTF(5, 6) void gv_error_set(struct gv_error *err, const char *file,
 				  int line, int col, const char *fmt, ...);
+/* Room for any formatted error: the file, two numbers, the message. */
+#define GV_ERROR_MAX (sizeof ((struct gv_error *)0)->file + \
+		      sizeof ((struct gv_error *)0)->msg + 32)
 /* "file:line:col: msg", leaving out what is unknown. */
 void gv_error_format(const struct gv_error *err, char *buf, size_t len);
 
 /* Durations: "1.5ms" -> 1500000. Units ns, us, ms, s; a unit is required.
  * Returns 0 on success, -1 on error with a message in msg. */
 int parse_duration(const char *s, int64_t *ns, char *msg, size_t msglen);
-/* "5.00 ms", "1.250 s", "800 us": a short human form of a duration. */
+/* The one duration formatter: ns, us, ms or s, whichever the size asks
+ * for, with digits decimals in ms (one more in s, one fewer in us; whole
+ * us rounded half up). */
+void format_duration_digits(int64_t ns, int digits, char *buf, size_t len);
+/* The reports' form: "5.00 ms", "1.250 s", "800.0 us". */
 void format_duration(int64_t ns, char *buf, size_t len);
 
 /*
@@ -94,6 +101,14 @@ const char *text_printable(const char *s, char **buf);
 /* s as a JSON string, quotes included: quotes, backslashes and control
  * characters escaped, bytes that are not UTF-8 as U+FFFD. */
 void json_put_string(FILE *f, const char *s);
+
+/* The monotonic clock in ns: the one clock helper (a clock that fails is
+ * fatal, as a failed lock is). */
+int64_t gv_mono_ns(void);
+
+/* The largest slow-motion factor and virtual speed (1 000 000): the
+ * command line, the engine and a recording's reader all hold to it. */
+#define GV_FACTOR_MAX 1e6
 
 #define GV_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -465,7 +465,98 @@ static void state_names_are_distinct(void)
 	CU_ASSERT_STRING_EQUAL(history_state_name((enum thread_state)99), "unknown");
 }
 
+/* One event straight into h, numbered by *seq. */
+static void put_event(struct history *h, uint32_t *seq, uint64_t t, enum event_type type,
+		      uint8_t aux)
+{
+	struct event e = { .t = t, .tid = 0, .type = (uint8_t)type, .aux = aux, .seq = (*seq)++ };
+	history_add(h, &e);
+}
+
+#define US 1000ULL
+#define DENSE_COL (10000 * US)
+
+/* A dense timeline: each 10 ms column opens with 300 short turns (3 us
+ * holding, 1 us waiting: 600 spans in 1.2 ms), then waits to its end. The
+ * thread holds 0.9 ms and waits 9.1 ms of every column; the first 64
+ * spans of a column alone would say it mostly held. */
+static struct history *dense_history(unsigned ncols)
+{
+	struct history *h = history_create(1, 1u << 16);
+	uint32_t seq = 0;
+	put_event(h, &seq, 0, EV_THREAD_START, 0);
+	put_event(h, &seq, 0, EV_GIL_REQUEST, 0);
+	put_event(h, &seq, 0, EV_GIL_ACQUIRE, 0);
+	for (unsigned c = 0; c < ncols; c++) {
+		uint64_t t = c * DENSE_COL;
+		for (int k = 0; k < 300; k++) {
+			t += 3 * US;
+			put_event(h, &seq, t, EV_GIL_RELEASE, RELEASE_CHECK);
+			put_event(h, &seq, t, EV_GIL_REQUEST, 0);
+			if (k < 299) {
+				t += 1 * US;
+				put_event(h, &seq, t, EV_GIL_ACQUIRE, 0);
+			}
+		}
+		put_event(h, &seq, (c + 1) * DENSE_COL, EV_GIL_ACQUIRE, 0);
+	}
+	return h;
+}
+
+static void binning_reads_every_span_of_a_dense_column(void)
+{
+	enum { NCOLS = 8 };
+	struct history *h = dense_history(NCOLS);
+	uint64_t end = NCOLS * DENSE_COL;
+	struct history_column cols[NCOLS];
+	uint64_t last = history_bin(h, 0, 0, DENSE_COL, NCOLS, end, cols);
+	CU_ASSERT_EQUAL(last, end);
+	for (int c = 0; c < NCOLS; c++) {
+		CU_ASSERT_EQUAL(cols[c].ns[TS_HOLDING], 900 * US);
+		CU_ASSERT_EQUAL(cols[c].ns[TS_WAITING], 9100 * US);
+		CU_ASSERT_EQUAL(history_column_majority(&cols[c]), TS_WAITING);
+	}
+	/* The same shares from every span read at once, column by column. */
+	size_t max = 1u << 14;
+	struct history_span *all = malloc(max * sizeof *all);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(all);
+	for (int c = 0; c < NCOLS; c++) {
+		uint64_t ns[TS_COUNT] = { 0 };
+		size_t n = history_spans(h, 0, c * DENSE_COL, (c + 1) * DENSE_COL, end, all, max);
+		CU_ASSERT(n >= 600);
+		for (size_t i = 0; i < n; i++)
+			ns[all[i].state] += all[i].t_end - all[i].t_start;
+		for (int st = 0; st < TS_COUNT; st++)
+			CU_ASSERT_EQUAL(cols[c].ns[st], ns[st]);
+	}
+	free(all);
+	/* Zoomed out as far as one column: the whole run's shares. */
+	struct history_column one;
+	history_bin(h, 0, 0, end, 1, end, &one);
+	CU_ASSERT_EQUAL(one.ns[TS_HOLDING], NCOLS * 900 * US);
+	CU_ASSERT_EQUAL(one.ns[TS_WAITING], NCOLS * 9100 * US);
+	/* Columns that do not line up with the turns: each full column is
+	 * still all accounted for. */
+	struct history_column off[NCOLS - 1];
+	history_bin(h, 0, DENSE_COL / 2, DENSE_COL, NCOLS - 1, end, off);
+	for (int c = 0; c < NCOLS - 1; c++)
+		CU_ASSERT_EQUAL(off[c].ns[TS_HOLDING] + off[c].ns[TS_WAITING], DENSE_COL);
+	history_destroy(h);
+}
+
+static void an_empty_column_has_no_majority(void)
+{
+	struct history *h = history_create(1, 16);
+	struct history_column cols[4];
+	CU_ASSERT_EQUAL(history_bin(h, 0, 0, 1000, 4, 4000, cols), 0);
+	for (int c = 0; c < 4; c++)
+		CU_ASSERT_EQUAL(history_column_majority(&cols[c]), TS_NOT_STARTED);
+	history_destroy(h);
+}
+
 static const struct cu_test tests[] = {
+	CU_TEST_ENTRY(binning_reads_every_span_of_a_dense_column),
+	CU_TEST_ENTRY(an_empty_column_has_no_majority),
 	CU_TEST_ENTRY(take_cpu_io_exit_gives_four_spans),
 	CU_TEST_ENTRY(native_hold_is_its_own_state_while_holding),
 	CU_TEST_ENTRY(acquire_inside_native_hold_resumes_native_hold),

@@ -13,18 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "consumer.h"
 #include "cu.h"
-#include "engine.h"
 #include "scenario.h"
 #include "stats.h"
+#include "watch.h"
 
 #define MS 1000000LL
 
 struct lesson {
 	struct scenario *sc;
-	struct engine *e;
-	struct consumer c;
+	struct watch *w;
+	struct consumer *c; /* the watch's model */
 	uint64_t now;       /* the end of the run on the events' clock */
 	double elapsed_s;
 };
@@ -35,8 +34,10 @@ static const char *srcdir(void)
 	return d && *d ? d : ".";
 }
 
-/* Run scenarios/<name> in virtual time; opt may override the scenario. */
-static void run(struct lesson *l, const char *name, const struct engine_options *opt)
+/* Run scenarios/<name> in virtual time; opt may override the scenario;
+ * hook, if any, sees every event. */
+static void run_hooked(struct lesson *l, const char *name, const struct engine_options *opt,
+		       consumer_hook hook, void *arg)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/scenarios/%s", srcdir(), name);
@@ -54,21 +55,23 @@ static void run(struct lesson *l, const char *name, const struct engine_options 
 	o.seed = 7;
 	if (!o.duration_ns)
 		o.duration_ns = 3000 * MS; /* the looping lessons run 30 s */
-	l->e = engine_create(l->sc, &o, &err);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(l->e);
-	consumer_init(&l->c, l->sc, 0);
-	engine_start(l->e);
-	while (!engine_wait(l->e, 10 * MS))
-		consumer_drain(&l->c, engine_ring(l->e));
-	consumer_drain(&l->c, engine_ring(l->e));
-	l->now = (uint64_t)(engine_start_time(l->e) + engine_elapsed(l->e));
-	l->elapsed_s = (double)engine_elapsed(l->e) / 1e9;
+	struct watch_options wo = { .sc = l->sc, .engine = o, .hook = hook, .hook_arg = arg };
+	l->w = watch_open(&wo, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l->w);
+	watch_run(l->w, NULL);
+	l->c = watch_consumer(l->w);
+	l->now = watch_t_start(l->w) + (uint64_t)watch_elapsed(l->w);
+	l->elapsed_s = (double)watch_elapsed(l->w) / 1e9;
+}
+
+static void run(struct lesson *l, const char *name, const struct engine_options *opt)
+{
+	run_hooked(l, name, opt, NULL, NULL);
 }
 
 static void done(struct lesson *l)
 {
-	consumer_fini(&l->c);
-	engine_destroy(l->e);
+	watch_close(l->w);
 	scenario_free(l->sc);
 }
 
@@ -77,7 +80,7 @@ static struct stats_thread thread(const struct lesson *l, const char *name)
 	struct stats_thread t = { 0 };
 	for (size_t i = 0; i < l->sc->nthreads; i++)
 		if (!strcmp(l->sc->threads[i].name, name)) {
-			stats_thread(l->c.st, (unsigned)i, l->now, &t);
+			stats_thread(l->c->st, (unsigned)i, l->now, &t);
 			return t;
 		}
 	CU_FAIL_FATAL("no such thread");
@@ -183,8 +186,8 @@ static void switch_interval_changes_how_often_not_how_fast(void)
 	run(&a, "06-switch-interval.gil", &fast);
 	run(&b, "06-switch-interval.gil", &slow);
 	struct stats_gil ga, gb;
-	stats_gil(a.c.st, 0, (uint64_t)engine_elapsed(a.e), &ga);
-	stats_gil(b.c.st, 0, (uint64_t)engine_elapsed(b.e), &gb);
+	stats_gil(a.c->st, 0, (uint64_t)watch_elapsed(a.w), &ga);
+	stats_gil(b.c->st, 0, (uint64_t)watch_elapsed(b.w), &gb);
 	CU_ASSERT(ga.switches_per_s > 5 * gb.switches_per_s);
 	uint64_t work_a = thread(&a, "cruncher.1").hold_ns + thread(&a, "cruncher.2").hold_ns;
 	uint64_t work_b = thread(&b, "cruncher.1").hold_ns + thread(&b, "cruncher.2").hold_ns;
@@ -248,7 +251,7 @@ static void python2_gil_battles_on_two_cores(void)
 	struct lesson l;
 	run(&l, "11-python2-battle.gil", &o);
 	struct stats_gil g;
-	stats_gil(l.c.st, 0, (uint64_t)engine_elapsed(l.e), &g);
+	stats_gil(l.c->st, 0, (uint64_t)watch_elapsed(l.w), &g);
 	CU_ASSERT(g.c.failed_wakeups > g.c.switches);
 	CU_ASSERT(g.c.drop_requests == 0);
 	done(&l);
@@ -291,24 +294,7 @@ static void cpu_heavy_task_blocks_the_loop(void)
 {
 	struct lesson l;
 	struct await_spans a = { 0 };
-	char path[1024];
-	snprintf(path, sizeof path, "%s/scenarios/12-asyncio-cpu-handler.gil", srcdir());
-	struct gv_error err;
-	memset(&l, 0, sizeof l);
-	l.sc = scenario_load(path, &err);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(l.sc);
-	struct engine_options o = { .policy = -1, .virtual_time = true, .cores = 2,
-				    .seed = 7, .duration_ns = 3000 * MS };
-	l.e = engine_create(l.sc, &o, &err);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(l.e);
-	consumer_init(&l.c, l.sc, 0);
-	l.c.hook = await_hook;
-	l.c.hook_arg = &a;
-	engine_start(l.e);
-	while (!engine_wait(l.e, 10 * MS))
-		consumer_drain(&l.c, engine_ring(l.e));
-	consumer_drain(&l.c, engine_ring(l.e));
-	l.now = (uint64_t)(engine_start_time(l.e) + engine_elapsed(l.e));
+	run_hooked(&l, "12-asyncio-cpu-handler.gil", NULL, await_hook, &a);
 	for (int k = 0; k < 3; k++) {
 		CU_ASSERT_STRING_EQUAL(l.sc->threads[0].tasks[k].name,
 				       k == 0 ? "handler.1" : k == 1 ? "handler.2" : "handler.3");
@@ -326,15 +312,15 @@ static void cpu_heavy_task_blocks_the_loop(void)
 	 * every light handler is ready, but not run, through most of one of
 	 * the report's runs: the heavy task blocks it. */
 	uint64_t rep[TK_COUNT];
-	tasks_totals(l.c.tk, 0, 3, l.now, rep);
+	tasks_totals(l.c->tk, 0, 3, l.now, rep);
 	CU_ASSERT_DOUBLE_EQUAL(sec(rep[TK_RUNNING]), 0.3, 0.03);
 	static struct history_span hs[4096], rs[64];
-	size_t nr = tasks_spans(l.c.tk, 0, 3, 0, UINT64_MAX, l.now, rs, 64);
+	size_t nr = tasks_spans(l.c->tk, 0, 3, 0, UINT64_MAX, l.now, rs, 64);
 	for (unsigned k = 0; k < 3; k++) {
 		uint64_t tot[TK_COUNT];
-		tasks_totals(l.c.tk, 0, k, l.now, tot);
+		tasks_totals(l.c->tk, 0, k, l.now, tot);
 		CU_ASSERT(tot[TK_READY] > 150 * MS);
-		size_t n = tasks_spans(l.c.tk, 0, k, 0, UINT64_MAX, l.now, hs, 4096);
+		size_t n = tasks_spans(l.c->tk, 0, k, 0, UINT64_MAX, l.now, hs, 4096);
 		uint64_t longest = 0;
 		for (size_t i = 0; i < n; i++) {
 			if (hs[i].state != TK_READY)
@@ -361,7 +347,7 @@ static void hybrid_service_uses_the_cores_and_keeps_the_loop_free(void)
 	struct lesson l;
 	run(&l, "13-hybrid-web.gil", NULL);
 	/* The handlers finished and left the idle workers waiting. */
-	CU_ASSERT_TRUE(engine_deadlocked(l.e));
+	CU_ASSERT_TRUE(watch_deadlocked(l.w));
 	struct stats_thread w = thread(&l, "web");
 	CU_ASSERT(sec(w.hold_ns) < 0.35 * l.elapsed_s);
 	/* 80 jobs x 20 ms = 1.6 s of work on 2 cores: about 0.8 s, not 1.6. */

@@ -207,7 +207,47 @@ static void glyphs_differ_for_every_state_shown(void)
 	CU_ASSERT_EQUAL(report_state_glyph(TS_DONE), ' ');
 }
 
+/* A busy column: 300 turns of 3 us holding, 1 us waiting, then a wait
+ * to the column's end, in each of 4 columns of 10 ms. The thread waits
+ * 91% of every column; its first 64 spans alone say it held. */
+static void timeline_reads_every_span_of_a_busy_column(void)
+{
+	struct fixture f;
+	memset(&f, 0, sizeof f);
+	const char *text = "thread busy { cpu 1ms }\n";
+	struct gv_error err;
+	f.sc = scenario_parse(text, strlen(text), "busy.gil", &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f.sc);
+	f.st = stats_create(1, NULL, 1);
+	f.h = history_create(1, 1u << 14);
+	ev(&f, 0, 0, EV_THREAD_START, 0, 0);
+	ev(&f, 0, 0, EV_GIL_REQUEST, 0, 0);
+	ev(&f, 0, 0, EV_GIL_ACQUIRE, 0, 0);
+	for (uint64_t c = 0; c < 4; c++) {
+		uint64_t t = c * 10 * MS;
+		for (int k = 0; k < 300; k++) {
+			t += 3000;
+			ev(&f, t, 0, EV_GIL_RELEASE, RELEASE_CHECK, 0);
+			ev(&f, t, 0, EV_GIL_REQUEST, 0, 0);
+			if (k < 299) {
+				t += 1000;
+				ev(&f, t, 0, EV_GIL_ACQUIRE, 0, 0);
+			}
+		}
+		ev(&f, (c + 1) * 10 * MS, 0, EV_GIL_ACQUIRE, 0, 0);
+	}
+	FILE *out = open_memstream(&f.buf, &f.len);
+	report_timeline(out, f.sc, f.h, 0, 40 * MS, 4);
+	fclose(out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f.buf, "|----|"));
+	free(f.buf);
+	history_destroy(f.h);
+	stats_destroy(f.st);
+	scenario_free(f.sc);
+}
+
 static const struct cu_test tests[] = {
+	CU_TEST_ENTRY(timeline_reads_every_span_of_a_busy_column),
 	CU_TEST_ENTRY(text_report_has_each_thread_figures),
 	CU_TEST_ENTRY(text_report_has_the_gil_and_the_run),
 	CU_TEST_ENTRY(timeline_shows_each_state_where_it_was),

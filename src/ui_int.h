@@ -1,0 +1,96 @@
+/*
+ * ui_int.h -- what the terminal UI's files share: the UI's state, the
+ * lines of its timeline, and the calls between run control (ui.c), keys
+ * and actions (ui_keys.c) and drawing (ui_draw.c). Not for other modules:
+ * they see ui.h.
+ */
+#ifndef GILVIZ_UI_INT_H
+#define GILVIZ_UI_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog.h"
+#include "evlog.h"
+#include "history.h"
+#include "stats.h"
+#include "ui.h"
+#include "view.h"
+#include "watch.h"
+
+#define UI_MAX_MARKS 4096
+#define UI_STATUS_NS 4000000000LL /* how long a status message stays */
+#define UI_MAX_INTERVAL_NS 10000000000LL
+#define UI_MIN_INTERVAL_NS 1000LL
+#define UI_MARK_NONE 0
+#define UI_MARK_REQUEST 1
+#define UI_MARK_FORCED 2
+
+/* A timeline line: a process label, a thread, or a task of a loop. */
+enum ui_line_kind { LINE_PROCESS, LINE_THREAD, LINE_TASK };
+
+struct ui_line {
+	enum ui_line_kind kind;
+	unsigned id;   /* process or thread index */
+	unsigned task; /* LINE_TASK: the task's index in its loop */
+};
+
+struct ui {
+	struct ui_options opt;
+	struct watch *w;       /* the run, live or recorded */
+	struct scenario *own_sc; /* a live run's scenario (n and p change it) */
+	const struct scenario *sc; /* the run's scenario */
+	char *sc_path;         /* NULL: the built-in scenario */
+	int policy;            /* the g key's choice, or -1: the options' */
+	struct consumer *c;    /* the watch's model */
+	bool live;             /* can the run be changed (interval, policy, restart)? */
+	bool recorded;         /* the recording has been made (and closed) */
+	bool rec_reported;     /* a failed write has been said */
+	int rec_rc;            /* -1: the recording or a new run failed (rec_err) */
+	struct gv_error rec_err;
+	bool prompting;        /* replay: typing a time to jump to */
+	char prompt[32];
+	struct evlog *log;
+	struct stats_snapshot *snap_old, *snap_mid, *snap_now;
+	struct view view;
+	uint64_t t_start;      /* the run's start on the events' clock */
+	bool paused, ended, help, quit, dirty;
+	size_t cursor;         /* paused: log entries up to the view's edge */
+	char status[256];
+	int64_t status_until;
+	struct catalog cat;
+	int cat_i;
+	long frames;
+	int64_t frame_t;       /* when the last frame ended */
+	/* Scratch space for drawing, sized for the widest timeline. */
+	struct history_mark *marks;
+	struct history_column *acc; /* a row's columns, binned */
+	uint8_t *markgrid;
+	struct ui_line *lines; /* every timeline line, tasks included */
+	int nlines;
+	int nsub;              /* of which task sub-rows */
+	struct ui_line *shown; /* the lines this frame has room for */
+	int acc_cols;
+};
+
+/* ui.c: the run and the views on it. */
+/* Say msg on the status line for a few seconds. */
+GV_PRINTF(2, 3) void ui_status(struct ui *ui, const char *fmt, ...);
+/* Time since the run started, frozen once it ended. */
+uint64_t ui_now(const struct ui *ui);
+/* Watch a run of the scenario (or the recording); stop watching it. */
+int ui_run_start(struct ui *ui, struct gv_error *err);
+void ui_run_stop(struct ui *ui);
+/* The rate snapshots start over at the current time. */
+void ui_reset_snapshots(struct ui *ui);
+/* The timeline lines that fit in room rows, into ui->shown. */
+int ui_choose_lines(struct ui *ui, int room);
+
+/* ui_keys.c: every key waiting, as an action on the run or the view. */
+void ui_handle_keys(struct ui *ui);
+
+/* ui_draw.c: the whole screen, from the model. */
+void ui_draw(struct ui *ui);
+
+#endif

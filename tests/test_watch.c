@@ -1,0 +1,396 @@
+/*
+ * test_watch.c -- one run watched from start to end, live or recorded.
+ *
+ * The central promise: a live run that records itself and the replay of
+ * that recording hold the same figures, every one of them (per thread,
+ * per GIL, per task, the spans and marks history keeps, the report's
+ * bytes), in virtual and in real time. Then what a watch says about its
+ * source, its controls, and the warnings it returns instead of printing.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cu.h"
+#include "report.h"
+#include "watch.h"
+
+#define MS 1000000LL
+
+static const char *srcdir(void)
+{
+	const char *d = getenv("top_srcdir");
+	return d && *d ? d : ".";
+}
+
+static char *temp_path(void)
+{
+	char *path = xstrdup("/tmp/gilviz-test-watch-XXXXXX");
+	int fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	return path;
+}
+
+static struct scenario *lesson(const char *name)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/scenarios/%s", srcdir(), name);
+	struct gv_error err = { 0 };
+	struct scenario *sc = scenario_load(path, &err);
+	if (!sc)
+		fprintf(stderr, "\n  %s: %s\n", path, err.msg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+	return sc;
+}
+
+static char *report_of(struct watch *w, enum report_format fmt)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	report_watch(f, fmt, w);
+	fclose(f);
+	return buf;
+}
+
+static void same_thread(const struct stats_thread *a, const struct stats_thread *b)
+{
+	for (int s = 0; s < TS_COUNT; s++) {
+		CU_ASSERT_EQUAL(a->time_ns[s], b->time_ns[s]);
+		CU_ASSERT_EQUAL(a->c.time_ns[s], b->c.time_ns[s]);
+	}
+	CU_ASSERT_EQUAL(a->c.acquisitions, b->c.acquisitions);
+	CU_ASSERT_EQUAL(a->c.switches_in, b->c.switches_in);
+	CU_ASSERT_EQUAL(a->c.forced_drops, b->c.forced_drops);
+	CU_ASSERT_EQUAL(a->c.drop_requests, b->c.drop_requests);
+	CU_ASSERT_EQUAL(a->c.failed_wakeups, b->c.failed_wakeups);
+	CU_ASSERT_EQUAL(a->c.lost, b->c.lost);
+	CU_ASSERT_EQUAL(a->c.waits, b->c.waits);
+	CU_ASSERT_EQUAL(a->c.wait_sum_ns, b->c.wait_sum_ns);
+	CU_ASSERT_EQUAL(a->hold_ns, b->hold_ns);
+	CU_ASSERT_EQUAL(a->wait_ns, b->wait_ns);
+	CU_ASSERT_EQUAL(a->blocked_ns, b->blocked_ns);
+	CU_ASSERT_EQUAL(a->native_ns, b->native_ns);
+	CU_ASSERT_EQUAL(a->wall_ns, b->wall_ns);
+	CU_ASSERT_EQUAL(a->wait_p50_ns, b->wait_p50_ns);
+	CU_ASSERT_EQUAL(a->wait_p99_ns, b->wait_p99_ns);
+	CU_ASSERT_EQUAL(a->wait_max_ns, b->wait_max_ns);
+	CU_ASSERT_EQUAL(a->wait_mean_ns, b->wait_mean_ns);
+	for (int i = 0; i < STATS_HIST_BINS; i++)
+		CU_ASSERT_EQUAL(a->hist[i], b->hist[i]);
+	CU_ASSERT_EQUAL(a->waiting_now_ns, b->waiting_now_ns);
+	CU_ASSERT_EQUAL(a->starving, b->starving);
+	CU_ASSERT_EQUAL(a->state, b->state);
+	CU_ASSERT_EQUAL(a->gil, b->gil);
+}
+
+static void same_gil(const struct stats_gil *a, const struct stats_gil *b)
+{
+	CU_ASSERT_EQUAL(a->c.acquisitions, b->c.acquisitions);
+	CU_ASSERT_EQUAL(a->c.switches, b->c.switches);
+	CU_ASSERT_EQUAL(a->c.forced_switches, b->c.forced_switches);
+	CU_ASSERT_EQUAL(a->c.drop_requests, b->c.drop_requests);
+	CU_ASSERT_EQUAL(a->c.failed_wakeups, b->c.failed_wakeups);
+	CU_ASSERT_EQUAL(a->interval_ns, b->interval_ns);
+	CU_ASSERT_DOUBLE_EQUAL(a->switches_per_s, b->switches_per_s, 0);
+	CU_ASSERT_EQUAL(a->nthreads, b->nthreads);
+}
+
+static void same_spans(const struct history_span *a, size_t na,
+		       const struct history_span *b, size_t nb)
+{
+	CU_ASSERT_EQUAL_FATAL(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		CU_ASSERT_EQUAL(a[i].t_start, b[i].t_start);
+		CU_ASSERT_EQUAL(a[i].t_end, b[i].t_end);
+		CU_ASSERT_EQUAL(a[i].state, b[i].state);
+	}
+}
+
+/* Every figure of two watches of the same run, compared. */
+static void same_figures(struct watch *live, struct watch *rec)
+{
+	struct consumer *a = watch_consumer(live), *b = watch_consumer(rec);
+	const struct scenario *sc = watch_scenario(live);
+	CU_ASSERT_TRUE(a->events > 0);
+	CU_ASSERT_EQUAL(a->events, b->events);
+	CU_ASSERT_EQUAL(watch_elapsed(live), watch_elapsed(rec));
+	CU_ASSERT_EQUAL(watch_t_start(live), watch_t_start(rec));
+	CU_ASSERT_EQUAL(watch_dropped(live), watch_dropped(rec));
+	CU_ASSERT_EQUAL(watch_interval(live), watch_interval(rec));
+	CU_ASSERT_EQUAL(watch_policy(live), watch_policy(rec));
+	CU_ASSERT_DOUBLE_EQUAL(watch_slow(live), watch_slow(rec), 0);
+	CU_ASSERT_STRING_EQUAL(watch_time_mode(live), watch_time_mode(rec));
+	CU_ASSERT_EQUAL(watch_interrupted(live), watch_interrupted(rec));
+	CU_ASSERT_EQUAL(watch_scenario(rec)->nthreads, sc->nthreads);
+
+	uint64_t end = watch_t_start(live) + (uint64_t)watch_elapsed(live);
+	CU_ASSERT_EQUAL_FATAL(stats_nthreads(a->st), stats_nthreads(b->st));
+	size_t max = 1u << 16;
+	struct history_span *sa = xmalloc(max * sizeof *sa), *sb = xmalloc(max * sizeof *sb);
+	for (unsigned i = 0; i < stats_nthreads(a->st); i++) {
+		struct stats_thread ta, tb;
+		stats_thread(a->st, i, end, &ta);
+		stats_thread(b->st, i, end, &tb);
+		same_thread(&ta, &tb);
+		same_spans(sa, history_spans(a->h, i, 0, UINT64_MAX, end, sa, max), sb,
+			   history_spans(b->h, i, 0, UINT64_MAX, end, sb, max));
+		CU_ASSERT_EQUAL(history_forgotten(a->h, i), history_forgotten(b->h, i));
+		CU_ASSERT_EQUAL(history_lost(a->h, i), history_lost(b->h, i));
+		CU_ASSERT_EQUAL_FATAL(tasks_count(a->tk, i), tasks_count(b->tk, i));
+		for (unsigned k = 0; k < tasks_count(a->tk, i); k++) {
+			uint64_t xa[TK_COUNT], xb[TK_COUNT];
+			tasks_totals(a->tk, i, k, end, xa);
+			tasks_totals(b->tk, i, k, end, xb);
+			for (int s = 0; s < TK_COUNT; s++)
+				CU_ASSERT_EQUAL(xa[s], xb[s]);
+			same_spans(sa, tasks_spans(a->tk, i, k, 0, UINT64_MAX, end, sa, max), sb,
+				   tasks_spans(b->tk, i, k, 0, UINT64_MAX, end, sb, max));
+		}
+	}
+	free(sa);
+	free(sb);
+	CU_ASSERT_EQUAL_FATAL(stats_ngils(a->st), stats_ngils(b->st));
+	for (unsigned g = 0; g < stats_ngils(a->st); g++) {
+		struct stats_gil ga, gb;
+		stats_gil(a->st, g, (uint64_t)watch_elapsed(live), &ga);
+		stats_gil(b->st, g, (uint64_t)watch_elapsed(rec), &gb);
+		same_gil(&ga, &gb);
+	}
+	CU_ASSERT_EQUAL(history_marks_total(a->h), history_marks_total(b->h));
+	CU_ASSERT_EQUAL(history_handoffs_total(a->h), history_handoffs_total(b->h));
+	struct history_mark ma[4096], mb[4096];
+	size_t nma = history_marks(a->h, 0, UINT64_MAX, ma, 4096);
+	size_t nmb = history_marks(b->h, 0, UINT64_MAX, mb, 4096);
+	CU_ASSERT_EQUAL_FATAL(nma, nmb);
+	for (size_t i = 0; i < nma; i++) {
+		CU_ASSERT_EQUAL(ma[i].t, mb[i].t);
+		CU_ASSERT_EQUAL(ma[i].arg, mb[i].arg);
+		CU_ASSERT_EQUAL(ma[i].tid, mb[i].tid);
+		CU_ASSERT_EQUAL(ma[i].type, mb[i].type);
+	}
+	/* The JSON report: byte for byte. The text differs only in the
+	 * replay's line saying where it was recorded. */
+	char *ja = report_of(live, REPORT_JSON), *jb = report_of(rec, REPORT_JSON);
+	CU_ASSERT_STRING_EQUAL(ja, jb);
+	free(ja);
+	free(jb);
+}
+
+/* A run of sc with opt, watched to its end while it records itself;
+ * the recording's path (to unlink and free). The live watch is closed
+ * unless live is given. */
+static char *record(struct scenario *sc, const struct engine_options *opt, struct watch **live)
+{
+	char *path = temp_path();
+	struct gv_error err = { 0 };
+	struct watch_options lo = { .sc = sc, .engine = *opt, .record_path = path };
+	struct watch *w = watch_open(&lo, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_TRUE(watch_live(w));
+	watch_run(w, NULL);
+	CU_ASSERT_TRUE(watch_ended(w));
+	CU_ASSERT_EQUAL(watch_finish(w, &err), 0);
+	if (live)
+		*live = w;
+	else
+		watch_close(w);
+	return path;
+}
+
+/* Record a live run of sc with opt through a watch, replay it through
+ * another, and compare every figure. */
+static void record_then_replay(struct scenario *sc, const struct engine_options *opt)
+{
+	struct watch *live;
+	char *path = record(sc, opt, &live);
+	struct gv_error err = { 0 };
+	struct watch_options ro = { .replay_path = path };
+	struct watch *rec = watch_open(&ro, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+	CU_ASSERT_FALSE(watch_live(rec));
+	CU_ASSERT_PTR_NULL(watch_warning(rec, 0));
+	CU_ASSERT_PTR_NOT_NULL(watch_replay_of(rec));
+	watch_run(rec, NULL);
+	CU_ASSERT_TRUE(watch_ended(rec));
+	CU_ASSERT_PTR_NULL(watch_warning(rec, 0));
+	same_figures(live, rec);
+
+	watch_close(rec);
+	watch_close(live);
+	unlink(path);
+	free(path);
+}
+
+/* Several GILs (processes), threads of every kind: virtual time. */
+static void virtual_run_replays_to_every_figure(void)
+{
+	struct scenario *sc = lesson("09-multiprocessing.gil");
+	struct engine_options o = { .policy = -1, .virtual_time = true, .cores = 2, .seed = 5,
+				    .duration_ns = 1500 * MS };
+	record_then_replay(sc, &o);
+	scenario_free(sc);
+}
+
+/* asyncio loops and their tasks, and a queue: virtual time. */
+static void virtual_run_with_tasks_replays_to_every_figure(void)
+{
+	struct scenario *sc = lesson("13-hybrid-web.gil");
+	struct engine_options o = { .policy = -1, .virtual_time = true, .cores = 2, .seed = 3,
+				    .duration_ns = 1000 * MS };
+	record_then_replay(sc, &o);
+	scenario_free(sc);
+}
+
+/* Real threads on the real clock: the replay is of what happened. */
+static void real_run_replays_to_every_figure(void)
+{
+	struct scenario *sc = lesson("04-convoy.gil");
+	struct engine_options o = { .policy = -1, .duration_ns = 300 * MS };
+	record_then_replay(sc, &o);
+	scenario_free(sc);
+}
+
+/* A stopped run is interrupted, and its recording says so. */
+static void finishing_early_interrupts_and_the_replay_agrees(void)
+{
+	struct scenario *sc = lesson("04-convoy.gil");
+	char *path = temp_path();
+	struct gv_error err = { 0 };
+	struct watch_options lo = { .sc = sc, .record_path = path,
+				    .engine = { .policy = -1, .virtual_time = true, .seed = 1,
+						.cores = 2, .speed = 1000 } };
+	struct watch *live = watch_open(&lo, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(live);
+	watch_pump(live, MS);
+	CU_ASSERT_FALSE(watch_ended(live));
+	CU_ASSERT_EQUAL(watch_finish(live, &err), 0);
+	CU_ASSERT_TRUE(watch_interrupted(live));
+	CU_ASSERT_EQUAL(watch_finish(live, &err), 0); /* once only */
+	struct watch_options ro = { .replay_path = path };
+	struct watch *rec = watch_open(&ro, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+	watch_run(rec, NULL);
+	CU_ASSERT_TRUE(watch_interrupted(rec));
+	same_figures(live, rec);
+	watch_close(rec);
+	watch_close(live);
+	unlink(path);
+	free(path);
+	scenario_free(sc);
+}
+
+/* A recording: seeking back and forth lands on the figures of a
+ * straight run to the same time; stepping moves the clock. */
+static void replay_seeks_and_steps_through_the_watch(void)
+{
+	struct scenario *sc = lesson("04-convoy.gil");
+	struct engine_options o = { .policy = -1, .virtual_time = true, .seed = 2, .cores = 2,
+				    .duration_ns = 400 * MS };
+	char *path = record(sc, &o, NULL);
+	struct gv_error err = { 0 };
+	struct watch_options ro = { .replay_path = path };
+	struct watch *a = watch_open(&ro, &err), *b = watch_open(&ro, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	uint64_t mid = 200 * MS;
+	CU_ASSERT_EQUAL(watch_seek(a, mid), mid);
+	watch_pause(b, true);
+	CU_ASSERT_TRUE(watch_paused(b));
+	watch_seek(b, 350 * MS);
+	CU_ASSERT_TRUE(watch_seek_rebuilds(b, mid));
+	CU_ASSERT_FALSE(watch_seek_rebuilds(b, 380 * MS));
+	watch_seek(b, mid);
+	CU_ASSERT_TRUE(watch_paused(b)); /* a seek keeps the pause */
+	CU_ASSERT_FALSE(watch_ended(b));
+	CU_ASSERT_EQUAL(watch_now(b), mid);
+	CU_ASSERT_EQUAL(watch_consumer(a)->events, watch_consumer(b)->events);
+	CU_ASSERT_EQUAL(watch_pump(b, MS), 0); /* paused: nothing moves */
+	uint64_t before = watch_consumer(b)->events;
+	CU_ASSERT_TRUE(watch_step(b));
+	CU_ASSERT_EQUAL(watch_consumer(b)->events, before + 1);
+	CU_ASSERT_TRUE(watch_now(b) >= mid);
+	/* The end ends it, and un-pauses. */
+	watch_seek(b, UINT64_MAX);
+	CU_ASSERT_TRUE(watch_ended(b));
+	CU_ASSERT_FALSE(watch_paused(b));
+	CU_ASSERT_FALSE(watch_step(b));
+	CU_ASSERT_TRUE(watch_speed_step(a, 1));
+	char sp[16];
+	watch_speed_name(a, sp, sizeof sp);
+	CU_ASSERT_STRING_EQUAL(sp, "2");
+	CU_ASSERT_EQUAL(watch_set_interval(a, MS), -1); /* a recording is fixed */
+	watch_close(a);
+	watch_close(b);
+	unlink(path);
+	free(path);
+	scenario_free(sc);
+}
+
+/* A recording cut short replays its complete blocks, and the warning is
+ * returned to the caller, not printed. */
+static void a_cut_recording_returns_its_warning(void)
+{
+	struct scenario *sc = lesson("04-convoy.gil");
+	struct engine_options o = { .policy = -1, .virtual_time = true, .cores = 2,
+				    .duration_ns = 2000 * MS };
+	char *path = record(sc, &o, NULL);
+	struct gv_error err = { 0 };
+	FILE *f = fopen(path, "r+");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fclose(f);
+	CU_ASSERT_EQUAL(truncate(path, size * 2 / 3), 0);
+
+	char *warnings = NULL;
+	FILE *out = fopen("/dev/null", "w");
+	CU_ASSERT_EQUAL(report_replay(path, REPORT_TEXT, out, NULL, &warnings, &err), 0);
+	fclose(out);
+	CU_ASSERT_PTR_NOT_NULL(warnings);
+	CU_ASSERT_PTR_NOT_NULL(warnings ? strstr(warnings, "cut short") : NULL);
+	free(warnings);
+	unlink(path);
+	free(path);
+	scenario_free(sc);
+}
+
+static void a_run_that_never_ends_is_refused(void)
+{
+	const char text[] = "thread spin { forever { cpu 1ms } }\n";
+	struct gv_error err = { 0 };
+	struct scenario *sc = scenario_parse(text, sizeof text - 1, "f.gil", &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+	struct engine_options o = { .policy = -1 };
+	CU_ASSERT_TRUE(watch_runs_forever(sc, &o, "sweep", &err));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "give the sweep a duration"));
+	o.duration_ns = MS;
+	CU_ASSERT_FALSE(watch_runs_forever(sc, &o, "run", &err));
+	scenario_free(sc);
+}
+
+static void a_missing_recording_fails_to_open(void)
+{
+	struct gv_error err = { 0 };
+	struct watch_options ro = { .replay_path = "/nonexistent/gilviz.trace" };
+	CU_ASSERT_PTR_NULL(watch_open(&ro, &err));
+	CU_ASSERT_TRUE(err.msg[0] != '\0');
+}
+
+static const struct cu_test tests[] = {
+	CU_TEST_ENTRY(virtual_run_replays_to_every_figure),
+	CU_TEST_ENTRY(virtual_run_with_tasks_replays_to_every_figure),
+	CU_TEST_ENTRY(real_run_replays_to_every_figure),
+	CU_TEST_ENTRY(finishing_early_interrupts_and_the_replay_agrees),
+	CU_TEST_ENTRY(replay_seeks_and_steps_through_the_watch),
+	CU_TEST_ENTRY(a_cut_recording_returns_its_warning),
+	CU_TEST_ENTRY(a_run_that_never_ends_is_refused),
+	CU_TEST_ENTRY(a_missing_recording_fails_to_open),
+	CU_TEST_END,
+};
+
+CU_MAIN("watch", tests)
