@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "compare.h"
 #include "engine.h"
 #include "gil.h"
 #include "report.h"
@@ -56,9 +57,11 @@ struct options {
 	const char *scenario;
 	/* virtual time and sweeps */
 	bool csv;                 /* --format=csv (sweeps only) */
-	bool real_time;           /* --real: a sweep in real time */
+	bool real_time;           /* --real: a sweep or comparison in real time */
 	bool sweeping;
 	struct sweep_spec sweep;
+	bool comparing;           /* --compare */
+	struct compare_spec compare;
 	const char *virtual_only; /* an option that needs --virtual */
 	/* The terminal UI's own options. */
 	long frames;
@@ -87,6 +90,7 @@ enum {
 	OPT_SPEED,
 	OPT_SWEEP,
 	OPT_REAL,
+	OPT_COMPARE,
 	/* The terminal UI. */
 	OPT_FRAMES,
 	OPT_HISTORY_SPANS,
@@ -138,7 +142,12 @@ static void usage(FILE *out)
 		"                         run once per interval, N log-spaced values (default\n"
 		"                           10), in virtual time unless --real; print a table\n"
 		"                           and a chart (--format text, json or csv)\n"
-		"      --real             a sweep in real time\n"
+		"      --compare=P1,P2... run the scenario once per GIL policy, e.g.\n"
+		"                           new,bfs,priority: in virtual time with the same\n"
+		"                           seed unless --real, one run after another; with\n"
+		"                           --headless print a table, a column per policy\n"
+		"                           (--format text or json)\n"
+		"      --real             a sweep or a comparison in real time\n"
 		"\n"
 		"The terminal UI:\n"
 		"      --frames=N         quit after N frames (about 30 a second)\n"
@@ -274,6 +283,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "speed", required_argument, NULL, OPT_SPEED },
 		{ "sweep", required_argument, NULL, OPT_SWEEP },
 		{ "real", no_argument, NULL, OPT_REAL },
+		{ "compare", required_argument, NULL, OPT_COMPARE },
 		/* The terminal UI. */
 		{ "frames", required_argument, NULL, OPT_FRAMES },
 		{ "history-spans", required_argument, NULL, OPT_HISTORY_SPANS },
@@ -388,6 +398,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->sweeping = true;
 			break;
 		}
+		case OPT_COMPARE: {
+			char msg[256];
+			if (compare_parse(optarg, 2, &o->compare, msg, sizeof msg) != 0) {
+				fprintf(stderr, "gilviz: --compare: %s\nTry 'gilviz --help' for more information.\n", msg);
+				return 2;
+			}
+			o->comparing = true;
+			break;
+		}
 		/* The terminal UI. */
 		case OPT_FRAMES:
 		case OPT_HISTORY_SPANS: {
@@ -426,6 +445,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return bad_usage("%s", "--sweep runs many times: it cannot record, export or replay");
 		if (o->mode == MODE_CHECK)
 			return bad_usage("%s", "--sweep and --check do not go together");
+		if (!o->real_time)
+			o->engine.virtual_time = true;
+	}
+	if (o->comparing) {
+		if (o->sweeping)
+			return bad_usage("%s", "--compare and --sweep do not go together "
+					 "(--sweep policy=new,bfs sweeps the policies)");
+		if (o->engine.policy >= 0)
+			return bad_usage("%s", "--compare names the policies: leave out --gil");
+		if (o->replay || o->sinks.record_path || o->sinks.export_kind != EXPORT_NONE)
+			return bad_usage("%s", "--compare runs once per policy: it cannot record, export or replay");
+		if (o->mode == MODE_CHECK)
+			return bad_usage("%s", "--compare and --check do not go together");
+		if (o->mode == MODE_DEFAULT)
+			return bad_usage("%s", "--compare needs --headless for now");
 		if (!o->real_time)
 			o->engine.virtual_time = true;
 	}
@@ -669,6 +703,20 @@ static int run(struct options *o_)
 		if (rc == 0) {
 			sweep_print(stdout, sf, &res);
 			sweep_result_free(&res);
+		} else {
+			print_error(&err);
+		}
+		scenario_free(sc);
+		return rc ? 1 : 0;
+	}
+
+	if (o.comparing) {
+		crt_catch_quit_signals();
+		struct compare_result res;
+		rc = compare_run(sc, &o.engine, &o.compare, &res, crt_quit_flag(), &err);
+		if (rc == 0) {
+			compare_print(stdout, o.format == REPORT_JSON, &res);
+			compare_result_free(&res);
 		} else {
 			print_error(&err);
 		}

@@ -84,10 +84,9 @@ int64_t sweep_value(const struct sweep_spec *sp, unsigned i)
 	return (us < 1 ? 1 : us) * 1000;
 }
 
-/* One run at one interval, watched to its end: its figures into row. */
-static int run_one(const struct scenario *sc, const struct engine_options *opt,
-		   struct sweep_row *row, struct sweep_result *res,
-		   volatile sig_atomic_t *stop, struct gv_error *err)
+int sweep_run_one(const struct scenario *sc, const struct engine_options *opt,
+		  struct sweep_row *row, char *time_mode, size_t time_mode_len,
+		  volatile sig_atomic_t *stop, struct gv_error *err)
 {
 	int64_t w0 = gv_mono_ns();
 	/* Only the figures are read: the spans kept can be few. */
@@ -96,8 +95,9 @@ static int run_one(const struct scenario *sc, const struct engine_options *opt,
 	struct watch *w = watch_open(&wo, err);
 	if (!w)
 		return -1;
-	snprintf(res->time_mode, sizeof res->time_mode, "%s", watch_time_mode(w));
-	res->policy = gil_policy_name(watch_policy(w));
+	snprintf(time_mode, time_mode_len, "%s", watch_time_mode(w));
+	row->policy = watch_policy(w);
+	row->interval_ns = watch_interval(w);
 	watch_run(w, stop);
 	watch_finish(w, NULL);
 
@@ -107,11 +107,13 @@ static int run_one(const struct scenario *sc, const struct engine_options *opt,
 	uint64_t busy = 0;
 	row->wait_p50_ns = xcalloc(sc->nthreads + 1, sizeof *row->wait_p50_ns);
 	row->wait_p99_ns = xcalloc(sc->nthreads + 1, sizeof *row->wait_p99_ns);
+	row->hold_ns = xcalloc(sc->nthreads + 1, sizeof *row->hold_ns);
 	for (unsigned i = 0; i < stats_nthreads(st); i++) {
 		struct stats_thread t;
 		stats_thread(st, i, now, &t);
 		row->wait_p50_ns[i] = t.wait_p50_ns;
 		row->wait_p99_ns[i] = t.wait_p99_ns;
+		row->hold_ns[i] = t.hold_ns;
 		busy += t.busy_ns;
 	}
 	for (unsigned g = 0; g < stats_ngils(st); g++) {
@@ -144,21 +146,29 @@ int sweep_run(const struct scenario *sc, const struct engine_options *opt,
 		struct engine_options o = *opt;
 		o.interval_ns = sweep_value(sp, i);
 		out->rows[i].interval_ns = o.interval_ns;
-		if (run_one(sc, &o, &out->rows[i], out, stop, err) != 0) {
+		if (sweep_run_one(sc, &o, &out->rows[i], out->time_mode, sizeof out->time_mode,
+				  stop, err) != 0) {
 			sweep_result_free(out);
 			return -1;
 		}
+		out->policy = gil_policy_name(out->rows[i].policy);
 		out->nrows = i + 1;
 	}
 	return 0;
 }
 
+void sweep_row_free(struct sweep_row *row)
+{
+	free(row->wait_p50_ns);
+	free(row->wait_p99_ns);
+	free(row->hold_ns);
+	row->wait_p50_ns = row->wait_p99_ns = row->hold_ns = NULL;
+}
+
 void sweep_result_free(struct sweep_result *r)
 {
-	for (unsigned i = 0; r->rows && i < r->spec.points; i++) {
-		free(r->rows[i].wait_p50_ns);
-		free(r->rows[i].wait_p99_ns);
-	}
+	for (unsigned i = 0; r->rows && i < r->spec.points; i++)
+		sweep_row_free(&r->rows[i]);
 	free(r->rows);
 	r->rows = NULL;
 	r->nrows = 0;

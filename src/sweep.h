@@ -35,7 +35,10 @@ int sweep_parse(const char *arg, struct sweep_spec *out, char *msg, size_t msgle
  * microseconds as the GIL keeps it (at least 1 us). */
 int64_t sweep_value(const struct sweep_spec *sp, unsigned i);
 
+/* The figures of one finished run: a row of a sweep, a column of a
+ * comparison (compare.h). */
 struct sweep_row {
+	enum gil_policy policy;
 	int64_t interval_ns;
 	double switches_per_s;   /* all GILs together, over elapsed */
 	uint64_t switches;
@@ -49,6 +52,7 @@ struct sweep_row {
 	double wall_s;           /* how long the machine took to run it */
 	uint64_t *wait_p50_ns;   /* per thread */
 	uint64_t *wait_p99_ns;
+	uint64_t *hold_ns;       /* per thread: holding the GIL */
 };
 
 struct sweep_result {
@@ -59,6 +63,14 @@ struct sweep_result {
 	unsigned nrows;
 	struct sweep_row *rows;
 };
+
+/* One run of sc with opt, watched to its end (or until *stop becomes
+ * non-zero): its figures into row (free them with sweep_row_free), its
+ * time mode into time_mode. Returns 0, or -1 with err filled. */
+int sweep_run_one(const struct scenario *sc, const struct engine_options *opt,
+		  struct sweep_row *row, char *time_mode, size_t time_mode_len,
+		  volatile sig_atomic_t *stop, struct gv_error *err);
+void sweep_row_free(struct sweep_row *row);
 
 /* Run sc once per value of sp with opt (its interval replaced). Stops
  * early, with the rows done so far, once *stop is non-zero. Returns 0, or
