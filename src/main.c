@@ -142,6 +142,10 @@ static void usage(FILE *out)
 		"                         run once per interval, N log-spaced values (default\n"
 		"                           10), in virtual time unless --real; print a table\n"
 		"                           and a chart (--format text, json or csv)\n"
+		"      --sweep=policy=P1,P2...\n"
+		"                         run once per GIL policy; given with an interval\n"
+		"                           range too (two --sweep), every interval under\n"
+		"                           every policy, a chart per policy\n"
 		"      --compare=P1,P2... run the scenario once per GIL policy, e.g.\n"
 		"                           new,bfs,priority: in virtual time with the same\n"
 		"                           seed unless --real, one run after another; with\n"
@@ -445,6 +449,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return bad_usage("%s", "--sweep runs many times: it cannot record, export or replay");
 		if (o->mode == MODE_CHECK)
 			return bad_usage("%s", "--sweep and --check do not go together");
+		if (o->sweep.npolicies && o->engine.policy >= 0)
+			return bad_usage("%s", "--sweep policy= names the policies: leave out --gil");
 		if (!o->real_time)
 			o->engine.virtual_time = true;
 	}

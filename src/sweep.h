@@ -1,7 +1,9 @@
 /*
  * sweep.h -- run one scenario once per switch interval, over a log-spaced
  * range, and show how the figures change: the table and the chart of
- * `gilviz --sweep interval=0.1ms..50ms:20`.
+ * `gilviz --sweep interval=0.1ms..50ms:20`. The policy is a second
+ * dimension (`--sweep policy=new,bfs,fifo`, alone or with an interval
+ * range): every interval under every policy, a chart per policy.
  *
  * Every figure comes from stats (per run); the sweep only lays them side
  * by side. In virtual time (the default) each run is deterministic and
@@ -15,6 +17,7 @@
 #include <stdio.h>
 
 #include "engine.h"
+#include "policy.h"
 #include "scenario.h"
 
 #define SWEEP_DEFAULT_POINTS 10
@@ -22,15 +25,22 @@
 
 enum sweep_format { SWEEP_TEXT, SWEEP_JSON, SWEEP_CSV };
 
-/* What to sweep: only "interval" for now, from lo to hi inclusive. */
+/* What to sweep: the interval from lo to hi inclusive (points 0: not
+ * swept, the run's own), and the policies in the order given (npolicies
+ * 0: not swept). The runs go policy by policy, each over the intervals. */
 struct sweep_spec {
 	int64_t lo_ns, hi_ns;
 	unsigned points;
+	unsigned npolicies;
+	enum gil_policy policies[GIL_POLICY_COUNT];
 };
 
-/* Parses "interval=0.1ms..50ms" or "interval=0.1ms..50ms:20". Returns 0,
- * or -1 with a message in msg. */
+/* Parses one dimension into out, keeping the other: "interval=0.1ms..50ms",
+ * "interval=0.1ms..50ms:20" or "policy=new,bfs,fifo". Returns 0, or -1
+ * with a message in msg. */
 int sweep_parse(const char *arg, struct sweep_spec *out, char *msg, size_t msglen);
+/* How many runs the sweep makes (at least one). */
+unsigned sweep_runs(const struct sweep_spec *sp);
 /* Value i (0 <= i < points) of the log-spaced range, in whole
  * microseconds as the GIL keeps it (at least 1 us). */
 int64_t sweep_value(const struct sweep_spec *sp, unsigned i);
@@ -59,7 +69,7 @@ struct sweep_result {
 	const struct scenario *sc;
 	struct sweep_spec spec;
 	char time_mode[96];
-	const char *policy;
+	const char *policy;      /* the policy, if only one */
 	unsigned nrows;
 	struct sweep_row *rows;
 };

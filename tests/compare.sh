@@ -1,5 +1,5 @@
 #!/bin/sh
-# --compare on the command line: a table with a column per policy, the
+# --compare and --sweep policy= on the command line: a table with a column per policy, the
 # same figures as JSON, byte for byte the same on every virtual run, and
 # clear messages for what does not go with it.
 gilviz="${top_builddir:-.}/src/gilviz"
@@ -58,6 +58,11 @@ fi
 # Real time: the runs one after another, each its own length.
 expect "--real compares in real time" 0 "^elapsed s +0\.2[0-9]* +0\.2[0-9]*$" -- \
 	"$gilviz" --headless --compare new,priority --real --duration=200ms "$convoy"
+
+# A sweep over the policies, alone and with the interval.
+expect "a sweep of the policies" 0 "^ruby +5\.00 ms" -- "$gilviz" --sweep=policy=new,bfs,priority,fifo,ruby --duration=1s "$convoy"
+expect "policies and intervals as csv" 0 "^bfs,0\.020000," -- "$gilviz" --sweep=policy=new,bfs --sweep=interval=2ms..20ms:2 --format=csv --duration=1s "$convoy"
+expect "a policy sweep with --gil" 2 "leave out --gil" -- "$gilviz" --sweep=policy=new,bfs --gil=new "$convoy"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
