@@ -147,10 +147,11 @@ static void usage(FILE *out)
 		"                           range too (two --sweep), every interval under\n"
 		"                           every policy, a chart per policy\n"
 		"      --compare=P1,P2... run the scenario once per GIL policy, e.g.\n"
-		"                           new,bfs,priority: in virtual time with the same\n"
-		"                           seed unless --real, one run after another; with\n"
-		"                           --headless print a table, a column per policy\n"
-		"                           (--format text or json)\n"
+		"                           new,bfs,priority, in virtual time with the same\n"
+		"                           seed: in the UI all at once, stacked on one time\n"
+		"                           axis (1-7 show or hide a policy, g all); with\n"
+		"                           --headless one after another (or --real), and a\n"
+		"                           table, a column per policy (--format text or json)\n"
 		"      --real             a sweep or a comparison in real time\n"
 		"\n"
 		"The terminal UI:\n"
@@ -464,8 +465,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return bad_usage("%s", "--compare runs once per policy: it cannot record, export or replay");
 		if (o->mode == MODE_CHECK)
 			return bad_usage("%s", "--compare and --check do not go together");
-		if (o->mode == MODE_DEFAULT)
-			return bad_usage("%s", "--compare needs --headless for now");
+		if (o->mode == MODE_DEFAULT && o->real_time)
+			return bad_usage("%s", "the UI compares in virtual time, paced together; "
+					 "--real works with --headless");
 		if (!o->real_time)
 			o->engine.virtual_time = true;
 	}
@@ -522,7 +524,7 @@ static struct scenario *load(const struct options *o)
 /* The terminal UI. It reads the scenario again itself, since n, p and r
  * replace it while it runs. A quit signal (Ctrl-C, Ctrl-\, SIGTERM,
  * SIGHUP) ends it as q does; main then ends gilviz by that signal. */
-static int run_ui(const struct options *o)
+static int run_ui(const struct options *o, size_t nthreads)
 {
 	if (!isatty(STDOUT_FILENO)) {
 		fputs("gilviz: the terminal UI needs a terminal on standard output; "
@@ -550,7 +552,15 @@ static int run_ui(const struct options *o)
 	if (uo.engine.virtual_time && uo.engine.speed <= 0)
 		uo.engine.speed = 1.0;
 	struct gv_error err = { 0 };
-	int rc = ui_run(&uo, &err);
+	int rc;
+	if (o->comparing) {
+		/* The runs share the spans one run would keep. */
+		if (!uo.history_spans && nthreads)
+			uo.history_spans = ui_default_history_spans(nthreads * o->compare.n);
+		rc = ui_compare_run(&uo, o->compare.policy, o->compare.n, &err);
+	} else {
+		rc = ui_run(&uo, &err);
+	}
 	if (rc != 0) {
 		print_error(&err);
 		return 1;
@@ -669,7 +679,7 @@ static int run(struct options *o_)
 	if (o.replay && o.mode == MODE_DEFAULT) {
 		if ((rc = check_history_spans(&o, recording_threads(o.replay))))
 			return rc;
-		return run_ui(&o);
+		return run_ui(&o, 0);
 	}
 	if (o.replay) {
 		char *warnings = NULL;
@@ -716,7 +726,7 @@ static int run(struct options *o_)
 		return rc ? 1 : 0;
 	}
 
-	if (o.comparing) {
+	if (o.comparing && o.mode == MODE_HEADLESS) {
 		crt_catch_quit_signals();
 		struct compare_result res;
 		rc = compare_run(sc, &o.engine, &o.compare, &res, crt_quit_flag(), &err);
@@ -731,9 +741,10 @@ static int run(struct options *o_)
 	}
 
 	if (o.mode == MODE_DEFAULT) {
-		rc = check_history_spans(&o, sc->nthreads);
+		size_t nthreads = sc->nthreads;
+		rc = check_history_spans(&o, nthreads * (o.comparing ? o.compare.n : 1));
 		scenario_free(sc);
-		return rc ? rc : run_ui(&o);
+		return rc ? rc : run_ui(&o, nthreads);
 	}
 
 	crt_catch_quit_signals();

@@ -33,6 +33,7 @@ expect "--compare with --gil" 2 "leave out --gil" -- "$gilviz" --headless --comp
 expect "--compare with --sweep" 2 "sweep policy=" -- "$gilviz" --compare new,bfs --sweep=interval=1ms..5ms "$convoy"
 expect "--compare cannot record" 2 "cannot record" -- "$gilviz" --headless --compare new,bfs --record="$tmp/x" "$convoy"
 expect "--compare and --check" 2 "do not go together" -- "$gilviz" --check --compare new,bfs "$convoy"
+expect "the UI compares in virtual time" 2 "UI compares in virtual time" -- "$gilviz" --compare new,bfs --real "$convoy"
 expect "--compare and csv" 2 "csv is for --sweep" -- "$gilviz" --headless --compare new,bfs --format=csv "$convoy"
 
 # The table: a header with the policies, the server's wait per policy.
