@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "compare.h"
 #include "engine.h"
 #include "gil.h"
 #include "report.h"
@@ -56,9 +57,11 @@ struct options {
 	const char *scenario;
 	/* virtual time and sweeps */
 	bool csv;                 /* --format=csv (sweeps only) */
-	bool real_time;           /* --real: a sweep in real time */
+	bool real_time;           /* --real: a sweep or comparison in real time */
 	bool sweeping;
 	struct sweep_spec sweep;
+	bool comparing;           /* --compare */
+	struct compare_spec compare;
 	const char *virtual_only; /* an option that needs --virtual */
 	/* The terminal UI's own options. */
 	long frames;
@@ -87,6 +90,7 @@ enum {
 	OPT_SPEED,
 	OPT_SWEEP,
 	OPT_REAL,
+	OPT_COMPARE,
 	/* The terminal UI. */
 	OPT_FRAMES,
 	OPT_HISTORY_SPANS,
@@ -138,7 +142,17 @@ static void usage(FILE *out)
 		"                         run once per interval, N log-spaced values (default\n"
 		"                           10), in virtual time unless --real; print a table\n"
 		"                           and a chart (--format text, json or csv)\n"
-		"      --real             a sweep in real time\n"
+		"      --sweep=policy=P1,P2...\n"
+		"                         run once per GIL policy; given with an interval\n"
+		"                           range too (two --sweep), every interval under\n"
+		"                           every policy, a chart per policy\n"
+		"      --compare=P1,P2... run the scenario once per GIL policy, e.g.\n"
+		"                           new,bfs,priority, in virtual time with the same\n"
+		"                           seed: in the UI all at once, stacked on one time\n"
+		"                           axis (1-7 show or hide a policy, g all); with\n"
+		"                           --headless one after another (or --real), and a\n"
+		"                           table, a column per policy (--format text or json)\n"
+		"      --real             a sweep or a comparison in real time\n"
 		"\n"
 		"The terminal UI:\n"
 		"      --frames=N         quit after N frames (about 30 a second)\n"
@@ -274,6 +288,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "speed", required_argument, NULL, OPT_SPEED },
 		{ "sweep", required_argument, NULL, OPT_SWEEP },
 		{ "real", no_argument, NULL, OPT_REAL },
+		{ "compare", required_argument, NULL, OPT_COMPARE },
 		/* The terminal UI. */
 		{ "frames", required_argument, NULL, OPT_FRAMES },
 		{ "history-spans", required_argument, NULL, OPT_HISTORY_SPANS },
@@ -388,6 +403,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->sweeping = true;
 			break;
 		}
+		case OPT_COMPARE: {
+			char msg[256];
+			if (compare_parse(optarg, 2, &o->compare, msg, sizeof msg) != 0) {
+				fprintf(stderr, "gilviz: --compare: %s\nTry 'gilviz --help' for more information.\n", msg);
+				return 2;
+			}
+			o->comparing = true;
+			break;
+		}
 		/* The terminal UI. */
 		case OPT_FRAMES:
 		case OPT_HISTORY_SPANS: {
@@ -426,6 +450,24 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return bad_usage("%s", "--sweep runs many times: it cannot record, export or replay");
 		if (o->mode == MODE_CHECK)
 			return bad_usage("%s", "--sweep and --check do not go together");
+		if (o->sweep.npolicies && o->engine.policy >= 0)
+			return bad_usage("%s", "--sweep policy= names the policies: leave out --gil");
+		if (!o->real_time)
+			o->engine.virtual_time = true;
+	}
+	if (o->comparing) {
+		if (o->sweeping)
+			return bad_usage("%s", "--compare and --sweep do not go together "
+					 "(--sweep policy=new,bfs sweeps the policies)");
+		if (o->engine.policy >= 0)
+			return bad_usage("%s", "--compare names the policies: leave out --gil");
+		if (o->replay || o->sinks.record_path || o->sinks.export_kind != EXPORT_NONE)
+			return bad_usage("%s", "--compare runs once per policy: it cannot record, export or replay");
+		if (o->mode == MODE_CHECK)
+			return bad_usage("%s", "--compare and --check do not go together");
+		if (o->mode == MODE_DEFAULT && o->real_time)
+			return bad_usage("%s", "the UI compares in virtual time, paced together; "
+					 "--real works with --headless");
 		if (!o->real_time)
 			o->engine.virtual_time = true;
 	}
@@ -482,7 +524,7 @@ static struct scenario *load(const struct options *o)
 /* The terminal UI. It reads the scenario again itself, since n, p and r
  * replace it while it runs. A quit signal (Ctrl-C, Ctrl-\, SIGTERM,
  * SIGHUP) ends it as q does; main then ends gilviz by that signal. */
-static int run_ui(const struct options *o)
+static int run_ui(const struct options *o, size_t nthreads)
 {
 	if (!isatty(STDOUT_FILENO)) {
 		fputs("gilviz: the terminal UI needs a terminal on standard output; "
@@ -510,7 +552,15 @@ static int run_ui(const struct options *o)
 	if (uo.engine.virtual_time && uo.engine.speed <= 0)
 		uo.engine.speed = 1.0;
 	struct gv_error err = { 0 };
-	int rc = ui_run(&uo, &err);
+	int rc;
+	if (o->comparing) {
+		/* The runs share the spans one run would keep. */
+		if (!uo.history_spans && nthreads)
+			uo.history_spans = ui_default_history_spans(nthreads * o->compare.n);
+		rc = ui_compare_run(&uo, o->compare.policy, o->compare.n, &err);
+	} else {
+		rc = ui_run(&uo, &err);
+	}
 	if (rc != 0) {
 		print_error(&err);
 		return 1;
@@ -629,7 +679,7 @@ static int run(struct options *o_)
 	if (o.replay && o.mode == MODE_DEFAULT) {
 		if ((rc = check_history_spans(&o, recording_threads(o.replay))))
 			return rc;
-		return run_ui(&o);
+		return run_ui(&o, 0);
 	}
 	if (o.replay) {
 		char *warnings = NULL;
@@ -676,10 +726,25 @@ static int run(struct options *o_)
 		return rc ? 1 : 0;
 	}
 
-	if (o.mode == MODE_DEFAULT) {
-		rc = check_history_spans(&o, sc->nthreads);
+	if (o.comparing && o.mode == MODE_HEADLESS) {
+		crt_catch_quit_signals();
+		struct compare_result res;
+		rc = compare_run(sc, &o.engine, &o.compare, &res, crt_quit_flag(), &err);
+		if (rc == 0) {
+			compare_print(stdout, o.format == REPORT_JSON, &res);
+			compare_result_free(&res);
+		} else {
+			print_error(&err);
+		}
 		scenario_free(sc);
-		return rc ? rc : run_ui(&o);
+		return rc ? 1 : 0;
+	}
+
+	if (o.mode == MODE_DEFAULT) {
+		size_t nthreads = sc->nthreads;
+		rc = check_history_spans(&o, nthreads * (o.comparing ? o.compare.n : 1));
+		scenario_free(sc);
+		return rc ? rc : run_ui(&o, nthreads);
 	}
 
 	crt_catch_quit_signals();

@@ -1,5 +1,6 @@
 /*
- * sweep.c -- one scenario, once per switch interval.
+ * sweep.c -- one scenario, once per switch interval, or per policy, or
+ * per policy and interval.
  *
  * Each run is a headless run of its own, watched to its end (watch.h) as
  * the report's is, and the figures stats gives at the end. The runs are independent; in virtual
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare.h"
 #include "stats.h"
 #include "sweep.h"
 #include "util.h"
@@ -37,8 +39,17 @@ static int range_end(const char *s, size_t n, const char *which, int64_t *ns, ch
 int sweep_parse(const char *arg, struct sweep_spec *out, char *msg, size_t msglen)
 {
 	const char *eq = strchr(arg, '=');
+	if (eq && (size_t)(eq - arg) == strlen("policy") && !strncmp(arg, "policy", 6)) {
+		struct compare_spec cs;
+		if (compare_parse(eq + 1, 1, &cs, msg, msglen) != 0)
+			return -1;
+		out->npolicies = cs.n;
+		memcpy(out->policies, cs.policy, sizeof out->policies);
+		return 0;
+	}
 	if (!eq || (size_t)(eq - arg) != strlen("interval") || strncmp(arg, "interval", 8)) {
-		snprintf(msg, msglen, "expected interval=LO..HI[:N], got '%s' (only the interval can be swept)", arg);
+		snprintf(msg, msglen, "expected interval=LO..HI[:N] or policy=P1,P2..., got '%s' "
+			 "(only the interval and the policy can be swept)", arg);
 		return -1;
 	}
 	const char *lo = eq + 1, *dots = strstr(lo, "..");
@@ -74,6 +85,11 @@ int sweep_parse(const char *arg, struct sweep_spec *out, char *msg, size_t msgle
 	return 0;
 }
 
+unsigned sweep_runs(const struct sweep_spec *sp)
+{
+	return (sp->npolicies ? sp->npolicies : 1) * (sp->points ? sp->points : 1);
+}
+
 int64_t sweep_value(const struct sweep_spec *sp, unsigned i)
 {
 	if (sp->points < 2 || i == 0)
@@ -84,10 +100,9 @@ int64_t sweep_value(const struct sweep_spec *sp, unsigned i)
 	return (us < 1 ? 1 : us) * 1000;
 }
 
-/* One run at one interval, watched to its end: its figures into row. */
-static int run_one(const struct scenario *sc, const struct engine_options *opt,
-		   struct sweep_row *row, struct sweep_result *res,
-		   volatile sig_atomic_t *stop, struct gv_error *err)
+int sweep_run_one(const struct scenario *sc, const struct engine_options *opt,
+		  struct sweep_row *row, char *time_mode, size_t time_mode_len,
+		  volatile sig_atomic_t *stop, struct gv_error *err)
 {
 	int64_t w0 = gv_mono_ns();
 	/* Only the figures are read: the spans kept can be few. */
@@ -96,8 +111,9 @@ static int run_one(const struct scenario *sc, const struct engine_options *opt,
 	struct watch *w = watch_open(&wo, err);
 	if (!w)
 		return -1;
-	snprintf(res->time_mode, sizeof res->time_mode, "%s", watch_time_mode(w));
-	res->policy = gil_policy_name(watch_policy(w));
+	snprintf(time_mode, time_mode_len, "%s", watch_time_mode(w));
+	row->policy = watch_policy(w);
+	row->interval_ns = watch_interval(w);
 	watch_run(w, stop);
 	watch_finish(w, NULL);
 
@@ -107,11 +123,13 @@ static int run_one(const struct scenario *sc, const struct engine_options *opt,
 	uint64_t busy = 0;
 	row->wait_p50_ns = xcalloc(sc->nthreads + 1, sizeof *row->wait_p50_ns);
 	row->wait_p99_ns = xcalloc(sc->nthreads + 1, sizeof *row->wait_p99_ns);
+	row->hold_ns = xcalloc(sc->nthreads + 1, sizeof *row->hold_ns);
 	for (unsigned i = 0; i < stats_nthreads(st); i++) {
 		struct stats_thread t;
 		stats_thread(st, i, now, &t);
 		row->wait_p50_ns[i] = t.wait_p50_ns;
 		row->wait_p99_ns[i] = t.wait_p99_ns;
+		row->hold_ns[i] = t.hold_ns;
 		busy += t.busy_ns;
 	}
 	for (unsigned g = 0; g < stats_ngils(st); g++) {
@@ -137,28 +155,39 @@ int sweep_run(const struct scenario *sc, const struct engine_options *opt,
 	out->spec = *sp;
 	if (watch_runs_forever(sc, opt, "sweep", err))
 		return -1;
-	out->rows = xcalloc(sp->points, sizeof *out->rows);
-	for (unsigned i = 0; i < sp->points; i++) {
+	unsigned n = sweep_runs(sp), per = sp->points ? sp->points : 1;
+	out->rows = xcalloc(n, sizeof *out->rows);
+	for (unsigned i = 0; i < n; i++) {
 		if (stop && *stop)
 			break;
 		struct engine_options o = *opt;
-		o.interval_ns = sweep_value(sp, i);
-		out->rows[i].interval_ns = o.interval_ns;
-		if (run_one(sc, &o, &out->rows[i], out, stop, err) != 0) {
+		if (sp->points)
+			o.interval_ns = sweep_value(sp, i % per);
+		if (sp->npolicies)
+			o.policy = (int)sp->policies[i / per];
+		if (sweep_run_one(sc, &o, &out->rows[i], out->time_mode, sizeof out->time_mode,
+				  stop, err) != 0) {
 			sweep_result_free(out);
 			return -1;
 		}
+		out->policy = sp->npolicies > 1 ? NULL : gil_policy_name(out->rows[i].policy);
 		out->nrows = i + 1;
 	}
 	return 0;
 }
 
+void sweep_row_free(struct sweep_row *row)
+{
+	free(row->wait_p50_ns);
+	free(row->wait_p99_ns);
+	free(row->hold_ns);
+	row->wait_p50_ns = row->wait_p99_ns = row->hold_ns = NULL;
+}
+
 void sweep_result_free(struct sweep_result *r)
 {
-	for (unsigned i = 0; r->rows && i < r->spec.points; i++) {
-		free(r->rows[i].wait_p50_ns);
-		free(r->rows[i].wait_p99_ns);
-	}
+	for (unsigned i = 0; r->rows && i < r->nrows; i++)
+		sweep_row_free(&r->rows[i]);
 	free(r->rows);
 	r->rows = NULL;
 	r->nrows = 0;
@@ -177,11 +206,17 @@ static void print_text(FILE *out, const struct sweep_result *r)
 {
 	const struct scenario *sc = r->sc;
 	char *b1 = NULL, *b2 = NULL;
-	fprintf(out, "%s\n  scenario %s; GIL %s; %s time; %u intervals\n\n",
+	char pols[128] = "";
+	for (unsigned p = 0; p < r->spec.npolicies; p++)
+		snprintf(pols + strlen(pols), sizeof pols - strlen(pols), "%s%s", p ? ", " : "",
+			 gil_policy_name(r->spec.policies[p]));
+	fprintf(out, "%s\n  scenario %s; GIL %s; %s time; %u run%s\n\n",
 		text_printable(sc->title, &b1), text_printable(sc->file, &b2),
-		r->policy ? r->policy : "?", r->time_mode, r->nrows);
+		r->policy ? r->policy : pols, r->time_mode, r->nrows, r->nrows == 1 ? "" : "s");
 	free(b1);
 	free(b2);
+	if (r->spec.npolicies)
+		fprintf(out, "%-8s ", "policy");
 	fprintf(out, "%10s %11s %8s %8s %7s %9s %8s", "interval", "switches/s", "forced", "failed",
 		"work/s", "elapsed s", "wall s");
 	for (size_t t = 0; t < sc->nthreads; t++)
@@ -191,6 +226,8 @@ static void print_text(FILE *out, const struct sweep_result *r)
 		const struct sweep_row *row = &r->rows[i];
 		char iv[32];
 		format_duration(row->interval_ns, iv, sizeof iv);
+		if (r->spec.npolicies)
+			fprintf(out, "%-8s ", gil_policy_name(row->policy));
 		fprintf(out, "%10s %11.1f %8" PRIu64 " %8" PRIu64 " %7.3f %9.3f %8.3f", iv,
 			row->switches_per_s, row->forced_switches, row->failed_wakeups,
 			row->work_per_s, (double)row->elapsed_ns / 1e9, row->wall_s);
@@ -204,7 +241,19 @@ static void print_text(FILE *out, const struct sweep_result *r)
 	}
 	fputs("\nwork/s: time spent running (holding the GIL or in native code) per second\n"
 	      "of elapsed, in cores.\n\n", out);
-	sweep_chart(out, r, 10);
+	if (r->spec.points < 2)
+		return; /* the chart's axis is the interval */
+	/* A chart per policy: its rows are the policy's run of intervals. */
+	for (unsigned p = 0; p * r->spec.points < r->nrows; p++) {
+		struct sweep_result one = *r;
+		one.rows = r->rows + p * r->spec.points;
+		one.nrows = r->nrows - p * r->spec.points;
+		if (one.nrows > r->spec.points)
+			one.nrows = r->spec.points;
+		if (r->spec.npolicies)
+			fprintf(out, "policy %s\n", gil_policy_name(one.rows[0].policy));
+		sweep_chart(out, &one, 10);
+	}
 }
 
 /* One panel of the chart: a series against the rows, log-scaled. */
@@ -282,16 +331,21 @@ static void print_json(FILE *out, const struct sweep_result *r)
 	const struct scenario *sc = r->sc;
 	fputs("{\n  \"scenario\": ", out);
 	json_put_string(out, sc->file);
-	fprintf(out, ",\n  \"policy\": \"%s\",\n  \"time_mode\": \"%s\",\n  \"rows\": [",
-		r->policy ? r->policy : "", r->time_mode);
+	fputs(",\n  \"policy\": ", out);
+	if (r->policy)
+		fprintf(out, "\"%s\"", r->policy);
+	else
+		fputs("null", out);
+	fprintf(out, ",\n  \"time_mode\": \"%s\",\n  \"rows\": [", r->time_mode);
 	for (unsigned i = 0; i < r->nrows; i++) {
 		const struct sweep_row *row = &r->rows[i];
-		fprintf(out, "%s\n    {\"interval_s\": %.6f, \"switches_per_s\": %.3f, "
+		fprintf(out, "%s\n    {\"policy\": \"%s\", \"interval_s\": %.6f, \"switches_per_s\": %.3f, "
 			     "\"switches\": %" PRIu64 ", \"forced_switches\": %" PRIu64 ", "
 			     "\"failed_wakeups\": %" PRIu64 ", \"work_per_s\": %.6f, "
 			     "\"elapsed_s\": %.6f, \"threads\": [",
-			i ? "," : "", (double)row->interval_ns / 1e9, row->switches_per_s,
-			row->switches, row->forced_switches, row->failed_wakeups, row->work_per_s,
+			i ? "," : "", gil_policy_name(row->policy), (double)row->interval_ns / 1e9,
+			row->switches_per_s, row->switches, row->forced_switches, row->failed_wakeups,
+			row->work_per_s,
 			(double)row->elapsed_ns / 1e9);
 		for (size_t t = 0; t < sc->nthreads; t++)
 			fprintf(out, "%s{\"name\": \"%s\", \"wait_p50_ms\": %.4f, \"wait_p99_ms\": %.4f}",
@@ -305,12 +359,16 @@ static void print_json(FILE *out, const struct sweep_result *r)
 static void print_csv(FILE *out, const struct sweep_result *r)
 {
 	const struct scenario *sc = r->sc;
+	if (r->spec.npolicies)
+		fputs("policy,", out);
 	fputs("interval_s,switches_per_s,switches,forced_switches,failed_wakeups,work_per_s,elapsed_s", out);
 	for (size_t t = 0; t < sc->nthreads; t++)
 		fprintf(out, ",%s_wait_p50_ms,%s_wait_p99_ms", sc->threads[t].name, sc->threads[t].name);
 	fputc('\n', out);
 	for (unsigned i = 0; i < r->nrows; i++) {
 		const struct sweep_row *row = &r->rows[i];
+		if (r->spec.npolicies)
+			fprintf(out, "%s,", gil_policy_name(row->policy));
 		fprintf(out, "%.6f,%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%.6f",
 			(double)row->interval_ns / 1e9, row->switches_per_s, row->switches,
 			row->forced_switches, row->failed_wakeups, row->work_per_s,

@@ -1,7 +1,9 @@
 /*
  * sweep.h -- run one scenario once per switch interval, over a log-spaced
  * range, and show how the figures change: the table and the chart of
- * `gilviz --sweep interval=0.1ms..50ms:20`.
+ * `gilviz --sweep interval=0.1ms..50ms:20`. The policy is a second
+ * dimension (`--sweep policy=new,bfs,fifo`, alone or with an interval
+ * range): every interval under every policy, a chart per policy.
  *
  * Every figure comes from stats (per run); the sweep only lays them side
  * by side. In virtual time (the default) each run is deterministic and
@@ -15,6 +17,7 @@
 #include <stdio.h>
 
 #include "engine.h"
+#include "policy.h"
 #include "scenario.h"
 
 #define SWEEP_DEFAULT_POINTS 10
@@ -22,20 +25,30 @@
 
 enum sweep_format { SWEEP_TEXT, SWEEP_JSON, SWEEP_CSV };
 
-/* What to sweep: only "interval" for now, from lo to hi inclusive. */
+/* What to sweep: the interval from lo to hi inclusive (points 0: not
+ * swept, the run's own), and the policies in the order given (npolicies
+ * 0: not swept). The runs go policy by policy, each over the intervals. */
 struct sweep_spec {
 	int64_t lo_ns, hi_ns;
 	unsigned points;
+	unsigned npolicies;
+	enum gil_policy policies[GIL_POLICY_COUNT];
 };
 
-/* Parses "interval=0.1ms..50ms" or "interval=0.1ms..50ms:20". Returns 0,
- * or -1 with a message in msg. */
+/* Parses one dimension into out, keeping the other: "interval=0.1ms..50ms",
+ * "interval=0.1ms..50ms:20" or "policy=new,bfs,fifo". Returns 0, or -1
+ * with a message in msg. */
 int sweep_parse(const char *arg, struct sweep_spec *out, char *msg, size_t msglen);
+/* How many runs the sweep makes (at least one). */
+unsigned sweep_runs(const struct sweep_spec *sp);
 /* Value i (0 <= i < points) of the log-spaced range, in whole
  * microseconds as the GIL keeps it (at least 1 us). */
 int64_t sweep_value(const struct sweep_spec *sp, unsigned i);
 
+/* The figures of one finished run: a row of a sweep, a column of a
+ * comparison (compare.h). */
 struct sweep_row {
+	enum gil_policy policy;
 	int64_t interval_ns;
 	double switches_per_s;   /* all GILs together, over elapsed */
 	uint64_t switches;
@@ -49,16 +62,25 @@ struct sweep_row {
 	double wall_s;           /* how long the machine took to run it */
 	uint64_t *wait_p50_ns;   /* per thread */
 	uint64_t *wait_p99_ns;
+	uint64_t *hold_ns;       /* per thread: holding the GIL */
 };
 
 struct sweep_result {
 	const struct scenario *sc;
 	struct sweep_spec spec;
 	char time_mode[96];
-	const char *policy;
+	const char *policy;      /* the policy, if only one */
 	unsigned nrows;
 	struct sweep_row *rows;
 };
+
+/* One run of sc with opt, watched to its end (or until *stop becomes
+ * non-zero): its figures into row (free them with sweep_row_free), its
+ * time mode into time_mode. Returns 0, or -1 with err filled. */
+int sweep_run_one(const struct scenario *sc, const struct engine_options *opt,
+		  struct sweep_row *row, char *time_mode, size_t time_mode_len,
+		  volatile sig_atomic_t *stop, struct gv_error *err);
+void sweep_row_free(struct sweep_row *row);
 
 /* Run sc once per value of sp with opt (its interval replaced). Stops
  * early, with the rows done so far, once *stop is non-zero. Returns 0, or

@@ -55,6 +55,12 @@ void ui_wait(struct ui *ui);
 /* The whole loop: frames until q, a quit signal or the frame limit. */
 int ui_run(const struct ui_options *o, struct gv_error *err);
 
+/* The compare mode (ui_compare.c): the scenario under each of the n
+ * policies at once, in virtual time with the same seed, stacked on one
+ * time axis; frames until q, a quit signal or the frame limit. */
+int ui_compare_run(const struct ui_options *o, const enum gil_policy *policies, unsigned n,
+		   struct gv_error *err);
+
 /* For the benchmark: the run and its figures. */
 struct watch *ui_watch(struct ui *ui);
 

@@ -655,6 +655,34 @@ static int longest_name(const struct ui *ui)
 	return w + 1;
 }
 
+/* One timeline line at row y: a process's label, or a thread's or a
+ * task's name, row and figures. */
+static void draw_line(struct ui *ui, const struct ui_layout *l, int y, const struct ui_line *ln,
+		      uint64_t now_rel)
+{
+	if (ln->kind == LINE_PROCESS) {
+		char lab[128];
+		snprintf(lab, sizeof lab, "process %s", ui->sc->procs[ln->id].name);
+		put(y, 0, l->tl_x + l->tl_w, CR_TITLE, lab);
+		return;
+	}
+	if (ln->kind == LINE_TASK) {
+		char name[SCENARIO_MAX_NAME * 2 + 8];
+		snprintf(name, sizeof name, UI_TASK_INDENT "%s",
+			 ui->sc->threads[ln->id].tasks[ln->task].name);
+		put(y, 0, l->name_w + 1, CR_NORMAL, name);
+		draw_timeline_row(ui, l, y, ln, now_rel);
+		draw_task_figures(ui, l, y, ln, ui->t_start + now_rel);
+		return;
+	}
+	struct stats_thread st;
+	stats_thread(ui->c->st, ln->id, ui->t_start + now_rel, &st);
+	put(y, 0, l->name_w + 1, st.starving ? CR_STARVING : CR_NORMAL,
+	    short_name(ui, ln->id));
+	draw_timeline_row(ui, l, y, ln, now_rel);
+	draw_figures(l, y, &st);
+}
+
 void ui_draw(struct ui *ui)
 {
 	struct ui_layout l;
@@ -687,7 +715,6 @@ void ui_draw(struct ui *ui)
 	draw_heads(ui, &l);
 	for (int i = 0; i < l.thread_lines && i < nshown; i++) {
 		int y = l.threads_y + i;
-		const struct ui_line *ln = &ui->shown[i];
 		if (i == l.thread_lines - 1 && l.thread_lines < nshown) {
 			char more[96];
 			snprintf(more, sizeof more, "... and %d more lines: a taller terminal shows them",
@@ -695,27 +722,7 @@ void ui_draw(struct ui *ui)
 			put(y, 0, COLS, CR_DIM, more);
 			break;
 		}
-		if (ln->kind == LINE_PROCESS) {
-			char lab[128];
-			snprintf(lab, sizeof lab, "process %s", ui->sc->procs[ln->id].name);
-			put(y, 0, l.tl_x + l.tl_w, CR_TITLE, lab);
-			continue;
-		}
-		if (ln->kind == LINE_TASK) {
-			char name[SCENARIO_MAX_NAME * 2 + 8];
-			snprintf(name, sizeof name, UI_TASK_INDENT "%s",
-				 ui->sc->threads[ln->id].tasks[ln->task].name);
-			put(y, 0, l.name_w + 1, CR_NORMAL, name);
-			draw_timeline_row(ui, &l, y, ln, now_rel);
-			draw_task_figures(ui, &l, y, ln, ui->t_start + now_rel);
-			continue;
-		}
-		struct stats_thread st;
-		stats_thread(ui->c->st, ln->id, ui->t_start + now_rel, &st);
-		put(y, 0, l.name_w + 1, st.starving ? CR_STARVING : CR_NORMAL,
-		    short_name(ui, ln->id));
-		draw_timeline_row(ui, &l, y, ln, now_rel);
-		draw_figures(&l, y, &st);
+		draw_line(ui, &l, y, &ui->shown[i], now_rel);
 	}
 	bool *busy = xcalloc((size_t)l.tl_w + 1, sizeof *busy);
 	draw_interval_marks(ui, &l, now_rel, nmarks, busy);
@@ -729,4 +736,43 @@ void ui_draw(struct ui *ui)
 		draw_help(ui);
 	wnoutrefresh(stdscr);
 	doupdate();
+}
+
+/* ---- the compare mode's pieces (ui_compare.c) --------------------- */
+
+int ui_legend_lines(int cols)
+{
+	return legend_lines(cols);
+}
+
+int ui_draw_lines(struct ui *ui, const struct ui_layout *l, int y, int room, uint64_t now_rel)
+{
+	if (room <= 0)
+		return 0;
+	ensure_scratch(ui, l->tl_w);
+	struct stats_gil g0;
+	stats_gil(ui->c->st, 0, now_rel, &g0);
+	uint64_t interval = g0.interval_ns ? g0.interval_ns
+			    : (uint64_t)((double)watch_interval(ui->w) * watch_slow(ui->w));
+	size_t nmarks;
+	collect_marks(ui, l, now_rel, interval, &nmarks);
+	int n = ui_choose_lines(ui, room);
+	if (n > room)
+		n = room;
+	for (int i = 0; i < n; i++)
+		draw_line(ui, l, y + i, &ui->shown[i], now_rel);
+	return n;
+}
+
+void ui_draw_axis_legend(struct ui *ui, const struct ui_layout *l, uint64_t now_rel)
+{
+	bool *busy = xcalloc((size_t)l->tl_w + 1, sizeof *busy);
+	draw_axis(ui, l, now_rel, busy);
+	free(busy);
+	draw_legend(l);
+}
+
+void ui_draw_text(int y, int x, int x_end, int role, const char *s)
+{
+	put(y, x, x_end, role, s);
 }

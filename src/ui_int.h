@@ -93,4 +93,14 @@ void ui_handle_keys(struct ui *ui);
 /* ui_draw.c: the whole screen, from the model. */
 void ui_draw(struct ui *ui);
 
+/* ui_draw.c, for the compare mode (ui_compare.c), which stacks several
+ * runs' lines on one screen: the lines of ui's run that fit in room rows
+ * from y, in l's columns, as ui_draw draws them (returns the rows used);
+ * the time axis at l->axis_y and the legend at l->legend_y; the lines the
+ * legend needs at cols columns; text clipped before x_end, escaped. */
+int ui_draw_lines(struct ui *ui, const struct ui_layout *l, int y, int room, uint64_t now_rel);
+void ui_draw_axis_legend(struct ui *ui, const struct ui_layout *l, uint64_t now_rel);
+int ui_legend_lines(int cols);
+void ui_draw_text(int y, int x, int x_end, int role, const char *s);
+
 #endif
