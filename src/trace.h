@@ -1,28 +1,66 @@
 /*
  * trace.h -- the recording of a run: a versioned file that holds what is
  * needed to show the run again (the scenario's text, the options, the
- * machine) and every event the ring delivered, in checksummed blocks.
+ * machine) and every event the ring delivered, in checksummed blocks,
+ * each compressed on its own.
  *
- * The layout (all integers little-endian):
+ * The layout of version 2, written now (all integers little-endian):
  *
  *   file header   "GILVIZ-T" (8 bytes), version u32, header text length
  *                 u32, CRC-32 of the text u32, then the text: lines of
  *                 "key value" (see trace_meta), the scenario last, as
  *                 "scenario N" followed by N bytes of scenario source.
- *   blocks        "EVTS" u32 magic, event count u32, first t u64, last t
- *                 u64, events dropped by the ring so far u64, CRC-32 of
- *                 the payload u32, pad u32, then count events of 24 bytes
- *                 (t u64, arg u64, seq u32, tid u16, type u8, aux u8).
- *   end block     "END." u32, flags u32 (1: interrupted, 2: deadlocked), elapsed ns u64,
- *                 events u64, dropped
- *                 u64, CRC-32 of the 24 bytes before it u32, pad u32.
+ *   blocks        each opens with its kind u32 (four letters) and the
+ *                 size u32 of what follows, so that a reader can step over
+ *                 a kind it does not know.
+ *   "EVTZ" block  events: kind, size, count u32, encoded length u32,
+ *                 first t u64, last t u64, events dropped by the ring so
+ *                 far u64, encoding u32 (1), CRC-32 u32 of the 44 bytes
+ *                 before it and of the compressed bytes after it; then
+ *                 size - 40 compressed bytes: one zstd frame holding the
+ *                 block's encoded events (see below).
+ *   "END." block  kind, size (32), elapsed ns u64, events u64, dropped
+ *                 u64, flags u32 (TRACE_END_*: 1 interrupted, 2
+ *                 deadlocked), CRC-32 of the 36 bytes before it u32.
+ *
+ * Encoding 1 stores a block's n events in columns, each column's values
+ * alike, so that zstd finds their repeats: n tids (u16), n types (u8), n
+ * auxes (u8), then three columns of n LEB128 varints of zigzagged
+ * differences: t minus the previous t of the same tid in the block (the
+ * first: minus the block's first t); seq minus one more than the previous
+ * seq of the same tid (the first: minus 0); arg as it is, except that the
+ * wait an EV_GIL_ACQUIRE, EV_DROP_REQUEST or EV_FAILED_WAKEUP carries is
+ * stored as its difference from the time since that tid's last
+ * EV_GIL_REQUEST in the block. Nothing refers to another block, so any
+ * block decodes alone: a run killed mid-block replays its complete
+ * blocks, and a seek loads one block.
+ *
+ * The CRC-32 is over the compressed bytes (and the header): a damaged
+ * block is refused before any of its bytes reach the decompressor, and
+ * there are about a fifth as many bytes to check as raw events. The zstd
+ * frame carries zstd's own checksum of the bytes it decompresses to, so
+ * damage behind a valid CRC (a writer's bug) is caught as well, and the
+ * decoder checks that every length and column adds up exactly.
+ *
+ * Version 1 (still read): the same file header; blocks "EVTS" u32, count
+ * u32, first t u64, last t u64, dropped u64, CRC-32 of the payload u32,
+ * pad u32, then count raw events of 24 bytes (t u64, arg u64, seq u32,
+ * tid u16, type u8, aux u8); the end block "END." u32, flags u32 (as in
+ * version 2), elapsed ns u64, events u64, dropped u64, CRC-32 of the 32
+ * bytes before it u32, pad u32.
  *
  * The writer flushes a block at least every TRACE_FLUSH_NS, so a run
  * killed with SIGKILL leaves a file (the temporary PATH.part) whose
- * complete blocks all replay; the
- * reader says where such a file stops. Blocks are indexed on open by
- * reading their headers only, so a long recording opens fast and seeks to
- * any time by loading one block.
+ * complete blocks all replay; the reader says where such a file stops.
+ * Blocks are indexed on open by reading their headers only, so a long
+ * recording opens fast and seeks to any time by loading one block.
+ *
+ * Room for checkpoints: a later writer may add a block kind (say "CKPT",
+ * the model's state after the event blocks before it) with no change of
+ * version: this reader steps over kinds it does not know, so such a file
+ * still replays in one pass here; a reader that knows the kind would list
+ * those blocks in an index of their own beside blocks[] (offset, and the
+ * number of event blocks before it) and seek by loading the nearest one.
  */
 #ifndef GILVIZ_TRACE_H
 #define GILVIZ_TRACE_H
@@ -36,9 +74,12 @@
 #include "util.h"
 
 #define TRACE_MAGIC "GILVIZ-T"
-#define TRACE_VERSION 1u
+#define TRACE_VERSION 2u
 #define TRACE_BLOCK_EVENTS 4096u
-#define TRACE_FLUSH_NS 100000000LL /* 100 ms */
+/* A killed run loses at most this much. A busy 8-thread real-time run
+ * fills a block with about 600 events in it, which take about 4.4 bytes
+ * an event (make bench); at 100 ms, blocks of about 230 took 5.0. */
+#define TRACE_FLUSH_NS 250000000LL /* 250 ms */
 /* Limits the reader enforces, so that a lying file cannot make it
  * allocate absurd amounts. */
 #define TRACE_MAX_HEADER (2u * 1024 * 1024)
@@ -100,11 +141,14 @@ const char *trace_writer_tmp(const struct trace_writer *w);
 
 struct trace_block_info {
 	uint64_t offset;   /* of the block header in the file */
+	uint32_t size;     /* version 2: the block's bytes after kind and size */
 	uint32_t count;
 	uint64_t first_t;
 	uint64_t last_t;
 	uint64_t dropped;
 };
+
+struct trace_codec;
 
 struct trace {
 	struct trace_meta meta;
@@ -117,8 +161,10 @@ struct trace {
 	int64_t elapsed_ns;  /* from the end block, else from the events */
 	uint64_t dropped;    /* from the end block, else the last block's */
 	char *warning;       /* why reading stopped early, or NULL */
+	unsigned version;    /* of the file's format */
 	FILE *f;
 	char *path;
+	struct trace_codec *codec; /* version 2's decoder, made on first use */
 };
 
 /* Open a recording and index its blocks. A damaged tail (a cut block, a
@@ -131,7 +177,8 @@ struct trace *trace_open_stream(FILE *f, const char *name, struct gv_error *err)
 void trace_close(struct trace *t);
 
 /* Load block i's events into out (room for TRACE_BLOCK_EVENTS), checking
- * its checksum. Returns the count, or -1 and err. */
+ * its checksum and that it decodes. Returns the count, or -1 and err
+ * (which names the block's byte offset). */
 long trace_read_block(struct trace *t, size_t i, struct event *out, struct gv_error *err);
 /* The first block whose events may reach time t (for seeking). */
 size_t trace_find_block(const struct trace *t, uint64_t t_ns);

@@ -1,5 +1,6 @@
 /*
- * test_trace.c -- recordings: round trips, and every kind of bad file.
+ * test_trace.c -- recordings: round trips, the old version still read,
+ * killed runs, and every kind of bad file.
  */
 #include "config.h"
 
@@ -38,6 +39,12 @@ static struct trace_meta meta(void)
 		.version = (char *)"0.1.0",
 		.t_start = 1234,
 	};
+}
+
+static const char *srcdir(void)
+{
+	const char *d = getenv("top_srcdir");
+	return d && *d ? d : ".";
 }
 
 static struct event mkev(uint64_t i)
@@ -187,13 +194,21 @@ static void killed_recording_keeps_its_complete_blocks(void)
 	trace_close(t);
 
 	/* Cut inside the last block: the blocks before it remain. */
-	truncate_to(path, file_size(path) - 100);
+	t = trace_open(path, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL_FATAL(t->nblocks, 2);
+	size_t cut = (size_t)t->blocks[1].offset + 8 + t->blocks[1].size / 2;
+	trace_close(t);
+	truncate_to(path, cut);
 	t = trace_open(path, &err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	CU_ASSERT_EQUAL(t->nblocks, 1);
 	CU_ASSERT_EQUAL(t->events, 4096);
 	CU_ASSERT_PTR_NOT_NULL(strstr(t->warning, "cut short"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t->warning, "1 complete block"));
+	struct event evs[TRACE_BLOCK_EVENTS];
+	CU_ASSERT_EQUAL(trace_read_block(t, 0, evs, &err), 4096);
+	CU_ASSERT_EQUAL(evs[4095].seq, 4095);
 	trace_close(t);
 }
 
@@ -204,14 +219,17 @@ static void flipped_payload_bit_is_caught_by_the_checksum(void)
 	struct gv_error err;
 	struct trace *t = trace_open(path, &err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-	uint64_t payload = t->blocks[0].offset + 40;
+	uint64_t block = t->blocks[0].offset;
 	trace_close(t);
-	poke(path, (long)payload + 50, 0x10);
+	poke(path, (long)block + 48 + 10, 0x10); /* a compressed byte */
 	t = trace_open(path, &err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	struct event evs[TRACE_BLOCK_EVENTS];
 	CU_ASSERT_EQUAL(trace_read_block(t, 0, evs, &err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "checksum"));
+	char at[64];
+	snprintf(at, sizeof at, "block at byte %lu ", (unsigned long)block);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, at));
 	trace_close(t);
 }
 
@@ -225,8 +243,10 @@ static void bad_files_get_clear_messages(void)
 
 	const char *path = tmp("version.trace");
 	write_trace(path, 10, true);
-	poke(path, 8, 0x01 ^ 0x02); /* version 1 -> 2 */
-	CU_ASSERT_PTR_NOT_NULL(strstr(open_error(path), "version 2 is newer"));
+	poke(path, 8, 0x02 ^ 0x03); /* version 2 -> 3 */
+	CU_ASSERT_PTR_NOT_NULL(strstr(open_error(path), "version 3 is newer"));
+	poke(path, 8, 0x03); /* version 0 */
+	CU_ASSERT_PTR_NOT_NULL(strstr(open_error(path), "version 0 is other"));
 
 	path = tmp("hlen.trace");
 	write_trace(path, 10, true);
@@ -258,7 +278,7 @@ static void block_header_that_lies_stops_the_index(void)
 	uint64_t second = t->blocks[1].offset;
 	trace_close(t);
 	/* The second block claims 16 million events. */
-	poke(path, (long)second + 7, 0x01);
+	poke(path, (long)second + 11, 0x01);
 	t = trace_open(path, &err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	CU_ASSERT_EQUAL(t->nblocks, 1);
@@ -284,6 +304,256 @@ static void slow_motion_out_of_range_reads_as_none(void)
 		CU_ASSERT_EQUAL(t->meta.slow, 1.0);
 		trace_close(t);
 	}
+}
+
+static unsigned char *read_all(const char *path, size_t *len)
+{
+	*len = file_size(path);
+	unsigned char *b = malloc(*len);
+	FILE *f = fopen(path, "rb");
+	CU_ASSERT_FATAL(f && fread(b, 1, *len, f) == *len);
+	fclose(f);
+	return b;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* A version 2 block's checksum, put right after the block was changed. */
+static void fix_crc(unsigned char *block, size_t size)
+{
+	uint32_t crc = trace_crc32(trace_crc32(0, block, 44), block + 48, 8 + size - 48);
+	put32(block + 44, crc);
+}
+
+/* Every event of t, in order; *n is set to their number. */
+static struct event *read_events(struct trace *t, size_t *n)
+{
+	struct gv_error err;
+	struct event *all = malloc((t->events + 1) * sizeof *all);
+	*n = 0;
+	for (size_t b = 0; b < t->nblocks; b++) {
+		long k = trace_read_block(t, b, all + *n, &err);
+		CU_ASSERT_FATAL(k == (long)t->blocks[b].count);
+		*n += (size_t)k;
+	}
+	return all;
+}
+
+/* tests/data/v1-small.trace was written by gilviz 0.1.0 in format version
+ * 1 (a real run of a hog, an I/O thread and a worker process, 0.25 s).
+ * It still opens; written again in version 2, block by block, it reads
+ * back as the same blocks, events and figures, so it replays the same. */
+static void version_1_recording_reads_the_same_in_version_2(void)
+{
+	char v1[600];
+	snprintf(v1, sizeof v1, "%s/tests/data/v1-small.trace", srcdir());
+	struct gv_error err;
+	struct trace *a = trace_open(v1, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(a->version, 1);
+	CU_ASSERT(a->complete);
+	CU_ASSERT_PTR_NULL(a->warning);
+	CU_ASSERT_EQUAL(a->nblocks, 3);
+	CU_ASSERT_EQUAL(a->events, 206);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a->meta.scenario_text, "thread hog { cpu 230ms }"));
+	size_t n;
+	struct event *ea = read_events(a, &n);
+	CU_ASSERT_EQUAL_FATAL(n, 206);
+	/* Each source's events (three threads, two GILs) come with seq 0,
+	 * 1, 2...: read right. */
+	uint32_t next[5] = { 0 };
+	size_t out_of_order = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned src = ea[i].tid == EVENT_TID_GIL ? 3u + ea[i].aux : ea[i].tid;
+		CU_ASSERT_FATAL(src < 5);
+		out_of_order += ea[i].seq != next[src]++;
+	}
+	CU_ASSERT_EQUAL(out_of_order, 0);
+	CU_ASSERT_EQUAL(ea[0].type, EV_THREAD_START);
+
+	const char *path = tmp("v2-of-v1.trace");
+	struct trace_writer *w = trace_writer_open(path, &a->meta, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	size_t k = 0;
+	for (size_t b = 0; b < a->nblocks; b++) {
+		CU_ASSERT_EQUAL(trace_writer_add(w, ea + k, a->blocks[b].count, a->blocks[b].dropped, &err), 0);
+		CU_ASSERT_EQUAL(trace_writer_flush(w, true, &err), 0);
+		k += a->blocks[b].count;
+	}
+	unsigned flags = (a->interrupted ? TRACE_END_INTERRUPTED : 0) |
+			 (a->deadlocked ? TRACE_END_DEADLOCKED : 0);
+	CU_ASSERT_EQUAL_FATAL(trace_writer_close(w, a->elapsed_ns, a->events, a->dropped, flags,
+						 &err), 0);
+	struct trace *b = trace_open(path, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL(b->version, 2);
+	CU_ASSERT(b->complete);
+	CU_ASSERT_PTR_NULL(b->warning);
+	CU_ASSERT_EQUAL(b->elapsed_ns, a->elapsed_ns);
+	CU_ASSERT_EQUAL(b->dropped, a->dropped);
+	CU_ASSERT_EQUAL(b->interrupted, a->interrupted);
+	CU_ASSERT_EQUAL(b->deadlocked, a->deadlocked);
+	CU_ASSERT_STRING_EQUAL(b->meta.scenario_text, a->meta.scenario_text);
+	CU_ASSERT_STRING_EQUAL(b->meta.recorded_at, a->meta.recorded_at);
+	CU_ASSERT_EQUAL(b->meta.t_start, a->meta.t_start);
+	CU_ASSERT_EQUAL_FATAL(b->nblocks, a->nblocks);
+	for (size_t i = 0; i < a->nblocks; i++) {
+		CU_ASSERT_EQUAL(b->blocks[i].count, a->blocks[i].count);
+		CU_ASSERT_EQUAL(b->blocks[i].first_t, a->blocks[i].first_t);
+		CU_ASSERT_EQUAL(b->blocks[i].last_t, a->blocks[i].last_t);
+		CU_ASSERT_EQUAL(b->blocks[i].dropped, a->blocks[i].dropped);
+	}
+	struct event *eb = read_events(b, &n);
+	CU_ASSERT_EQUAL_FATAL(n, 206);
+	CU_ASSERT_EQUAL(memcmp(ea, eb, n * sizeof *ea), 0);
+	CU_ASSERT(file_size(path) < file_size(v1));
+	free(ea);
+	free(eb);
+	trace_close(a);
+	trace_close(b);
+}
+
+/* Values the column encoding must carry exactly although no run makes
+ * them: a tid's time going backwards, seq jumping and wrapping, waits
+ * longer than the time since the request, the largest tid and arg. */
+static void unusual_events_round_trip_exactly(void)
+{
+	enum { N = 3000 };
+	struct event *evs = malloc(N * sizeof *evs);
+	uint64_t x = 88172645463325252ull;
+	for (size_t i = 0; i < N; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+		uint16_t tids[] = { 0, 1, 2, 300, EVENT_TID_GIL, 0xFFFE };
+		evs[i] = (struct event){
+			.t = (1ull << 62) + (x >> 40) * ((i % 7) ? 1 : 1000000),
+			.arg = i % 5 == 0 ? UINT64_MAX : i % 5 == 1 ? 0 : x,
+			.seq = i % 11 == 0 ? (uint32_t)x : 0xFFFFFFF0u + (uint32_t)i,
+			.tid = tids[(x >> 8) % 6],
+			.type = (uint8_t)(i % 3 ? EV_GIL_REQUEST + (x >> 20) % 3 : (x >> 24) & 0xff),
+			.aux = (uint8_t)(x >> 32),
+		};
+	}
+	const char *path = tmp("unusual.trace");
+	struct gv_error err;
+	struct trace_meta m = meta();
+	struct trace_writer *w = trace_writer_open(path, &m, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_EQUAL(trace_writer_add(w, evs, N, 0, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(trace_writer_close(w, 1, N, 0, 0, &err), 0);
+	struct trace *t = trace_open(path, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	size_t n;
+	struct event *back = read_events(t, &n);
+	CU_ASSERT_EQUAL_FATAL(n, N);
+	CU_ASSERT_EQUAL(memcmp(evs, back, N * sizeof *evs), 0);
+	free(back);
+	free(evs);
+	trace_close(t);
+}
+
+/* Damage behind a valid CRC (a writer's bug, or a file made to mislead):
+ * a bit of every byte of a block's compressed data changed in turn is
+ * refused with the block's offset (zstd's own checksum of what it
+ * decompresses catches nearly all), or read as the block's count of
+ * events; never a crash. */
+static void corrupted_compressed_blocks_are_refused_with_their_offset(void)
+{
+	const char *path = tmp("zcorrupt.trace");
+	write_trace(path, 1000, true);
+	struct gv_error err;
+	struct trace *t = trace_open(path, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	struct trace_block_info blk = t->blocks[0];
+	trace_close(t);
+	size_t len;
+	unsigned char *orig = read_all(path, &len);
+	unsigned char *b = malloc(len);
+	char at[64];
+	snprintf(at, sizeof at, "block at byte %lu ", (unsigned long)blk.offset);
+	struct event *evs = malloc(TRACE_BLOCK_EVENTS * sizeof *evs);
+	size_t refused = 0, tried = 0, unnamed = 0;
+	for (size_t i = 48; i < 8 + (size_t)blk.size; i++) {
+		memcpy(b, orig, len);
+		b[blk.offset + i] ^= (unsigned char)(1u << (i % 8));
+		fix_crc(b + blk.offset, blk.size);
+		t = trace_open_stream(fmemopen(b, len, "rb"), "zbad.trace", &err);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+		long n = trace_read_block(t, 0, evs, &err);
+		tried++;
+		if (n < 0) {
+			refused++;
+			unnamed += strstr(err.msg, at) == NULL;
+		} else {
+			CU_ASSERT_EQUAL(n, (long)blk.count);
+		}
+		trace_close(t);
+	}
+	CU_ASSERT(tried > 100);
+	CU_ASSERT(refused * 100 >= tried * 99);
+	CU_ASSERT_EQUAL(unnamed, 0);
+
+	/* The encoded length in the header, changed within its limits. */
+	memcpy(b, orig, len);
+	put32(b + blk.offset + 12, 1000 * 7 + 1);
+	fix_crc(b + blk.offset, blk.size);
+	t = trace_open_stream(fmemopen(b, len, "rb"), "zbad.trace", &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(trace_read_block(t, 0, evs, &err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "does not decompress"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, at));
+	trace_close(t);
+	free(evs);
+	free(b);
+	free(orig);
+}
+
+/* A block of a kind this gilviz does not know (a later version's
+ * checkpoint) is stepped over: the events around it all replay. */
+static void unknown_block_kinds_are_stepped_over(void)
+{
+	const char *path = tmp("kinds.trace");
+	write_trace(path, 5000, true);
+	struct gv_error err;
+	struct trace *t = trace_open(path, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	size_t at = (size_t)t->blocks[1].offset;
+	trace_close(t);
+	size_t len;
+	unsigned char *orig = read_all(path, &len);
+	unsigned char *b = malloc(len + 24);
+	memcpy(b, orig, at);
+	memcpy(b + at, "CKPT", 4);
+	put32(b + at + 4, 16);
+	memset(b + at + 8, 0xAB, 16);
+	memcpy(b + at + 24, orig + at, len - at);
+	write_bytes(path, b, len + 24);
+	t = trace_open(path, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT(t->complete);
+	CU_ASSERT_PTR_NULL(t->warning);
+	CU_ASSERT_EQUAL(t->nblocks, 2);
+	size_t n;
+	struct event *evs = read_events(t, &n);
+	CU_ASSERT_EQUAL(n, 5000);
+	struct event want = mkev(4999);
+	CU_ASSERT_EQUAL(memcmp(&evs[4999], &want, sizeof want), 0);
+	free(evs);
+	trace_close(t);
+
+	/* Where a block should start, bytes that are no kind are damage. */
+	memcpy(b + at, "ck\x01T", 4);
+	write_bytes(path, b, len + 24);
+	t = trace_open(path, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(t->nblocks, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t->warning, "damaged data"));
+	trace_close(t);
+	free(b);
+	free(orig);
 }
 
 static void crc32_matches_the_standard_check_value(void)
@@ -362,6 +632,10 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(block_header_that_lies_stops_the_index),
 	CU_TEST_ENTRY(crc32_matches_the_standard_check_value),
 	CU_TEST_ENTRY(slow_motion_out_of_range_reads_as_none),
+	CU_TEST_ENTRY(version_1_recording_reads_the_same_in_version_2),
+	CU_TEST_ENTRY(unusual_events_round_trip_exactly),
+	CU_TEST_ENTRY(corrupted_compressed_blocks_are_refused_with_their_offset),
+	CU_TEST_ENTRY(unknown_block_kinds_are_stepped_over),
 	CU_TEST_ENTRY(header_strings_reach_the_terminal_escaped),
 	CU_TEST_ENTRY(events_of_unknown_threads_are_counted_and_said),
 	CU_TEST_END,
