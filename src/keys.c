@@ -26,6 +26,7 @@ static const struct key_binding bindings[] = {
 	{ ACT_HOME, { KEYS_HOME }, "Home", "replay: back to the start", "Home/End", 0, KS_REPLAY },
 	{ ACT_END, { KEYS_END }, "End", "replay: to the end", NULL, 0, KS_REPLAY },
 	{ ACT_JUMP, { 'j' }, "j", "replay: jump to a time (type 2.5s, Enter)", "j jump", 0, KS_REPLAY },
+	{ ACT_NOTE, { 'N' }, "N", "the lesson's note in full (N again: one line)", "N note", 0, KS_ANY },
 	{ ACT_HELP, { '?', 'h' }, "?", "this help (any key closes it)", "? help", 0, KS_ANY },
 	{ ACT_QUIT, { 'q', 'Q', KEYS_CTRL_C }, "q, Ctrl-C", "quit", "q quit", 0, KS_ANY },
 };

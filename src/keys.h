@@ -30,6 +30,7 @@ enum ui_action {
 	ACT_HOME,          /* replay: back to the start */
 	ACT_END,           /* replay: to the end */
 	ACT_JUMP,          /* replay: to a time typed on the status line */
+	ACT_NOTE,          /* the scenario's note in full, or on one line */
 	ACT_HELP,
 	ACT_QUIT,
 	ACT_COUNT

@@ -46,6 +46,51 @@ static void put(int y, int x, int x_end, int role, const char *s)
 	free(buf);
 }
 
+/* The ellipsis of text cut short. */
+static const char *ellipsis(void)
+{
+	return crt_utf8() ? "\xe2\x80\xa6" : "...";
+}
+
+/* Cells of UTF-8 text (every glyph the UI draws is one cell wide). */
+static int cells_of(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* Like put, but text too long for the room is cut after a whole word
+ * and ends in an ellipsis: nothing is cut mid-word without saying so. */
+static void put_cut(int y, int x, int x_end, int role, const char *s)
+{
+	int room = x_end - x;
+	if (cells_of(s) <= room) {
+		put(y, x, x_end, role, s);
+		return;
+	}
+	int el = cells_of(ellipsis());
+	if (room <= el)
+		return;
+	/* The last space at or before room - el cells. */
+	size_t bytes = 0, cut = 0;
+	int cells = 0;
+	for (; s[bytes] && cells < room - el; bytes++) {
+		if (((unsigned char)s[bytes] & 0xC0) != 0x80)
+			cells++;
+		if (s[bytes] == ' ')
+			cut = bytes;
+	}
+	if (!cut)
+		cut = bytes;
+	while (cut > 0 && s[cut - 1] == ' ')
+		cut--;
+	char buf[1024];
+	snprintf(buf, sizeof buf, "%.*s%s", (int)cut, s, ellipsis());
+	put(y, x, x_end, role, buf);
+}
+
 static void fill_row(int y, int role)
 {
 	attrset(crt_attr(role));
@@ -106,33 +151,39 @@ static void draw_header(struct ui *ui)
 	put(0, COLS - sw - fw, COLS - sw, CR_HEADER, buf);
 	put(0, COLS - sw, COLS, ui->paused || ui->ended || !ui->live ? CR_PAUSED : CR_HEADER, state);
 	char title[256];
-	int tl = (int)strlen(ui->sc->title);
-	if (room > 4 && tl > room)
-		snprintf(title, sizeof title, " %.*s...", room - 4, ui->sc->title);
-	else
-		snprintf(title, sizeof title, " %s", ui->sc->title);
-	put(0, 0, room > 0 ? room + 1 : 0, CR_HEADER, title);
+	snprintf(title, sizeof title, " %s", ui->sc->title);
+	put_cut(0, 0, room > 0 ? room + 1 : 0, CR_HEADER, title);
 }
 
+/* The note: whole if it has the lines, or cut after a word with an
+ * ellipsis and the key that shows it whole. */
 static void draw_note(struct ui *ui, const struct ui_layout *l)
 {
 	if (!l->note_lines || !ui->sc->note)
 		return;
-	const char *starts[4];
-	int lens[4];
-	int n = view_wrap(ui->sc->note, COLS - 2, starts, lens, 4);
-	for (int i = 0; i < l->note_lines && i < n; i++) {
+	const char *starts[64];
+	int lens[64];
+	int width = COLS - 2;
+	int n = view_wrap(ui->sc->note, width, NULL, NULL, 0);
+	bool cut = n > l->note_lines;
+	static const char more[] = " (N: all of it)";
+	if (cut)
+		width -= (int)sizeof more - 1 + 3;
+	n = view_wrap(ui->sc->note, width, starts, lens, 64);
+	for (int i = 0; i < l->note_lines && i < n && i < 64; i++) {
 		attrset(crt_attr(CR_NORMAL));
 		mvaddnstr(l->note_y + i, 1, starts[i], lens[i]);
-		if (i == l->note_lines - 1 && n > l->note_lines)
-			put(l->note_y + i, 1 + lens[i], COLS, CR_DIM, " ...");
+		if (cut && i == l->note_lines - 1) {
+			put(l->note_y + i, 1 + lens[i], COLS, CR_NORMAL, ellipsis());
+			put(l->note_y + i, 1 + lens[i] + cells_of(ellipsis()), COLS, CR_TITLE, more);
+		}
 	}
 }
 
 static const char *short_name(const struct ui *ui, unsigned tid)
 {
 	const char *name = ui->sc->threads[tid].name;
-	if (ui->sc->nprocs > 1) {
+	if (ui->sc->nprocs > 1 && ui->labels) {
 		const char *p = ui->sc->procs[ui->sc->threads[tid].process].name;
 		size_t n = strlen(p);
 		if (!strncmp(name, p, n) && name[n] == '/')
@@ -448,13 +499,15 @@ static const struct legend_item legend[] = {
 	{ TS_HOLDING, "holds the GIL" },
 	{ TS_WAITING, "waits for it" },
 	{ TS_BLOCKED, "blocked (I/O, sleep)" },
-	{ TS_NATIVE, "C code, GIL released" },
-	{ TS_NATIVE_HOLD, "C code holding the GIL" },
+	{ TS_NATIVE, "C, GIL released" },
+	{ TS_NATIVE_HOLD, "C holding GIL" },
 	{ TS_DONE, "finished" },
 	{ -1, "drop request" },
 	{ -2, "forced switch" },
-	{ -3, "interval change" },
+	{ -3, "new interval" },
 };
+
+#define LEGEND_GAP 2 /* columns between two items */
 
 /* The lines the legend takes at cols columns, wrapped as drawn. */
 static int legend_lines(int cols)
@@ -466,7 +519,7 @@ static int legend_lines(int cols)
 			lines++;
 			x = 1;
 		}
-		x += w + 3;
+		x += w + LEGEND_GAP;
 	}
 	return lines;
 }
@@ -504,10 +557,13 @@ static void draw_legend(const struct ui_layout *l)
 		}
 		put(y, x, COLS, role, g);
 		put(y, x + 2, COLS, CR_NORMAL, legend[i].words);
-		x += w + 3;
+		x += w + LEGEND_GAP;
 	}
 }
 
+/* A line a GIL: its figures in order of importance, each whole, as
+ * many as fit (switches/s and failed wake-ups first: what the lessons
+ * ask a class to watch). */
 static void draw_gils(struct ui *ui, const struct ui_layout *l, uint64_t now_rel)
 {
 	double slow = watch_slow(ui->w);
@@ -517,16 +573,27 @@ static void draw_gils(struct ui *ui, const struct ui_layout *l, uint64_t now_rel
 		double rate = stats_rate(ui->snap_old->gils[g].switches,
 					 ui->snap_now->gils[g].switches, ui->snap_old->now,
 					 ui->snap_now->now);
-		char iv[32], buf[320];
+		char iv[32], items[6][64];
 		describe_duration((uint64_t)((double)sg.interval_ns / slow), iv, sizeof iv);
-		snprintf(buf, sizeof buf,
-			 "interval %s  switches/s %.0f  forced %" PRIu64 "  drop requests %" PRIu64
-			 "  failed wake-ups %" PRIu64 "  switches %" PRIu64,
-			 iv, rate, sg.c.forced_switches, sg.c.drop_requests, sg.c.failed_wakeups,
-			 sg.c.switches);
+		snprintf(items[0], sizeof items[0], "switches/s %.0f", rate);
+		snprintf(items[1], sizeof items[1], "failed wake-ups %" PRIu64,
+			 sg.c.failed_wakeups);
+		snprintf(items[2], sizeof items[2], "forced %" PRIu64, sg.c.forced_switches);
+		snprintf(items[3], sizeof items[3], "drop requests %" PRIu64, sg.c.drop_requests);
+		snprintf(items[4], sizeof items[4], "interval %s", iv);
+		snprintf(items[5], sizeof items[5], "switches %" PRIu64, sg.c.switches);
+		char buf[400] = "";
+		size_t len = 0;
+		for (size_t i = 0; i < GV_ARRAY_LEN(items); i++) {
+			size_t n = strlen(items[i]);
+			if ((int)(len + (len ? 2 : 0) + n) > COLS - l->tl_x)
+				break;
+			len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", len ? "  " : "",
+						items[i]);
+		}
 		char name[64];
 		snprintf(name, sizeof name, "GIL %s", ui->sc->procs[g].name);
-		put(l->gils_y + g, 0, l->name_w + 1, CR_TITLE, name);
+		put_cut(l->gils_y + g, 0, l->name_w + 1, CR_TITLE, name);
 		put(l->gils_y + g, l->tl_x, COLS, CR_NORMAL, buf);
 	}
 }
@@ -544,6 +611,8 @@ static void draw_events(struct ui *ui, const struct ui_layout *l)
 {
 	bool looking = !ui->view.follow;
 	size_t end = looking ? ui->cursor : evlog_count(ui->log);
+	if (l->events_y < 0)
+		return;
 	char title[128];
 	snprintf(title, sizeof title, looking ? " events up to the cursor (. and , step) "
 					      : " events, newest last ");
@@ -558,7 +627,7 @@ static void draw_events(struct ui *ui, const struct ui_layout *l)
 		bool cur = looking && i + 1 == end;
 		if (cur)
 			fill_row(y, CR_STATUS);
-		put(y, 0, COLS, cur ? CR_STATUS : CR_NORMAL, line);
+		put_cut(y, 0, COLS, cur ? CR_STATUS : CR_NORMAL, line);
 	}
 	if (end == 0)
 		put(l->events_y + 1, 2, COLS, CR_DIM, "(none yet)");
@@ -584,15 +653,25 @@ static void draw_status(struct ui *ui, const struct ui_layout *l)
 		put(l->status_y, 1, COLS, CR_STATUS, ui->status);
 		return;
 	}
+	/* The help and quit hints are always there, at the right end; the
+	 * others fill the line from the left while they fit before them. */
 	size_t n;
 	const struct key_binding *t = keys_table(&n);
+	const char *always[] = { keys_binding(ACT_HELP)->hint, keys_binding(ACT_QUIT)->hint };
+	int end = COLS - 1;
+	for (int k = 1; k >= 0; k--) {
+		end -= (int)strlen(always[k]);
+		put(l->status_y, end, COLS, CR_STATUS, always[k]);
+		end -= 3;
+	}
 	int x = 1;
 	for (size_t i = 0; i < n; i++) {
-		if (!t[i].hint || (t[i].paused_only && ui->view.follow) || !key_shown(ui, &t[i]))
+		if (!t[i].hint || (t[i].paused_only && ui->view.follow) || !key_shown(ui, &t[i]) ||
+		    t[i].action == ACT_HELP || t[i].action == ACT_QUIT)
 			continue;
 		int w = (int)strlen(t[i].hint);
-		if (x + w >= COLS)
-			break;
+		if (x + w > end)
+			continue;
 		put(l->status_y, x, COLS, CR_STATUS, t[i].hint);
 		x += w + 3;
 	}
@@ -643,7 +722,7 @@ static int longest_name(const struct ui *ui)
 	int w = 0;
 	for (size_t i = 0; i < ui->sc->nthreads; i++) {
 		const struct sc_thread *t = &ui->sc->threads[i];
-		int n = (int)strlen(short_name(ui, (unsigned)i));
+		int n = (int)strlen(t->name); /* in full: labels may be left out */
 		if (n > w)
 			w = n;
 		for (size_t k = 0; k < t->ntasks; k++) {
@@ -655,23 +734,101 @@ static int longest_name(const struct ui *ui)
 	return w + 1;
 }
 
+/* What the layout left out, in words, on its notice line. */
+static void draw_notice(const struct ui *ui, const struct ui_layout *l, int hidden_tasks)
+{
+	if (l->notice_y < 0)
+		return;
+	char buf[256] = "";
+	size_t len = 0;
+	int left = (int)ui->sc->nthreads - l->shown_threads;
+	int gils = (int)ui->sc->nprocs - l->gil_lines;
+	if (left > 0)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, ", +%d thread rows", left);
+	if (hidden_tasks > 0)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, ", +%d task rows", hidden_tasks);
+	if (gils > 0)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, ", +%d GIL lines", gils);
+	if (!l->legend_lines)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, ", the legend");
+	if (!l->event_lines)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, ", the events");
+	if (!len)
+		return;
+	char line[320];
+	snprintf(line, sizeof line, " not shown: %s (a taller terminal shows them)", buf + 2);
+	put_cut(l->notice_y, 0, COLS, CR_TITLE, line);
+}
+
+/* One timeline line: a process label, a task's row or a thread's. */
+static void draw_line(struct ui *ui, const struct ui_layout *l, int y, const struct ui_line *ln,
+		      uint64_t now_rel)
+{
+	if (ln->kind == LINE_PROCESS) {
+		char lab[128];
+		snprintf(lab, sizeof lab, "process %s", ui->sc->procs[ln->id].name);
+		put(y, 0, l->tl_x + l->tl_w, CR_TITLE, lab);
+		return;
+	}
+	if (ln->kind == LINE_TASK) {
+		char name[SCENARIO_MAX_NAME * 2 + 8];
+		snprintf(name, sizeof name, UI_TASK_INDENT "%s",
+			 ui->sc->threads[ln->id].tasks[ln->task].name);
+		put_cut(y, 0, l->name_w + 1, CR_NORMAL, name);
+		draw_timeline_row(ui, l, y, ln, now_rel);
+		draw_task_figures(ui, l, y, ln, ui->t_start + now_rel);
+		return;
+	}
+	struct stats_thread st;
+	stats_thread(ui->c->st, ln->id, ui->t_start + now_rel, &st);
+	put_cut(y, 0, l->name_w + 1, st.starving ? CR_STARVING : CR_NORMAL, short_name(ui, ln->id));
+	draw_timeline_row(ui, l, y, ln, now_rel);
+	draw_figures(l, y, &st);
+}
+
+/* The layout of this screen: rows by priority (view_layout), the lines
+ * they have room for (ui_choose_lines), and again when whole loops of
+ * task rows left some of their room over. */
+static int layout(struct ui *ui, struct ui_layout *l, int *hidden_tasks)
+{
+	struct layout_want want = {
+		.threads = (int)ui->sc->nthreads,
+		.ngils = (int)ui->sc->nprocs,
+		.note = ui->sc->note ? view_wrap(ui->sc->note, COLS - 2, NULL, NULL, 0) : 0,
+		.labels = ui->sc->nprocs > 1 ? (int)ui->sc->nprocs : 0,
+		.tasks = ui->nsub,
+		.legend = legend_lines(COLS),
+		.name_len = longest_name(ui),
+		.note_whole = ui->note_whole,
+	};
+	view_layout(l, LINES, COLS, &want);
+	*hidden_tasks = 0;
+	if (l->too_small)
+		return 0;
+	int ntasks;
+	int nshown = ui_choose_lines(ui, l->shown_threads, l->labels, l->task_room, &ntasks);
+	if (ntasks < l->task_room) {
+		want.tasks = ntasks;
+		want.hidden = ui->nsub - ntasks;
+		view_layout(l, LINES, COLS, &want);
+		nshown = ui_choose_lines(ui, l->shown_threads, l->labels, l->task_room, &ntasks);
+	}
+	*hidden_tasks = ui->nsub - ntasks;
+	ui->labels = l->labels;
+	return nshown;
+}
+
 void ui_draw(struct ui *ui)
 {
 	struct ui_layout l;
-	int note = ui->sc->note ? view_wrap(ui->sc->note, COLS - 2, NULL, NULL, 0) : 0;
-	view_layout(&l, LINES, COLS, ui->nlines, (int)ui->sc->nprocs, note, longest_name(ui),
-		    legend_lines(COLS));
+	int hidden_tasks;
+	int nshown = layout(ui, &l, &hidden_tasks);
 	if (l.too_small) {
 		draw_too_small();
 		wnoutrefresh(stdscr);
 		doupdate();
 		return;
 	}
-	/* Sub-rows left out give their rows back to the events pane. */
-	int nshown = ui_choose_lines(ui, l.thread_lines);
-	if (nshown < l.thread_lines)
-		view_layout(&l, LINES, COLS, nshown, (int)ui->sc->nprocs, note, longest_name(ui),
-			    legend_lines(COLS));
 	erase();
 	uint64_t now_rel = ui_now(ui);
 	ensure_scratch(ui, l.tl_w);
@@ -685,43 +842,15 @@ void ui_draw(struct ui *ui)
 	draw_header(ui);
 	draw_note(ui, &l);
 	draw_heads(ui, &l);
-	for (int i = 0; i < l.thread_lines && i < nshown; i++) {
-		int y = l.threads_y + i;
-		const struct ui_line *ln = &ui->shown[i];
-		if (i == l.thread_lines - 1 && l.thread_lines < nshown) {
-			char more[96];
-			snprintf(more, sizeof more, "... and %d more lines: a taller terminal shows them",
-				 nshown - i);
-			put(y, 0, COLS, CR_DIM, more);
-			break;
-		}
-		if (ln->kind == LINE_PROCESS) {
-			char lab[128];
-			snprintf(lab, sizeof lab, "process %s", ui->sc->procs[ln->id].name);
-			put(y, 0, l.tl_x + l.tl_w, CR_TITLE, lab);
-			continue;
-		}
-		if (ln->kind == LINE_TASK) {
-			char name[SCENARIO_MAX_NAME * 2 + 8];
-			snprintf(name, sizeof name, UI_TASK_INDENT "%s",
-				 ui->sc->threads[ln->id].tasks[ln->task].name);
-			put(y, 0, l.name_w + 1, CR_NORMAL, name);
-			draw_timeline_row(ui, &l, y, ln, now_rel);
-			draw_task_figures(ui, &l, y, ln, ui->t_start + now_rel);
-			continue;
-		}
-		struct stats_thread st;
-		stats_thread(ui->c->st, ln->id, ui->t_start + now_rel, &st);
-		put(y, 0, l.name_w + 1, st.starving ? CR_STARVING : CR_NORMAL,
-		    short_name(ui, ln->id));
-		draw_timeline_row(ui, &l, y, ln, now_rel);
-		draw_figures(&l, y, &st);
-	}
+	for (int i = 0; i < l.thread_lines && i < nshown; i++)
+		draw_line(ui, &l, l.threads_y + i, &ui->shown[i], now_rel);
 	bool *busy = xcalloc((size_t)l.tl_w + 1, sizeof *busy);
 	draw_interval_marks(ui, &l, now_rel, nmarks, busy);
 	draw_axis(ui, &l, now_rel, busy);
 	free(busy);
-	draw_legend(&l);
+	draw_notice(ui, &l, hidden_tasks);
+	if (l.legend_lines)
+		draw_legend(&l);
 	draw_gils(ui, &l, now_rel);
 	draw_events(ui, &l);
 	draw_status(ui, &l);

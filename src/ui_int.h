@@ -56,6 +56,8 @@ struct ui {
 	struct view view;
 	uint64_t t_start;      /* the run's start on the events' clock */
 	bool paused, ended, help, quit, dirty;
+	bool note_whole;       /* N: the note in full */
+	bool labels;           /* this frame has process label rows */
 	size_t cursor;         /* paused: log entries up to the view's edge */
 	char status[256];
 	int64_t status_until;
@@ -84,8 +86,8 @@ int ui_run_start(struct ui *ui, struct gv_error *err);
 void ui_run_stop(struct ui *ui);
 /* The rate snapshots start over at the current time. */
 void ui_reset_snapshots(struct ui *ui);
-/* The timeline lines that fit in room rows, into ui->shown. */
-int ui_choose_lines(struct ui *ui, int room);
+/* The timeline lines a layout has rows for, into ui->shown. */
+int ui_choose_lines(struct ui *ui, int threads, bool labels, int task_room, int *ntasks);
 
 /* ui_keys.c: every key waiting, as an action on the run or the view. */
 void ui_handle_keys(struct ui *ui);

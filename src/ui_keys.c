@@ -316,6 +316,9 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 	case ACT_PREV_SCENARIO:
 		switch_scenario(ui, -1);
 		break;
+	case ACT_NOTE:
+		ui->note_whole = !ui->note_whole;
+		break;
 	case ACT_HELP:
 		ui->help = true;
 		break;

@@ -240,14 +240,21 @@ static void test_view_zoom_keeps_the_right_edge_and_its_range(void)
 	CU_ASSERT_EQUAL(v.col_ns, VIEW_MIN_COL_NS);
 }
 
+static struct layout_want want(int threads, int ngils, int note, int name_len, int legend)
+{
+	return (struct layout_want){ .threads = threads, .ngils = ngils, .note = note,
+				     .name_len = name_len, .legend = legend };
+}
+
 static void test_layout_too_small(void)
 {
 	struct ui_layout l;
-	view_layout(&l, 23, 80, 2, 1, 1, 8, 2);
+	struct layout_want w = want(2, 1, 1, 8, 2);
+	view_layout(&l, 23, 80, &w);
 	CU_ASSERT_TRUE(l.too_small);
-	view_layout(&l, 24, 79, 2, 1, 1, 8, 2);
+	view_layout(&l, 24, 79, &w);
 	CU_ASSERT_TRUE(l.too_small);
-	view_layout(&l, 24, 80, 2, 1, 1, 8, 2);
+	view_layout(&l, 24, 80, &w);
 	CU_ASSERT_FALSE(l.too_small);
 }
 
@@ -258,11 +265,16 @@ static void check_layout(const struct ui_layout *l)
 	CU_ASSERT(l->head_y == l->note_y + l->note_lines);
 	CU_ASSERT(l->threads_y == l->head_y + 1);
 	CU_ASSERT(l->axis_y == l->threads_y + l->thread_lines);
-	CU_ASSERT(l->legend_y == l->axis_y + 1);
+	CU_ASSERT(l->legend_y == l->axis_y + 1 + (l->notice_y >= 0));
+	CU_ASSERT(l->notice_y < 0 || l->notice_y == l->axis_y + 1);
 	CU_ASSERT(l->gils_y == l->legend_y + l->legend_lines);
-	CU_ASSERT(l->events_y == l->gils_y + l->gil_lines);
-	CU_ASSERT(l->event_lines >= LAYOUT_MIN_EVENTS);
-	CU_ASSERT(l->events_y + 1 + l->event_lines == l->status_y);
+	if (l->event_lines) {
+		CU_ASSERT(l->events_y == l->gils_y + l->gil_lines);
+		CU_ASSERT(l->events_y + 1 + l->event_lines == l->status_y);
+	} else {
+		CU_ASSERT(l->events_y < 0);
+		CU_ASSERT(l->gils_y + l->gil_lines <= l->status_y);
+	}
 	CU_ASSERT(l->status_y == l->rows - 1);
 	CU_ASSERT(l->tl_w >= l->cols / 2);
 	int right = 0;
@@ -276,16 +288,19 @@ static void check_layout(const struct ui_layout *l)
 static void test_layout_fits_80x24_and_200x50(void)
 {
 	struct ui_layout l;
-	view_layout(&l, 24, 80, 2, 1, 3, 8, 2);
+	struct layout_want w = want(2, 1, 3, 8, 2);
+	view_layout(&l, 24, 80, &w);
 	check_layout(&l);
 	CU_ASSERT_EQUAL(l.thread_lines, 2);
 	CU_ASSERT_EQUAL(l.legend_lines, 2);
 	CU_ASSERT_EQUAL(l.note_lines, 1);
+	CU_ASSERT_EQUAL(l.notice_y, -1);
 	CU_ASSERT(l.fig_n >= 2); /* hold and wait at least */
 	CU_ASSERT_TRUE(view_fig_shown(FIG_HOLD, l.fig_n));
 	CU_ASSERT_TRUE(view_fig_shown(FIG_WAIT, l.fig_n));
 	CU_ASSERT_FALSE(view_fig_shown(FIG_NATIVE, l.fig_n));
-	view_layout(&l, 50, 200, 10, 3, 3, 8, 1);
+	w = want(10, 3, 3, 8, 1);
+	view_layout(&l, 50, 200, &w);
 	check_layout(&l);
 	CU_ASSERT_EQUAL(l.thread_lines, 10);
 	CU_ASSERT_EQUAL(l.legend_lines, 1);
@@ -294,16 +309,68 @@ static void test_layout_fits_80x24_and_200x50(void)
 	CU_ASSERT_EQUAL(l.fig_n, FIG_COLUMN_COUNT);
 }
 
-static void test_layout_many_threads_leave_room_for_events(void)
+static void test_layout_many_threads_keep_their_rows_first(void)
 {
 	struct ui_layout l;
-	view_layout(&l, 24, 80, 64 + 4, 4, 2, 12, 3);
+	struct layout_want w = want(64, 4, 2, 12, 3);
+	view_layout(&l, 24, 80, &w);
 	check_layout(&l);
-	CU_ASSERT(l.thread_lines < 68);
-	CU_ASSERT_EQUAL(l.event_lines, LAYOUT_MIN_EVENTS);
-	view_layout(&l, 40, 120, 64, 1, 2, 40, 2);
+	/* Threads first: all the rows but the header, heads, axis, status
+	 * and the notice that says how many are left out. */
+	CU_ASSERT_EQUAL(l.shown_threads, 24 - 5);
+	CU_ASSERT(l.notice_y >= 0);
+	CU_ASSERT_EQUAL(l.event_lines, 0);
+	w = want(64, 1, 2, 40, 2);
+	view_layout(&l, 40, 120, &w);
 	check_layout(&l);
 	CU_ASSERT_EQUAL(l.name_w, 16);
+}
+
+/* At a projector's 80x24 the layout keeps, in order, the threads, a line
+ * a GIL, one line of the note, the task rows, the legend and the events;
+ * process labels only when all of that fits. */
+static void test_layout_by_priority(void)
+{
+	struct ui_layout l;
+	/* Lesson 13: five threads in five processes, eight task rows. */
+	struct layout_want w = want(5, 5, 6, 16, 2);
+	w.labels = 5;
+	w.tasks = 8;
+	view_layout(&l, 24, 80, &w);
+	check_layout(&l);
+	CU_ASSERT_EQUAL(l.shown_threads, 5);
+	CU_ASSERT_EQUAL(l.gil_lines, 5);
+	CU_ASSERT_EQUAL(l.note_lines, 1);
+	CU_ASSERT_EQUAL(l.task_room, 8);
+	CU_ASSERT_FALSE(l.labels);
+	CU_ASSERT(l.notice_y >= 0); /* the legend and the events went */
+	/* Nine task rows: one does not fit; the layout says so. */
+	w.tasks = 9;
+	view_layout(&l, 24, 80, &w);
+	check_layout(&l);
+	CU_ASSERT(l.task_room < 9);
+	CU_ASSERT(l.notice_y >= 0);
+	/* At 120x40 everything fits, labels included, with no notice. */
+	w.tasks = 8;
+	view_layout(&l, 40, 120, &w);
+	check_layout(&l);
+	CU_ASSERT_TRUE(l.labels);
+	CU_ASSERT_EQUAL(l.thread_lines, 5 + 5 + 8);
+	CU_ASSERT_EQUAL(l.notice_y, -1);
+	CU_ASSERT(l.event_lines >= LAYOUT_MIN_EVENTS);
+	/* The whole note (N) comes right after the GIL lines. */
+	w = want(2, 1, 6, 8, 2);
+	w.note_whole = true;
+	view_layout(&l, 24, 80, &w);
+	check_layout(&l);
+	CU_ASSERT_EQUAL(l.note_lines, 6);
+	CU_ASSERT_EQUAL(l.thread_lines, 2);
+	/* Something left out by the caller is said too. */
+	w = want(2, 1, 1, 8, 2);
+	w.hidden = 3;
+	view_layout(&l, 24, 80, &w);
+	check_layout(&l);
+	CU_ASSERT(l.notice_y >= 0);
 }
 
 static void test_wrap(void)
@@ -430,7 +497,8 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(test_view_zoom_keeps_the_right_edge_and_its_range),
 	CU_TEST_ENTRY(test_layout_too_small),
 	CU_TEST_ENTRY(test_layout_fits_80x24_and_200x50),
-	CU_TEST_ENTRY(test_layout_many_threads_leave_room_for_events),
+	CU_TEST_ENTRY(test_layout_many_threads_keep_their_rows_first),
+	CU_TEST_ENTRY(test_layout_by_priority),
 	CU_TEST_ENTRY(test_wrap),
 	CU_TEST_ENTRY(test_evlog_keeps_the_newest_in_bounded_memory),
 	CU_TEST_ENTRY(test_evlog_puts_late_arrivals_in_time_order),
