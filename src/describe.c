@@ -19,6 +19,19 @@ void describe_duration(uint64_t ns, char *buf, size_t len)
 	format_duration_digits(ns > INT64_MAX ? INT64_MAX : (int64_t)ns, 1, buf, len);
 }
 
+void describe_setting(uint64_t ns, char *buf, size_t len)
+{
+	/* The ns one decimal stands for at digits d in the unit the
+	 * formatter picks: s has d + 1 decimals, ms d, us d - 1. */
+	uint64_t unit = ns >= 1000000000 ? 10000000 : ns >= 1000000 ? 100000 : 1000;
+	int d = 1;
+	while (d < 4 && unit > 1 && ns % unit) {
+		unit /= 10;
+		d++;
+	}
+	format_duration_digits(ns > INT64_MAX ? INT64_MAX : (int64_t)ns, d, buf, len);
+}
+
 void describe_time(uint64_t t_rel_ns, char *buf, size_t len)
 {
 	/* Whole microseconds, printed from integers so that no rounding

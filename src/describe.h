@@ -16,6 +16,10 @@
 /* A duration the way the pane says it: "820 ns", "50 us", "5.0 ms",
  * "1.25 s". */
 void describe_duration(uint64_t ns, char *buf, size_t len);
+/* A setting (the switch interval) as it was set: as describe_duration,
+ * with as many more decimals as it takes to be exact, up to three
+ * ("1.25 ms", not "1.2 ms"). */
+void describe_setting(uint64_t ns, char *buf, size_t len);
 
 /* The time of an event since the run started: "12.005 ms". */
 void describe_time(uint64_t t_rel_ns, char *buf, size_t len);

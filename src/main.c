@@ -310,8 +310,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 				o->csv = false;
 			break;
 		case OPT_INTERVAL:
-			if ((rc = option_duration("interval", optarg, &o->engine.interval_ns, true)))
-				return rc;
+			{
+				char msg[256];
+				if (parse_interval(optarg, &o->engine.interval_ns, msg, sizeof msg) != 0)
+					return bad_usage("--interval: %s", msg);
+			}
 			break;
 		case OPT_DURATION:
 			if ((rc = option_duration("duration", optarg, &o->engine.duration_ns, true)))

@@ -230,6 +230,8 @@ int ui_run_start(struct ui *ui, struct gv_error *err)
 	view_init(&ui->view, view_default_col((uint64_t)watch_interval(ui->w) *
 					      (uint64_t)watch_slow(ui->w)));
 	build_lines(ui);
+	if (ui->sel >= ui->nlines)
+		ui->sel = -1;
 	ui->acc_cols = 0; /* the scratch rows depend on the thread count */
 	ui->dirty = true;
 	return 0;
@@ -249,6 +251,7 @@ struct ui *ui_create(const struct ui_options *o, struct gv_error *err)
 	struct ui *ui = xcalloc(1, sizeof *ui);
 	ui->opt = *o;
 	ui->policy = -1;
+	ui->sel = -1;
 	if (!o->replay_path) {
 		ui->own_sc = load_scenario(ui, o->scenario_path, err);
 		if (!ui->own_sc) {
@@ -353,6 +356,9 @@ int ui_run(const struct ui_options *o, struct gv_error *err)
 			     getenv("TERM") ? getenv("TERM") : "unset");
 		return -1;
 	}
+	/* A click selects a row or puts the cursor at a time. */
+	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL);
+	mouseinterval(0);
 	while (ui_frame(ui))
 		ui_wait(ui);
 	crt_done();

@@ -120,7 +120,7 @@ static void draw_header(struct ui *ui)
 	 * was set); before its first report, the one it was created with. */
 	uint64_t interval = g.interval_ns ? (uint64_t)((double)g.interval_ns / slow)
 					  : (uint64_t)watch_interval(ui->w);
-	describe_duration(interval, iv, sizeof iv);
+	describe_setting(interval, iv, sizeof iv);
 	describe_duration(ui_now(ui), el, sizeof el);
 	char mode[160];
 	watch_clock_words(ui->w, mode, sizeof mode);
@@ -190,6 +190,18 @@ static const char *short_name(const struct ui *ui, unsigned tid)
 			return name + n + 1;
 	}
 	return name;
+}
+
+/* The selected line, or NULL. */
+static const struct ui_line *selected(const struct ui *ui)
+{
+	return ui->sel >= 0 && ui->sel < ui->nlines ? &ui->lines[ui->sel] : NULL;
+}
+
+static bool is_selected(const struct ui *ui, const struct ui_line *ln)
+{
+	const struct ui_line *s = selected(ui);
+	return s && s->kind == ln->kind && s->id == ln->id && s->task == ln->task;
 }
 
 static void ensure_scratch(struct ui *ui, int cols)
@@ -480,7 +492,7 @@ static void draw_interval_marks(struct ui *ui, const struct ui_layout *l, uint64
 		if (c < 0)
 			continue;
 		char d[32], lab[48];
-		describe_duration((uint64_t)((double)m->arg / watch_slow(ui->w)), d, sizeof d);
+		describe_setting((uint64_t)((double)m->arg / watch_slow(ui->w)), d, sizeof d);
 		snprintf(lab, sizeof lab, "%s%s", gl->interval, d);
 		put(l->axis_y, l->tl_x + c, l->tl_x + l->tl_w, CR_MARK, lab);
 		/* The glyph may be several bytes but is one cell. */
@@ -574,7 +586,7 @@ static void draw_gils(struct ui *ui, const struct ui_layout *l, uint64_t now_rel
 					 ui->snap_now->gils[g].switches, ui->snap_old->now,
 					 ui->snap_now->now);
 		char iv[32], items[6][64];
-		describe_duration((uint64_t)((double)sg.interval_ns / slow), iv, sizeof iv);
+		describe_setting((uint64_t)((double)sg.interval_ns / slow), iv, sizeof iv);
 		snprintf(items[0], sizeof items[0], "switches/s %.0f", rate);
 		snprintf(items[1], sizeof items[1], "failed wake-ups %" PRIu64,
 			 sg.c.failed_wakeups);
@@ -607,30 +619,99 @@ static void draw_rule(int y, const char *title)
 	put(y, 2, COLS, CR_TITLE, title);
 }
 
+/* The selected thread's or task's figures in full, in words. */
+static void selection_words(const struct ui *ui, const struct ui_line *ln, char *buf, size_t len)
+{
+	uint64_t now = ui->t_start + ui_now(ui);
+	char a[16], b[16], c[16], d[16];
+	if (ln->kind == LINE_TASK) {
+		uint64_t tot[TK_COUNT];
+		tasks_totals(ui->c->tk, ln->id, ln->task, now, tot);
+		uint64_t whole = tot[TK_RUNNING] + tot[TK_READY] + tot[TK_AWAITING];
+		pct(a, sizeof a, tot[TK_RUNNING], whole);
+		pct(b, sizeof b, tot[TK_READY], whole);
+		pct(c, sizeof c, tot[TK_AWAITING], whole);
+		snprintf(buf, len, " %s (task of %s): running %s, ready %s, awaiting %s",
+			 ui->sc->threads[ln->id].tasks[ln->task].name, ui->sc->threads[ln->id].name,
+			 a, b, c);
+		return;
+	}
+	struct stats_thread st;
+	stats_thread(ui->c->st, ln->id, now, &st);
+	char p50[32], p99[32], mx[32];
+	pct(a, sizeof a, st.hold_ns, st.wall_ns);
+	pct(b, sizeof b, st.wait_ns, st.wall_ns);
+	pct(c, sizeof c, st.blocked_ns, st.wall_ns);
+	pct(d, sizeof d, st.native_ns, st.wall_ns);
+	describe_duration(st.wait_p50_ns, p50, sizeof p50);
+	describe_duration(st.wait_p99_ns, p99, sizeof p99);
+	describe_duration(st.wait_max_ns, mx, sizeof mx);
+	snprintf(buf, len,
+		 " %s: holds %s, waits %s, blocked %s, in C %s; %" PRIu64
+		 " acquisitions;\n waits for the GIL: p50 %s, p99 %s, max %s",
+		 ui->sc->threads[ln->id].name, a, b, c, d, st.c.acquisitions, p50, p99, mx);
+}
+
+/* The events in words, newest last (or up to the cursor); with a thread
+ * selected, its figures in full on the first line and only its events. */
 static void draw_events(struct ui *ui, const struct ui_layout *l)
 {
-	bool looking = !ui->view.follow;
-	size_t end = looking ? ui->cursor : evlog_count(ui->log);
 	if (l->events_y < 0)
 		return;
+	bool looking = !ui->view.follow;
+	size_t end = looking ? ui->cursor : evlog_count(ui->log);
+	const struct ui_line *sel = selected(ui);
 	char title[128];
-	snprintf(title, sizeof title, looking ? " events up to the cursor (. and , step) "
-					      : " events, newest last ");
+	if (sel)
+		snprintf(title, sizeof title, " events of %s%s (Esc: all) ",
+			 ui->sc->threads[sel->id].name, looking ? " up to the cursor" : "");
+	else
+		snprintf(title, sizeof title, looking ? " events up to the cursor (. and , step) "
+						      : " events, newest last ");
 	draw_rule(l->events_y, title);
-	int n = l->event_lines;
-	size_t first = end > (size_t)n ? end - (size_t)n : 0;
-	for (size_t i = first; i < end; i++) {
+	int y0 = l->events_y + 1, n = l->event_lines;
+	if (sel && n > 1) {
+		/* Its figures in full: on one line if they fit, else on two
+		 * (split where the words say). */
+		char words[512];
+		selection_words(ui, sel, words, sizeof words);
+		char *nl = strchr(words, '\n');
+		if (nl && (cells_of(words) > COLS || n < 3)) {
+			*nl = '\0';
+			put_cut(y0++, 0, COLS, CR_TITLE, words);
+			put_cut(y0++, 0, COLS, CR_TITLE, nl + 1);
+			n -= 2;
+		} else {
+			if (nl)
+				memmove(nl, nl + 1, strlen(nl));
+			put_cut(y0++, 0, COLS, CR_TITLE, words);
+			n--;
+		}
+	}
+	/* The n entries to show, newest last: with a selection, its thread's. */
+	size_t idx[256];
+	int k = 0;
+	if (n > 256)
+		n = 256;
+	for (size_t i = end; i > 0 && k < n; i--) {
+		const struct evlog_entry *en = evlog_get(ui->log, i - 1);
+		if (sel && en->ev.tid != sel->id)
+			continue;
+		idx[k++] = i - 1;
+	}
+	for (int j = 0; j < k; j++) {
+		size_t i = idx[k - 1 - j];
 		const struct evlog_entry *en = evlog_get(ui->log, i);
 		char line[512];
 		describe_line(line, sizeof line, &en->ev, ui->t_start, ui->sc, en->nth);
-		int y = l->events_y + 1 + (int)(i - first);
+		int y = y0 + j;
 		bool cur = looking && i + 1 == end;
 		if (cur)
 			fill_row(y, CR_STATUS);
 		put_cut(y, 0, COLS, cur ? CR_STATUS : CR_NORMAL, line);
 	}
-	if (end == 0)
-		put(l->events_y + 1, 2, COLS, CR_DIM, "(none yet)");
+	if (k == 0)
+		put(y0, 2, COLS, CR_DIM, "(none yet)");
 }
 
 /* Does the help or the status line show this key for this source? */
@@ -643,9 +724,10 @@ static void draw_status(struct ui *ui, const struct ui_layout *l)
 {
 	fill_row(l->status_y, CR_STATUS);
 	if (ui->prompting) {
-		char buf[96];
-		snprintf(buf, sizeof buf, "jump to time (e.g. 2.5s, Enter; Esc cancels): %s_",
-			 ui->prompt);
+		char buf[128];
+		snprintf(buf, sizeof buf, "%s (e.g. %s, Enter; Esc cancels): %s_",
+			 ui->prompting == PROMPT_JUMP ? "jump to time" : "switch interval",
+			 ui->prompting == PROMPT_JUMP ? "2.5s" : "2.5ms", ui->prompt);
 		put(l->status_y, 1, COLS, CR_STATUS, buf);
 		return;
 	}
@@ -677,30 +759,55 @@ static void draw_status(struct ui *ui, const struct ui_layout *l)
 	}
 }
 
-/* The help, drawn from the key table: the keys of this kind of source. */
+/* The help, drawn from the key table in a bordered box: the keys of
+ * this kind of source, in one column or, on a short screen, two. */
 static void draw_help(const struct ui *ui)
 {
 	size_t n, shown = 0;
 	const struct key_binding *t = keys_table(&n);
 	for (size_t i = 0; i < n; i++)
 		shown += key_shown(ui, &t[i]);
-	int w = 66 < COLS - 4 ? 66 : COLS - 4, h = (int)shown + 4;
+	int ncol = (int)shown + 4 <= LINES ? 1 : 2;
+	int per = ((int)shown + ncol - 1) / ncol;
+	int w = ncol == 1 ? 56 : COLS - 4, h = per + 4;
+	if (w > COLS - 2)
+		w = COLS - 2;
+	if (h > LINES)
+		h = LINES;
 	int y0 = (LINES - h) / 2, x0 = (COLS - w) / 2;
-	for (int y = 0; y < h; y++) {
-		attrset(crt_attr(CR_HELP));
+	attrset(crt_attr(CR_HELP));
+	for (int y = 0; y < h; y++)
 		mvhline(y0 + y, x0, ' ', w);
-	}
-	attrset(crt_attr(CR_HELP) | A_BOLD);
-	mvaddstr(y0, x0 + 2, "gilviz keys");
-	int y = y0 + 2;
+	mvhline(y0, x0 + 1, ACS_HLINE, w - 2);
+	mvhline(y0 + h - 1, x0 + 1, ACS_HLINE, w - 2);
+	mvvline(y0 + 1, x0, ACS_VLINE, h - 2);
+	mvvline(y0 + 1, x0 + w - 1, ACS_VLINE, h - 2);
+	mvaddch(y0, x0, ACS_ULCORNER);
+	mvaddch(y0, x0 + w - 1, ACS_URCORNER);
+	mvaddch(y0 + h - 1, x0, ACS_LLCORNER);
+	mvaddch(y0 + h - 1, x0 + w - 1, ACS_LRCORNER);
+	put(y0, x0 + 2, x0 + w - 2, CR_HELP, " gilviz keys ");
+	int colw = (w - 2) / ncol, k = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!key_shown(ui, &t[i]))
 			continue;
+		int x = x0 + 1 + (k / per) * colw, y = y0 + 2 + k % per;
 		char line[160];
-		snprintf(line, sizeof line, "  %-10s %s", t[i].label, t[i].help);
-		put(y++, x0, x0 + w, CR_HELP, line);
+		snprintf(line, sizeof line, " %-5s %s", t[i].label, t[i].help);
+		put_cut(y, x, x + colw, CR_HELP, line);
+		k++;
 	}
-	put(y0 + h - 1, x0 + 2, x0 + w, CR_HELP, "any key closes this help");
+	if (ui->live) {
+		/* The g key's order, from the same table the key follows. */
+		char order[160] = " g:";
+		for (int i = 0; i <= GIL_POLICY_COUNT; i++)
+			snprintf(order + strlen(order), sizeof order - strlen(order), "%s%s",
+				 i ? " > " : " ",
+				 gil_policy_name((enum gil_policy)
+						 keys_policy_order[i % GIL_POLICY_COUNT]));
+		put_cut(y0 + h - 2, x0 + 1, x0 + w - 1, CR_HELP, order);
+	}
+	put(y0 + h - 1, x0 + 2, x0 + w - 2, CR_HELP, " any key closes this help ");
 }
 
 static void draw_too_small(void)
@@ -774,14 +881,16 @@ static void draw_line(struct ui *ui, const struct ui_layout *l, int y, const str
 		char name[SCENARIO_MAX_NAME * 2 + 8];
 		snprintf(name, sizeof name, UI_TASK_INDENT "%s",
 			 ui->sc->threads[ln->id].tasks[ln->task].name);
-		put_cut(y, 0, l->name_w + 1, CR_NORMAL, name);
+		put_cut(y, 0, l->name_w + 1, is_selected(ui, ln) ? CR_STATUS : CR_NORMAL, name);
 		draw_timeline_row(ui, l, y, ln, now_rel);
 		draw_task_figures(ui, l, y, ln, ui->t_start + now_rel);
 		return;
 	}
 	struct stats_thread st;
 	stats_thread(ui->c->st, ln->id, ui->t_start + now_rel, &st);
-	put_cut(y, 0, l->name_w + 1, st.starving ? CR_STARVING : CR_NORMAL, short_name(ui, ln->id));
+	put_cut(y, 0, l->name_w + 1,
+		is_selected(ui, ln) ? CR_STATUS : st.starving ? CR_STARVING : CR_NORMAL,
+		short_name(ui, ln->id));
 	draw_timeline_row(ui, l, y, ln, now_rel);
 	draw_figures(l, y, &st);
 }
@@ -824,11 +933,13 @@ void ui_draw(struct ui *ui)
 	int hidden_tasks;
 	int nshown = layout(ui, &l, &hidden_tasks);
 	if (l.too_small) {
+		ui->lay = l;
 		draw_too_small();
 		wnoutrefresh(stdscr);
 		doupdate();
 		return;
 	}
+	ui->lay = l;
 	erase();
 	uint64_t now_rel = ui_now(ui);
 	ensure_scratch(ui, l.tl_w);

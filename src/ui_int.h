@@ -27,6 +27,9 @@
 #define UI_MARK_REQUEST 1
 #define UI_MARK_FORCED 2
 
+/* What the status line is asking for. */
+enum ui_prompt { PROMPT_NONE = 0, PROMPT_JUMP, PROMPT_INTERVAL };
+
 /* A timeline line: a process label, a thread, or a task of a loop. */
 enum ui_line_kind { LINE_PROCESS, LINE_THREAD, LINE_TASK };
 
@@ -49,8 +52,10 @@ struct ui {
 	bool rec_reported;     /* a failed write has been said */
 	int rec_rc;            /* -1: the recording or a new run failed (rec_err) */
 	struct gv_error rec_err;
-	bool prompting;        /* replay: typing a time to jump to */
+	enum ui_prompt prompting; /* typing a time to jump to, or an interval */
 	char prompt[32];
+	int sel;               /* the selected line (ui->lines), or -1 */
+	struct ui_layout lay;  /* the last frame's layout, for the mouse */
 	struct evlog *log;
 	struct stats_snapshot *snap_old, *snap_mid, *snap_now;
 	struct view view;

@@ -234,6 +234,18 @@ void view_layout(struct ui_layout *l, int rows, int cols, const struct layout_wa
 		l->events_y = l->gils_y + l->gil_lines;
 }
 
+struct view_hit view_hit(const struct ui_layout *l, int y, int x)
+{
+	struct view_hit h = { -1, -1 };
+	if (l->too_small || y < l->threads_y || y > l->axis_y)
+		return h;
+	if (y < l->axis_y)
+		h.line = y - l->threads_y;
+	if (x >= l->tl_x && x < l->tl_x + l->tl_w)
+		h.col = x - l->tl_x;
+	return h;
+}
+
 int view_wrap(const char *text, int width, const char **starts, int *lens, int max)
 {
 	int n = 0;

@@ -123,6 +123,15 @@ struct ui_layout {
  */
 void view_layout(struct ui_layout *l, int rows, int cols, const struct layout_want *w);
 
+/* Where a click at row y, column x lands: line, the timeline line drawn
+ * on that row (0 the first, -1 none); col, the timeline's column under it
+ * (-1 outside the timeline; the axis row counts, for a time). */
+struct view_hit {
+	int line;
+	int col;
+};
+struct view_hit view_hit(const struct ui_layout *l, int y, int x);
+
 /* Wrap text into lines of at most width columns (bytes; the note is
  * ASCII in every bundled scenario, and a wider glyph only shortens a
  * line). Fills starts/lens of at most max lines; returns how many lines

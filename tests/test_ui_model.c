@@ -16,6 +16,7 @@
 #include "describe.h"
 #include "evlog.h"
 #include "keys.h"
+#include "policy.h"
 #include "scenario.h"
 #include "view.h"
 
@@ -373,6 +374,96 @@ static void test_layout_by_priority(void)
 	CU_ASSERT(l.notice_y >= 0);
 }
 
+/* A click maps to the timeline line drawn on its row and to the
+ * timeline's column under it; the axis row gives a time but no line. */
+static void test_click_maps_to_a_line_and_a_column(void)
+{
+	struct ui_layout l;
+	struct layout_want w = want(2, 1, 1, 8, 2);
+	view_layout(&l, 24, 80, &w);
+	struct view_hit h = view_hit(&l, l.threads_y, 0);
+	CU_ASSERT_EQUAL(h.line, 0);
+	CU_ASSERT_EQUAL(h.col, -1);
+	h = view_hit(&l, l.threads_y + 1, l.tl_x + 5);
+	CU_ASSERT_EQUAL(h.line, 1);
+	CU_ASSERT_EQUAL(h.col, 5);
+	h = view_hit(&l, l.axis_y, l.tl_x + l.tl_w - 1);
+	CU_ASSERT_EQUAL(h.line, -1);
+	CU_ASSERT_EQUAL(h.col, l.tl_w - 1);
+	h = view_hit(&l, l.threads_y, l.tl_x + l.tl_w);
+	CU_ASSERT_EQUAL(h.col, -1); /* the figures */
+	h = view_hit(&l, l.head_y, l.tl_x);
+	CU_ASSERT_EQUAL(h.line, -1);
+	CU_ASSERT_EQUAL(h.col, -1);
+	h = view_hit(&l, l.status_y, 3);
+	CU_ASSERT_EQUAL(h.line, -1);
+	/* The column's time is the view's. */
+	struct view v;
+	view_init(&v, 1000000);
+	CU_ASSERT_EQUAL(view_col_time(&v, 100000000, (unsigned)l.tl_w, 5),
+			100000000 - (uint64_t)l.tl_w * 1000000 + 5 * 1000000);
+}
+
+/* g goes through every policy once, from legacy to new as lesson 11's
+ * note says, from new to fifo then bfs as lesson 16's does; the help's
+ * line for g does not name an order of its own. */
+static void test_policy_order(void)
+{
+	bool seen[GIL_POLICY_COUNT] = { false };
+	int p = GIL_NEW;
+	for (int i = 0; i < GIL_POLICY_COUNT; i++) {
+		CU_ASSERT_FALSE(seen[p]);
+		seen[p] = true;
+		p = keys_next_policy(p);
+	}
+	CU_ASSERT_EQUAL(p, GIL_NEW);
+	CU_ASSERT_EQUAL(keys_next_policy(GIL_LEGACY), GIL_NEW);
+	CU_ASSERT_EQUAL(keys_next_policy(GIL_NEW), GIL_FIFO);
+	CU_ASSERT_EQUAL(keys_next_policy(GIL_FIFO), GIL_BFS);
+	CU_ASSERT_PTR_NOT_NULL(strstr(keys_binding(ACT_POLICY)->help, "order below"));
+}
+
+/* Every key of the help fits two columns of 37 at 80x24, and every
+ * key a teacher reaches for is in the table. */
+static void test_keys_table_fits_the_help(void)
+{
+	size_t n;
+	const struct key_binding *t = keys_table(&n);
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT(strlen(t[i].label) <= 5);
+		CU_ASSERT(strlen(t[i].help) <= 29);
+	}
+	CU_ASSERT_EQUAL(keys_action('i'), ACT_SET_INTERVAL);
+	CU_ASSERT_EQUAL(keys_action(KEYS_UP), ACT_SELECT_UP);
+	CU_ASSERT_EQUAL(keys_action(KEYS_DOWN), ACT_SELECT_DOWN);
+	CU_ASSERT_EQUAL(keys_action(KEYS_ESC), ACT_UNSELECT);
+	CU_ASSERT_EQUAL(keys_action(KEYS_PAGE_UP), ACT_PAGE_UP);
+	CU_ASSERT_EQUAL(keys_action(KEYS_MOUSE), ACT_CLICK);
+	CU_ASSERT_EQUAL(keys_action('N'), ACT_NOTE);
+	CU_ASSERT_EQUAL(keys_binding(ACT_HOME)->scope, KS_ANY);
+	CU_ASSERT_EQUAL(keys_binding(ACT_END)->scope, KS_ANY);
+}
+
+/* A setting is said as it was set: 1.25 ms, not 1.2 ms. */
+static void test_setting_is_exact(void)
+{
+	char b[32];
+	describe_setting(1250000, b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "1.25 ms");
+	describe_setting(5000000, b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "5.0 ms");
+	describe_setting(1125000, b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "1.125 ms");
+	describe_setting(2500000000ULL, b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "2.50 s");
+	describe_setting(2250000000ULL, b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "2.25 s");
+	describe_setting(1500, b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "1.5 us");
+	describe_setting(50000, b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "50 us");
+}
+
 static void test_wrap(void)
 {
 	const char *s[8];
@@ -500,6 +591,10 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(test_layout_many_threads_keep_their_rows_first),
 	CU_TEST_ENTRY(test_layout_by_priority),
 	CU_TEST_ENTRY(test_wrap),
+	CU_TEST_ENTRY(test_click_maps_to_a_line_and_a_column),
+	CU_TEST_ENTRY(test_policy_order),
+	CU_TEST_ENTRY(test_keys_table_fits_the_help),
+	CU_TEST_ENTRY(test_setting_is_exact),
 	CU_TEST_ENTRY(test_evlog_keeps_the_newest_in_bounded_memory),
 	CU_TEST_ENTRY(test_evlog_puts_late_arrivals_in_time_order),
 	CU_TEST_ENTRY(test_catalog_sorted_first_dir_wins_and_steps_wrap),
