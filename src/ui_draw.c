@@ -19,6 +19,7 @@
 #include "crt.h"
 #include "describe.h"
 #include "keys.h"
+#include "narrate.h"
 #include "ui_int.h"
 
 /* Text clipped to the columns left before x_end. */
@@ -841,6 +842,28 @@ static int longest_name(const struct ui *ui)
 	return w + 1;
 }
 
+/* What is happening now, in words: on the selected thread's GIL, or the
+ * first process's. */
+static void draw_narration(struct ui *ui, const struct ui_layout *l)
+{
+	if (l->narrate_y < 0)
+		return;
+	const struct ui_line *sel = selected(ui);
+	struct narrate_input in = {
+		.h = ui->c->h,
+		.sc = ui->sc,
+		.gil = sel ? ui->sc->threads[sel->id].process : 0,
+		.now = ui->t_start + ui_now(ui),
+		.slow = watch_slow(ui->w),
+		.no_gil = watch_policy(ui->w) == GIL_NONE,
+		.ended = ui->ended,
+	};
+	char buf[400], line[420];
+	narrate(&in, buf, sizeof buf);
+	snprintf(line, sizeof line, " %s", buf);
+	put_cut(l->narrate_y, 0, COLS, CR_TITLE, line);
+}
+
 /* What the layout left out, in words, on its notice line. */
 static void draw_notice(const struct ui *ui, const struct ui_layout *l, int hidden_tasks)
 {
@@ -856,6 +879,8 @@ static void draw_notice(const struct ui *ui, const struct ui_layout *l, int hidd
 		len += (size_t)snprintf(buf + len, sizeof buf - len, ", +%d task rows", hidden_tasks);
 	if (gils > 0)
 		len += (size_t)snprintf(buf + len, sizeof buf - len, ", +%d GIL lines", gils);
+	if (l->narrate_y < 0)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, ", what happens now");
 	if (!l->legend_lines)
 		len += (size_t)snprintf(buf + len, sizeof buf - len, ", the legend");
 	if (!l->event_lines)
@@ -903,6 +928,7 @@ static int layout(struct ui *ui, struct ui_layout *l, int *hidden_tasks)
 	struct layout_want want = {
 		.threads = (int)ui->sc->nthreads,
 		.ngils = (int)ui->sc->nprocs,
+		.narration = true,
 		.note = ui->sc->note ? view_wrap(ui->sc->note, COLS - 2, NULL, NULL, 0) : 0,
 		.labels = ui->sc->nprocs > 1 ? (int)ui->sc->nprocs : 0,
 		.tasks = ui->nsub,
@@ -959,6 +985,7 @@ void ui_draw(struct ui *ui)
 	draw_interval_marks(ui, &l, now_rel, nmarks, busy);
 	draw_axis(ui, &l, now_rel, busy);
 	free(busy);
+	draw_narration(ui, &l);
 	draw_notice(ui, &l, hidden_tasks);
 	if (l.legend_lines)
 		draw_legend(&l);

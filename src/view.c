@@ -149,6 +149,8 @@ static bool layout_rows(struct ui_layout *l, int rows, const struct layout_want 
 	left -= nl;
 	int tasks = min_int(w->tasks, left);
 	left -= tasks;
+	bool narration = w->narration && left > 0;
+	left -= narration;
 	int legend = l->legend_lines <= left ? l->legend_lines : 0;
 	left -= legend;
 	int ev = 0;
@@ -172,6 +174,7 @@ static bool layout_rows(struct ui_layout *l, int rows, const struct layout_want 
 	else if (left >= 2)
 		ev = left - 1;
 	l->shown_threads = t;
+	l->narrate_y = narration ? 0 : -1; /* placed by view_layout */
 	l->gil_lines = g;
 	l->note_lines = nl;
 	l->labels = labels;
@@ -180,7 +183,7 @@ static bool layout_rows(struct ui_layout *l, int rows, const struct layout_want 
 	l->legend_lines = legend;
 	l->event_lines = ev;
 	return t < w->threads || g < w->ngils || tasks < w->tasks || !legend || !ev ||
-	       w->hidden > 0;
+	       narration != w->narration || w->hidden > 0;
 }
 
 void view_layout(struct ui_layout *l, int rows, int cols, const struct layout_want *w)
@@ -218,13 +221,15 @@ void view_layout(struct ui_layout *l, int rows, int cols, const struct layout_wa
 		layout_rows(l, rows, w, 1);
 	}
 	/* Top down: the header, the note, the timeline with its heads and
-	 * axis, the notice, the legend, a line a GIL, the events pane, the
-	 * status line. */
+	 * axis, the narration, the notice, the legend, a line a GIL, the
+	 * events pane, the status line. */
 	l->note_y = 1;
 	l->head_y = l->note_y + l->note_lines;
 	l->threads_y = l->head_y + 1;
 	l->axis_y = l->threads_y + l->thread_lines;
 	int y = l->axis_y + 1;
+	if (l->narrate_y == 0)
+		l->narrate_y = y++;
 	if (notice)
 		l->notice_y = y++;
 	l->legend_y = y;

@@ -85,6 +85,7 @@ const struct fig_column_info *view_fig_column(enum fig_column c);
 struct layout_want {
 	int threads;  /* thread rows: every one, before anything else */
 	int ngils;    /* a line a GIL, with its switches/s and failed wake-ups */
+	bool narration; /* a line that says what is happening now */
 	int note;     /* the note's wrapped lines (one is kept, ending in ...) */
 	int labels;   /* a label row a process (0 with one process) */
 	int tasks;    /* task sub-rows under the asyncio loops */
@@ -104,6 +105,7 @@ struct ui_layout {
 	bool labels;                /* process labels have their rows */
 	int task_room;              /* rows left for task sub-rows */
 	int axis_y;
+	int narrate_y;              /* -1, or the line that narrates */
 	int notice_y;               /* -1, or the line that says what is left out */
 	int legend_y, legend_lines;
 	int gils_y, gil_lines;
@@ -117,8 +119,8 @@ struct ui_layout {
 /*
  * Lay out a rows x cols screen for what w wants. Rows go by priority, not
  * by position: the header, every thread's row, a line a GIL, one line of
- * the note, the task rows, the legend, the events, the process labels,
- * then the rest of the note and more events. When something is left out,
+ * the note, the task rows, the line that narrates, the legend, the
+ * events, the process labels, then the rest of the note and more events. When something is left out,
  * a notice line says so (notice_y).
  */
 void view_layout(struct ui_layout *l, int rows, int cols, const struct layout_want *w);

@@ -16,6 +16,8 @@ T -f /dev/null new-session -d -s gv -x 80 -y 24 \
 	"LANG=C.UTF-8 TERM=screen \"$gilviz\" --virtual --duration=120s \"$convoy\"; sleep 60" ||
 	{ echo "FAIL: cannot start tmux"; exit 1; }
 check "the UI comes up" wait_for "q quit *$"
+check "a line says what is happening now" \
+	wait_for "^ (hog|server) has held the GIL [0-9.]+ (ns|us|ms|s); "
 
 T send-keys -t gv i
 check "i asks for an interval" wait_for "switch interval \(e\.g\. 2\.5ms"

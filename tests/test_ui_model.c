@@ -266,8 +266,10 @@ static void check_layout(const struct ui_layout *l)
 	CU_ASSERT(l->head_y == l->note_y + l->note_lines);
 	CU_ASSERT(l->threads_y == l->head_y + 1);
 	CU_ASSERT(l->axis_y == l->threads_y + l->thread_lines);
-	CU_ASSERT(l->legend_y == l->axis_y + 1 + (l->notice_y >= 0));
-	CU_ASSERT(l->notice_y < 0 || l->notice_y == l->axis_y + 1);
+	int below = l->axis_y + 1 + (l->narrate_y >= 0);
+	CU_ASSERT(l->narrate_y < 0 || l->narrate_y == l->axis_y + 1);
+	CU_ASSERT(l->legend_y == below + (l->notice_y >= 0));
+	CU_ASSERT(l->notice_y < 0 || l->notice_y == below);
 	CU_ASSERT(l->gils_y == l->legend_y + l->legend_lines);
 	if (l->event_lines) {
 		CU_ASSERT(l->events_y == l->gils_y + l->gil_lines);
