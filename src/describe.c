@@ -73,8 +73,33 @@ static const char *release_words(unsigned reason)
 	}
 }
 
+/* What each kind of op does, in a student's words: %s is its duration
+ * (ops without one, put and get, leave it out). */
+static const char *const op_words[OP_KIND_COUNT] = {
+	[OP_CPU] = "runs Python code for %s",
+	[OP_SPIN] = "spins on time.time() for %s",
+	[OP_IO] = "waits %s for I/O",
+	[OP_SLEEP] = "sleeps %s",
+	[OP_NATIVE] = "runs C code for %s, the GIL released",
+	[OP_NATIVE_HOLD] = "runs C code for %s, holding the GIL",
+	[OP_REPEAT] = "starts a loop",
+	[OP_FOREVER] = "starts a loop that never ends",
+	[OP_PUT] = "puts an item on a queue",
+	[OP_GET] = "takes an item from a queue (waits while it is empty)",
+	[OP_AWAIT_IO] = "awaits %s of I/O: the loop runs other tasks",
+	[OP_AWAIT_SLEEP] = "awaits asyncio.sleep of %s: the loop runs other tasks",
+	[OP_AWAIT_GET] = "awaits an item from a queue: the loop runs other tasks",
+};
+
+/* A duration the run took, said in the scenario's own time (slow
+ * motion taken out). */
+static void scenario_duration(uint64_t ns, double slow, char *buf, size_t len)
+{
+	describe_duration(slow > 1 ? (uint64_t)((double)ns / slow) : ns, buf, len);
+}
+
 int describe_event(char *buf, size_t len, const struct event *ev,
-		   const struct scenario *sc, uint64_t nth)
+		   const struct scenario *sc, uint64_t nth, double slow)
 {
 	char nb[32], d[32];
 	const char *who = thread_name(sc, ev->tid, nb, sizeof nb);
@@ -83,28 +108,28 @@ int describe_event(char *buf, size_t len, const struct event *ev,
 		return snprintf(buf, len, "%s starts", who);
 	case EV_THREAD_END:
 		return snprintf(buf, len, "%s ends", who);
-	case EV_OP_START:
-		describe_duration(ev->arg, d, sizeof d);
-		if (ev->aux < OP_KIND_COUNT)
-			return snprintf(buf, len, "%s starts %s %s", who,
-					op_kind_name((enum op_kind)ev->aux), d);
-		return snprintf(buf, len, "%s starts an op of %s", who, d);
+	case EV_OP_START: {
+		scenario_duration(ev->arg, slow, d, sizeof d);
+		if (ev->aux >= OP_KIND_COUNT)
+			return snprintf(buf, len, "%s starts a step of %s", who, d);
+		char what[128];
+		/* Each format has at most one %s, the duration. */
+		snprintf(what, sizeof what, op_words[ev->aux], d);
+		return snprintf(buf, len, "%s %s", who, what);
+	}
 	case EV_OP_END:
-		if (ev->aux < OP_KIND_COUNT)
-			return snprintf(buf, len, "%s finishes %s", who,
-					op_kind_name((enum op_kind)ev->aux));
-		return snprintf(buf, len, "%s finishes an op", who);
+		return snprintf(buf, len, "%s is done with a step", who);
 	case EV_GIL_REQUEST:
 		return snprintf(buf, len, "%s asks for the GIL", who);
 	case EV_GIL_ACQUIRE:
 		if (ev->arg < 1000)
 			return snprintf(buf, len, "%s takes the GIL", who);
-		describe_duration(ev->arg, d, sizeof d);
+		scenario_duration(ev->arg, slow, d, sizeof d);
 		return snprintf(buf, len, "%s takes the GIL after %s", who, d);
 	case EV_GIL_RELEASE:
 		return snprintf(buf, len, "%s %s", who, release_words(ev->aux));
 	case EV_DROP_REQUEST:
-		describe_duration(ev->arg, d, sizeof d);
+		scenario_duration(ev->arg, slow, d, sizeof d);
 		return snprintf(buf, len, "%s waited %s; sets the drop request", who, d);
 	case EV_FORCED_DROP:
 		return snprintf(buf, len, "%s drops the GIL (forced switch %" PRIu64 ")", who, nth);
@@ -116,7 +141,7 @@ int describe_event(char *buf, size_t len, const struct event *ev,
 					sc->threads[ev->tid].tasks[ev->arg].name);
 		return snprintf(buf, len, "%s switches to task %" PRIu64, who, ev->arg);
 	case EV_INTERVAL:
-		describe_duration(ev->arg, d, sizeof d);
+		describe_setting(slow > 1 ? (uint64_t)((double)ev->arg / slow) : ev->arg, d, sizeof d);
 		if (sc && sc->nprocs > 1 && ev->aux < sc->nprocs)
 			return snprintf(buf, len, "switch interval set to %s (GIL of %s)", d,
 					sc->procs[ev->aux].name);
@@ -127,13 +152,13 @@ int describe_event(char *buf, size_t len, const struct event *ev,
 }
 
 int describe_line(char *buf, size_t len, const struct event *ev, uint64_t t_start,
-		  const struct scenario *sc, uint64_t nth)
+		  const struct scenario *sc, uint64_t nth, double slow)
 {
 	char t[32];
 	describe_time(ev->t > t_start ? ev->t - t_start : 0, t, sizeof t);
 	int n = snprintf(buf, len, "%12s  ", t);
 	if (n < 0 || (size_t)n >= len)
 		return n;
-	int m = describe_event(buf + n, len - (size_t)n, ev, sc, nth);
+	int m = describe_event(buf + n, len - (size_t)n, ev, sc, nth, slow);
 	return m < 0 ? m : n + m;
 }

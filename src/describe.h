@@ -32,14 +32,17 @@ bool describe_shown(const struct event *ev);
  * The sentence for ev (without its time). sc names the threads and
  * processes (NULL: "thread 3"); nth is a figure read from stats right
  * after the event: for EV_FORCED_DROP, that GIL's forced switches so far
- * (the number of this one). Returns the length written, as snprintf.
+ * (the number of this one); slow is the run's slow motion (1: none),
+ * taken out of every duration so that they are the scenario's own.
+ * No internal op name: each op is said in words. Returns the length
+ * written, as snprintf.
  */
 int describe_event(char *buf, size_t len, const struct event *ev,
-		   const struct scenario *sc, uint64_t nth);
+		   const struct scenario *sc, uint64_t nth, double slow);
 
 /* "<time>  <sentence>", the line of the pane; t_start is the run's start
  * on the events' clock. */
 int describe_line(char *buf, size_t len, const struct event *ev, uint64_t t_start,
-		  const struct scenario *sc, uint64_t nth);
+		  const struct scenario *sc, uint64_t nth, double slow);
 
 #endif

@@ -115,13 +115,15 @@ static void draw_header(struct ui *ui)
 {
 	struct stats_gil g;
 	stats_gil(ui->c->st, 0, ui_now(ui), &g);
-	char iv[32], el[72], buf[512];
+	char iv[64], el[72], buf[512];
 	double slow = watch_slow(ui->w);
 	/* The interval the GIL reported last (slow motion taken out, as it
 	 * was set); before its first report, the one it was created with. */
 	uint64_t interval = g.interval_ns ? (uint64_t)((double)g.interval_ns / slow)
 					  : (uint64_t)watch_interval(ui->w);
 	describe_setting(interval, iv, sizeof iv);
+	if (slow > 1) /* every duration on screen is the scenario's own */
+		snprintf(iv + strlen(iv), sizeof iv - strlen(iv), ", %gx slower", slow);
 	describe_duration(ui_now(ui), el, sizeof el);
 	char mode[160];
 	watch_clock_words(ui->w, mode, sizeof mode);
@@ -345,7 +347,15 @@ static void pct(char *buf, size_t len, uint64_t part, uint64_t whole)
 		snprintf(buf, len, "%.0f%%", 100.0 * (double)part / (double)whole);
 }
 
-static void draw_figures(const struct ui_layout *l, int y, const struct stats_thread *tp)
+/* A duration of the run in the scenario's own time (slow motion out). */
+static void scenario_duration(const struct ui *ui, uint64_t ns, char *buf, size_t len)
+{
+	double slow = watch_slow(ui->w);
+	describe_duration(slow > 1 ? (uint64_t)((double)ns / slow) : ns, buf, len);
+}
+
+static void draw_figures(const struct ui *ui, const struct ui_layout *l, int y,
+			 const struct stats_thread *tp)
 {
 	const struct stats_thread t = *tp;
 	int x = l->fig_x;
@@ -371,13 +381,13 @@ static void draw_figures(const struct ui_layout *l, int y, const struct stats_th
 			snprintf(v, sizeof v, "%" PRIu64, t.c.acquisitions);
 			break;
 		case FIG_P50:
-			describe_duration(t.wait_p50_ns, v, sizeof v);
+			scenario_duration(ui, t.wait_p50_ns, v, sizeof v);
 			break;
 		case FIG_P99:
-			describe_duration(t.wait_p99_ns, v, sizeof v);
+			scenario_duration(ui, t.wait_p99_ns, v, sizeof v);
 			break;
 		case FIG_MAX:
-			describe_duration(t.wait_max_ns, v, sizeof v);
+			scenario_duration(ui, t.wait_max_ns, v, sizeof v);
 			break;
 		default:
 			v[0] = '\0';
@@ -644,9 +654,9 @@ static void selection_words(const struct ui *ui, const struct ui_line *ln, char 
 	pct(b, sizeof b, st.wait_ns, st.wall_ns);
 	pct(c, sizeof c, st.blocked_ns, st.wall_ns);
 	pct(d, sizeof d, st.native_ns, st.wall_ns);
-	describe_duration(st.wait_p50_ns, p50, sizeof p50);
-	describe_duration(st.wait_p99_ns, p99, sizeof p99);
-	describe_duration(st.wait_max_ns, mx, sizeof mx);
+	scenario_duration(ui, st.wait_p50_ns, p50, sizeof p50);
+	scenario_duration(ui, st.wait_p99_ns, p99, sizeof p99);
+	scenario_duration(ui, st.wait_max_ns, mx, sizeof mx);
 	snprintf(buf, len,
 		 " %s: holds %s, waits %s, blocked %s, in C %s; %" PRIu64
 		 " acquisitions;\n waits for the GIL: p50 %s, p99 %s, max %s",
@@ -704,7 +714,8 @@ static void draw_events(struct ui *ui, const struct ui_layout *l)
 		size_t i = idx[k - 1 - j];
 		const struct evlog_entry *en = evlog_get(ui->log, i);
 		char line[512];
-		describe_line(line, sizeof line, &en->ev, ui->t_start, ui->sc, en->nth);
+		describe_line(line, sizeof line, &en->ev, ui->t_start, ui->sc, en->nth,
+			      watch_slow(ui->w));
 		int y = y0 + j;
 		bool cur = looking && i + 1 == end;
 		if (cur)
@@ -917,7 +928,7 @@ static void draw_line(struct ui *ui, const struct ui_layout *l, int y, const str
 		is_selected(ui, ln) ? CR_STATUS : st.starving ? CR_STARVING : CR_NORMAL,
 		short_name(ui, ln->id));
 	draw_timeline_row(ui, l, y, ln, now_rel);
-	draw_figures(l, y, &st);
+	draw_figures(ui, l, y, &st);
 }
 
 /* The layout of this screen: rows by priority (view_layout), the lines
