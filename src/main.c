@@ -25,6 +25,7 @@
 #include "crt.h"
 #include "ui.h"
 #include "util.h"
+#include "watch.h"
 
 /* The scenario gilviz runs when none is named: the convoy effect, the
  * lesson that shows the most about the new GIL in a few seconds. */
@@ -45,7 +46,9 @@ static const char default_scenario[] =
 	"    }\n"
 	"}\n";
 
-enum mode { MODE_DEFAULT, MODE_HEADLESS, MODE_CHECK };
+/* MODE_EXPORT: a recording exported without --headless: read it to the
+ * end and write the export, with no report and no UI. */
+enum mode { MODE_DEFAULT, MODE_HEADLESS, MODE_CHECK, MODE_EXPORT };
 
 struct options {
 	enum mode mode;
@@ -439,7 +442,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if (o->csv && !o->sweeping)
 		return bad_usage("%s", "--format=csv is for --sweep (use --export csv FILE for a run's spans)");
 	if (o->replay && o->mode == MODE_DEFAULT && o->sinks.export_kind != EXPORT_NONE)
-		return bad_usage("%s", "--export of a recording works with --headless (--replay FILE --headless --export ...)");
+		o->mode = MODE_EXPORT; /* the UI has nothing to show that the export needs */
 	if (o->replay && o->mode == MODE_CHECK)
 		return bad_usage("%s", "--check reads a scenario, not a recording (--replay)");
 	return -1;
@@ -636,7 +639,14 @@ static int run(struct options *o_)
 	}
 	if (o.replay) {
 		char *warnings = NULL;
-		rc = report_replay(o.replay, o.format, stdout, &o.sinks, &warnings, &err);
+		FILE *out = stdout;
+		if (o.mode == MODE_EXPORT && !(out = fopen("/dev/null", "w"))) {
+			fprintf(stderr, "gilviz: cannot open /dev/null: %s\n", strerror(errno));
+			return 1;
+		}
+		rc = report_replay(o.replay, o.format, out, &o.sinks, &warnings, &err);
+		if (out != stdout)
+			fclose(out);
 		for (char *w = warnings, *nl; w && (nl = strchr(w, '\n')); w = nl + 1) {
 			*nl = '\0';
 			char *esc = NULL;
@@ -653,6 +663,13 @@ static int run(struct options *o_)
 	if (!sc)
 		return 1;
 	if (o.mode == MODE_CHECK) {
+		/* The rules a run applies before it starts, so that ok means
+		 * a run will start. */
+		if (watch_runs_forever(sc, &o.engine, "run", &err)) {
+			print_error(&err);
+			scenario_free(sc);
+			return 1;
+		}
 		char *buf = NULL;
 		printf("%s: ok (%zu thread%s in %zu process%s)\n", text_printable(sc->file, &buf),
 		       sc->nthreads, sc->nthreads == 1 ? "" : "s", sc->nprocs,

@@ -60,7 +60,16 @@ expect "two scenarios" 2 "one scenario at a time" -- "$gilviz" a.gil b.gil
 expect "the UI needs a terminal" 1 "needs a terminal.*--headless" -- "$gilviz" "$srcdir/scenarios/04-convoy.gil"
 expect "a bad frame count" 2 "--frames" -- "$gilviz" --frames=0
 expect "a bad history size" 2 "--history-spans" -- "$gilviz" --history-spans=lots
-expect "the UI exports a run, not a replay" 2 "--export of a recording works with --headless" -- "$gilviz" --replay=x.trace --export csv x.csv
+"$gilviz" --headless --virtual --duration=20ms --record="$tmp/ex.trace" "$srcdir/scenarios/04-convoy.gil" >/dev/null
+expect "--export of a recording needs no --headless: no UI, no report" 0 "^$" -- \
+	"$gilviz" --replay="$tmp/ex.trace" --export csv "$tmp/ex.csv"
+expect "and it wrote the export" 0 "^hog,main,holding," -- cat "$tmp/ex.csv"
+printf 'thread t { forever { cpu 1ms } }\n' >"$tmp/forever.gil"
+expect "--check refuses what a run refuses: forever without a duration" 1 \
+	"thread 't' runs forever: give the run a duration" -- "$gilviz" --check "$tmp/forever.gil"
+expect "--check with --duration accepts it" 0 "ok" -- "$gilviz" --check --duration=1s "$tmp/forever.gil"
+expect "--interval=0 must be greater than 0" 2 "--interval: must be greater than 0, got '0'" -- \
+	"$gilviz" --interval=0 --check
 expect "--check reads no recording" 2 "not a recording" -- "$gilviz" --check --replay=x.trace
 expect "--help lists the UI's options" 0 "--frames=N" -- "$gilviz" --help
 
