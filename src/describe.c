@@ -10,6 +10,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "describe.h"
 #include "gil.h"
@@ -38,6 +39,38 @@ void describe_time(uint64_t t_rel_ns, char *buf, size_t len)
 	 * of a double can show 12.006 for 12.0055. */
 	uint64_t us = t_rel_ns / 1000;
 	snprintf(buf, len, "%" PRIu64 ".%03" PRIu64 " ms", us / 1000, us % 1000);
+}
+
+/* Does the sentence [s, e) hint at a key ("Press g", "press + and -")? */
+static bool hints_a_key(const char *s, const char *e)
+{
+	for (const char *p = s; p + 6 <= e; p++)
+		if ((p[0] == 'P' || p[0] == 'p') && !strncmp(p + 1, "ress ", 5) &&
+		    (p == s || p[-1] == ' '))
+			return true;
+	return false;
+}
+
+char *describe_note_without_keys(const char *note)
+{
+	size_t n = strlen(note);
+	char *out = xmalloc(n + 1);
+	size_t o = 0;
+	const char *s = note;
+	while (*s) {
+		/* A sentence ends at ". " (or the end), its space included. */
+		const char *e = strstr(s, ". ");
+		e = e ? e + 2 : note + n;
+		if (!hints_a_key(s, e)) {
+			memcpy(out + o, s, (size_t)(e - s));
+			o += (size_t)(e - s);
+		}
+		s = e;
+	}
+	while (o && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+	return out;
 }
 
 bool describe_shown(const struct event *ev)

@@ -21,6 +21,11 @@ void describe_duration(uint64_t ns, char *buf, size_t len);
  * ("1.25 ms", not "1.2 ms"). */
 void describe_setting(uint64_t ns, char *buf, size_t len);
 
+/* A copy of a scenario's note without the sentences that are hints for
+ * the UI's keys (those with "press " in them), for output that has no
+ * keys: the headless report. The caller frees it. */
+char *describe_note_without_keys(const char *note);
+
 /* The time of an event since the run started: "12.005 ms". */
 void describe_time(uint64_t t_rel_ns, char *buf, size_t len);
 

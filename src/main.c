@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "catalog.h"
@@ -448,6 +449,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return -1;
 }
 
+/* The width of the terminal on standard output, or 80 when it is not
+ * one (a pipe, a file): charts are drawn that wide. */
+static unsigned terminal_width(void)
+{
+	struct winsize ws;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+		return ws.ws_col;
+	return 80;
+}
+
 static void print_error(const struct gv_error *err)
 {
 	char buf[GV_ERROR_MAX], *esc = NULL;
@@ -687,6 +698,7 @@ static int run(struct options *o_)
 				     : o.format == REPORT_JSON ? SWEEP_JSON : SWEEP_TEXT;
 		rc = sweep_run(sc, &o.engine, &o.sweep, &res, crt_quit_flag(), &err);
 		if (rc == 0) {
+			res.width = terminal_width();
 			sweep_print(stdout, sf, &res);
 			sweep_result_free(&res);
 		} else {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "describe.h"
 #include "report.h"
 #include "util.h"
 #include "watch.h"
@@ -169,17 +170,23 @@ static void print_text(FILE *out, const struct report_meta *m,
 		m->interrupted ? " (interrupted)" :
 		m->deadlocked ? " (ended: every thread left waits on a queue)" : "",
 		m->events, m->dropped);
-	if (sc->note && *sc->note)
-		print_wrapped(out, text_printable(sc->note, &buf), "  ", 78);
+	if (sc->note && *sc->note) {
+		/* The note without its sentences for the UI's keys ("Press g
+		 * ..."): there are no keys here. */
+		char *note = describe_note_without_keys(sc->note);
+		print_wrapped(out, text_printable(note, &buf), "  ", 78);
+		free(note);
+	}
 	free(buf);
 
 	int w = name_width(sc);
-	fprintf(out, "\n%-*s %9s %9s %9s %9s %9s %7s %9s %9s %9s\n", w, "thread", "wall s",
-		"hold s", "wait s", "blocked s", "native s", "acq", "wait p50", "p99", "max ms");
+	fprintf(out, "\n%-*s %9s %9s %9s %9s %9s %7s %11s %11s %11s\n", w, "thread", "wall s",
+		"hold s", "wait s", "blocked s", "native s", "acq", "wait p50 ms", "wait p99 ms",
+		"wait max ms");
 	for (unsigned i = 0; i < stats_nthreads(st); i++) {
 		struct stats_thread t;
 		stats_thread(st, i, now, &t);
-		fprintf(out, "%-*.*s %9.3f %9.3f %9.3f %9.3f %9.3f %7" PRIu64 " %9.3f %9.3f %9.3f\n",
+		fprintf(out, "%-*.*s %9.3f %9.3f %9.3f %9.3f %9.3f %7" PRIu64 " %11.3f %11.3f %11.3f\n",
 			w, w, sc->threads[i].name, sec(t.wall_ns), sec(t.hold_ns),
 			sec(t.wait_ns), sec(t.blocked_ns), sec(t.native_ns), t.c.acquisitions,
 			msec(t.wait_p50_ns), msec(t.wait_p99_ns), msec(t.wait_max_ns));

@@ -11,6 +11,7 @@
 #define GILVIZ_SWEEP_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -22,17 +23,21 @@
 
 enum sweep_format { SWEEP_TEXT, SWEEP_JSON, SWEEP_CSV };
 
-/* What to sweep: only "interval" for now, from lo to hi inclusive. */
+/* What to sweep: only "interval" for now, from lo to hi inclusive:
+ * points log-spaced values, or (nice) the 1-2-5 series between them
+ * (1 ms, 2 ms, 5 ms, 10 ms...) with lo and hi as its ends. */
 struct sweep_spec {
 	int64_t lo_ns, hi_ns;
 	unsigned points;
+	bool nice;
 };
 
-/* Parses "interval=0.1ms..50ms" or "interval=0.1ms..50ms:20". Returns 0,
- * or -1 with a message in msg. */
+/* Parses "interval=0.1ms..50ms" (the 1-2-5 series) or
+ * "interval=0.1ms..50ms:20" (20 log-spaced values). Returns 0, or -1
+ * with a message in msg. */
 int sweep_parse(const char *arg, struct sweep_spec *out, char *msg, size_t msglen);
-/* Value i (0 <= i < points) of the log-spaced range, in whole
- * microseconds as the GIL keeps it (at least 1 us). */
+/* Value i (0 <= i < points) of the range, in whole microseconds as the
+ * GIL keeps it (at least 1 us). */
 int64_t sweep_value(const struct sweep_spec *sp, unsigned i);
 
 struct sweep_row {
@@ -56,6 +61,7 @@ struct sweep_result {
 	struct sweep_spec spec;
 	char time_mode[96];
 	const char *policy;
+	unsigned width;  /* of the chart, in columns: the terminal's; 0: 80 */
 	unsigned nrows;
 	struct sweep_row *rows;
 };

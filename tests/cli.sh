@@ -49,6 +49,20 @@ expect "--real and --virtual" 2 "contradict" -- "$gilviz" --real --virtual --swe
 printf 'duration 200ms\nthread a { cpu 1s }\nthread b { cpu 1s }\n' > "$tmp/two.gil"
 expect "a virtual run says so" 0 "virtual \\(seed 3, 2 cores\\) time" -- "$gilviz" --headless --virtual --cores=2 --seed=3 "$tmp/two.gil"
 expect "a sweep prints its table and chart" 0 "switch interval \\(log scale\\)" -- "$gilviz" --sweep=interval=1ms..20ms:4 --cores=2 "$tmp/two.gil"
+"$gilviz" --sweep=interval=0.1ms..50ms --duration=100ms --cores=2 "$srcdir/scenarios/04-convoy.gil" >"$tmp/sweep.txt"
+expect "a sweep's default points are the 1-2-5 series" 0 \
+	"^ +100\.0 us .*@ +200\.0 us .*@ +500\.0 us .*@ +1\.00 ms .*@ +2\.00 ms .*@ +5\.00 ms .*@ +10\.00 ms .*@ +20\.00 ms .*@ +50\.00 ms " \
+	-- sh -c "grep -E '^ +[0-9.]+ (us|ms) ' '$tmp/sweep.txt' | tr '\n' '@'"
+# Thousands of switches a second: once printed as 1.12e+03.
+"$gilviz" --sweep=interval=10us..100us --cores=2 "$tmp/two.gil" >>"$tmp/sweep.txt"
+expect "a sweep prints no e-notation" 1 "" -- grep -Eq "[0-9]e[+-][0-9]" "$tmp/sweep.txt"
+expect "even at thousands a second" 0 "^ +[0-9]{4,} /s  \|" -- cat "$tmp/sweep.txt"
+expect "a sweep's chart is 80 columns wide in a file" 0 "^80$" -- \
+	sh -c "grep -E '^ +\+-+$' '$tmp/sweep.txt' | head -1 | awk '{ print length }'"
+"$gilviz" --headless --virtual --duration=50ms "$srcdir/scenarios/04-convoy.gil" >"$tmp/headless.txt"
+expect "the headless report says no UI key" 1 "" -- grep -Eqi "press [+g]" "$tmp/headless.txt"
+expect "the headless report keeps the rest of the note" 0 "asked it to drop\.$" -- cat "$tmp/headless.txt"
+expect "the headless report's wait columns have units" 0 "wait p50 ms +wait p99 ms +wait max ms" -- cat "$tmp/headless.txt"
 expect "a sweep as csv" 0 "^interval_s,switches_per_s" -- "$gilviz" --sweep=interval=1ms..20ms:4 --format=csv "$tmp/two.gil"
 expect "a sweep as json" 0 '"rows": \[' -- "$gilviz" --sweep=interval=1ms..20ms:3 --format=json "$tmp/two.gil"
 a=$("$gilviz" --headless --virtual --cores=2 --seed=9 --format=json "$tmp/two.gil")
