@@ -92,10 +92,13 @@ static void print_json(FILE *out, const struct report_meta *m,
 			     "\"blocked_s\": %.6f, \"native_s\": %.6f, "
 			     "\"acquisitions\": %" PRIu64 ", \"wait_p50_ms\": %.4f, "
 			     "\"wait_p99_ms\": %.4f, \"wait_max_ms\": %.4f, "
+			     "\"switches_in\": %" PRIu64 ", \"switch_wait_p50_ms\": %.4f, "
+			     "\"switch_wait_p99_ms\": %.4f, "
 			     "\"lost_events\": %" PRIu64 "}",
 			sec(t.wall_ns), sec(t.hold_ns), sec(t.wait_ns), sec(t.blocked_ns),
 			sec(t.native_ns), t.c.acquisitions, msec(t.wait_p50_ns),
-			msec(t.wait_p99_ns), msec(t.wait_max_ns), t.c.lost);
+			msec(t.wait_p99_ns), msec(t.wait_max_ns), t.c.switches_in,
+			msec(t.switch_wait_p50_ns), msec(t.switch_wait_p99_ns), t.c.lost);
 	}
 	fputs("\n  ]\n}\n", out);
 }
@@ -180,17 +183,21 @@ static void print_text(FILE *out, const struct report_meta *m,
 	free(buf);
 
 	int w = name_width(sc);
-	fprintf(out, "\n%-*s %9s %9s %9s %9s %9s %7s %11s %11s %11s\n", w, "thread", "wall s",
-		"hold s", "wait s", "blocked s", "native s", "acq", "wait p50 ms", "wait p99 ms",
-		"wait max ms");
+	fprintf(out, "\n%-*s %9s %9s %9s %9s %9s %7s %11s %11s %11s %9s %9s\n", w, "thread",
+		"wall s", "hold s", "wait s", "blocked s", "native s", "acq", "wait p50 ms",
+		"wait p99 ms", "wait max ms", "sw p50 ms", "sw p99 ms");
 	for (unsigned i = 0; i < stats_nthreads(st); i++) {
 		struct stats_thread t;
 		stats_thread(st, i, now, &t);
-		fprintf(out, "%-*.*s %9.3f %9.3f %9.3f %9.3f %9.3f %7" PRIu64 " %11.3f %11.3f %11.3f\n",
+		fprintf(out, "%-*.*s %9.3f %9.3f %9.3f %9.3f %9.3f %7" PRIu64
+			     " %11.3f %11.3f %11.3f %9.3f %9.3f\n",
 			w, w, sc->threads[i].name, sec(t.wall_ns), sec(t.hold_ns),
 			sec(t.wait_ns), sec(t.blocked_ns), sec(t.native_ns), t.c.acquisitions,
-			msec(t.wait_p50_ns), msec(t.wait_p99_ns), msec(t.wait_max_ns));
+			msec(t.wait_p50_ns), msec(t.wait_p99_ns), msec(t.wait_max_ns),
+			msec(t.switch_wait_p50_ns), msec(t.switch_wait_p99_ns));
 	}
+	fputs("\nsw: the waits that ended in a switch (the GIL came from another thread),\n"
+	      "without the instant re-acquires of a thread that had just released it.\n", out);
 
 	fprintf(out, "\n%-*s %7s %10s %9s %10s %7s %9s %9s\n", w, "GIL", "policy", "interval",
 		"switches", "switches/s", "forced", "drop req", "failed");

@@ -596,19 +596,29 @@ static void draw_gils(struct ui *ui, const struct ui_layout *l, uint64_t now_rel
 		double rate = stats_rate(ui->snap_old->gils[g].switches,
 					 ui->snap_now->gils[g].switches, ui->snap_old->now,
 					 ui->snap_now->now);
-		char iv[32], items[6][64];
+		char iv[32], items[7][64];
 		describe_setting((uint64_t)((double)sg.interval_ns / slow), iv, sizeof iv);
 		snprintf(items[0], sizeof items[0], "switches/s %.0f", rate);
 		snprintf(items[1], sizeof items[1], "failed wake-ups %" PRIu64,
 			 sg.c.failed_wakeups);
-		snprintf(items[2], sizeof items[2], "forced %" PRIu64, sg.c.forced_switches);
-		snprintf(items[3], sizeof items[3], "drop requests %" PRIu64, sg.c.drop_requests);
-		snprintf(items[4], sizeof items[4], "interval %s", iv);
-		snprintf(items[5], sizeof items[5], "switches %" PRIu64, sg.c.switches);
+		/* The battle of lesson 11: how often the thread that released
+		 * the GIL took it back, when that is most of the time. */
+		uint64_t kept = sg.c.acquisitions - sg.c.switches;
+		if (sg.c.failed_wakeups && kept > sg.c.switches)
+			snprintf(items[2], sizeof items[2], "releaser kept it %.0f%%",
+				 100.0 * (double)kept / (double)sg.c.acquisitions);
+		else
+			items[2][0] = '\0';
+		snprintf(items[3], sizeof items[3], "forced %" PRIu64, sg.c.forced_switches);
+		snprintf(items[4], sizeof items[4], "drop requests %" PRIu64, sg.c.drop_requests);
+		snprintf(items[5], sizeof items[5], "interval %s", iv);
+		snprintf(items[6], sizeof items[6], "switches %" PRIu64, sg.c.switches);
 		char buf[400] = "";
 		size_t len = 0;
 		for (size_t i = 0; i < GV_ARRAY_LEN(items); i++) {
 			size_t n = strlen(items[i]);
+			if (!n)
+				continue;
 			if ((int)(len + (len ? 2 : 0) + n) > COLS - l->tl_x)
 				break;
 			len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", len ? "  " : "",
@@ -657,10 +667,18 @@ static void selection_words(const struct ui *ui, const struct ui_line *ln, char 
 	scenario_duration(ui, st.wait_p50_ns, p50, sizeof p50);
 	scenario_duration(ui, st.wait_p99_ns, p99, sizeof p99);
 	scenario_duration(ui, st.wait_max_ns, mx, sizeof mx);
-	snprintf(buf, len,
-		 " %s: holds %s, waits %s, blocked %s, in C %s; %" PRIu64
-		 " acquisitions;\n waits for the GIL: p50 %s, p99 %s, max %s",
-		 ui->sc->threads[ln->id].name, a, b, c, d, st.c.acquisitions, p50, p99, mx);
+	int n = snprintf(buf, len,
+			 " %s: holds %s, waits %s, blocked %s, in C %s; %" PRIu64
+			 " acquisitions;\n waits for the GIL: p50 %s, p99 %s, max %s",
+			 ui->sc->threads[ln->id].name, a, b, c, d, st.c.acquisitions, p50, p99,
+			 mx);
+	/* Without the instant re-acquires, when there are any to leave out. */
+	if (n > 0 && (size_t)n < len && st.c.switches_in < st.c.acquisitions) {
+		scenario_duration(ui, st.switch_wait_p50_ns, p50, sizeof p50);
+		scenario_duration(ui, st.switch_wait_p99_ns, p99, sizeof p99);
+		snprintf(buf + n, len - (size_t)n, "; from another thread: p50 %s, p99 %s", p50,
+			 p99);
+	}
 }
 
 /* The events in words, newest last (or up to the cursor); with a thread
