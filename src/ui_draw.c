@@ -652,9 +652,16 @@ static void selection_words(const struct ui *ui, const struct ui_line *ln, char 
 		pct(a, sizeof a, tot[TK_RUNNING], whole);
 		pct(b, sizeof b, tot[TK_READY], whole);
 		pct(c, sizeof c, tot[TK_AWAITING], whole);
-		snprintf(buf, len, " %s (task of %s): running %s, ready %s, awaiting %s",
+		struct tasks_waits w;
+		tasks_ready_waits(ui->c->tk, ln->id, ln->task, &w);
+		char p50[32], p99[32];
+		scenario_duration(ui, w.p50_ns, p50, sizeof p50);
+		scenario_duration(ui, w.p99_ns, p99, sizeof p99);
+		snprintf(buf, len,
+			 " %s (task of %s): running %s, ready %s, awaiting %s;\n"
+			 " from ready to running: p50 %s, p99 %s (%" PRIu64 " times)",
 			 ui->sc->threads[ln->id].tasks[ln->task].name, ui->sc->threads[ln->id].name,
-			 a, b, c);
+			 a, b, c, p50, p99, w.n);
 		return;
 	}
 	struct stats_thread st;

@@ -63,6 +63,11 @@ expect "a sweep's chart is 80 columns wide in a file" 0 "^80$" -- \
 expect "the headless report says no UI key" 1 "" -- grep -Eqi "press [+g]" "$tmp/headless.txt"
 expect "the headless report keeps the rest of the note" 0 "asked it to drop\.$" -- cat "$tmp/headless.txt"
 expect "the headless report's wait columns have units" 0 "wait p50 ms +wait p99 ms +wait max ms" -- cat "$tmp/headless.txt"
+expect "the JSON report has each asyncio task's figures" 0 \
+	'"tasks": \[\{"name": "handler\.1", "running_s": [0-9.]+, "ready_s": [0-9.]+, "awaiting_s": [0-9.]+, "ready_waits": [0-9]+, "ready_wait_p50_ms": [0-9.]+, "ready_wait_p99_ms"' \
+	-- "$gilviz" --headless --virtual --duration=200ms --format=json "$srcdir/scenarios/12-asyncio-cpu-handler.gil"
+expect "and the text report a table of them" 0 "^web/report +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$" \
+	-- "$gilviz" --headless --virtual --duration=200ms "$srcdir/scenarios/12-asyncio-cpu-handler.gil"
 expect "a sweep as csv" 0 "^interval_s,switches_per_s" -- "$gilviz" --sweep=interval=1ms..20ms:4 --format=csv "$tmp/two.gil"
 expect "a sweep as json" 0 '"rows": \[' -- "$gilviz" --sweep=interval=1ms..20ms:3 --format=json "$tmp/two.gil"
 a=$("$gilviz" --headless --virtual --cores=2 --seed=9 --format=json "$tmp/two.gil")
