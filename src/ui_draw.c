@@ -924,7 +924,7 @@ static void draw_notice(const struct ui *ui, const struct ui_layout *l, int hidd
 	if (!len)
 		return;
 	char line[320];
-	snprintf(line, sizeof line, " not shown: %s (a taller terminal shows them)", buf + 2);
+	snprintf(line, sizeof line, " not shown (enlarge the terminal): %s", buf + 2);
 	put_cut(l->notice_y, 0, COLS, CR_TITLE, line);
 }
 

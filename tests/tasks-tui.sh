@@ -56,7 +56,7 @@ S=gv3
 check "80x24: lesson 13 still shows the loop's row" wait_for "^web "
 check "80x24: and the last worker's thread, named in full" wait_for "^worker\.4/main "
 check "80x24: the eight task rows come before the legend and events" wait_for "^  handler\.8 "
-check "80x24: which are said to be left out" wait_for "not shown: what happens now, the legend, the events"
+check "80x24: which are said to be left out" wait_for "not shown \(enlarge the terminal\): what happens now, the legend, the events"
 
 echo "tasks-tui: $pass passed, $fail failed"
 [ $fail -eq 0 ]
