@@ -474,6 +474,11 @@ enum thread_state history_state(const struct history *h, unsigned tid)
 	return h->threads[tid].tr.state;
 }
 
+uint64_t history_since(const struct history *h, unsigned tid)
+{
+	return tid < h->nthreads ? h->threads[tid].tr.since : 0;
+}
+
 /* The first kept span of tid with t_end > t, or count if there is none. */
 static size_t thread_find(const struct history *h, unsigned tid, uint64_t t)
 {

@@ -128,6 +128,8 @@ uint64_t history_end_time(const struct history *h);
 /* The state now, and at time t (TS_UNKNOWN if t is older than the kept
  * spans, or tid is out of range). */
 enum thread_state history_state(const struct history *h, unsigned tid);
+/* When tid's current state began (0 if tid is out of range). */
+uint64_t history_since(const struct history *h, unsigned tid);
 enum thread_state history_state_at(const struct history *h, unsigned tid,
 				   uint64_t t);
 /* The spans of tid overlapping [t0, t1), oldest first, clipped to it;

@@ -27,9 +27,17 @@ enum ui_action {
 	ACT_PREV_SCENARIO,
 	ACT_SLOWER,        /* replay: half the speed */
 	ACT_FASTER,        /* replay: twice the speed */
-	ACT_HOME,          /* replay: back to the start */
-	ACT_END,           /* replay: to the end */
+	ACT_HOME,          /* the start (a live run: the oldest kept time) */
+	ACT_END,           /* the end (a live run: now) */
+	ACT_PAGE_UP,       /* a whole window back in time */
+	ACT_PAGE_DOWN,     /* a whole window forward */
+	ACT_SELECT_UP,     /* select the thread above */
+	ACT_SELECT_DOWN,   /* select the thread below */
+	ACT_UNSELECT,      /* no thread selected */
+	ACT_SET_INTERVAL,  /* type a switch interval */
+	ACT_CLICK,         /* the mouse: select a row, put the cursor at a time */
 	ACT_JUMP,          /* replay: to a time typed on the status line */
+	ACT_NOTE,          /* the scenario's note in full, or on one line */
 	ACT_HELP,
 	ACT_QUIT,
 	ACT_COUNT
@@ -41,6 +49,11 @@ enum {
 	KEYS_RIGHT,
 	KEYS_HOME,
 	KEYS_END,
+	KEYS_UP,
+	KEYS_DOWN,
+	KEYS_PAGE_UP,
+	KEYS_PAGE_DOWN,
+	KEYS_MOUSE,
 	KEYS_ENTER = '\n',
 	KEYS_BACKSPACE = 0x110010,
 	KEYS_CTRL_C = 3,
@@ -62,6 +75,12 @@ struct key_binding {
 	int paused_only;            /* does something only while paused */
 	enum key_scope scope;
 };
+
+/* The order the g key takes the GIL policies in, from any of them to
+ * the next (and from the last back to the first); the help says it. */
+extern const int keys_policy_order[];
+/* The policy after p in that order. */
+int keys_next_policy(int p);
 
 /* The table, in the order the help shows it. */
 const struct key_binding *keys_table(size_t *n);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "catalog.h"
@@ -26,6 +27,7 @@
 #include "crt.h"
 #include "ui.h"
 #include "util.h"
+#include "watch.h"
 
 /* The scenario gilviz runs when none is named: the convoy effect, the
  * lesson that shows the most about the new GIL in a few seconds. */
@@ -46,7 +48,9 @@ static const char default_scenario[] =
 	"    }\n"
 	"}\n";
 
-enum mode { MODE_DEFAULT, MODE_HEADLESS, MODE_CHECK };
+/* MODE_EXPORT: a recording exported without --headless: read it to the
+ * end and write the export, with no report and no UI. */
+enum mode { MODE_DEFAULT, MODE_HEADLESS, MODE_CHECK, MODE_EXPORT };
 
 struct options {
 	enum mode mode;
@@ -108,21 +112,24 @@ static void usage(FILE *out)
 		"\n"
 		"Without --headless or --check, gilviz opens its terminal UI: a\n"
 		"live timeline of every thread, the figures, and the events in words.\n"
-		"Press ? in it for the keys (+ and - change the switch interval).\n"
+		"Press ? in it for the keys (+ and - change the switch interval, i sets\n"
+		"it, Up/Down select a thread).\n"
 		"\n"
 		"SCENARIO may also name a bundled lesson: gilviz convoy, gilviz 04-convoy.\n"
 		"\n"
 		"Modes:\n"
 		"      --list             list the bundled lessons and exit\n"
 		"      --headless         run to the end and print a report\n"
-		"      --check            only read and validate the scenario\n"
+		"      --check            only read and validate the scenario (as a run\n"
+		"                           would: forever needs a duration)\n"
 		"      --format=FORMAT    report format: text (default) or json; csv for --sweep\n"
 		"      --record=FILE      record the run's events to FILE (in the UI: the\n"
 		"                           first run; r, g, n or p end the recording)\n"
 		"      --replay=FILE      play a recorded run in the UI (space, [ ], Home,\n"
 		"                           End, j); with --headless, print its report\n"
 		"      --export KIND OUT  also write the run's spans to OUT as KIND:\n"
-		"                           perfetto (ui.perfetto.dev) or csv\n"
+		"                           perfetto (ui.perfetto.dev) or csv (of a\n"
+		"                           --replay: no UI, no report)\n"
 		"\n"
 		"Overriding the scenario:\n"
 		"      --gil=POLICY       new (CPython 3.2+), legacy (2.x), none (free-threaded);\n"
@@ -139,9 +146,11 @@ static void usage(FILE *out)
 		"      --speed=F          virtual seconds per wall second (headless default 0:\n"
 		"                           as fast as possible; in the UI default 1)\n"
 		"      --sweep=interval=LO..HI[:N]\n"
-		"                         run once per interval, N log-spaced values (default\n"
-		"                           10), in virtual time unless --real; print a table\n"
-		"                           and a chart (--format text, json or csv)\n"
+		"                         run once per interval: the 1-2-5 series from LO\n"
+		"                           to HI (1ms, 2ms, 5ms...), or N log-spaced values;\n"
+		"                           in virtual time unless --real; print a table and\n"
+		"                           a chart as wide as the terminal (--format text,\n"
+		"                           json or csv)\n"
 		"      --sweep=policy=P1,P2...\n"
 		"                         run once per GIL policy; given with an interval\n"
 		"                           range too (two --sweep), every interval under\n"
@@ -325,8 +334,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 				o->csv = false;
 			break;
 		case OPT_INTERVAL:
-			if ((rc = option_duration("interval", optarg, &o->engine.interval_ns, true)))
-				return rc;
+			{
+				char msg[256];
+				if (parse_interval(optarg, &o->engine.interval_ns, msg, sizeof msg) != 0)
+					return bad_usage("--interval: %s", msg);
+			}
 			break;
 		case OPT_DURATION:
 			if ((rc = option_duration("duration", optarg, &o->engine.duration_ns, true)))
@@ -478,10 +490,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if (o->csv && !o->sweeping)
 		return bad_usage("%s", "--format=csv is for --sweep (use --export csv FILE for a run's spans)");
 	if (o->replay && o->mode == MODE_DEFAULT && o->sinks.export_kind != EXPORT_NONE)
-		return bad_usage("%s", "--export of a recording works with --headless (--replay FILE --headless --export ...)");
+		o->mode = MODE_EXPORT; /* the UI has nothing to show that the export needs */
 	if (o->replay && o->mode == MODE_CHECK)
 		return bad_usage("%s", "--check reads a scenario, not a recording (--replay)");
 	return -1;
+}
+
+/* The width of the terminal on standard output, or 80 when it is not
+ * one (a pipe, a file): charts are drawn that wide. */
+static unsigned terminal_width(void)
+{
+	struct winsize ws;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+		return ws.ws_col;
+	return 80;
 }
 
 static void print_error(const struct gv_error *err)
@@ -683,7 +705,14 @@ static int run(struct options *o_)
 	}
 	if (o.replay) {
 		char *warnings = NULL;
-		rc = report_replay(o.replay, o.format, stdout, &o.sinks, &warnings, &err);
+		FILE *out = stdout;
+		if (o.mode == MODE_EXPORT && !(out = fopen("/dev/null", "w"))) {
+			fprintf(stderr, "gilviz: cannot open /dev/null: %s\n", strerror(errno));
+			return 1;
+		}
+		rc = report_replay(o.replay, o.format, out, &o.sinks, &warnings, &err);
+		if (out != stdout)
+			fclose(out);
 		for (char *w = warnings, *nl; w && (nl = strchr(w, '\n')); w = nl + 1) {
 			*nl = '\0';
 			char *esc = NULL;
@@ -700,6 +729,13 @@ static int run(struct options *o_)
 	if (!sc)
 		return 1;
 	if (o.mode == MODE_CHECK) {
+		/* The rules a run applies before it starts, so that ok means
+		 * a run will start. */
+		if (watch_runs_forever(sc, &o.engine, "run", &err)) {
+			print_error(&err);
+			scenario_free(sc);
+			return 1;
+		}
 		char *buf = NULL;
 		printf("%s: ok (%zu thread%s in %zu process%s)\n", text_printable(sc->file, &buf),
 		       sc->nthreads, sc->nthreads == 1 ? "" : "s", sc->nprocs,
@@ -717,6 +753,7 @@ static int run(struct options *o_)
 				     : o.format == REPORT_JSON ? SWEEP_JSON : SWEEP_TEXT;
 		rc = sweep_run(sc, &o.engine, &o.sweep, &res, crt_quit_flag(), &err);
 		if (rc == 0) {
+			res.width = terminal_width();
 			sweep_print(stdout, sf, &res);
 			sweep_result_free(&res);
 		} else {

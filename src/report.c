@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "describe.h"
 #include "report.h"
 #include "util.h"
 #include "watch.h"
@@ -47,6 +48,70 @@ static uint64_t run_end(const struct report_meta *m)
 static double elapsed_s(const struct report_meta *m)
 {
 	return m->elapsed_ns > 0 ? (double)m->elapsed_ns / 1e9 : 0;
+}
+
+/* A task's figures: its shares of running, ready and awaiting, and its
+ * waits from ready to running. */
+struct task_figures {
+	uint64_t tot[TK_COUNT];
+	struct tasks_waits w;
+};
+
+static void task_figures(const struct report_meta *m, unsigned tid, unsigned k, uint64_t now,
+			 struct task_figures *f)
+{
+	tasks_totals(m->tk, tid, k, now, f->tot);
+	tasks_ready_waits(m->tk, tid, k, &f->w);
+}
+
+/* An asyncio loop's tasks, in its thread's object. */
+static void print_json_tasks(FILE *out, const struct report_meta *m, unsigned tid, uint64_t now)
+{
+	unsigned n = m->tk ? tasks_count(m->tk, tid) : 0;
+	if (!n)
+		return;
+	fputs(", \"tasks\": [", out);
+	for (unsigned k = 0; k < n; k++) {
+		struct task_figures f;
+		task_figures(m, tid, k, now, &f);
+		fputs(k ? ", {\"name\": " : "{\"name\": ", out);
+		json_put_string(out, m->sc->threads[tid].tasks[k].name);
+		fprintf(out, ", \"running_s\": %.6f, \"ready_s\": %.6f, \"awaiting_s\": %.6f, "
+			     "\"ready_waits\": %" PRIu64 ", \"ready_wait_p50_ms\": %.4f, "
+			     "\"ready_wait_p99_ms\": %.4f, \"ready_wait_max_ms\": %.4f}",
+			sec(f.tot[TK_RUNNING]), sec(f.tot[TK_READY]), sec(f.tot[TK_AWAITING]), f.w.n,
+			msec(f.w.p50_ns), msec(f.w.p99_ns), msec(f.w.max_ns));
+	}
+	fputc(']', out);
+}
+
+/* The tasks of every loop, as a table, when there are any. */
+static void print_text_tasks(FILE *out, const struct report_meta *m, uint64_t now)
+{
+	const struct scenario *sc = m->sc;
+	bool any = false;
+	for (unsigned i = 0; m->tk && i < sc->nthreads && !any; i++)
+		any = tasks_count(m->tk, i) > 0;
+	if (!any)
+		return;
+	fprintf(out, "%-24s %9s %9s %10s %13s %13s\n", "task (loop/task)", "running %", "ready %",
+		"awaiting %", "ready p50 ms", "ready p99 ms");
+	for (unsigned i = 0; i < sc->nthreads; i++) {
+		for (unsigned k = 0; k < tasks_count(m->tk, i); k++) {
+			struct task_figures f;
+			task_figures(m, i, k, now, &f);
+			uint64_t whole = f.tot[TK_RUNNING] + f.tot[TK_READY] + f.tot[TK_AWAITING];
+			double d = whole ? 100.0 / (double)whole : 0;
+			char name[SCENARIO_MAX_NAME * 2 + 2];
+			snprintf(name, sizeof name, "%s/%s", sc->threads[i].name,
+				 sc->threads[i].tasks[k].name);
+			fprintf(out, "%-24.24s %9.1f %9.1f %10.1f %13.3f %13.3f\n", name,
+				(double)f.tot[TK_RUNNING] * d, (double)f.tot[TK_READY] * d,
+				(double)f.tot[TK_AWAITING] * d, msec(f.w.p50_ns), msec(f.w.p99_ns));
+		}
+	}
+	fputs("ready: its await was over (or it was new) but another task had the loop.\n\n",
+	      out);
 }
 
 static void print_json(FILE *out, const struct report_meta *m,
@@ -91,10 +156,15 @@ static void print_json(FILE *out, const struct report_meta *m,
 			     "\"blocked_s\": %.6f, \"native_s\": %.6f, "
 			     "\"acquisitions\": %" PRIu64 ", \"wait_p50_ms\": %.4f, "
 			     "\"wait_p99_ms\": %.4f, \"wait_max_ms\": %.4f, "
-			     "\"lost_events\": %" PRIu64 "}",
+			     "\"switches_in\": %" PRIu64 ", \"switch_wait_p50_ms\": %.4f, "
+			     "\"switch_wait_p99_ms\": %.4f, "
+			     "\"lost_events\": %" PRIu64,
 			sec(t.wall_ns), sec(t.hold_ns), sec(t.wait_ns), sec(t.blocked_ns),
 			sec(t.native_ns), t.c.acquisitions, msec(t.wait_p50_ns),
-			msec(t.wait_p99_ns), msec(t.wait_max_ns), t.c.lost);
+			msec(t.wait_p99_ns), msec(t.wait_max_ns), t.c.switches_in,
+			msec(t.switch_wait_p50_ns), msec(t.switch_wait_p99_ns), t.c.lost);
+		print_json_tasks(out, m, i, now);
+		fputc('}', out);
 	}
 	fputs("\n  ]\n}\n", out);
 }
@@ -169,23 +239,35 @@ static void print_text(FILE *out, const struct report_meta *m,
 		m->interrupted ? " (interrupted)" :
 		m->deadlocked ? " (ended: every thread left waits on a queue)" : "",
 		m->events, m->dropped);
-	if (sc->note && *sc->note)
-		print_wrapped(out, text_printable(sc->note, &buf), "  ", 78);
+	if (sc->note && *sc->note) {
+		/* The note without its sentences for the UI's keys ("Press g
+		 * ..."): there are no keys here. */
+		char *note = describe_note_without_keys(sc->note);
+		print_wrapped(out, text_printable(note, &buf), "  ", 78);
+		free(note);
+	}
 	free(buf);
 
 	int w = name_width(sc);
-	fprintf(out, "\n%-*s %9s %9s %9s %9s %9s %7s %9s %9s %9s\n", w, "thread", "wall s",
-		"hold s", "wait s", "blocked s", "native s", "acq", "wait p50", "p99", "max ms");
+	fprintf(out, "\n%-*s %9s %9s %9s %9s %9s %7s %11s %11s %11s %9s %9s\n", w, "thread",
+		"wall s", "hold s", "wait s", "blocked s", "native s", "acq", "wait p50 ms",
+		"wait p99 ms", "wait max ms", "sw p50 ms", "sw p99 ms");
 	for (unsigned i = 0; i < stats_nthreads(st); i++) {
 		struct stats_thread t;
 		stats_thread(st, i, now, &t);
-		fprintf(out, "%-*.*s %9.3f %9.3f %9.3f %9.3f %9.3f %7" PRIu64 " %9.3f %9.3f %9.3f\n",
+		fprintf(out, "%-*.*s %9.3f %9.3f %9.3f %9.3f %9.3f %7" PRIu64
+			     " %11.3f %11.3f %11.3f %9.3f %9.3f\n",
 			w, w, sc->threads[i].name, sec(t.wall_ns), sec(t.hold_ns),
 			sec(t.wait_ns), sec(t.blocked_ns), sec(t.native_ns), t.c.acquisitions,
-			msec(t.wait_p50_ns), msec(t.wait_p99_ns), msec(t.wait_max_ns));
+			msec(t.wait_p50_ns), msec(t.wait_p99_ns), msec(t.wait_max_ns),
+			msec(t.switch_wait_p50_ns), msec(t.switch_wait_p99_ns));
 	}
+	fputs("\nsw: the waits that ended in a switch (the GIL came from another thread),\n"
+	      "without the instant re-acquires of a thread that had just released it.\n", out);
 
-	fprintf(out, "\n%-*s %7s %10s %9s %10s %7s %9s %9s\n", w, "GIL", "policy", "interval",
+	fputc('\n', out);
+	print_text_tasks(out, m, now);
+	fprintf(out, "%-*s %7s %10s %9s %10s %7s %9s %9s\n", w, "GIL", "policy", "interval",
 		"switches", "switches/s", "forced", "drop req", "failed");
 	for (unsigned g = 0; g < stats_ngils(st); g++) {
 		struct stats_gil sg;
@@ -272,6 +354,7 @@ void report_watch(FILE *out, enum report_format fmt, struct watch *w)
 		.interrupted = watch_interrupted(w),
 		.deadlocked = watch_deadlocked(w),
 		.replay_of = watch_replay_of(w),
+		.tk = c->tk,
 	};
 	report_print(out, fmt, &m, c->st, c->h);
 }

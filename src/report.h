@@ -14,6 +14,7 @@
 #include "history.h"
 #include "scenario.h"
 #include "stats.h"
+#include "tasks.h"
 
 enum report_format { REPORT_TEXT, REPORT_JSON };
 
@@ -31,6 +32,7 @@ struct report_meta {
 	bool interrupted;      /* stopped early by a signal */
 	bool deadlocked;       /* ended: every live thread waited on a queue */
 	const char *replay_of; /* a replay: when and where it was recorded */
+	const struct tasks *tk; /* the asyncio tasks' figures, or NULL */
 };
 
 /* Where else the events go besides the report. */

@@ -40,6 +40,7 @@ struct stats_thr {
 	struct history_track tr;
 	struct stats_thread_counters c;
 	uint64_t wait_max;
+	uint64_t switch_wait_max;
 	unsigned gil;
 };
 
@@ -55,6 +56,7 @@ struct stats {
 	struct stats_thr *threads;
 	struct stats_g *gils;
 	uint64_t *buckets; /* nthreads * NBUCKETS */
+	uint64_t *switch_buckets; /* the same, for waits that ended in a switch */
 	uint64_t starvation_ns;
 	uint64_t end_t;
 	uint64_t ignored;
@@ -107,6 +109,7 @@ struct stats *stats_create(unsigned nthreads, const unsigned *gil_of,
 	s->threads = xcalloc(nthreads, sizeof *s->threads);
 	s->gils = xcalloc(s->ngils, sizeof *s->gils);
 	s->buckets = xcalloc((size_t)nthreads * NBUCKETS, sizeof *s->buckets);
+	s->switch_buckets = xcalloc((size_t)nthreads * NBUCKETS, sizeof *s->switch_buckets);
 	s->starvation_ns = STATS_STARVATION_DEFAULT_NS;
 	for (unsigned i = 0; i < nthreads; i++) {
 		history_track_init(&s->threads[i].tr);
@@ -124,6 +127,7 @@ void stats_destroy(struct stats *s)
 	free(s->threads);
 	free(s->gils);
 	free(s->buckets);
+	free(s->switch_buckets);
 	free(s);
 }
 
@@ -157,7 +161,11 @@ uint64_t stats_ignored(const struct stats *s)
 	return s->ignored;
 }
 
-static void stats_add_wait(struct stats *s, unsigned tid, uint64_t ns)
+/* Every wait goes in the thread's histogram; a wait that ended in a
+ * switch (the GIL came from another thread) in a second one too, so
+ * that the waits can be told without the instant re-acquires of a thread
+ * that had just released (the legacy GIL's: half its acquisitions). */
+static void stats_add_wait(struct stats *s, unsigned tid, uint64_t ns, bool is_switch)
 {
 	struct stats_thr *th = &s->threads[tid];
 	s->buckets[(size_t)tid * NBUCKETS + wait_bucket(ns)]++;
@@ -165,6 +173,11 @@ static void stats_add_wait(struct stats *s, unsigned tid, uint64_t ns)
 	th->c.wait_sum_ns += ns;
 	if (ns > th->wait_max)
 		th->wait_max = ns;
+	if (is_switch) {
+		s->switch_buckets[(size_t)tid * NBUCKETS + wait_bucket(ns)]++;
+		if (ns > th->switch_wait_max)
+			th->switch_wait_max = ns;
+	}
 }
 
 void stats_add(struct stats *s, const struct event *ev)
@@ -200,7 +213,7 @@ void stats_add(struct stats *s, const struct event *ev)
 			th->c.switches_in++;
 			g->c.switches++;
 		}
-		stats_add_wait(s, ev->tid, ev->arg);
+		stats_add_wait(s, ev->tid, ev->arg, ev->aux == 1);
 		break;
 	case EV_FORCED_DROP:
 		th->c.forced_drops++;
@@ -237,13 +250,13 @@ static void thread_counters_now(const struct stats_thr *th, uint64_t now,
 /* The value at rank (1-based) in the histograms of threads [first, last):
  * they are summed bucket by bucket, so no temporary is needed. The middle
  * of the bucket is reported, kept within the exact max. */
-static uint64_t hist_rank_value(const struct stats *s, unsigned first,
-				unsigned last, uint64_t rank, uint64_t max)
+static uint64_t hist_rank_in(const uint64_t *buckets, unsigned first, unsigned last,
+			     uint64_t rank, uint64_t max)
 {
 	uint64_t seen = 0;
 	for (unsigned b = 0; b < NBUCKETS; b++) {
 		for (unsigned i = first; i < last; i++)
-			seen += s->buckets[(size_t)i * NBUCKETS + b];
+			seen += buckets[(size_t)i * NBUCKETS + b];
 		if (seen >= rank) {
 			uint64_t w;
 			uint64_t v = bucket_low(b, &w) + w / 2;
@@ -251,6 +264,12 @@ static uint64_t hist_rank_value(const struct stats *s, unsigned first,
 		}
 	}
 	return max;
+}
+
+static uint64_t hist_rank_value(const struct stats *s, unsigned first,
+				unsigned last, uint64_t rank, uint64_t max)
+{
+	return hist_rank_in(s->buckets, first, last, rank, max);
 }
 
 /* Nearest rank: the smallest value with at least p% of waits at or
@@ -307,6 +326,13 @@ int stats_thread(const struct stats *s, unsigned tid, uint64_t now,
 			percentile_rank(n, 99.0), th->wait_max);
 		for (unsigned b = 0; b < NBUCKETS; b++)
 			out->hist[bucket_bin(b)] += hist[b];
+	}
+	if (th->c.switches_in) {
+		uint64_t k = th->c.switches_in;
+		out->switch_wait_p50_ns = hist_rank_in(s->switch_buckets, tid, tid + 1,
+						       percentile_rank(k, 50.0), th->switch_wait_max);
+		out->switch_wait_p99_ns = hist_rank_in(s->switch_buckets, tid, tid + 1,
+						       percentile_rank(k, 99.0), th->switch_wait_max);
 	}
 
 	if (tr->state == TS_WAITING)

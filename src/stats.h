@@ -61,6 +61,11 @@ struct stats_thread {
 	uint64_t wait_p99_ns;
 	uint64_t wait_max_ns;
 	uint64_t wait_mean_ns;
+	/* The same percentiles of only the waits that ended in a switch (the
+	 * GIL came from another thread, c.switches_in of them): without the
+	 * instant re-acquires of a thread that had just released it. */
+	uint64_t switch_wait_p50_ns;
+	uint64_t switch_wait_p99_ns;
 	uint64_t hist[STATS_HIST_BINS];
 	/* Starvation: how long the wait in progress at now has lasted (0 if
 	 * it is not waiting), and whether that is over the threshold. */

@@ -36,6 +36,30 @@ static int range_end(const char *s, size_t n, const char *which, int64_t *ns, ch
 	return 0;
 }
 
+/* The 1-2-5 series from lo to hi in whole microseconds, lo and hi
+ * included; fills out (if not NULL) and returns how many. */
+static unsigned nice_values(const struct sweep_spec *sp, int64_t *out)
+{
+	int64_t lo = sp->lo_ns / 1000 * 1000, hi = sp->hi_ns / 1000 * 1000;
+	unsigned n = 0;
+	if (out)
+		out[n] = lo;
+	n++;
+	static const int64_t steps[] = { 1, 2, 5 };
+	for (int64_t p = 1000; p <= hi && n < SWEEP_MAX_POINTS - 1; p *= 10)
+		for (size_t k = 0; k < 3; k++) {
+			int64_t v = p * steps[k];
+			if (v > lo && v < hi) {
+				if (out)
+					out[n] = v;
+				n++;
+			}
+		}
+	if (out)
+		out[n] = hi;
+	return n + 1;
+}
+
 int sweep_parse(const char *arg, struct sweep_spec *out, char *msg, size_t msglen)
 {
 	const char *eq = strchr(arg, '=');
@@ -63,6 +87,7 @@ int sweep_parse(const char *arg, struct sweep_spec *out, char *msg, size_t msgle
 		      msglen) != 0)
 		return -1;
 	out->points = SWEEP_DEFAULT_POINTS;
+	out->nice = !colon;
 	if (colon) {
 		char *end;
 		errno = 0;
@@ -82,6 +107,8 @@ int sweep_parse(const char *arg, struct sweep_spec *out, char *msg, size_t msgle
 		snprintf(msg, msglen, "the high end is over a day");
 		return -1;
 	}
+	if (out->nice)
+		out->points = nice_values(out, NULL);
 	return 0;
 }
 
@@ -92,6 +119,11 @@ unsigned sweep_runs(const struct sweep_spec *sp)
 
 int64_t sweep_value(const struct sweep_spec *sp, unsigned i)
 {
+	if (sp->nice) {
+		int64_t v[SWEEP_MAX_POINTS + 1];
+		unsigned n = nice_values(sp, v);
+		return v[i < n ? i : n - 1];
+	}
 	if (sp->points < 2 || i == 0)
 		return sp->lo_ns / 1000 * 1000;
 	double f = (double)i / (double)(sp->points - 1);
@@ -256,7 +288,27 @@ static void print_text(FILE *out, const struct sweep_result *r)
 	}
 }
 
-/* One panel of the chart: a series against the rows, log-scaled. */
+/* A figure in three significant digits, never in e-notation. */
+static void plain_number(double v, char *buf, size_t len)
+{
+	int decimals = v >= 100 ? 0 : v >= 10 ? 1 : v >= 1 ? 2 : v >= 0.1 ? 3 : v >= 0.01 ? 4 : 5;
+	snprintf(buf, len, "%.*f", decimals, v);
+}
+
+/* The column of point i on a chart of width columns: the interval's
+ * place on a log scale from the first to the last. */
+static unsigned chart_x(const struct sweep_result *r, unsigned i, unsigned width)
+{
+	double a = (double)r->rows[0].interval_ns, b = (double)r->rows[r->nrows - 1].interval_ns;
+	if (r->nrows < 2 || b <= a)
+		return 0;
+	double f = log((double)r->rows[i].interval_ns / a) / log(b / a);
+	unsigned x = (unsigned)(f * (width - 1) + 0.5);
+	return x < width ? x : width - 1;
+}
+
+/* One panel of the chart: a series against the rows, log-scaled, as wide
+ * as the terminal. */
 static void chart_panel(FILE *out, const struct sweep_result *r, const char *title,
 			const double *y, unsigned height, const char *unit)
 {
@@ -279,35 +331,61 @@ static void chart_panel(FILE *out, const struct sweep_result *r, const char *tit
 		lo = mid / sqrt(10);
 		hi = mid * sqrt(10);
 	}
+	int margin = 10 + 1 + (int)strlen(unit);
+	unsigned cols = r->width ? r->width : 80;
+	unsigned width = cols > (unsigned)margin + 4 ? cols - (unsigned)margin - 3 : 1;
+	if (width < r->nrows)
+		width = r->nrows;
+	char *line = xmalloc(width + 1);
 	double span = log(hi / lo);
 	for (unsigned row = height; row-- > 0;) {
 		double level = lo * exp(span * row / (height - 1));
-		fprintf(out, "%10.3g %s |", level, unit);
+		char lv[32];
+		plain_number(level, lv, sizeof lv);
+		memset(line, ' ', width);
+		line[width] = '\0';
 		for (unsigned i = 0; i < r->nrows; i++) {
-			char c = ' ';
-			if (y[i] > 0) {
-				double at = log(y[i] / lo) / span * (height - 1);
-				unsigned k = (unsigned)(at + 0.5);
-				if (k == row)
-					c = '*';
-				else if (k > row)
-					c = ':';
-			}
-			fprintf(out, " %c ", c);
+			if (y[i] <= 0)
+				continue;
+			double at = log(y[i] / lo) / span * (height - 1);
+			unsigned k = (unsigned)(at + 0.5);
+			if (k == row)
+				line[chart_x(r, i, width)] = '*';
+			else if (k > row)
+				line[chart_x(r, i, width)] = ':';
 		}
-		fputc('\n', out);
+		fprintf(out, "%10s %s | %s\n", lv, unit, line);
 	}
-	fprintf(out, "%*s +", 10 + 1 + (int)strlen(unit), "");
-	for (unsigned i = 0; i < r->nrows; i++)
-		fputs("---", out);
+	fprintf(out, "%*s +", margin, "");
+	for (unsigned i = 0; i < width + 1; i++)
+		fputc('-', out);
 	fputc('\n', out);
-	char a[32], b[32];
-	format_duration(r->rows[0].interval_ns, a, sizeof a);
-	format_duration(r->rows[r->nrows - 1].interval_ns, b, sizeof b);
-	int width = (int)(3 * r->nrows);
-	fprintf(out, "%*s  %-*s%s\n", 10 + 1 + (int)strlen(unit), "",
-		width - (int)strlen(b) > 0 ? width - (int)strlen(b) : 1, a, b);
-	fprintf(out, "%*s  switch interval (log scale)\n\n", 10 + 1 + (int)strlen(unit), "");
+	/* The first and last intervals under their points, and the middle
+	 * ones where they fit. */
+	memset(line, ' ', width);
+	line[width] = '\0';
+	unsigned next = 0;
+	for (unsigned i = 0; i < r->nrows; i++) {
+		char a[32];
+		format_duration(r->rows[i].interval_ns, a, sizeof a);
+		unsigned n = (unsigned)strlen(a), x = chart_x(r, i, width);
+		if (x + n > width)
+			x = width > n ? width - n : 0;
+		if (x < next)
+			continue;
+		/* Leave room for the last one. */
+		if (i + 1 < r->nrows) {
+			char b[32];
+			format_duration(r->rows[r->nrows - 1].interval_ns, b, sizeof b);
+			if (x + n + 2 > width - (unsigned)strlen(b))
+				continue;
+		}
+		memcpy(line + x, a, n < width - x ? n : width - x);
+		next = x + n + 2;
+	}
+	fprintf(out, "%*s  %s\n", margin, "", line);
+	fprintf(out, "%*s  switch interval (log scale)\n\n", margin, "");
+	free(line);
 }
 
 void sweep_chart(FILE *out, const struct sweep_result *r, unsigned height)

@@ -13,6 +13,7 @@
 #define GILVIZ_SWEEP_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -26,23 +27,26 @@
 enum sweep_format { SWEEP_TEXT, SWEEP_JSON, SWEEP_CSV };
 
 /* What to sweep: the interval from lo to hi inclusive (points 0: not
- * swept, the run's own), and the policies in the order given (npolicies
- * 0: not swept). The runs go policy by policy, each over the intervals. */
+ * swept, the run's own): points log-spaced values, or (nice) the 1-2-5
+ * series between them (1 ms, 2 ms, 5 ms, 10 ms...) with lo and hi as its
+ * ends; and the policies in the order given (npolicies 0: not swept). The
+ * runs go policy by policy, each over the intervals. */
 struct sweep_spec {
 	int64_t lo_ns, hi_ns;
 	unsigned points;
+	bool nice;
 	unsigned npolicies;
 	enum gil_policy policies[GIL_POLICY_COUNT];
 };
 
-/* Parses one dimension into out, keeping the other: "interval=0.1ms..50ms",
- * "interval=0.1ms..50ms:20" or "policy=new,bfs,fifo". Returns 0, or -1
- * with a message in msg. */
+/* Parses one dimension into out, keeping the other: "interval=0.1ms..50ms"
+ * (the 1-2-5 series), "interval=0.1ms..50ms:20" (20 log-spaced values) or
+ * "policy=new,bfs,fifo". Returns 0, or -1 with a message in msg. */
 int sweep_parse(const char *arg, struct sweep_spec *out, char *msg, size_t msglen);
 /* How many runs the sweep makes (at least one). */
 unsigned sweep_runs(const struct sweep_spec *sp);
-/* Value i (0 <= i < points) of the log-spaced range, in whole
- * microseconds as the GIL keeps it (at least 1 us). */
+/* Value i (0 <= i < points) of the range, in whole microseconds as the
+ * GIL keeps it (at least 1 us). */
 int64_t sweep_value(const struct sweep_spec *sp, unsigned i);
 
 /* The figures of one finished run: a row of a sweep, a column of a
@@ -70,6 +74,7 @@ struct sweep_result {
 	struct sweep_spec spec;
 	char time_mode[96];
 	const char *policy;      /* the policy, if only one */
+	unsigned width;  /* of the chart, in columns: the terminal's; 0: 80 */
 	unsigned nrows;
 	struct sweep_row *rows;
 };

@@ -46,7 +46,14 @@ static const char *const state_names[TK_COUNT] = {
 	[TK_DONE] = "done",
 };
 
+/* The waits from ready to running, log-linear: under 8 ns a bucket each,
+ * then 8 buckets a power of two (within 1/16 of the value). */
+#define READY_SUB 8
+#define READY_BUCKETS (READY_SUB + 61 * READY_SUB)
+
 struct tasks_task {
+	uint64_t ready_n, ready_max;
+	uint32_t ready[READY_BUCKETS]; /* waits from ready to running */
 	uint64_t since;          /* when the current state began */
 	uint64_t due;            /* AWAITING with has_due: when it is ready */
 	uint64_t total[TK_COUNT]; /* closed spans' time, per state */
@@ -143,11 +150,38 @@ static void task_push(struct tasks *tk, unsigned k, uint64_t t0, uint64_t t1,
 
 /* Every change of state closes the span before it, if it had a length;
  * the two states NOT_STARTED and DONE are never kept as spans. */
+static unsigned ready_bucket(uint64_t ns)
+{
+	if (ns < READY_SUB)
+		return (unsigned)ns;
+	unsigned e = 63u - (unsigned)__builtin_clzll(ns);
+	unsigned sub = (unsigned)(ns >> (e - 3)) & (READY_SUB - 1);
+	unsigned b = READY_SUB + (e - 3) * READY_SUB + sub;
+	return b < READY_BUCKETS ? b : READY_BUCKETS - 1;
+}
+
+/* The middle of bucket b. */
+static uint64_t ready_value(unsigned b)
+{
+	if (b < READY_SUB)
+		return b;
+	unsigned e = (b - READY_SUB) / READY_SUB + 3, sub = (b - READY_SUB) % READY_SUB;
+	uint64_t w = 1ULL << (e - 3);
+	return ((uint64_t)(READY_SUB + sub) << (e - 3)) + w / 2;
+}
+
 static void task_set(struct tasks *tk, unsigned k, uint64_t t, enum task_state state)
 {
 	struct tasks_task *tt = &tk->tasks[k];
 	if (tt->state == state)
 		return;
+	if (tt->state == TK_READY && state == TK_RUNNING) {
+		uint64_t w = t > tt->since ? t - tt->since : 0;
+		tt->ready[ready_bucket(w)]++;
+		tt->ready_n++;
+		if (w > tt->ready_max)
+			tt->ready_max = w;
+	}
 	if (t > tt->since && tt->state != TK_NOT_STARTED && tt->state != TK_DONE)
 		task_push(tk, k, tt->since, t, tt->state);
 	tt->state = (uint8_t)state;
@@ -325,6 +359,33 @@ void tasks_totals(const struct tasks *tk, unsigned tid, unsigned task, uint64_t 
 	size_t n = tasks_spans(tk, tid, task, tt->since, UINT64_MAX, now, open, 2);
 	for (size_t i = 0; i < n; i++)
 		out[open[i].state] += open[i].t_end - open[i].t_start;
+}
+
+void tasks_ready_waits(const struct tasks *tk, unsigned tid, unsigned task,
+		       struct tasks_waits *out)
+{
+	memset(out, 0, sizeof *out);
+	long k = task_index(tk, tid, task);
+	if (k < 0)
+		return;
+	const struct tasks_task *tt = &tk->tasks[k];
+	out->n = tt->ready_n;
+	out->max_ns = tt->ready_max;
+	if (!tt->ready_n)
+		return;
+	/* Nearest rank, as stats does for the GIL's waits. */
+	uint64_t r50 = (tt->ready_n + 1) / 2, r99 = (tt->ready_n * 99 + 99) / 100, seen = 0;
+	for (unsigned b = 0; b < READY_BUCKETS; b++) {
+		uint64_t before = seen;
+		seen += tt->ready[b];
+		uint64_t v = ready_value(b) < tt->ready_max ? ready_value(b) : tt->ready_max;
+		if (before < r50 && seen >= r50)
+			out->p50_ns = v;
+		if (before < r99 && seen >= r99) {
+			out->p99_ns = v;
+			break;
+		}
+	}
 }
 
 uint64_t tasks_forgotten(const struct tasks *tk, unsigned tid, unsigned task)

@@ -68,6 +68,13 @@ size_t tasks_spans(const struct tasks *tk, unsigned tid, unsigned task,
  * included: out[TK_RUNNING], out[TK_READY], out[TK_AWAITING]. */
 void tasks_totals(const struct tasks *tk, unsigned tid, unsigned task,
 		  uint64_t now, uint64_t out[TK_COUNT]);
+/* A task's waits from ready (its await is over, or it is new) to
+ * running: how many, p50 and p99 (within 1/16 of the value), max. */
+struct tasks_waits {
+	uint64_t n, p50_ns, p99_ns, max_ns;
+};
+void tasks_ready_waits(const struct tasks *tk, unsigned tid, unsigned task,
+		       struct tasks_waits *out);
 /* Spans of a task forgotten to keep memory bounded (cumulative). */
 uint64_t tasks_forgotten(const struct tasks *tk, unsigned tid, unsigned task);
 

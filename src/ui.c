@@ -93,29 +93,37 @@ static void build_lines(struct ui *ui)
 	}
 }
 
-/* The lines that fit in room rows. Task sub-rows go first when there is
- * not room for all: a loop shows all its tasks or none (a partial list
- * would read as the whole of it), in order while they fit, so that the
- * thread rows stay as long as possible. Returns how many were chosen. */
-int ui_choose_lines(struct ui *ui, int room)
+/* The lines a layout has rows for: the first threads threads, the
+ * process labels if labels, and task sub-rows in task_room. A loop shows
+ * all its tasks or none (a partial list would read as the whole of it),
+ * in order while they fit. Returns how many lines were chosen; *ntasks
+ * says how many of them are task rows. */
+int ui_choose_lines(struct ui *ui, int threads, bool labels, int task_room, int *ntasks)
 {
-	int base = ui->nlines - ui->nsub;
-	int budget = room > base ? room - base : 0;
-	int n = 0;
+	int n = 0, t = 0, tasks = 0;
 	for (int i = 0; i < ui->nlines; i++) {
 		const struct ui_line *ln = &ui->lines[i];
 		if (ln->kind == LINE_TASK)
 			continue;
+		if (ln->kind == LINE_PROCESS) {
+			if (labels)
+				ui->shown[n++] = *ln;
+			continue;
+		}
+		if (t == threads)
+			break;
 		ui->shown[n++] = *ln;
+		t++;
 		int k = 0;
 		while (i + 1 + k < ui->nlines && ui->lines[i + 1 + k].kind == LINE_TASK)
 			k++;
-		if (k && k <= budget) {
+		if (k && k <= task_room - tasks) {
 			memcpy(&ui->shown[n], &ui->lines[i + 1], (size_t)k * sizeof *ui->shown);
 			n += k;
-			budget -= k;
+			tasks += k;
 		}
 	}
+	*ntasks = tasks;
 	return n;
 }
 
@@ -222,6 +230,8 @@ int ui_run_start(struct ui *ui, struct gv_error *err)
 	view_init(&ui->view, view_default_col((uint64_t)watch_interval(ui->w) *
 					      (uint64_t)watch_slow(ui->w)));
 	build_lines(ui);
+	if (ui->sel >= ui->nlines)
+		ui->sel = -1;
 	ui->acc_cols = 0; /* the scratch rows depend on the thread count */
 	ui->dirty = true;
 	return 0;
@@ -241,6 +251,7 @@ struct ui *ui_create(const struct ui_options *o, struct gv_error *err)
 	struct ui *ui = xcalloc(1, sizeof *ui);
 	ui->opt = *o;
 	ui->policy = -1;
+	ui->sel = -1;
 	if (!o->replay_path) {
 		ui->own_sc = load_scenario(ui, o->scenario_path, err);
 		if (!ui->own_sc) {
@@ -345,6 +356,9 @@ int ui_run(const struct ui_options *o, struct gv_error *err)
 			     getenv("TERM") ? getenv("TERM") : "unset");
 		return -1;
 	}
+	/* A click selects a row or puts the cursor at a time. */
+	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL);
+	mouseinterval(0);
 	while (ui_frame(ui))
 		ui_wait(ui);
 	crt_done();

@@ -359,7 +359,9 @@ static void cmp_draw(struct cmp *c)
 		if ((int)strlen(sc->threads[i].name) + 1 > name)
 			name = (int)strlen(sc->threads[i].name) + 1;
 	struct ui_layout l;
-	view_layout(&l, LINES, COLS, 1, 0, 0, name, ui_legend_lines(COLS));
+	struct layout_want want = { .threads = 1, .name_len = name,
+				    .legend = ui_legend_lines(COLS) };
+	view_layout(&l, LINES, COLS, &want);
 	erase();
 	if (l.too_small) {
 		char buf[128];

@@ -19,6 +19,7 @@
 #include "crt.h"
 #include "describe.h"
 #include "keys.h"
+#include "narrate.h"
 #include "ui_int.h"
 
 /* Text clipped to the columns left before x_end. */
@@ -46,6 +47,51 @@ static void put(int y, int x, int x_end, int role, const char *s)
 	free(buf);
 }
 
+/* The ellipsis of text cut short. */
+static const char *ellipsis(void)
+{
+	return crt_utf8() ? "\xe2\x80\xa6" : "...";
+}
+
+/* Cells of UTF-8 text (every glyph the UI draws is one cell wide). */
+static int cells_of(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* Like put, but text too long for the room is cut after a whole word
+ * and ends in an ellipsis: nothing is cut mid-word without saying so. */
+static void put_cut(int y, int x, int x_end, int role, const char *s)
+{
+	int room = x_end - x;
+	if (cells_of(s) <= room) {
+		put(y, x, x_end, role, s);
+		return;
+	}
+	int el = cells_of(ellipsis());
+	if (room <= el)
+		return;
+	/* The last space at or before room - el cells. */
+	size_t bytes = 0, cut = 0;
+	int cells = 0;
+	for (; s[bytes] && cells < room - el; bytes++) {
+		if (((unsigned char)s[bytes] & 0xC0) != 0x80)
+			cells++;
+		if (s[bytes] == ' ')
+			cut = bytes;
+	}
+	if (!cut)
+		cut = bytes;
+	while (cut > 0 && s[cut - 1] == ' ')
+		cut--;
+	char buf[1024];
+	snprintf(buf, sizeof buf, "%.*s%s", (int)cut, s, ellipsis());
+	put(y, x, x_end, role, buf);
+}
+
 static void fill_row(int y, int role)
 {
 	attrset(crt_attr(role));
@@ -69,13 +115,15 @@ static void draw_header(struct ui *ui)
 {
 	struct stats_gil g;
 	stats_gil(ui->c->st, 0, ui_now(ui), &g);
-	char iv[32], el[72], buf[512];
+	char iv[64], el[72], buf[512];
 	double slow = watch_slow(ui->w);
 	/* The interval the GIL reported last (slow motion taken out, as it
 	 * was set); before its first report, the one it was created with. */
 	uint64_t interval = g.interval_ns ? (uint64_t)((double)g.interval_ns / slow)
 					  : (uint64_t)watch_interval(ui->w);
-	describe_duration(interval, iv, sizeof iv);
+	describe_setting(interval, iv, sizeof iv);
+	if (slow > 1) /* every duration on screen is the scenario's own */
+		snprintf(iv + strlen(iv), sizeof iv - strlen(iv), ", %gx slower", slow);
 	describe_duration(ui_now(ui), el, sizeof el);
 	char mode[160];
 	watch_clock_words(ui->w, mode, sizeof mode);
@@ -106,39 +154,57 @@ static void draw_header(struct ui *ui)
 	put(0, COLS - sw - fw, COLS - sw, CR_HEADER, buf);
 	put(0, COLS - sw, COLS, ui->paused || ui->ended || !ui->live ? CR_PAUSED : CR_HEADER, state);
 	char title[256];
-	int tl = (int)strlen(ui->sc->title);
-	if (room > 4 && tl > room)
-		snprintf(title, sizeof title, " %.*s...", room - 4, ui->sc->title);
-	else
-		snprintf(title, sizeof title, " %s", ui->sc->title);
-	put(0, 0, room > 0 ? room + 1 : 0, CR_HEADER, title);
+	snprintf(title, sizeof title, " %s", ui->sc->title);
+	put_cut(0, 0, room > 0 ? room + 1 : 0, CR_HEADER, title);
 }
 
+/* The note: whole if it has the lines, or cut after a word with an
+ * ellipsis and the key that shows it whole. */
 static void draw_note(struct ui *ui, const struct ui_layout *l)
 {
 	if (!l->note_lines || !ui->sc->note)
 		return;
-	const char *starts[4];
-	int lens[4];
-	int n = view_wrap(ui->sc->note, COLS - 2, starts, lens, 4);
-	for (int i = 0; i < l->note_lines && i < n; i++) {
+	const char *starts[64];
+	int lens[64];
+	int width = COLS - 2;
+	int n = view_wrap(ui->sc->note, width, NULL, NULL, 0);
+	bool cut = n > l->note_lines;
+	static const char more[] = " (N: all of it)";
+	if (cut)
+		width -= (int)sizeof more - 1 + 3;
+	n = view_wrap(ui->sc->note, width, starts, lens, 64);
+	for (int i = 0; i < l->note_lines && i < n && i < 64; i++) {
 		attrset(crt_attr(CR_NORMAL));
 		mvaddnstr(l->note_y + i, 1, starts[i], lens[i]);
-		if (i == l->note_lines - 1 && n > l->note_lines)
-			put(l->note_y + i, 1 + lens[i], COLS, CR_DIM, " ...");
+		if (cut && i == l->note_lines - 1) {
+			put(l->note_y + i, 1 + lens[i], COLS, CR_NORMAL, ellipsis());
+			put(l->note_y + i, 1 + lens[i] + cells_of(ellipsis()), COLS, CR_TITLE, more);
+		}
 	}
 }
 
 static const char *short_name(const struct ui *ui, unsigned tid)
 {
 	const char *name = ui->sc->threads[tid].name;
-	if (ui->sc->nprocs > 1) {
+	if (ui->sc->nprocs > 1 && ui->labels) {
 		const char *p = ui->sc->procs[ui->sc->threads[tid].process].name;
 		size_t n = strlen(p);
 		if (!strncmp(name, p, n) && name[n] == '/')
 			return name + n + 1;
 	}
 	return name;
+}
+
+/* The selected line, or NULL. */
+static const struct ui_line *selected(const struct ui *ui)
+{
+	return ui->sel >= 0 && ui->sel < ui->nlines ? &ui->lines[ui->sel] : NULL;
+}
+
+static bool is_selected(const struct ui *ui, const struct ui_line *ln)
+{
+	const struct ui_line *s = selected(ui);
+	return s && s->kind == ln->kind && s->id == ln->id && s->task == ln->task;
 }
 
 static void ensure_scratch(struct ui *ui, int cols)
@@ -281,7 +347,15 @@ static void pct(char *buf, size_t len, uint64_t part, uint64_t whole)
 		snprintf(buf, len, "%.0f%%", 100.0 * (double)part / (double)whole);
 }
 
-static void draw_figures(const struct ui_layout *l, int y, const struct stats_thread *tp)
+/* A duration of the run in the scenario's own time (slow motion out). */
+static void scenario_duration(const struct ui *ui, uint64_t ns, char *buf, size_t len)
+{
+	double slow = watch_slow(ui->w);
+	describe_duration(slow > 1 ? (uint64_t)((double)ns / slow) : ns, buf, len);
+}
+
+static void draw_figures(const struct ui *ui, const struct ui_layout *l, int y,
+			 const struct stats_thread *tp)
 {
 	const struct stats_thread t = *tp;
 	int x = l->fig_x;
@@ -307,13 +381,13 @@ static void draw_figures(const struct ui_layout *l, int y, const struct stats_th
 			snprintf(v, sizeof v, "%" PRIu64, t.c.acquisitions);
 			break;
 		case FIG_P50:
-			describe_duration(t.wait_p50_ns, v, sizeof v);
+			scenario_duration(ui, t.wait_p50_ns, v, sizeof v);
 			break;
 		case FIG_P99:
-			describe_duration(t.wait_p99_ns, v, sizeof v);
+			scenario_duration(ui, t.wait_p99_ns, v, sizeof v);
 			break;
 		case FIG_MAX:
-			describe_duration(t.wait_max_ns, v, sizeof v);
+			scenario_duration(ui, t.wait_max_ns, v, sizeof v);
 			break;
 		default:
 			v[0] = '\0';
@@ -429,7 +503,7 @@ static void draw_interval_marks(struct ui *ui, const struct ui_layout *l, uint64
 		if (c < 0)
 			continue;
 		char d[32], lab[48];
-		describe_duration((uint64_t)((double)m->arg / watch_slow(ui->w)), d, sizeof d);
+		describe_setting((uint64_t)((double)m->arg / watch_slow(ui->w)), d, sizeof d);
 		snprintf(lab, sizeof lab, "%s%s", gl->interval, d);
 		put(l->axis_y, l->tl_x + c, l->tl_x + l->tl_w, CR_MARK, lab);
 		/* The glyph may be several bytes but is one cell. */
@@ -448,13 +522,15 @@ static const struct legend_item legend[] = {
 	{ TS_HOLDING, "holds the GIL" },
 	{ TS_WAITING, "waits for it" },
 	{ TS_BLOCKED, "blocked (I/O, sleep)" },
-	{ TS_NATIVE, "C code, GIL released" },
-	{ TS_NATIVE_HOLD, "C code holding the GIL" },
+	{ TS_NATIVE, "C, GIL released" },
+	{ TS_NATIVE_HOLD, "C holding GIL" },
 	{ TS_DONE, "finished" },
 	{ -1, "drop request" },
 	{ -2, "forced switch" },
-	{ -3, "interval change" },
+	{ -3, "new interval" },
 };
+
+#define LEGEND_GAP 2 /* columns between two items */
 
 /* The lines the legend takes at cols columns, wrapped as drawn. */
 static int legend_lines(int cols)
@@ -466,7 +542,7 @@ static int legend_lines(int cols)
 			lines++;
 			x = 1;
 		}
-		x += w + 3;
+		x += w + LEGEND_GAP;
 	}
 	return lines;
 }
@@ -504,10 +580,13 @@ static void draw_legend(const struct ui_layout *l)
 		}
 		put(y, x, COLS, role, g);
 		put(y, x + 2, COLS, CR_NORMAL, legend[i].words);
-		x += w + 3;
+		x += w + LEGEND_GAP;
 	}
 }
 
+/* A line a GIL: its figures in order of importance, each whole, as
+ * many as fit (switches/s and failed wake-ups first: what the lessons
+ * ask a class to watch). */
 static void draw_gils(struct ui *ui, const struct ui_layout *l, uint64_t now_rel)
 {
 	double slow = watch_slow(ui->w);
@@ -517,16 +596,37 @@ static void draw_gils(struct ui *ui, const struct ui_layout *l, uint64_t now_rel
 		double rate = stats_rate(ui->snap_old->gils[g].switches,
 					 ui->snap_now->gils[g].switches, ui->snap_old->now,
 					 ui->snap_now->now);
-		char iv[32], buf[320];
-		describe_duration((uint64_t)((double)sg.interval_ns / slow), iv, sizeof iv);
-		snprintf(buf, sizeof buf,
-			 "interval %s  switches/s %.0f  forced %" PRIu64 "  drop requests %" PRIu64
-			 "  failed wake-ups %" PRIu64 "  switches %" PRIu64,
-			 iv, rate, sg.c.forced_switches, sg.c.drop_requests, sg.c.failed_wakeups,
-			 sg.c.switches);
+		char iv[32], items[7][64];
+		describe_setting((uint64_t)((double)sg.interval_ns / slow), iv, sizeof iv);
+		snprintf(items[0], sizeof items[0], "switches/s %.0f", rate);
+		snprintf(items[1], sizeof items[1], "failed wake-ups %" PRIu64,
+			 sg.c.failed_wakeups);
+		/* The battle of lesson 11: how often the thread that released
+		 * the GIL took it back, when that is most of the time. */
+		uint64_t kept = sg.c.acquisitions - sg.c.switches;
+		if (sg.c.failed_wakeups && kept > sg.c.switches)
+			snprintf(items[2], sizeof items[2], "releaser kept it %.0f%%",
+				 100.0 * (double)kept / (double)sg.c.acquisitions);
+		else
+			items[2][0] = '\0';
+		snprintf(items[3], sizeof items[3], "forced %" PRIu64, sg.c.forced_switches);
+		snprintf(items[4], sizeof items[4], "drop requests %" PRIu64, sg.c.drop_requests);
+		snprintf(items[5], sizeof items[5], "interval %s", iv);
+		snprintf(items[6], sizeof items[6], "switches %" PRIu64, sg.c.switches);
+		char buf[400] = "";
+		size_t len = 0;
+		for (size_t i = 0; i < GV_ARRAY_LEN(items); i++) {
+			size_t n = strlen(items[i]);
+			if (!n)
+				continue;
+			if ((int)(len + (len ? 2 : 0) + n) > COLS - l->tl_x)
+				break;
+			len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", len ? "  " : "",
+						items[i]);
+		}
 		char name[64];
 		snprintf(name, sizeof name, "GIL %s", ui->sc->procs[g].name);
-		put(l->gils_y + g, 0, l->name_w + 1, CR_TITLE, name);
+		put_cut(l->gils_y + g, 0, l->name_w + 1, CR_TITLE, name);
 		put(l->gils_y + g, l->tl_x, COLS, CR_NORMAL, buf);
 	}
 }
@@ -540,28 +640,115 @@ static void draw_rule(int y, const char *title)
 	put(y, 2, COLS, CR_TITLE, title);
 }
 
+/* The selected thread's or task's figures in full, in words. */
+static void selection_words(const struct ui *ui, const struct ui_line *ln, char *buf, size_t len)
+{
+	uint64_t now = ui->t_start + ui_now(ui);
+	char a[16], b[16], c[16], d[16];
+	if (ln->kind == LINE_TASK) {
+		uint64_t tot[TK_COUNT];
+		tasks_totals(ui->c->tk, ln->id, ln->task, now, tot);
+		uint64_t whole = tot[TK_RUNNING] + tot[TK_READY] + tot[TK_AWAITING];
+		pct(a, sizeof a, tot[TK_RUNNING], whole);
+		pct(b, sizeof b, tot[TK_READY], whole);
+		pct(c, sizeof c, tot[TK_AWAITING], whole);
+		struct tasks_waits w;
+		tasks_ready_waits(ui->c->tk, ln->id, ln->task, &w);
+		char p50[32], p99[32];
+		scenario_duration(ui, w.p50_ns, p50, sizeof p50);
+		scenario_duration(ui, w.p99_ns, p99, sizeof p99);
+		snprintf(buf, len,
+			 " %s (task of %s): running %s, ready %s, awaiting %s;\n"
+			 " from ready to running: p50 %s, p99 %s (%" PRIu64 " times)",
+			 ui->sc->threads[ln->id].tasks[ln->task].name, ui->sc->threads[ln->id].name,
+			 a, b, c, p50, p99, w.n);
+		return;
+	}
+	struct stats_thread st;
+	stats_thread(ui->c->st, ln->id, now, &st);
+	char p50[32], p99[32], mx[32];
+	pct(a, sizeof a, st.hold_ns, st.wall_ns);
+	pct(b, sizeof b, st.wait_ns, st.wall_ns);
+	pct(c, sizeof c, st.blocked_ns, st.wall_ns);
+	pct(d, sizeof d, st.native_ns, st.wall_ns);
+	scenario_duration(ui, st.wait_p50_ns, p50, sizeof p50);
+	scenario_duration(ui, st.wait_p99_ns, p99, sizeof p99);
+	scenario_duration(ui, st.wait_max_ns, mx, sizeof mx);
+	int n = snprintf(buf, len,
+			 " %s: holds %s, waits %s, blocked %s, in C %s; %" PRIu64
+			 " acquisitions;\n waits for the GIL: p50 %s, p99 %s, max %s",
+			 ui->sc->threads[ln->id].name, a, b, c, d, st.c.acquisitions, p50, p99,
+			 mx);
+	/* Without the instant re-acquires, when there are any to leave out. */
+	if (n > 0 && (size_t)n < len && st.c.switches_in < st.c.acquisitions) {
+		scenario_duration(ui, st.switch_wait_p50_ns, p50, sizeof p50);
+		scenario_duration(ui, st.switch_wait_p99_ns, p99, sizeof p99);
+		snprintf(buf + n, len - (size_t)n, "; from another thread: p50 %s, p99 %s", p50,
+			 p99);
+	}
+}
+
+/* The events in words, newest last (or up to the cursor); with a thread
+ * selected, its figures in full on the first line and only its events. */
 static void draw_events(struct ui *ui, const struct ui_layout *l)
 {
+	if (l->events_y < 0)
+		return;
 	bool looking = !ui->view.follow;
 	size_t end = looking ? ui->cursor : evlog_count(ui->log);
+	const struct ui_line *sel = selected(ui);
 	char title[128];
-	snprintf(title, sizeof title, looking ? " events up to the cursor (. and , step) "
-					      : " events, newest last ");
+	if (sel)
+		snprintf(title, sizeof title, " events of %s%s (Esc: all) ",
+			 ui->sc->threads[sel->id].name, looking ? " up to the cursor" : "");
+	else
+		snprintf(title, sizeof title, looking ? " events up to the cursor (. and , step) "
+						      : " events, newest last ");
 	draw_rule(l->events_y, title);
-	int n = l->event_lines;
-	size_t first = end > (size_t)n ? end - (size_t)n : 0;
-	for (size_t i = first; i < end; i++) {
+	int y0 = l->events_y + 1, n = l->event_lines;
+	if (sel && n > 1) {
+		/* Its figures in full: on one line if they fit, else on two
+		 * (split where the words say). */
+		char words[512];
+		selection_words(ui, sel, words, sizeof words);
+		char *nl = strchr(words, '\n');
+		if (nl && (cells_of(words) > COLS || n < 3)) {
+			*nl = '\0';
+			put_cut(y0++, 0, COLS, CR_TITLE, words);
+			put_cut(y0++, 0, COLS, CR_TITLE, nl + 1);
+			n -= 2;
+		} else {
+			if (nl)
+				memmove(nl, nl + 1, strlen(nl));
+			put_cut(y0++, 0, COLS, CR_TITLE, words);
+			n--;
+		}
+	}
+	/* The n entries to show, newest last: with a selection, its thread's. */
+	size_t idx[256];
+	int k = 0;
+	if (n > 256)
+		n = 256;
+	for (size_t i = end; i > 0 && k < n; i--) {
+		const struct evlog_entry *en = evlog_get(ui->log, i - 1);
+		if (sel && en->ev.tid != sel->id)
+			continue;
+		idx[k++] = i - 1;
+	}
+	for (int j = 0; j < k; j++) {
+		size_t i = idx[k - 1 - j];
 		const struct evlog_entry *en = evlog_get(ui->log, i);
 		char line[512];
-		describe_line(line, sizeof line, &en->ev, ui->t_start, ui->sc, en->nth);
-		int y = l->events_y + 1 + (int)(i - first);
+		describe_line(line, sizeof line, &en->ev, ui->t_start, ui->sc, en->nth,
+			      watch_slow(ui->w));
+		int y = y0 + j;
 		bool cur = looking && i + 1 == end;
 		if (cur)
 			fill_row(y, CR_STATUS);
-		put(y, 0, COLS, cur ? CR_STATUS : CR_NORMAL, line);
+		put_cut(y, 0, COLS, cur ? CR_STATUS : CR_NORMAL, line);
 	}
-	if (end == 0)
-		put(l->events_y + 1, 2, COLS, CR_DIM, "(none yet)");
+	if (k == 0)
+		put(y0, 2, COLS, CR_DIM, "(none yet)");
 }
 
 /* Does the help or the status line show this key for this source? */
@@ -574,9 +761,10 @@ static void draw_status(struct ui *ui, const struct ui_layout *l)
 {
 	fill_row(l->status_y, CR_STATUS);
 	if (ui->prompting) {
-		char buf[96];
-		snprintf(buf, sizeof buf, "jump to time (e.g. 2.5s, Enter; Esc cancels): %s_",
-			 ui->prompt);
+		char buf[128];
+		snprintf(buf, sizeof buf, "%s (e.g. %s, Enter; Esc cancels): %s_",
+			 ui->prompting == PROMPT_JUMP ? "jump to time" : "switch interval",
+			 ui->prompting == PROMPT_JUMP ? "2.5s" : "2.5ms", ui->prompt);
 		put(l->status_y, 1, COLS, CR_STATUS, buf);
 		return;
 	}
@@ -584,44 +772,79 @@ static void draw_status(struct ui *ui, const struct ui_layout *l)
 		put(l->status_y, 1, COLS, CR_STATUS, ui->status);
 		return;
 	}
+	/* The help and quit hints are always there, at the right end; the
+	 * others fill the line from the left while they fit before them. */
 	size_t n;
 	const struct key_binding *t = keys_table(&n);
+	const char *always[] = { keys_binding(ACT_HELP)->hint, keys_binding(ACT_QUIT)->hint };
+	int end = COLS - 1;
+	for (int k = 1; k >= 0; k--) {
+		end -= (int)strlen(always[k]);
+		put(l->status_y, end, COLS, CR_STATUS, always[k]);
+		end -= 3;
+	}
 	int x = 1;
 	for (size_t i = 0; i < n; i++) {
-		if (!t[i].hint || (t[i].paused_only && ui->view.follow) || !key_shown(ui, &t[i]))
+		if (!t[i].hint || (t[i].paused_only && ui->view.follow) || !key_shown(ui, &t[i]) ||
+		    t[i].action == ACT_HELP || t[i].action == ACT_QUIT)
 			continue;
 		int w = (int)strlen(t[i].hint);
-		if (x + w >= COLS)
-			break;
+		if (x + w > end)
+			continue;
 		put(l->status_y, x, COLS, CR_STATUS, t[i].hint);
 		x += w + 3;
 	}
 }
 
-/* The help, drawn from the key table: the keys of this kind of source. */
+/* The help, drawn from the key table in a bordered box: the keys of
+ * this kind of source, in one column or, on a short screen, two. */
 static void draw_help(const struct ui *ui)
 {
 	size_t n, shown = 0;
 	const struct key_binding *t = keys_table(&n);
 	for (size_t i = 0; i < n; i++)
 		shown += key_shown(ui, &t[i]);
-	int w = 66 < COLS - 4 ? 66 : COLS - 4, h = (int)shown + 4;
+	int ncol = (int)shown + 4 <= LINES ? 1 : 2;
+	int per = ((int)shown + ncol - 1) / ncol;
+	int w = ncol == 1 ? 56 : COLS - 4, h = per + 4;
+	if (w > COLS - 2)
+		w = COLS - 2;
+	if (h > LINES)
+		h = LINES;
 	int y0 = (LINES - h) / 2, x0 = (COLS - w) / 2;
-	for (int y = 0; y < h; y++) {
-		attrset(crt_attr(CR_HELP));
+	attrset(crt_attr(CR_HELP));
+	for (int y = 0; y < h; y++)
 		mvhline(y0 + y, x0, ' ', w);
-	}
-	attrset(crt_attr(CR_HELP) | A_BOLD);
-	mvaddstr(y0, x0 + 2, "gilviz keys");
-	int y = y0 + 2;
+	mvhline(y0, x0 + 1, ACS_HLINE, w - 2);
+	mvhline(y0 + h - 1, x0 + 1, ACS_HLINE, w - 2);
+	mvvline(y0 + 1, x0, ACS_VLINE, h - 2);
+	mvvline(y0 + 1, x0 + w - 1, ACS_VLINE, h - 2);
+	mvaddch(y0, x0, ACS_ULCORNER);
+	mvaddch(y0, x0 + w - 1, ACS_URCORNER);
+	mvaddch(y0 + h - 1, x0, ACS_LLCORNER);
+	mvaddch(y0 + h - 1, x0 + w - 1, ACS_LRCORNER);
+	put(y0, x0 + 2, x0 + w - 2, CR_HELP, " gilviz keys ");
+	int colw = (w - 2) / ncol, k = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!key_shown(ui, &t[i]))
 			continue;
+		int x = x0 + 1 + (k / per) * colw, y = y0 + 2 + k % per;
 		char line[160];
-		snprintf(line, sizeof line, "  %-10s %s", t[i].label, t[i].help);
-		put(y++, x0, x0 + w, CR_HELP, line);
+		snprintf(line, sizeof line, " %-5s %s", t[i].label, t[i].help);
+		put_cut(y, x, x + colw, CR_HELP, line);
+		k++;
 	}
-	put(y0 + h - 1, x0 + 2, x0 + w, CR_HELP, "any key closes this help");
+	if (ui->live) {
+		/* The g key's order, from the same table the key follows. */
+		char order[160] = " g:";
+		for (int i = 0; i <= GIL_POLICY_COUNT; i++)
+			snprintf(order + strlen(order), sizeof order - strlen(order), "%s%s",
+				 i ? " > " : " ",
+				 gil_policy_name((enum gil_policy)
+						 keys_policy_order[i % GIL_POLICY_COUNT]));
+		put_cut(y0 + h - 2, x0 + 1, x0 + w - 1, CR_HELP, order);
+	}
+	put(y0 + h - 1, x0 + 2, x0 + w - 2, CR_HELP, " any key closes this help ");
 }
 
 static void draw_too_small(void)
@@ -643,7 +866,7 @@ static int longest_name(const struct ui *ui)
 	int w = 0;
 	for (size_t i = 0; i < ui->sc->nthreads; i++) {
 		const struct sc_thread *t = &ui->sc->threads[i];
-		int n = (int)strlen(short_name(ui, (unsigned)i));
+		int n = (int)strlen(t->name); /* in full: labels may be left out */
 		if (n > w)
 			w = n;
 		for (size_t k = 0; k < t->ntasks; k++) {
@@ -655,8 +878,57 @@ static int longest_name(const struct ui *ui)
 	return w + 1;
 }
 
-/* One timeline line at row y: a process's label, or a thread's or a
- * task's name, row and figures. */
+/* What is happening now, in words: on the selected thread's GIL, or the
+ * first process's. */
+static void draw_narration(struct ui *ui, const struct ui_layout *l)
+{
+	if (l->narrate_y < 0)
+		return;
+	const struct ui_line *sel = selected(ui);
+	struct narrate_input in = {
+		.h = ui->c->h,
+		.sc = ui->sc,
+		.gil = sel ? ui->sc->threads[sel->id].process : 0,
+		.now = ui->t_start + ui_now(ui),
+		.slow = watch_slow(ui->w),
+		.no_gil = watch_policy(ui->w) == GIL_NONE,
+		.ended = ui->ended,
+	};
+	char buf[400], line[420];
+	narrate(&in, buf, sizeof buf);
+	snprintf(line, sizeof line, " %s", buf);
+	put_cut(l->narrate_y, 0, COLS, CR_TITLE, line);
+}
+
+/* What the layout left out, in words, on its notice line. */
+static void draw_notice(const struct ui *ui, const struct ui_layout *l, int hidden_tasks)
+{
+	if (l->notice_y < 0)
+		return;
+	char buf[256] = "";
+	size_t len = 0;
+	int left = (int)ui->sc->nthreads - l->shown_threads;
+	int gils = (int)ui->sc->nprocs - l->gil_lines;
+	if (left > 0)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, ", +%d thread rows", left);
+	if (hidden_tasks > 0)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, ", +%d task rows", hidden_tasks);
+	if (gils > 0)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, ", +%d GIL lines", gils);
+	if (l->narrate_y < 0)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, ", what happens now");
+	if (!l->legend_lines)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, ", the legend");
+	if (!l->event_lines)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, ", the events");
+	if (!len)
+		return;
+	char line[320];
+	snprintf(line, sizeof line, " not shown (enlarge the terminal): %s", buf + 2);
+	put_cut(l->notice_y, 0, COLS, CR_TITLE, line);
+}
+
+/* One timeline line: a process label, a task's row or a thread's. */
 static void draw_line(struct ui *ui, const struct ui_layout *l, int y, const struct ui_line *ln,
 		      uint64_t now_rel)
 {
@@ -670,36 +942,66 @@ static void draw_line(struct ui *ui, const struct ui_layout *l, int y, const str
 		char name[SCENARIO_MAX_NAME * 2 + 8];
 		snprintf(name, sizeof name, UI_TASK_INDENT "%s",
 			 ui->sc->threads[ln->id].tasks[ln->task].name);
-		put(y, 0, l->name_w + 1, CR_NORMAL, name);
+		put_cut(y, 0, l->name_w + 1, is_selected(ui, ln) ? CR_STATUS : CR_NORMAL, name);
 		draw_timeline_row(ui, l, y, ln, now_rel);
 		draw_task_figures(ui, l, y, ln, ui->t_start + now_rel);
 		return;
 	}
 	struct stats_thread st;
 	stats_thread(ui->c->st, ln->id, ui->t_start + now_rel, &st);
-	put(y, 0, l->name_w + 1, st.starving ? CR_STARVING : CR_NORMAL,
-	    short_name(ui, ln->id));
+	put_cut(y, 0, l->name_w + 1,
+		is_selected(ui, ln) ? CR_STATUS : st.starving ? CR_STARVING : CR_NORMAL,
+		short_name(ui, ln->id));
 	draw_timeline_row(ui, l, y, ln, now_rel);
-	draw_figures(l, y, &st);
+	draw_figures(ui, l, y, &st);
+}
+
+/* The layout of this screen: rows by priority (view_layout), the lines
+ * they have room for (ui_choose_lines), and again when whole loops of
+ * task rows left some of their room over. */
+static int layout(struct ui *ui, struct ui_layout *l, int *hidden_tasks)
+{
+	struct layout_want want = {
+		.threads = (int)ui->sc->nthreads,
+		.ngils = (int)ui->sc->nprocs,
+		.narration = true,
+		.note = ui->sc->note ? view_wrap(ui->sc->note, COLS - 2, NULL, NULL, 0) : 0,
+		.labels = ui->sc->nprocs > 1 ? (int)ui->sc->nprocs : 0,
+		.tasks = ui->nsub,
+		.legend = legend_lines(COLS),
+		.name_len = longest_name(ui),
+		.note_whole = ui->note_whole,
+	};
+	view_layout(l, LINES, COLS, &want);
+	*hidden_tasks = 0;
+	if (l->too_small)
+		return 0;
+	int ntasks;
+	int nshown = ui_choose_lines(ui, l->shown_threads, l->labels, l->task_room, &ntasks);
+	if (ntasks < l->task_room) {
+		want.tasks = ntasks;
+		want.hidden = ui->nsub - ntasks;
+		view_layout(l, LINES, COLS, &want);
+		nshown = ui_choose_lines(ui, l->shown_threads, l->labels, l->task_room, &ntasks);
+	}
+	*hidden_tasks = ui->nsub - ntasks;
+	ui->labels = l->labels;
+	return nshown;
 }
 
 void ui_draw(struct ui *ui)
 {
 	struct ui_layout l;
-	int note = ui->sc->note ? view_wrap(ui->sc->note, COLS - 2, NULL, NULL, 0) : 0;
-	view_layout(&l, LINES, COLS, ui->nlines, (int)ui->sc->nprocs, note, longest_name(ui),
-		    legend_lines(COLS));
+	int hidden_tasks;
+	int nshown = layout(ui, &l, &hidden_tasks);
 	if (l.too_small) {
+		ui->lay = l;
 		draw_too_small();
 		wnoutrefresh(stdscr);
 		doupdate();
 		return;
 	}
-	/* Sub-rows left out give their rows back to the events pane. */
-	int nshown = ui_choose_lines(ui, l.thread_lines);
-	if (nshown < l.thread_lines)
-		view_layout(&l, LINES, COLS, nshown, (int)ui->sc->nprocs, note, longest_name(ui),
-			    legend_lines(COLS));
+	ui->lay = l;
 	erase();
 	uint64_t now_rel = ui_now(ui);
 	ensure_scratch(ui, l.tl_w);
@@ -713,22 +1015,16 @@ void ui_draw(struct ui *ui)
 	draw_header(ui);
 	draw_note(ui, &l);
 	draw_heads(ui, &l);
-	for (int i = 0; i < l.thread_lines && i < nshown; i++) {
-		int y = l.threads_y + i;
-		if (i == l.thread_lines - 1 && l.thread_lines < nshown) {
-			char more[96];
-			snprintf(more, sizeof more, "... and %d more lines: a taller terminal shows them",
-				 nshown - i);
-			put(y, 0, COLS, CR_DIM, more);
-			break;
-		}
-		draw_line(ui, &l, y, &ui->shown[i], now_rel);
-	}
+	for (int i = 0; i < l.thread_lines && i < nshown; i++)
+		draw_line(ui, &l, l.threads_y + i, &ui->shown[i], now_rel);
 	bool *busy = xcalloc((size_t)l.tl_w + 1, sizeof *busy);
 	draw_interval_marks(ui, &l, now_rel, nmarks, busy);
 	draw_axis(ui, &l, now_rel, busy);
 	free(busy);
-	draw_legend(&l);
+	draw_narration(ui, &l);
+	draw_notice(ui, &l, hidden_tasks);
+	if (l.legend_lines)
+		draw_legend(&l);
 	draw_gils(ui, &l, now_rel);
 	draw_events(ui, &l);
 	draw_status(ui, &l);
@@ -756,7 +1052,9 @@ int ui_draw_lines(struct ui *ui, const struct ui_layout *l, int y, int room, uin
 			    : (uint64_t)((double)watch_interval(ui->w) * watch_slow(ui->w));
 	size_t nmarks;
 	collect_marks(ui, l, now_rel, interval, &nmarks);
-	int n = ui_choose_lines(ui, room);
+	int ntasks;
+	/* The threads alone: a block has no room for task sub-rows. */
+	int n = ui_choose_lines(ui, room, false, 0, &ntasks);
 	if (n > room)
 		n = room;
 	for (int i = 0; i < n; i++)
@@ -774,5 +1072,5 @@ void ui_draw_axis_legend(struct ui *ui, const struct ui_layout *l, uint64_t now_
 
 void ui_draw_text(int y, int x, int x_end, int role, const char *s)
 {
-	put(y, x, x_end, role, s);
+	put_cut(y, x, x_end, role, s);
 }

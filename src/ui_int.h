@@ -27,6 +27,9 @@
 #define UI_MARK_REQUEST 1
 #define UI_MARK_FORCED 2
 
+/* What the status line is asking for. */
+enum ui_prompt { PROMPT_NONE = 0, PROMPT_JUMP, PROMPT_INTERVAL };
+
 /* A timeline line: a process label, a thread, or a task of a loop. */
 enum ui_line_kind { LINE_PROCESS, LINE_THREAD, LINE_TASK };
 
@@ -49,13 +52,17 @@ struct ui {
 	bool rec_reported;     /* a failed write has been said */
 	int rec_rc;            /* -1: the recording or a new run failed (rec_err) */
 	struct gv_error rec_err;
-	bool prompting;        /* replay: typing a time to jump to */
+	enum ui_prompt prompting; /* typing a time to jump to, or an interval */
 	char prompt[32];
+	int sel;               /* the selected line (ui->lines), or -1 */
+	struct ui_layout lay;  /* the last frame's layout, for the mouse */
 	struct evlog *log;
 	struct stats_snapshot *snap_old, *snap_mid, *snap_now;
 	struct view view;
 	uint64_t t_start;      /* the run's start on the events' clock */
 	bool paused, ended, help, quit, dirty;
+	bool note_whole;       /* N: the note in full */
+	bool labels;           /* this frame has process label rows */
 	size_t cursor;         /* paused: log entries up to the view's edge */
 	char status[256];
 	int64_t status_until;
@@ -84,8 +91,8 @@ int ui_run_start(struct ui *ui, struct gv_error *err);
 void ui_run_stop(struct ui *ui);
 /* The rate snapshots start over at the current time. */
 void ui_reset_snapshots(struct ui *ui);
-/* The timeline lines that fit in room rows, into ui->shown. */
-int ui_choose_lines(struct ui *ui, int room);
+/* The timeline lines a layout has rows for, into ui->shown. */
+int ui_choose_lines(struct ui *ui, int threads, bool labels, int task_room, int *ntasks);
 
 /* ui_keys.c: every key waiting, as an action on the run or the view. */
 void ui_handle_keys(struct ui *ui);
@@ -101,6 +108,7 @@ void ui_draw(struct ui *ui);
 int ui_draw_lines(struct ui *ui, const struct ui_layout *l, int y, int room, uint64_t now_rel);
 void ui_draw_axis_legend(struct ui *ui, const struct ui_layout *l, uint64_t now_rel);
 int ui_legend_lines(int cols);
+/* Text cut, where it must be, after a word and with an ellipsis. */
 void ui_draw_text(int y, int x, int x_end, int role, const char *s);
 
 #endif

@@ -77,6 +77,7 @@ static void switch_scenario(struct ui *ui, int step)
 	ui->sc_path = xstrdup(ui->cat.paths[i]);
 	ui->cat_i = i;
 	ui->policy = -1;
+	ui->sel = -1;
 	if (ui_run_start(ui, &err) != 0) {
 		char msg[GV_ERROR_MAX];
 		gv_error_format(&err, msg, sizeof msg);
@@ -88,20 +89,40 @@ static void switch_scenario(struct ui *ui, int step)
 		  recording_ended(ui, was));
 }
 
+/* Set the switch interval to ns and say it, with what it was. */
+static void apply_interval(struct ui *ui, int64_t ns)
+{
+	int64_t cur = watch_interval(ui->w);
+	watch_set_interval(ui->w, ns);
+	char d[32];
+	describe_setting((uint64_t)ns, d, sizeof d);
+	char was[32];
+	describe_setting((uint64_t)cur, was, sizeof was);
+	ui_status(ui, "switch interval %s (was %s)", d, was);
+}
+
 static void set_interval(struct ui *ui, int dir)
 {
 	int64_t cur = watch_interval(ui->w);
 	int64_t ns = dir > 0 ? cur * 2 : cur / 2;
 	if (ns > UI_MAX_INTERVAL_NS || ns < UI_MIN_INTERVAL_NS) {
-		ui_status(ui, "the switch interval stays within 1 us and 10 s");
+		ui_status(ui, "+ and - keep the switch interval within 1 us and 10 s (i sets any)");
 		return;
 	}
-	watch_set_interval(ui->w, ns);
-	char d[32];
-	describe_duration((uint64_t)ns, d, sizeof d);
-	char was[32];
-	describe_duration((uint64_t)cur, was, sizeof was);
-	ui_status(ui, "switch interval %s (was %s)", d, was);
+	apply_interval(ui, ns);
+}
+
+/* The interval typed after i, checked as --interval checks it. */
+static void interval_typed(struct ui *ui)
+{
+	int64_t ns;
+	char msg[256];
+	ui->prompting = PROMPT_NONE;
+	if (parse_interval(ui->prompt, &ns, msg, sizeof msg) != 0) {
+		ui_status(ui, "interval: %s", msg);
+		return;
+	}
+	apply_interval(ui, ns);
 }
 
 /* The oldest time every thread's kept history still covers. */
@@ -184,7 +205,7 @@ static void jump_to_typed(struct ui *ui)
 {
 	int64_t ns;
 	char msg[256];
-	ui->prompting = false;
+	ui->prompting = PROMPT_NONE;
 	if (parse_duration(ui->prompt, &ns, msg, sizeof msg) != 0 || ns < 0) {
 		ui_status(ui, "jump: %s", ns < 0 ? "a time from 0" : msg);
 		return;
@@ -214,6 +235,68 @@ static bool key_applies(struct ui *ui, enum ui_action a)
 	return true;
 }
 
+/* Pause the run (live or replayed) and look at the window from now on. */
+static void pause_run(struct ui *ui, uint64_t now)
+{
+	watch_pause(ui->w, true);
+	ui->paused = true;
+	view_freeze(&ui->view, now);
+	ui->cursor = evlog_count(ui->log);
+}
+
+/* Look back from a run that is moving: pause it first (its history is
+ * still being written to), and say so. */
+static bool stop_to_look(struct ui *ui, uint64_t now)
+{
+	if (ui->paused || ui->ended)
+		return false;
+	pause_run(ui, now);
+	ui_status(ui, "paused to look back: space resumes, End comes back to now");
+	return true;
+}
+
+/* The selectable lines: threads and tasks, not process labels. */
+static void select_step(struct ui *ui, int dir)
+{
+	int i = ui->sel;
+	if (i < 0)
+		i = dir > 0 ? -1 : ui->nlines;
+	for (i += dir; i >= 0 && i < ui->nlines; i += dir)
+		if (ui->lines[i].kind != LINE_PROCESS)
+			break;
+	if (i < 0 || i >= ui->nlines) {
+		ui_status(ui, dir > 0 ? "the last row is selected (Esc: none)"
+				      : "the first row is selected (Esc: none)");
+		return;
+	}
+	ui->sel = i;
+}
+
+/* A click: on a row, select its thread or task; on the timeline (or
+ * its axis), pause and put the events' cursor at that time. */
+static void click(struct ui *ui, int y, int x, unsigned cols)
+{
+	struct view_hit h = view_hit(&ui->lay, y, x);
+	if (h.line >= 0 && h.line < ui->lay.thread_lines) {
+		const struct ui_line *ln = &ui->shown[h.line];
+		for (int i = 0; i < ui->nlines; i++)
+			if (ui->lines[i].kind == ln->kind && ui->lines[i].id == ln->id &&
+			    ui->lines[i].task == ln->task && ln->kind != LINE_PROCESS)
+				ui->sel = i;
+	}
+	if (h.col < 0)
+		return;
+	uint64_t now = ui_now(ui);
+	uint64_t t = view_col_time(&ui->view, now, (unsigned)ui->lay.tl_w, (unsigned)h.col);
+	stop_to_look(ui, now);
+	view_freeze(&ui->view, now);
+	ui->cursor = evlog_until(ui->log, ui->t_start + t + ui->view.col_ns);
+	(void)cols;
+	char d[32];
+	describe_duration(t, d, sizeof d);
+	ui_status(ui, "cursor at %s: the events up to it below; . and , step", d);
+}
+
 static void act(struct ui *ui, enum ui_action a, unsigned cols)
 {
 	uint64_t now = ui_now(ui);
@@ -233,15 +316,62 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 		break;
 	}
 	case ACT_HOME:
-		replay_goto(ui, 0);
-		ui_status(ui, "at the start");
+		if (!ui->live) {
+			replay_goto(ui, 0);
+			ui_status(ui, "at the start");
+			break;
+		}
+		if (stop_to_look(ui, now))
+			ui_status(ui, "paused; at the oldest time kept (space resumes, End: now)");
+		else
+			ui_status(ui, "at the oldest time kept");
+		view_set_end(&ui->view, now, oldest_kept(ui) + ui->view.col_ns * cols);
+		follow_cursor_to_view(ui);
 		break;
 	case ACT_END:
-		replay_goto(ui, UINT64_MAX);
-		ui_status(ui, "at the end");
+		if (!ui->live) {
+			replay_goto(ui, UINT64_MAX);
+			ui_status(ui, "at the end");
+			break;
+		}
+		view_follow(&ui->view);
+		ui->cursor = evlog_count(ui->log);
+		ui_status(ui, ui->paused ? "at now (paused: space resumes)" : "at now");
 		break;
+	case ACT_PAGE_UP:
+		stop_to_look(ui, now);
+		for (int k = 0; k < 4; k++)
+			view_scroll(&ui->view, now, cols, -1, oldest_kept(ui));
+		follow_cursor_to_view(ui);
+		break;
+	case ACT_PAGE_DOWN:
+		if (ui->view.follow) {
+			ui_status(ui, "already at now");
+			break;
+		}
+		for (int k = 0; k < 4; k++)
+			view_scroll(&ui->view, now, cols, 1, oldest_kept(ui));
+		follow_cursor_to_view(ui);
+		break;
+	case ACT_SELECT_UP:
+	case ACT_SELECT_DOWN:
+		select_step(ui, a == ACT_SELECT_DOWN ? 1 : -1);
+		break;
+	case ACT_UNSELECT:
+		ui->sel = -1;
+		break;
+	case ACT_CLICK: {
+		MEVENT me;
+		if (getmouse(&me) == OK && (me.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+			click(ui, me.y, me.x, cols);
+		break;
+	}
 	case ACT_JUMP:
-		ui->prompting = true;
+		ui->prompting = PROMPT_JUMP;
+		ui->prompt[0] = '\0';
+		break;
+	case ACT_SET_INTERVAL:
+		ui->prompting = PROMPT_INTERVAL;
 		ui->prompt[0] = '\0';
 		break;
 	case ACT_INTERVAL_UP:
@@ -262,10 +392,7 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 			view_follow(&ui->view);
 			ui_status(ui, "running");
 		} else {
-			watch_pause(ui->w, true);
-			ui->paused = true;
-			view_freeze(&ui->view, now);
-			ui->cursor = evlog_count(ui->log);
+			pause_run(ui, now);
 			ui_status(ui, "paused: left/right scroll, . and , step one event");
 		}
 		break;
@@ -300,7 +427,7 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 		break;
 	}
 	case ACT_POLICY: {
-		ui->policy = ((int)watch_policy(ui->w) + 1) % GIL_POLICY_COUNT;
+		ui->policy = keys_next_policy((int)watch_policy(ui->w));
 		char why[96];
 		snprintf(why, sizeof why, "restarted with the %s GIL",
 			 gil_policy_name((enum gil_policy)ui->policy));
@@ -315,6 +442,9 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 		break;
 	case ACT_PREV_SCENARIO:
 		switch_scenario(ui, -1);
+		break;
+	case ACT_NOTE:
+		ui->note_whole = !ui->note_whole;
 		break;
 	case ACT_HELP:
 		ui->help = true;
@@ -338,6 +468,16 @@ static int map_key(int ch)
 		return KEYS_HOME;
 	case KEY_END:
 		return KEYS_END;
+	case KEY_UP:
+		return KEYS_UP;
+	case KEY_DOWN:
+		return KEYS_DOWN;
+	case KEY_PPAGE:
+		return KEYS_PAGE_UP;
+	case KEY_NPAGE:
+		return KEYS_PAGE_DOWN;
+	case KEY_MOUSE:
+		return KEYS_MOUSE;
 	case KEY_ENTER:
 	case '\r':
 		return KEYS_ENTER;
@@ -362,10 +502,12 @@ void ui_handle_keys(struct ui *ui)
 		if (ui->prompting) {
 			size_t n = strlen(ui->prompt);
 			int k = map_key(ch);
-			if (k == KEYS_ENTER)
+			if (k == KEYS_ENTER && ui->prompting == PROMPT_JUMP)
 				jump_to_typed(ui);
+			else if (k == KEYS_ENTER)
+				interval_typed(ui);
 			else if (k == KEYS_ESC)
-				ui->prompting = false;
+				ui->prompting = PROMPT_NONE;
 			else if (k == KEYS_BACKSPACE && n)
 				ui->prompt[n - 1] = '\0';
 			else if (ch > ' ' && ch < 127 && n + 1 < sizeof ui->prompt) {

@@ -171,6 +171,10 @@ int parse_duration(const char *s, int64_t *ns, char *msg, size_t msglen)
 		snprintf(msg, msglen, "expected a duration such as 5ms, got '%s'", s);
 		return -1;
 	}
+	if (*p == '\0' && whole == 0 && frac == 0) {
+		*ns = 0; /* zero is zero in any unit */
+		return 0;
+	}
 	if (*p == '\0') {
 		snprintf(msg, msglen,
 			 "duration '%s' has no unit (expected ns, us, ms or s)", s);
@@ -190,6 +194,17 @@ int parse_duration(const char *s, int64_t *ns, char *msg, size_t msglen)
 	}
 	snprintf(msg, msglen, "unknown unit '%s' in duration '%s' (expected ns, us, ms or s)", p, s);
 	return -1;
+}
+
+int parse_interval(const char *s, int64_t *ns, char *msg, size_t msglen)
+{
+	if (parse_duration(s, ns, msg, msglen) != 0)
+		return -1;
+	if (*ns <= 0) {
+		snprintf(msg, msglen, "must be greater than 0, got '%s'", s);
+		return -1;
+	}
+	return 0;
 }
 
 void format_duration_digits(int64_t ns, int digits, char *buf, size_t len)

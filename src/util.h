@@ -53,9 +53,13 @@ GV_PRINTF(5, 6) void gv_error_set(struct gv_error *err, const char *file,
 /* "file:line:col: msg", leaving out what is unknown. */
 void gv_error_format(const struct gv_error *err, char *buf, size_t len);
 
-/* Durations: "1.5ms" -> 1500000. Units ns, us, ms, s; a unit is required.
- * Returns 0 on success, -1 on error with a message in msg. */
+/* Durations: "1.5ms" -> 1500000. Units ns, us, ms, s; a unit is required
+ * but for zero ("0" is 0 in any unit). Returns 0 on success, -1 on error
+ * with a message in msg. */
 int parse_duration(const char *s, int64_t *ns, char *msg, size_t msglen);
+/* A switch interval, as --interval and the UI's i key take it: a
+ * duration greater than 0 (CPython's sys.setswitchinterval refuses 0). */
+int parse_interval(const char *s, int64_t *ns, char *msg, size_t msglen);
 /* The one duration formatter: ns, us, ms or s, whichever the size asks
  * for, with digits decimals in ms (one more in s, one fewer in us; whole
  * us rounded half up). */

@@ -137,49 +137,118 @@ static int min_int(int a, int b)
 	return a < b ? a : b;
 }
 
-void view_layout(struct ui_layout *l, int rows, int cols, int lines, int ngils,
-		 int note_want, int name_len, int legend_want)
+/* The rows of each pane, given by priority into rows - fixed - notice. */
+static bool layout_rows(struct ui_layout *l, int rows, const struct layout_want *w, int notice)
+{
+	int left = rows - 4 - notice; /* header, column heads, axis, status */
+	int t = min_int(w->threads, left);
+	left -= t;
+	int g = min_int(w->ngils, left);
+	left -= g;
+	int nl = min_int(w->note ? (w->note_whole ? w->note : 1) : 0, left);
+	left -= nl;
+	int tasks = min_int(w->tasks, left);
+	left -= tasks;
+	bool narration = w->narration && left > 0;
+	left -= narration;
+	int legend = l->legend_lines <= left ? l->legend_lines : 0;
+	left -= legend;
+	int ev = 0;
+	if (left >= 2) {
+		ev = min_int(left - 1, LAYOUT_MIN_EVENTS);
+		left -= ev + 1;
+	}
+	/* Process labels only help: without them a thread is named in full. */
+	bool labels = w->labels > 0 && w->labels <= left;
+	if (labels)
+		left -= w->labels;
+	/* The rest: more of the note on a tall screen, then more events. */
+	int note_max = rows >= 40 ? 3 : rows >= 30 ? 2 : 1;
+	int more = min_int(min_int(w->note, note_max) - nl, left);
+	if (more > 0) {
+		nl += more;
+		left -= more;
+	}
+	if (ev)
+		ev += left;
+	else if (left >= 2)
+		ev = left - 1;
+	l->shown_threads = t;
+	l->narrate_y = narration ? 0 : -1; /* placed by view_layout */
+	l->gil_lines = g;
+	l->note_lines = nl;
+	l->labels = labels;
+	l->task_room = tasks;
+	l->thread_lines = t + (labels ? w->labels : 0) + tasks;
+	l->legend_lines = legend;
+	l->event_lines = ev;
+	return t < w->threads || g < w->ngils || tasks < w->tasks || !legend || !ev ||
+	       narration != w->narration || w->hidden > 0;
+}
+
+void view_layout(struct ui_layout *l, int rows, int cols, const struct layout_want *w)
 {
 	memset(l, 0, sizeof *l);
 	l->rows = rows;
 	l->cols = cols;
+	l->notice_y = l->events_y = -1;
 	if (rows < LAYOUT_MIN_ROWS || cols < LAYOUT_MIN_COLS) {
 		l->too_small = true;
 		return;
 	}
 	/* Columns: names, the timeline, then as many figures as leave the
 	 * timeline at least half the screen. */
-	l->name_w = name_len < 6 ? 6 : name_len > 16 ? 16 : name_len;
+	l->name_w = w->name_len < 6 ? 6 : w->name_len > 16 ? 16 : w->name_len;
 	l->tl_x = l->name_w + 2;
 	int right = 0;
 	for (int p = 0; p < FIG_COLUMN_COUNT; p++) {
-		int w = right + 1 + by_prio(p)->width;
-		if (cols - l->tl_x - 1 - w < cols / 2)
+		int wd = right + 1 + by_prio(p)->width;
+		if (cols - l->tl_x - 1 - wd < cols / 2)
 			break;
-		right = w;
+		right = wd;
 		l->fig_n = p + 1;
 	}
 	l->tl_w = cols - l->tl_x - 1 - right;
 	l->fig_x = l->tl_x + l->tl_w + 1;
 
-	/* Rows, top down: the header, the note, the timeline with its heads,
-	 * axis and legend, a line a GIL, the events pane, the status line. */
-	l->legend_lines = legend_want < 1 ? 1 : legend_want > 3 ? 3 : legend_want;
-	int note_max = rows >= 40 ? 3 : rows >= 30 ? 2 : 1;
-	l->note_lines = min_int(note_want, note_max);
-	l->gil_lines = min_int(ngils, rows >= 40 ? 4 : 2);
-	int fixed = 1 + l->note_lines + 1 + 1 + l->legend_lines + l->gil_lines + 1 + 1;
-	int room = rows - fixed - LAYOUT_MIN_EVENTS;
-	l->thread_lines = min_int(lines, room);
+	/* Rows: by priority; a second try keeps a line to say what the
+	 * first one left out. */
+	int legend_want = w->legend < 1 ? 1 : w->legend > 3 ? 3 : w->legend;
+	l->legend_lines = legend_want;
+	bool notice = layout_rows(l, rows, w, 0);
+	if (notice) {
+		l->legend_lines = legend_want;
+		layout_rows(l, rows, w, 1);
+	}
+	/* Top down: the header, the note, the timeline with its heads and
+	 * axis, the narration, the notice, the legend, a line a GIL, the
+	 * events pane, the status line. */
 	l->note_y = 1;
 	l->head_y = l->note_y + l->note_lines;
 	l->threads_y = l->head_y + 1;
 	l->axis_y = l->threads_y + l->thread_lines;
-	l->legend_y = l->axis_y + 1;
+	int y = l->axis_y + 1;
+	if (l->narrate_y == 0)
+		l->narrate_y = y++;
+	if (notice)
+		l->notice_y = y++;
+	l->legend_y = y;
 	l->gils_y = l->legend_y + l->legend_lines;
-	l->events_y = l->gils_y + l->gil_lines;
 	l->status_y = rows - 1;
-	l->event_lines = l->status_y - l->events_y - 1;
+	if (l->event_lines)
+		l->events_y = l->gils_y + l->gil_lines;
+}
+
+struct view_hit view_hit(const struct ui_layout *l, int y, int x)
+{
+	struct view_hit h = { -1, -1 };
+	if (l->too_small || y < l->threads_y || y > l->axis_y)
+		return h;
+	if (y < l->axis_y)
+		h.line = y - l->threads_y;
+	if (x >= l->tl_x && x < l->tl_x + l->tl_w)
+		h.col = x - l->tl_x;
+	return h;
 }
 
 int view_wrap(const char *text, int width, const char **starts, int *lens, int max)

@@ -80,16 +80,36 @@ bool view_fig_shown(enum fig_column c, int fig_n);
 
 const struct fig_column_info *view_fig_column(enum fig_column c);
 
+/* What a screen would show if it had room: the layout gives each its
+ * rows in this order of priority, and says what it left out. */
+struct layout_want {
+	int threads;  /* thread rows: every one, before anything else */
+	int ngils;    /* a line a GIL, with its switches/s and failed wake-ups */
+	bool narration; /* a line that says what is happening now */
+	int note;     /* the note's wrapped lines (one is kept, ending in ...) */
+	int labels;   /* a label row a process (0 with one process) */
+	int tasks;    /* task sub-rows under the asyncio loops */
+	int legend;   /* the legend's lines (at most 3) */
+	int name_len; /* the longest thread name */
+	bool note_whole; /* the note wanted whole (the N key) */
+	int hidden;   /* rows the caller left out already (say so) */
+};
+
 struct ui_layout {
 	int rows, cols;
 	bool too_small;
 	int note_y, note_lines;
 	int head_y;                 /* the column heads of the timeline */
-	int threads_y, thread_lines; /* timeline rows shown */
+	int threads_y, thread_lines; /* timeline rows shown: threads, labels, tasks */
+	int shown_threads;          /* of the threads wanted, how many have a row */
+	bool labels;                /* process labels have their rows */
+	int task_room;              /* rows left for task sub-rows */
 	int axis_y;
+	int narrate_y;              /* -1, or the line that narrates */
+	int notice_y;               /* -1, or the line that says what is left out */
 	int legend_y, legend_lines;
 	int gils_y, gil_lines;
-	int events_y, event_lines;  /* events_y: the pane's title rule */
+	int events_y, event_lines;  /* events_y: the pane's title rule, -1 if none */
 	int status_y;
 	int name_w;                 /* thread names, from column 0 */
 	int tl_x, tl_w;             /* the timeline */
@@ -97,13 +117,22 @@ struct ui_layout {
 };
 
 /*
- * Lay out a rows x cols screen for lines timeline lines (threads plus
- * process labels), ngils GILs, a note of note_want wrapped lines, the
- * longest thread name name_len and a legend of legend_want lines (at
- * most 3).
+ * Lay out a rows x cols screen for what w wants. Rows go by priority, not
+ * by position: the header, every thread's row, a line a GIL, one line of
+ * the note, the task rows, the line that narrates, the legend, the
+ * events, the process labels, then the rest of the note and more events. When something is left out,
+ * a notice line says so (notice_y).
  */
-void view_layout(struct ui_layout *l, int rows, int cols, int lines, int ngils,
-		 int note_want, int name_len, int legend_want);
+void view_layout(struct ui_layout *l, int rows, int cols, const struct layout_want *w);
+
+/* Where a click at row y, column x lands: line, the timeline line drawn
+ * on that row (0 the first, -1 none); col, the timeline's column under it
+ * (-1 outside the timeline; the axis row counts, for a time). */
+struct view_hit {
+	int line;
+	int col;
+};
+struct view_hit view_hit(const struct ui_layout *l, int y, int x);
 
 /* Wrap text into lines of at most width columns (bytes; the note is
  * ASCII in every bundled scenario, and a wider glyph only shortens a

@@ -49,6 +49,25 @@ expect "--real and --virtual" 2 "contradict" -- "$gilviz" --real --virtual --swe
 printf 'duration 200ms\nthread a { cpu 1s }\nthread b { cpu 1s }\n' > "$tmp/two.gil"
 expect "a virtual run says so" 0 "virtual \\(seed 3, 2 cores\\) time" -- "$gilviz" --headless --virtual --cores=2 --seed=3 "$tmp/two.gil"
 expect "a sweep prints its table and chart" 0 "switch interval \\(log scale\\)" -- "$gilviz" --sweep=interval=1ms..20ms:4 --cores=2 "$tmp/two.gil"
+"$gilviz" --sweep=interval=0.1ms..50ms --duration=100ms --cores=2 "$srcdir/scenarios/04-convoy.gil" >"$tmp/sweep.txt"
+expect "a sweep's default points are the 1-2-5 series" 0 \
+	"^ +100\.0 us .*@ +200\.0 us .*@ +500\.0 us .*@ +1\.00 ms .*@ +2\.00 ms .*@ +5\.00 ms .*@ +10\.00 ms .*@ +20\.00 ms .*@ +50\.00 ms " \
+	-- sh -c "grep -E '^ +[0-9.]+ (us|ms) ' '$tmp/sweep.txt' | tr '\n' '@'"
+# Thousands of switches a second: once printed as 1.12e+03.
+"$gilviz" --sweep=interval=10us..100us --cores=2 "$tmp/two.gil" >>"$tmp/sweep.txt"
+expect "a sweep prints no e-notation" 1 "" -- grep -Eq "[0-9]e[+-][0-9]" "$tmp/sweep.txt"
+expect "even at thousands a second" 0 "^ +[0-9]{4,} /s  \|" -- cat "$tmp/sweep.txt"
+expect "a sweep's chart is 80 columns wide in a file" 0 "^80$" -- \
+	sh -c "grep -E '^ +\+-+$' '$tmp/sweep.txt' | head -1 | awk '{ print length }'"
+"$gilviz" --headless --virtual --duration=50ms "$srcdir/scenarios/04-convoy.gil" >"$tmp/headless.txt"
+expect "the headless report says no UI key" 1 "" -- grep -Eqi "press [+g]" "$tmp/headless.txt"
+expect "the headless report keeps the rest of the note" 0 "asked it to drop\.$" -- cat "$tmp/headless.txt"
+expect "the headless report's wait columns have units" 0 "wait p50 ms +wait p99 ms +wait max ms" -- cat "$tmp/headless.txt"
+expect "the JSON report has each asyncio task's figures" 0 \
+	'"tasks": \[\{"name": "handler\.1", "running_s": [0-9.]+, "ready_s": [0-9.]+, "awaiting_s": [0-9.]+, "ready_waits": [0-9]+, "ready_wait_p50_ms": [0-9.]+, "ready_wait_p99_ms"' \
+	-- "$gilviz" --headless --virtual --duration=200ms --format=json "$srcdir/scenarios/12-asyncio-cpu-handler.gil"
+expect "and the text report a table of them" 0 "^web/report +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$" \
+	-- "$gilviz" --headless --virtual --duration=200ms "$srcdir/scenarios/12-asyncio-cpu-handler.gil"
 expect "a sweep as csv" 0 "^interval_s,switches_per_s" -- "$gilviz" --sweep=interval=1ms..20ms:4 --format=csv "$tmp/two.gil"
 expect "a sweep as json" 0 '"rows": \[' -- "$gilviz" --sweep=interval=1ms..20ms:3 --format=json "$tmp/two.gil"
 a=$("$gilviz" --headless --virtual --cores=2 --seed=9 --format=json "$tmp/two.gil")
@@ -60,7 +79,16 @@ expect "two scenarios" 2 "one scenario at a time" -- "$gilviz" a.gil b.gil
 expect "the UI needs a terminal" 1 "needs a terminal.*--headless" -- "$gilviz" "$srcdir/scenarios/04-convoy.gil"
 expect "a bad frame count" 2 "--frames" -- "$gilviz" --frames=0
 expect "a bad history size" 2 "--history-spans" -- "$gilviz" --history-spans=lots
-expect "the UI exports a run, not a replay" 2 "--export of a recording works with --headless" -- "$gilviz" --replay=x.trace --export csv x.csv
+"$gilviz" --headless --virtual --duration=20ms --record="$tmp/ex.trace" "$srcdir/scenarios/04-convoy.gil" >/dev/null
+expect "--export of a recording needs no --headless: no UI, no report" 0 "^$" -- \
+	"$gilviz" --replay="$tmp/ex.trace" --export csv "$tmp/ex.csv"
+expect "and it wrote the export" 0 "^hog,main,holding," -- cat "$tmp/ex.csv"
+printf 'thread t { forever { cpu 1ms } }\n' >"$tmp/forever.gil"
+expect "--check refuses what a run refuses: forever without a duration" 1 \
+	"thread 't' runs forever: give the run a duration" -- "$gilviz" --check "$tmp/forever.gil"
+expect "--check with --duration accepts it" 0 "ok" -- "$gilviz" --check --duration=1s "$tmp/forever.gil"
+expect "--interval=0 must be greater than 0" 2 "--interval: must be greater than 0, got '0'" -- \
+	"$gilviz" --interval=0 --check
 expect "--check reads no recording" 2 "not a recording" -- "$gilviz" --check --replay=x.trace
 expect "--help lists the UI's options" 0 "--frames=N" -- "$gilviz" --help
 

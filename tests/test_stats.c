@@ -156,6 +156,40 @@ static void acquire(struct stats *s, uint16_t tid, uint32_t *seq, uint64_t t,
 
 #define NWAITS 20000
 
+/* The legacy GIL's battle: a thread re-acquires at once (no switch) as
+ * often as it waits for the other one. Its p50 is 0; the waits that
+ * ended in a switch are told apart, so the real wait shows. */
+static void switch_waits_leave_out_instant_reacquires(void)
+{
+	struct stats *s = stats_create(1, NULL, 1);
+	uint32_t seq = 0;
+	uint64_t t = 0;
+	for (int i = 0; i < 100; i++) {
+		struct event e = { .t = t, .tid = 0, .type = EV_GIL_REQUEST, .seq = seq++ };
+		stats_add(s, &e);
+		e = (struct event){ .t = t, .tid = 0, .type = EV_GIL_ACQUIRE, .aux = 0,
+				    .arg = 0, .seq = seq++ };
+		stats_add(s, &e);
+		t += 1000;
+		e = (struct event){ .t = t, .tid = 0, .type = EV_GIL_REQUEST, .seq = seq++ };
+		stats_add(s, &e);
+		uint64_t w = 300000 + (uint64_t)i * 1000; /* 0.3 to 0.4 ms */
+		e = (struct event){ .t = t + w, .tid = 0, .type = EV_GIL_ACQUIRE, .aux = 1,
+				    .arg = w, .seq = seq++ };
+		stats_add(s, &e);
+		t += w + 1000;
+	}
+	struct stats_thread st;
+	stats_thread(s, 0, t, &st);
+	CU_ASSERT_EQUAL(st.c.acquisitions, 200);
+	CU_ASSERT_EQUAL(st.c.switches_in, 100);
+	CU_ASSERT_EQUAL(st.wait_p50_ns, 0);
+	CU_ASSERT(within(st.switch_wait_p50_ns, 349000, 0.02));
+	CU_ASSERT(within(st.switch_wait_p99_ns, 398000, 0.02));
+	CU_ASSERT(st.switch_wait_p99_ns <= st.wait_max_ns);
+	stats_destroy(s);
+}
+
 static void wait_percentiles_are_within_2_percent_of_sorting(void)
 {
 	static uint64_t waits[2][NWAITS], all[2 * NWAITS];
@@ -429,6 +463,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(thread_times_sum_to_wall_with_native_hold_counted_twice),
 	CU_TEST_ENTRY(open_span_counts_up_to_now),
 	CU_TEST_ENTRY(wait_percentiles_are_within_2_percent_of_sorting),
+	CU_TEST_ENTRY(switch_waits_leave_out_instant_reacquires),
 	CU_TEST_ENTRY(small_waits_are_exact_and_binned_by_power_of_two),
 	CU_TEST_ENTRY(no_waits_give_zero_figures),
 	CU_TEST_ENTRY(per_gil_counters_count_their_threads_only),

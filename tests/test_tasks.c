@@ -131,6 +131,21 @@ static void cpu_heavy_task_keeps_the_other_ready(void)
 	CU_ASSERT_EQUAL(tot[TK_RUNNING], 100);
 	CU_ASSERT_EQUAL(tot[TK_AWAITING], 20);
 	CU_ASSERT_EQUAL(tasks_state(tk, 0, 1, 600), TK_RUNNING);
+	/* Its waits from ready to running: none at the start (the loop ran
+	 * it at once), then 480 (from 30 to 510); the heavy task's: 10
+	 * (from 0 to 10). */
+	struct tasks_waits w;
+	tasks_ready_waits(tk, 0, 1, &w);
+	CU_ASSERT_EQUAL(w.n, 2);
+	CU_ASSERT_EQUAL(w.max_ns, 480);
+	CU_ASSERT_EQUAL(w.p50_ns, 0);
+	CU_ASSERT(w.p99_ns >= 450 && w.p99_ns <= 480);
+	tasks_ready_waits(tk, 0, 0, &w);
+	CU_ASSERT_EQUAL(w.n, 1);
+	CU_ASSERT_EQUAL(w.max_ns, 10);
+	CU_ASSERT(w.p50_ns >= 9 && w.p50_ns <= 10);
+	tasks_ready_waits(tk, 0, 7, &w); /* no such task */
+	CU_ASSERT_EQUAL(w.n, 0);
 	tasks_destroy(tk);
 }
 

@@ -16,6 +16,7 @@
 #include "describe.h"
 #include "evlog.h"
 #include "keys.h"
+#include "policy.h"
 #include "scenario.h"
 #include "view.h"
 
@@ -41,7 +42,7 @@ static void says(const struct scenario *sc, struct event ev, uint64_t nth,
 		 const char *want)
 {
 	char buf[200];
-	describe_event(buf, sizeof buf, &ev, sc, nth);
+	describe_event(buf, sizeof buf, &ev, sc, nth, 1);
 	CU_ASSERT_STRING_EQUAL(buf, want);
 	if (strcmp(buf, want))
 		fprintf(stderr, "\n  got  '%s'\n  want '%s'\n", buf, want);
@@ -82,11 +83,14 @@ static void test_describe_release_reasons(void)
 static void test_describe_ops_threads_interval(void)
 {
 	struct scenario *sc = two_threads();
-	says(sc, ev_of(1, EV_OP_START, OP_IO, 1000000), 0, "web/server.1 starts io 1.0 ms");
-	says(sc, ev_of(0, EV_OP_START, OP_CPU, 50000), 0, "web/hog starts cpu 50 us");
+	says(sc, ev_of(1, EV_OP_START, OP_IO, 1000000), 0, "web/server.1 waits 1.0 ms for I/O");
+	says(sc, ev_of(0, EV_OP_START, OP_CPU, 50000), 0, "web/hog runs Python code for 50 us");
 	says(sc, ev_of(0, EV_OP_START, OP_NATIVE_HOLD, 2500000000ULL), 0,
-	     "web/hog starts native_hold 2.50 s");
-	says(sc, ev_of(1, EV_OP_END, OP_IO, 0), 0, "web/server.1 finishes io");
+	     "web/hog runs C code for 2.50 s, holding the GIL");
+	says(sc, ev_of(1, EV_OP_START, OP_PUT, 0), 0, "web/server.1 puts an item on a queue");
+	says(sc, ev_of(1, EV_OP_START, OP_AWAIT_IO, 5000000), 0,
+	     "web/server.1 awaits 5.0 ms of I/O: the loop runs other tasks");
+	says(sc, ev_of(1, EV_OP_END, OP_IO, 0), 0, "web/server.1 is done with a step");
 	says(sc, ev_of(3, EV_THREAD_START, 0, 0), 0, "db/q starts");
 	says(sc, ev_of(3, EV_THREAD_END, 0, 0), 0, "db/q ends");
 	says(sc, ev_of(EVENT_TID_GIL, EV_INTERVAL, 1, 10000000), 0,
@@ -94,6 +98,35 @@ static void test_describe_ops_threads_interval(void)
 	says(NULL, ev_of(EVENT_TID_GIL, EV_INTERVAL, 0, 2500000), 0,
 	     "switch interval set to 2.5 ms");
 	says(NULL, ev_of(7, EV_GIL_REQUEST, 0, 0), 0, "thread 7 asks for the GIL");
+	scenario_free(sc);
+}
+
+/* No sentence names an op the way the scenario file or the code does
+ * (await_io, native_hold, put 0 ns): every op has words of its own. */
+static void test_describe_has_no_internal_names(void)
+{
+	struct scenario *sc = two_threads();
+	for (int k = 0; k < OP_KIND_COUNT; k++) {
+		char buf[200];
+		bool timed = k != OP_PUT && k != OP_GET && k != OP_AWAIT_GET && k != OP_REPEAT &&
+			     k != OP_FOREVER;
+		struct event ev = ev_of(1, EV_OP_START, (uint8_t)k, timed ? 1000000 : 0);
+		describe_event(buf, sizeof buf, &ev, sc, 0, 1);
+		CU_ASSERT_PTR_NULL(strchr(buf, '_'));
+		CU_ASSERT_PTR_NULL(strstr(buf, " cpu"));
+		CU_ASSERT_PTR_NULL(strstr(buf, " io "));
+		CU_ASSERT_PTR_NULL(strstr(buf, "(null)"));
+		CU_ASSERT_EQUAL(strstr(buf, "1.0 ms") != NULL, timed);
+		CU_ASSERT_PTR_NULL(strstr(buf, " ns"));
+	}
+	/* --slow=20: the scenario's own times. */
+	char buf[200];
+	struct event ev = ev_of(1, EV_GIL_ACQUIRE, 1, 100000000);
+	describe_event(buf, sizeof buf, &ev, sc, 0, 20);
+	CU_ASSERT_STRING_EQUAL(buf, "web/server.1 takes the GIL after 5.0 ms");
+	ev = ev_of(EVENT_TID_GIL, EV_INTERVAL, 0, 100000000);
+	describe_event(buf, sizeof buf, &ev, NULL, 0, 20);
+	CU_ASSERT_STRING_EQUAL(buf, "switch interval set to 5.0 ms");
 	scenario_free(sc);
 }
 
@@ -106,7 +139,7 @@ static void test_describe_line_and_time(void)
 	CU_ASSERT_STRING_EQUAL(buf, "0.000 ms");
 	struct event ev = ev_of(0, EV_FORCED_DROP, 0, 0);
 	ev.t = 1000 + 12006000;
-	describe_line(buf, sizeof buf, &ev, 1000, NULL, 3);
+	describe_line(buf, sizeof buf, &ev, 1000, NULL, 3, 1);
 	CU_ASSERT_STRING_EQUAL(buf, "   12.006 ms  thread 0 drops the GIL (forced switch 3)");
 	describe_duration(820, buf, sizeof buf);
 	CU_ASSERT_STRING_EQUAL(buf, "820 ns");
@@ -240,14 +273,21 @@ static void test_view_zoom_keeps_the_right_edge_and_its_range(void)
 	CU_ASSERT_EQUAL(v.col_ns, VIEW_MIN_COL_NS);
 }
 
+static struct layout_want want(int threads, int ngils, int note, int name_len, int legend)
+{
+	return (struct layout_want){ .threads = threads, .ngils = ngils, .note = note,
+				     .name_len = name_len, .legend = legend };
+}
+
 static void test_layout_too_small(void)
 {
 	struct ui_layout l;
-	view_layout(&l, 23, 80, 2, 1, 1, 8, 2);
+	struct layout_want w = want(2, 1, 1, 8, 2);
+	view_layout(&l, 23, 80, &w);
 	CU_ASSERT_TRUE(l.too_small);
-	view_layout(&l, 24, 79, 2, 1, 1, 8, 2);
+	view_layout(&l, 24, 79, &w);
 	CU_ASSERT_TRUE(l.too_small);
-	view_layout(&l, 24, 80, 2, 1, 1, 8, 2);
+	view_layout(&l, 24, 80, &w);
 	CU_ASSERT_FALSE(l.too_small);
 }
 
@@ -258,11 +298,18 @@ static void check_layout(const struct ui_layout *l)
 	CU_ASSERT(l->head_y == l->note_y + l->note_lines);
 	CU_ASSERT(l->threads_y == l->head_y + 1);
 	CU_ASSERT(l->axis_y == l->threads_y + l->thread_lines);
-	CU_ASSERT(l->legend_y == l->axis_y + 1);
+	int below = l->axis_y + 1 + (l->narrate_y >= 0);
+	CU_ASSERT(l->narrate_y < 0 || l->narrate_y == l->axis_y + 1);
+	CU_ASSERT(l->legend_y == below + (l->notice_y >= 0));
+	CU_ASSERT(l->notice_y < 0 || l->notice_y == below);
 	CU_ASSERT(l->gils_y == l->legend_y + l->legend_lines);
-	CU_ASSERT(l->events_y == l->gils_y + l->gil_lines);
-	CU_ASSERT(l->event_lines >= LAYOUT_MIN_EVENTS);
-	CU_ASSERT(l->events_y + 1 + l->event_lines == l->status_y);
+	if (l->event_lines) {
+		CU_ASSERT(l->events_y == l->gils_y + l->gil_lines);
+		CU_ASSERT(l->events_y + 1 + l->event_lines == l->status_y);
+	} else {
+		CU_ASSERT(l->events_y < 0);
+		CU_ASSERT(l->gils_y + l->gil_lines <= l->status_y);
+	}
 	CU_ASSERT(l->status_y == l->rows - 1);
 	CU_ASSERT(l->tl_w >= l->cols / 2);
 	int right = 0;
@@ -276,16 +323,19 @@ static void check_layout(const struct ui_layout *l)
 static void test_layout_fits_80x24_and_200x50(void)
 {
 	struct ui_layout l;
-	view_layout(&l, 24, 80, 2, 1, 3, 8, 2);
+	struct layout_want w = want(2, 1, 3, 8, 2);
+	view_layout(&l, 24, 80, &w);
 	check_layout(&l);
 	CU_ASSERT_EQUAL(l.thread_lines, 2);
 	CU_ASSERT_EQUAL(l.legend_lines, 2);
 	CU_ASSERT_EQUAL(l.note_lines, 1);
+	CU_ASSERT_EQUAL(l.notice_y, -1);
 	CU_ASSERT(l.fig_n >= 2); /* hold and wait at least */
 	CU_ASSERT_TRUE(view_fig_shown(FIG_HOLD, l.fig_n));
 	CU_ASSERT_TRUE(view_fig_shown(FIG_WAIT, l.fig_n));
 	CU_ASSERT_FALSE(view_fig_shown(FIG_NATIVE, l.fig_n));
-	view_layout(&l, 50, 200, 10, 3, 3, 8, 1);
+	w = want(10, 3, 3, 8, 1);
+	view_layout(&l, 50, 200, &w);
 	check_layout(&l);
 	CU_ASSERT_EQUAL(l.thread_lines, 10);
 	CU_ASSERT_EQUAL(l.legend_lines, 1);
@@ -294,16 +344,158 @@ static void test_layout_fits_80x24_and_200x50(void)
 	CU_ASSERT_EQUAL(l.fig_n, FIG_COLUMN_COUNT);
 }
 
-static void test_layout_many_threads_leave_room_for_events(void)
+static void test_layout_many_threads_keep_their_rows_first(void)
 {
 	struct ui_layout l;
-	view_layout(&l, 24, 80, 64 + 4, 4, 2, 12, 3);
+	struct layout_want w = want(64, 4, 2, 12, 3);
+	view_layout(&l, 24, 80, &w);
 	check_layout(&l);
-	CU_ASSERT(l.thread_lines < 68);
-	CU_ASSERT_EQUAL(l.event_lines, LAYOUT_MIN_EVENTS);
-	view_layout(&l, 40, 120, 64, 1, 2, 40, 2);
+	/* Threads first: all the rows but the header, heads, axis, status
+	 * and the notice that says how many are left out. */
+	CU_ASSERT_EQUAL(l.shown_threads, 24 - 5);
+	CU_ASSERT(l.notice_y >= 0);
+	CU_ASSERT_EQUAL(l.event_lines, 0);
+	w = want(64, 1, 2, 40, 2);
+	view_layout(&l, 40, 120, &w);
 	check_layout(&l);
 	CU_ASSERT_EQUAL(l.name_w, 16);
+}
+
+/* At a projector's 80x24 the layout keeps, in order, the threads, a line
+ * a GIL, one line of the note, the task rows, the legend and the events;
+ * process labels only when all of that fits. */
+static void test_layout_by_priority(void)
+{
+	struct ui_layout l;
+	/* Lesson 13: five threads in five processes, eight task rows. */
+	struct layout_want w = want(5, 5, 6, 16, 2);
+	w.labels = 5;
+	w.tasks = 8;
+	view_layout(&l, 24, 80, &w);
+	check_layout(&l);
+	CU_ASSERT_EQUAL(l.shown_threads, 5);
+	CU_ASSERT_EQUAL(l.gil_lines, 5);
+	CU_ASSERT_EQUAL(l.note_lines, 1);
+	CU_ASSERT_EQUAL(l.task_room, 8);
+	CU_ASSERT_FALSE(l.labels);
+	CU_ASSERT(l.notice_y >= 0); /* the legend and the events went */
+	/* Nine task rows: one does not fit; the layout says so. */
+	w.tasks = 9;
+	view_layout(&l, 24, 80, &w);
+	check_layout(&l);
+	CU_ASSERT(l.task_room < 9);
+	CU_ASSERT(l.notice_y >= 0);
+	/* At 120x40 everything fits, labels included, with no notice. */
+	w.tasks = 8;
+	view_layout(&l, 40, 120, &w);
+	check_layout(&l);
+	CU_ASSERT_TRUE(l.labels);
+	CU_ASSERT_EQUAL(l.thread_lines, 5 + 5 + 8);
+	CU_ASSERT_EQUAL(l.notice_y, -1);
+	CU_ASSERT(l.event_lines >= LAYOUT_MIN_EVENTS);
+	/* The whole note (N) comes right after the GIL lines. */
+	w = want(2, 1, 6, 8, 2);
+	w.note_whole = true;
+	view_layout(&l, 24, 80, &w);
+	check_layout(&l);
+	CU_ASSERT_EQUAL(l.note_lines, 6);
+	CU_ASSERT_EQUAL(l.thread_lines, 2);
+	/* Something left out by the caller is said too. */
+	w = want(2, 1, 1, 8, 2);
+	w.hidden = 3;
+	view_layout(&l, 24, 80, &w);
+	check_layout(&l);
+	CU_ASSERT(l.notice_y >= 0);
+}
+
+/* A click maps to the timeline line drawn on its row and to the
+ * timeline's column under it; the axis row gives a time but no line. */
+static void test_click_maps_to_a_line_and_a_column(void)
+{
+	struct ui_layout l;
+	struct layout_want w = want(2, 1, 1, 8, 2);
+	view_layout(&l, 24, 80, &w);
+	struct view_hit h = view_hit(&l, l.threads_y, 0);
+	CU_ASSERT_EQUAL(h.line, 0);
+	CU_ASSERT_EQUAL(h.col, -1);
+	h = view_hit(&l, l.threads_y + 1, l.tl_x + 5);
+	CU_ASSERT_EQUAL(h.line, 1);
+	CU_ASSERT_EQUAL(h.col, 5);
+	h = view_hit(&l, l.axis_y, l.tl_x + l.tl_w - 1);
+	CU_ASSERT_EQUAL(h.line, -1);
+	CU_ASSERT_EQUAL(h.col, l.tl_w - 1);
+	h = view_hit(&l, l.threads_y, l.tl_x + l.tl_w);
+	CU_ASSERT_EQUAL(h.col, -1); /* the figures */
+	h = view_hit(&l, l.head_y, l.tl_x);
+	CU_ASSERT_EQUAL(h.line, -1);
+	CU_ASSERT_EQUAL(h.col, -1);
+	h = view_hit(&l, l.status_y, 3);
+	CU_ASSERT_EQUAL(h.line, -1);
+	/* The column's time is the view's. */
+	struct view v;
+	view_init(&v, 1000000);
+	CU_ASSERT_EQUAL(view_col_time(&v, 100000000, (unsigned)l.tl_w, 5),
+			100000000 - (uint64_t)l.tl_w * 1000000 + 5 * 1000000);
+}
+
+/* g goes through every policy once, from legacy to new as lesson 11's
+ * note says, from new to fifo then bfs as lesson 16's does; the help's
+ * line for g does not name an order of its own. */
+static void test_policy_order(void)
+{
+	bool seen[GIL_POLICY_COUNT] = { false };
+	int p = GIL_NEW;
+	for (int i = 0; i < GIL_POLICY_COUNT; i++) {
+		CU_ASSERT_FALSE(seen[p]);
+		seen[p] = true;
+		p = keys_next_policy(p);
+	}
+	CU_ASSERT_EQUAL(p, GIL_NEW);
+	CU_ASSERT_EQUAL(keys_next_policy(GIL_LEGACY), GIL_NEW);
+	CU_ASSERT_EQUAL(keys_next_policy(GIL_NEW), GIL_FIFO);
+	CU_ASSERT_EQUAL(keys_next_policy(GIL_FIFO), GIL_BFS);
+	CU_ASSERT_PTR_NOT_NULL(strstr(keys_binding(ACT_POLICY)->help, "order below"));
+}
+
+/* Every key of the help fits two columns of 37 at 80x24, and every
+ * key a teacher reaches for is in the table. */
+static void test_keys_table_fits_the_help(void)
+{
+	size_t n;
+	const struct key_binding *t = keys_table(&n);
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT(strlen(t[i].label) <= 5);
+		CU_ASSERT(strlen(t[i].help) <= 29);
+	}
+	CU_ASSERT_EQUAL(keys_action('i'), ACT_SET_INTERVAL);
+	CU_ASSERT_EQUAL(keys_action(KEYS_UP), ACT_SELECT_UP);
+	CU_ASSERT_EQUAL(keys_action(KEYS_DOWN), ACT_SELECT_DOWN);
+	CU_ASSERT_EQUAL(keys_action(KEYS_ESC), ACT_UNSELECT);
+	CU_ASSERT_EQUAL(keys_action(KEYS_PAGE_UP), ACT_PAGE_UP);
+	CU_ASSERT_EQUAL(keys_action(KEYS_MOUSE), ACT_CLICK);
+	CU_ASSERT_EQUAL(keys_action('N'), ACT_NOTE);
+	CU_ASSERT_EQUAL(keys_binding(ACT_HOME)->scope, KS_ANY);
+	CU_ASSERT_EQUAL(keys_binding(ACT_END)->scope, KS_ANY);
+}
+
+/* A setting is said as it was set: 1.25 ms, not 1.2 ms. */
+static void test_setting_is_exact(void)
+{
+	char b[32];
+	describe_setting(1250000, b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "1.25 ms");
+	describe_setting(5000000, b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "5.0 ms");
+	describe_setting(1125000, b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "1.125 ms");
+	describe_setting(2500000000ULL, b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "2.50 s");
+	describe_setting(2250000000ULL, b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "2.25 s");
+	describe_setting(1500, b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "1.5 us");
+	describe_setting(50000, b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "50 us");
 }
 
 static void test_wrap(void)
@@ -421,6 +613,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(test_describe_release_reasons),
 	CU_TEST_ENTRY(test_describe_ops_threads_interval),
 	CU_TEST_ENTRY(test_describe_line_and_time),
+	CU_TEST_ENTRY(test_describe_has_no_internal_names),
 	CU_TEST_ENTRY(test_describe_shown_leaves_out_op_ends),
 	CU_TEST_ENTRY(test_keys_every_action_has_one_binding),
 	CU_TEST_ENTRY(test_keys_the_issue_s_keys),
@@ -430,8 +623,13 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(test_view_zoom_keeps_the_right_edge_and_its_range),
 	CU_TEST_ENTRY(test_layout_too_small),
 	CU_TEST_ENTRY(test_layout_fits_80x24_and_200x50),
-	CU_TEST_ENTRY(test_layout_many_threads_leave_room_for_events),
+	CU_TEST_ENTRY(test_layout_many_threads_keep_their_rows_first),
+	CU_TEST_ENTRY(test_layout_by_priority),
 	CU_TEST_ENTRY(test_wrap),
+	CU_TEST_ENTRY(test_click_maps_to_a_line_and_a_column),
+	CU_TEST_ENTRY(test_policy_order),
+	CU_TEST_ENTRY(test_keys_table_fits_the_help),
+	CU_TEST_ENTRY(test_setting_is_exact),
 	CU_TEST_ENTRY(test_evlog_keeps_the_newest_in_bounded_memory),
 	CU_TEST_ENTRY(test_evlog_puts_late_arrivals_in_time_order),
 	CU_TEST_ENTRY(test_catalog_sorted_first_dir_wins_and_steps_wrap),

@@ -54,6 +54,24 @@ static void duration_without_unit_is_an_error(void)
 	CU_ASSERT_EQUAL(ns, 42);
 }
 
+/* Zero needs no unit: --interval=0 then hears what is wrong with it. */
+static void zero_needs_no_unit_and_is_no_interval(void)
+{
+	int64_t ns = 42;
+	char msg[128] = "";
+	CU_ASSERT_EQUAL(parse_duration("0", &ns, msg, sizeof msg), 0);
+	CU_ASSERT_EQUAL(ns, 0);
+	CU_ASSERT_EQUAL(parse_duration("0.000", &ns, msg, sizeof msg), 0);
+	CU_ASSERT_EQUAL(parse_interval("0", &ns, msg, sizeof msg), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "must be greater than 0"));
+	CU_ASSERT_EQUAL(parse_interval("0ms", &ns, msg, sizeof msg), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "must be greater than 0"));
+	CU_ASSERT_EQUAL(parse_interval("5", &ns, msg, sizeof msg), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "no unit"));
+	CU_ASSERT_EQUAL(parse_interval("1.25ms", &ns, msg, sizeof msg), 0);
+	CU_ASSERT_EQUAL(ns, 1250000);
+}
+
 static void duration_bad_unit_and_junk(void)
 {
 	int64_t ns;
@@ -186,6 +204,7 @@ static void same_file_sees_through_spellings(void)
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(duration_units_scale),
 	CU_TEST_ENTRY(duration_decimals),
+	CU_TEST_ENTRY(zero_needs_no_unit_and_is_no_interval),
 	CU_TEST_ENTRY(duration_ignores_the_locale_and_rounds_to_ns),
 	CU_TEST_ENTRY(duration_without_unit_is_an_error),
 	CU_TEST_ENTRY(duration_bad_unit_and_junk),
