@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "history.h"
+#include "ckpt.h"
 #include "spanring.h"
 #include "util.h"
 
@@ -632,4 +633,102 @@ size_t history_handoffs(const struct history *h, uint64_t t0, uint64_t t1,
 uint64_t history_handoffs_total(const struct history *h)
 {
 	return h->handoffs_total;
+}
+
+/* Marks and handoffs go in arrival order, times as differences from the
+ * one before (mod 2^64: arrival order is nearly time order). */
+void history_save(const struct history *h, struct ckpt_out *o)
+{
+	ckpt_put_u64(o, h->nthreads);
+	ckpt_put_u64(o, h->ngils);
+	for (unsigned i = 0; i < h->nthreads; i++) {
+		const struct history_thread *th = &h->threads[i];
+		ckpt_put_raw(o, &th->tr, sizeof th->tr);
+		ckpt_put_spans(o, thread_slots(h, i), h->cap, &th->ring, CKPT_SPANS);
+	}
+	ckpt_put_raw(o, h->gils, h->ngils * sizeof *h->gils);
+	size_t n = h->marks_count < CKPT_MARKS ? h->marks_count : CKPT_MARKS;
+	ckpt_put_u64(o, h->marks_total);
+	ckpt_put_u64(o, n);
+	uint64_t prev = 0;
+	for (size_t i = h->marks_count - n; i < h->marks_count; i++) {
+		const struct history_mark *m = &h->marks[(h->marks_first + i) % h->marks_cap];
+		ckpt_put_u64(o, m->t - prev);
+		ckpt_put_u64(o, m->arg);
+		ckpt_put_u64(o, m->tid);
+		ckpt_put_u64(o, m->gil);
+		ckpt_put_u64(o, m->type);
+		prev = m->t;
+	}
+	n = h->handoffs_count < CKPT_MARKS ? h->handoffs_count : CKPT_MARKS;
+	ckpt_put_u64(o, h->handoffs_total);
+	ckpt_put_u64(o, n);
+	prev = 0;
+	for (size_t i = h->handoffs_count - n; i < h->handoffs_count; i++) {
+		const struct history_handoff *ho =
+			&h->handoffs[(h->handoffs_first + i) % h->handoffs_cap];
+		ckpt_put_u64(o, ho->t_request - prev);
+		ckpt_put_u64(o, ho->t_drop - ho->t_request);
+		ckpt_put_u64(o, ho->t_take - ho->t_request);
+		ckpt_put_u64(o, ho->setter);
+		ckpt_put_u64(o, ho->dropper);
+		ckpt_put_u64(o, ho->taker);
+		ckpt_put_u64(o, ho->gil);
+		prev = ho->t_request;
+	}
+	ckpt_put_u64(o, h->end_t);
+	ckpt_put_u64(o, h->ignored);
+}
+
+void history_load(struct history *h, struct ckpt_in *in)
+{
+	if (ckpt_get_u64(in) != h->nthreads || ckpt_get_u64(in) != h->ngils) {
+		in->bad = true;
+		return;
+	}
+	for (unsigned i = 0; i < h->nthreads && !in->bad; i++) {
+		struct history_thread *th = &h->threads[i];
+		ckpt_get_raw(in, &th->tr, sizeof th->tr);
+		ckpt_get_spans(in, thread_slots(h, i), h->cap, &th->ring);
+	}
+	ckpt_get_raw(in, h->gils, h->ngils * sizeof *h->gils);
+	uint64_t total = ckpt_get_u64(in), n = ckpt_get_u64(in), prev = 0;
+	if (n > (uint64_t)(in->end - in->p) / 5)
+		in->bad = true;
+	h->marks_first = h->marks_count = 0;
+	for (uint64_t i = 0; i < n && !in->bad; i++) {
+		uint64_t t = prev + ckpt_get_u64(in), arg = ckpt_get_u64(in);
+		uint16_t tid = (uint16_t)ckpt_get_u64(in);
+		unsigned gil = (unsigned)ckpt_get_u64(in);
+		enum history_mark_type type = (enum history_mark_type)ckpt_get_u64(in);
+		mark_push(h, t, tid, gil, type, arg);
+		prev = t;
+	}
+	h->marks_total = total;
+	total = ckpt_get_u64(in);
+	n = ckpt_get_u64(in);
+	prev = 0;
+	if (n > (uint64_t)(in->end - in->p) / 7)
+		in->bad = true;
+	h->handoffs_first = h->handoffs_count = 0;
+	for (uint64_t i = 0; i < n && !in->bad; i++) {
+		struct history_handoff ho;
+		ho.t_request = prev + ckpt_get_u64(in);
+		ho.t_drop = ho.t_request + ckpt_get_u64(in);
+		ho.t_take = ho.t_request + ckpt_get_u64(in);
+		ho.setter = (uint16_t)ckpt_get_u64(in);
+		ho.dropper = (uint16_t)ckpt_get_u64(in);
+		ho.taker = (uint16_t)ckpt_get_u64(in);
+		ho.gil = (uint16_t)ckpt_get_u64(in);
+		handoff_push(h, &ho);
+		prev = ho.t_request;
+	}
+	h->handoffs_total = total;
+	h->end_t = ckpt_get_u64(in);
+	h->ignored = ckpt_get_u64(in);
+}
+
+size_t history_layout(void)
+{
+	return sizeof(struct history_track) * 3 + sizeof(struct history_gil) * 11;
 }

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "stats.h"
+#include "ckpt.h"
 #include "util.h"
 
 #define SUB_BITS 5
@@ -155,6 +156,39 @@ uint64_t stats_starvation(const struct stats *s)
 uint64_t stats_ignored(const struct stats *s)
 {
 	return s->ignored;
+}
+
+/* The buckets are mostly zero: a varint each is a byte each. The
+ * starvation threshold is a view's setting, not the run's: kept. */
+void stats_save(const struct stats *s, struct ckpt_out *o)
+{
+	ckpt_put_u64(o, s->nthreads);
+	ckpt_put_u64(o, s->ngils);
+	ckpt_put_raw(o, s->threads, s->nthreads * sizeof *s->threads);
+	ckpt_put_raw(o, s->gils, s->ngils * sizeof *s->gils);
+	for (size_t i = 0; i < (size_t)s->nthreads * NBUCKETS; i++)
+		ckpt_put_u64(o, s->buckets[i]);
+	ckpt_put_u64(o, s->end_t);
+	ckpt_put_u64(o, s->ignored);
+}
+
+void stats_load(struct stats *s, struct ckpt_in *in)
+{
+	if (ckpt_get_u64(in) != s->nthreads || ckpt_get_u64(in) != s->ngils) {
+		in->bad = true;
+		return;
+	}
+	ckpt_get_raw(in, s->threads, s->nthreads * sizeof *s->threads);
+	ckpt_get_raw(in, s->gils, s->ngils * sizeof *s->gils);
+	for (size_t i = 0; i < (size_t)s->nthreads * NBUCKETS; i++)
+		s->buckets[i] = ckpt_get_u64(in);
+	s->end_t = ckpt_get_u64(in);
+	s->ignored = ckpt_get_u64(in);
+}
+
+size_t stats_layout(void)
+{
+	return sizeof(struct stats_thr) * 7 + sizeof(struct stats_g) * 5 + NBUCKETS;
 }
 
 static void stats_add_wait(struct stats *s, unsigned tid, uint64_t ns)

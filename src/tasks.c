@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ckpt.h"
 #include "spanring.h"
 #include "tasks.h"
 #include "util.h"
@@ -331,4 +332,46 @@ uint64_t tasks_forgotten(const struct tasks *tk, unsigned tid, unsigned task)
 {
 	long k = task_index(tk, tid, task);
 	return k < 0 ? 0 : tk->tasks[k].ring.forgotten;
+}
+
+void tasks_save(const struct tasks *tk, struct ckpt_out *o)
+{
+	ckpt_put_u64(o, tk->nthreads);
+	ckpt_put_u64(o, tk->ntracked);
+	ckpt_put_raw(o, tk->loops, tk->nthreads * sizeof *tk->loops);
+	for (unsigned k = 0; k < tk->ntracked; k++) {
+		const struct tasks_task *tt = &tk->tasks[k];
+		ckpt_put_u64(o, tt->since);
+		ckpt_put_u64(o, tt->due);
+		for (unsigned s = 0; s < TK_COUNT; s++)
+			ckpt_put_u64(o, tt->total[s]);
+		ckpt_put_u64(o, tt->has_due);
+		ckpt_put_u64(o, tt->state);
+		ckpt_put_spans(o, task_slots(tk, k), tk->cap, &tt->ring, CKPT_TASK_SPANS);
+	}
+}
+
+void tasks_load(struct tasks *tk, struct ckpt_in *in)
+{
+	if (ckpt_get_u64(in) != tk->nthreads || ckpt_get_u64(in) != tk->ntracked) {
+		in->bad = true;
+		return;
+	}
+	ckpt_get_raw(in, tk->loops, tk->nthreads * sizeof *tk->loops);
+	for (unsigned k = 0; k < tk->ntracked && !in->bad; k++) {
+		struct tasks_task *tt = &tk->tasks[k];
+		tt->since = ckpt_get_u64(in);
+		tt->due = ckpt_get_u64(in);
+		for (unsigned s = 0; s < TK_COUNT; s++)
+			tt->total[s] = ckpt_get_u64(in);
+		tt->has_due = ckpt_get_u64(in) != 0;
+		uint64_t st = ckpt_get_u64(in);
+		tt->state = (uint8_t)(st < TK_COUNT ? st : TK_DONE);
+		ckpt_get_spans(in, task_slots(tk, k), tk->cap, &tt->ring);
+	}
+}
+
+size_t tasks_layout(void)
+{
+	return sizeof(struct tasks_loop) * 13 + TK_COUNT;
 }
