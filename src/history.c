@@ -283,11 +283,14 @@ static void mark_push(struct history *h, uint64_t t, uint16_t tid,
 {
 	size_t slot;
 	if (h->marks_count < h->marks_cap) {
-		slot = (h->marks_first + h->marks_count) % h->marks_cap;
+		slot = h->marks_first + h->marks_count;
+		if (slot >= h->marks_cap)
+			slot -= h->marks_cap;
 		h->marks_count++;
 	} else {
 		slot = h->marks_first;
-		h->marks_first = (h->marks_first + 1) % h->marks_cap;
+		if (++h->marks_first == h->marks_cap)
+			h->marks_first = 0;
 	}
 	h->marks[slot] = (struct history_mark){
 		.t = t, .arg = arg, .tid = tid, .gil = (uint16_t)gil,
@@ -300,11 +303,14 @@ static void handoff_push(struct history *h, const struct history_handoff *ho)
 {
 	size_t slot;
 	if (h->handoffs_count < h->handoffs_cap) {
-		slot = (h->handoffs_first + h->handoffs_count) % h->handoffs_cap;
+		slot = h->handoffs_first + h->handoffs_count;
+		if (slot >= h->handoffs_cap)
+			slot -= h->handoffs_cap;
 		h->handoffs_count++;
 	} else {
 		slot = h->handoffs_first;
-		h->handoffs_first = (h->handoffs_first + 1) % h->handoffs_cap;
+		if (++h->handoffs_first == h->handoffs_cap)
+			h->handoffs_first = 0;
 	}
 	h->handoffs[slot] = *ho;
 	h->handoffs_total++;
