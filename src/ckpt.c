@@ -64,6 +64,13 @@ void ckpt_get_raw(struct ckpt_in *in, void *v, size_t n)
 	in->p += n;
 }
 
+void ckpt_get_track(struct ckpt_in *in, struct history_track *tr)
+{
+	ckpt_get_raw(in, tr, sizeof *tr);
+	if (tr->state >= TS_UNKNOWN || tr->op > OP_KIND_COUNT)
+		in->bad = true;
+}
+
 uint64_t ckpt_get_u64(struct ckpt_in *in)
 {
 	uint64_t v = 0;

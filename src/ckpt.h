@@ -54,6 +54,9 @@ void ckpt_put_spans(struct ckpt_out *o, struct history_span *slots, size_t cap,
 		    const struct span_ring *r, size_t keep);
 
 void ckpt_get_raw(struct ckpt_in *in, void *v, size_t n);
+/* A thread's state machine, read raw: in->bad if its state or op is out
+ * of range (its state indexes arrays). */
+void ckpt_get_track(struct ckpt_in *in, struct history_track *tr);
 uint64_t ckpt_get_u64(struct ckpt_in *in);
 /* Into a ring of cap slots (its last cap spans if more were saved). */
 void ckpt_get_spans(struct ckpt_in *in, struct history_span *slots, size_t cap,

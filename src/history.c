@@ -652,7 +652,15 @@ void history_save(const struct history *h, struct ckpt_out *o)
 		ckpt_put_raw(o, &th->tr, sizeof th->tr);
 		ckpt_put_spans(o, thread_slots(h, i), h->cap, &th->ring, CKPT_SPANS);
 	}
-	ckpt_put_raw(o, h->gils, h->ngils * sizeof *h->gils);
+	for (unsigned g = 0; g < h->ngils; g++) {
+		const struct history_gil *x = &h->gils[g];
+		const uint64_t v[] = { x->req, x->req_t, x->req_tid, x->drop, x->drop_t,
+				       x->dropper, x->drop_req, x->drop_req_t, x->drop_req_tid,
+				       x->take, x->take_used, x->take_t, x->taker, x->take_req,
+				       x->take_req_t, x->take_req_tid };
+		for (size_t k = 0; k < GV_ARRAY_LEN(v); k++)
+			ckpt_put_u64(o, v[k]);
+	}
 	size_t n = h->marks_count < CKPT_MARKS ? h->marks_count : CKPT_MARKS;
 	ckpt_put_u64(o, h->marks_total);
 	ckpt_put_u64(o, n);
@@ -686,6 +694,16 @@ void history_save(const struct history *h, struct ckpt_out *o)
 	ckpt_put_u64(o, h->ignored);
 }
 
+/* A thread's number as the model keeps it: one of its threads, or
+ * none; anything else is damage. */
+static uint16_t load_tid(const struct history *h, struct ckpt_in *in)
+{
+	uint64_t v = ckpt_get_u64(in);
+	if (v >= h->nthreads && v != HISTORY_NO_TID && v != EVENT_TID_GIL)
+		in->bad = true;
+	return (uint16_t)v;
+}
+
 void history_load(struct history *h, struct ckpt_in *in)
 {
 	if (ckpt_get_u64(in) != h->nthreads || ckpt_get_u64(in) != h->ngils) {
@@ -694,20 +712,41 @@ void history_load(struct history *h, struct ckpt_in *in)
 	}
 	for (unsigned i = 0; i < h->nthreads && !in->bad; i++) {
 		struct history_thread *th = &h->threads[i];
-		ckpt_get_raw(in, &th->tr, sizeof th->tr);
+		ckpt_get_track(in, &th->tr);
 		ckpt_get_spans(in, thread_slots(h, i), h->cap, &th->ring);
 	}
-	ckpt_get_raw(in, h->gils, h->ngils * sizeof *h->gils);
+	for (unsigned g = 0; g < h->ngils && !in->bad; g++) {
+		struct history_gil *x = &h->gils[g];
+		x->req = ckpt_get_u64(in) != 0;
+		x->req_t = ckpt_get_u64(in);
+		x->req_tid = load_tid(h, in);
+		x->drop = ckpt_get_u64(in) != 0;
+		x->drop_t = ckpt_get_u64(in);
+		x->dropper = load_tid(h, in);
+		x->drop_req = ckpt_get_u64(in) != 0;
+		x->drop_req_t = ckpt_get_u64(in);
+		x->drop_req_tid = load_tid(h, in);
+		x->take = ckpt_get_u64(in) != 0;
+		x->take_used = ckpt_get_u64(in) != 0;
+		x->take_t = ckpt_get_u64(in);
+		x->taker = load_tid(h, in);
+		x->take_req = ckpt_get_u64(in) != 0;
+		x->take_req_t = ckpt_get_u64(in);
+		x->take_req_tid = load_tid(h, in);
+	}
 	uint64_t total = ckpt_get_u64(in), n = ckpt_get_u64(in), prev = 0;
 	if (n > (uint64_t)(in->end - in->p) / 5)
 		in->bad = true;
 	h->marks_first = h->marks_count = 0;
 	for (uint64_t i = 0; i < n && !in->bad; i++) {
 		uint64_t t = prev + ckpt_get_u64(in), arg = ckpt_get_u64(in);
-		uint16_t tid = (uint16_t)ckpt_get_u64(in);
-		unsigned gil = (unsigned)ckpt_get_u64(in);
-		enum history_mark_type type = (enum history_mark_type)ckpt_get_u64(in);
-		mark_push(h, t, tid, gil, type, arg);
+		uint16_t tid = load_tid(h, in);
+		uint64_t gil = ckpt_get_u64(in), type = ckpt_get_u64(in);
+		if (gil >= h->ngils || type >= MARK_TYPE_COUNT) {
+			in->bad = true;
+			break;
+		}
+		mark_push(h, t, tid, (unsigned)gil, (enum history_mark_type)type, arg);
 		prev = t;
 	}
 	h->marks_total = total;
@@ -722,10 +761,15 @@ void history_load(struct history *h, struct ckpt_in *in)
 		ho.t_request = prev + ckpt_get_u64(in);
 		ho.t_drop = ho.t_request + ckpt_get_u64(in);
 		ho.t_take = ho.t_request + ckpt_get_u64(in);
-		ho.setter = (uint16_t)ckpt_get_u64(in);
-		ho.dropper = (uint16_t)ckpt_get_u64(in);
-		ho.taker = (uint16_t)ckpt_get_u64(in);
-		ho.gil = (uint16_t)ckpt_get_u64(in);
+		ho.setter = load_tid(h, in);
+		ho.dropper = load_tid(h, in);
+		ho.taker = load_tid(h, in);
+		uint64_t gil = ckpt_get_u64(in);
+		if (gil >= h->ngils) {
+			in->bad = true;
+			break;
+		}
+		ho.gil = (uint16_t)gil;
 		handoff_push(h, &ho);
 		prev = ho.t_request;
 	}
@@ -736,5 +780,5 @@ void history_load(struct history *h, struct ckpt_in *in)
 
 size_t history_layout(void)
 {
-	return sizeof(struct history_track) * 3 + sizeof(struct history_gil) * 11;
+	return sizeof(struct history_track) * 3;
 }

@@ -178,8 +178,20 @@ void stats_load(struct stats *s, struct ckpt_in *in)
 		in->bad = true;
 		return;
 	}
-	ckpt_get_raw(in, s->threads, s->nthreads * sizeof *s->threads);
-	ckpt_get_raw(in, s->gils, s->ngils * sizeof *s->gils);
+	/* Which GIL a thread is on is the scenario's: it must not change. */
+	for (unsigned i = 0; i < s->nthreads && !in->bad; i++) {
+		unsigned gil = s->threads[i].gil;
+		ckpt_get_raw(in, &s->threads[i], sizeof s->threads[i]);
+		const struct history_track *tr = &s->threads[i].tr;
+		if (s->threads[i].gil != gil || tr->state >= TS_UNKNOWN || tr->op > OP_KIND_COUNT)
+			in->bad = true;
+	}
+	for (unsigned g = 0; g < s->ngils && !in->bad; g++) {
+		unsigned n = s->gils[g].nthreads;
+		ckpt_get_raw(in, &s->gils[g], sizeof s->gils[g]);
+		if (s->gils[g].nthreads != n)
+			in->bad = true;
+	}
 	for (size_t i = 0; i < (size_t)s->nthreads * NBUCKETS; i++)
 		s->buckets[i] = ckpt_get_u64(in);
 	s->end_t = ckpt_get_u64(in);

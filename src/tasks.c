@@ -338,7 +338,13 @@ void tasks_save(const struct tasks *tk, struct ckpt_out *o)
 {
 	ckpt_put_u64(o, tk->nthreads);
 	ckpt_put_u64(o, tk->ntracked);
-	ckpt_put_raw(o, tk->loops, tk->nthreads * sizeof *tk->loops);
+	for (unsigned i = 0; i < tk->nthreads; i++) {
+		const struct tasks_loop *l = &tk->loops[i];
+		ckpt_put_u64(o, (uint64_t)(l->current + 1));
+		ckpt_put_u64(o, l->last_t);
+		ckpt_put_u64(o, l->started);
+		ckpt_put_u64(o, l->in_op);
+	}
 	for (unsigned k = 0; k < tk->ntracked; k++) {
 		const struct tasks_task *tt = &tk->tasks[k];
 		ckpt_put_u64(o, tt->since);
@@ -357,7 +363,17 @@ void tasks_load(struct tasks *tk, struct ckpt_in *in)
 		in->bad = true;
 		return;
 	}
-	ckpt_get_raw(in, tk->loops, tk->nthreads * sizeof *tk->loops);
+	/* Which tasks a loop has is the scenario's; where it stands is read. */
+	for (unsigned i = 0; i < tk->nthreads && !in->bad; i++) {
+		struct tasks_loop *l = &tk->loops[i];
+		uint64_t cur = ckpt_get_u64(in);
+		if (cur > l->n)
+			in->bad = true;
+		l->current = (int)cur - 1;
+		l->last_t = ckpt_get_u64(in);
+		l->started = ckpt_get_u64(in) != 0;
+		l->in_op = ckpt_get_u64(in) != 0;
+	}
 	for (unsigned k = 0; k < tk->ntracked && !in->bad; k++) {
 		struct tasks_task *tt = &tk->tasks[k];
 		tt->since = ckpt_get_u64(in);
@@ -373,5 +389,5 @@ void tasks_load(struct tasks *tk, struct ckpt_in *in)
 
 size_t tasks_layout(void)
 {
-	return sizeof(struct tasks_loop) * 13 + TK_COUNT;
+	return TK_COUNT;
 }
