@@ -172,6 +172,8 @@ static void rewind_replay(struct replay *r)
 	r->rebuilds++;
 }
 
+static uint64_t go(struct replay *r, uint64_t t, bool jump);
+
 /* Blocks fed whole so far. */
 static size_t blocks_fed(const struct replay *r)
 {
@@ -188,7 +190,7 @@ static bool ckpt_before(const struct replay *r, size_t k, uint64_t t)
 
 /* The checkpoint a seek to t starts from: the last one before t, if
  * the seek goes back or it skips enough blocks forward to be worth it
- * (a replay playing on feeds, so that its events pane sees every
+ * (replay_play feeds on instead, so that its events pane sees every
  * event); -1 if none, or if an export needs every event. */
 static long ckpt_for(const struct replay *r, uint64_t t)
 {
@@ -257,7 +259,17 @@ bool replay_seek_rebuilds(const struct replay *r, uint64_t t)
 
 uint64_t replay_seek(struct replay *r, uint64_t t)
 {
-	long k = ckpt_for(r, t);
+	return go(r, t, true);
+}
+
+uint64_t replay_play(struct replay *r, uint64_t t)
+{
+	return go(r, t, t < r->fed);
+}
+
+static uint64_t go(struct replay *r, uint64_t t, bool jump)
+{
+	long k = jump ? ckpt_for(r, t) : -1;
 	bool back = t < r->fed;
 	if (!(k >= 0 && load_ckpt(r, k)) && back)
 		rewind_replay(r);

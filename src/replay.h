@@ -78,6 +78,9 @@ bool replay_seek_rebuilds(const struct replay *r, uint64_t t);
  * last checkpoint before t and feeds the blocks after it, or rebuilds
  * from the start without one. Returns events fed. */
 uint64_t replay_seek(struct replay *r, uint64_t t);
+/* The same, playing on: forward it feeds every event (so that a hook sees
+ * each), however far t is. */
+uint64_t replay_play(struct replay *r, uint64_t t);
 /* Feed the next event alone; its time in *t. false if none is left. */
 bool replay_step(struct replay *r, uint64_t *t);
 

@@ -291,7 +291,7 @@ size_t watch_pump(struct watch *w, int64_t budget_ns)
 		size_t n = 0;
 		if (!w->paused && !w->ended) {
 			replay_clock_advance(&w->clock, t - w->pump_t);
-			n = (size_t)replay_seek(w->rp, w->clock.pos);
+			n = (size_t)replay_play(w->rp, w->clock.pos);
 			if (w->clock.pos >= w->clock.end) {
 				replay_to_end(w);
 				n++;
