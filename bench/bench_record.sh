@@ -8,9 +8,13 @@
 #    I/O, a 5 ms interval) and the consumer's CPU per recorded event, through
 #    bench/bench_record: a 20 s run in real time, and an hour in virtual
 #    time (its own size, and its bytes an event beside version 1's).
+# 3. Seeking in that hour (End, Home, j) and the checkpoints' share of its
+#    bytes, and the consumer fed its events as fast as it takes them,
+#    through bench/bench_seek.
 gilviz=${1:-src/gilviz}
 bench_record=${2:-bench/bench_record}
-runs=${3:-4}
+bench_seek=${3:-bench/bench_seek}
+runs=${4:-4}
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 cat >"$tmp/s.gil" <<'GIL'
@@ -65,5 +69,8 @@ echo "  8 threads, 20 s in real time:"
 echo
 echo "  8 threads, an hour in virtual time:"
 "$gilviz" --headless --virtual --duration=3600s --record "$tmp/hour.trace" "$tmp/s8.gil" >/dev/null &&
-	python3 -c 'import os, sys; print("  the file: %.1f MB" % (os.path.getsize(sys.argv[1]) / 1e6))' "$tmp/hour.trace" &&
+	python3 -c 'import os, sys; print("  the file, checkpoints included: %.1f MB (goal <= 50)" % (os.path.getsize(sys.argv[1]) / 1e6))' "$tmp/hour.trace" &&
 	"$bench_record" "$tmp/hour.trace" 10.4e6 1
+echo
+echo "  Seeking in that hour, and the consumer's speed:"
+"$bench_seek" "$tmp/hour.trace"

@@ -1,12 +1,15 @@
 /*
  * fuzz_trace.c -- libFuzzer harness for the recording reader: any bytes
  * must give a trace or a message, never a crash, a hang or an absurd
- * allocation, and every block it indexes must read or be refused.
+ * allocation, and every block and checkpoint it indexes must read or be
+ * refused. (What a checkpoint's state holds is checked as it is loaded:
+ * tests/test_replay.c feeds it damaged states.)
  *
  * Mutated bytes almost never keep a CRC-32 or a zstd checksum right, and
  * would stop at the first check. So:
  *   an input that starts with GILVIZ-T is a recording; its checksums
- *     (the header's, each block's and the end block's, as trace.h lays
+ *     (the header's, each block's, each checkpoint's and the end block's,
+ *     as trace.h lays
  *     them out) are put right before it is read, so that the index and
  *     the decoder see the mutations;
  *   any other input is a count of events (u16, little-endian) and the
@@ -66,6 +69,9 @@ static void fix_checksums(uint8_t *b, size_t size)
 		if (!memcmp(b + off, "EVTZ", 4) && bsize >= 40)
 			put32(b + off + 44, trace_crc32(trace_crc32(0, b + off, 44), b + off + 48,
 							 bsize - 40));
+		else if (!memcmp(b + off, "CKPT", 4) && bsize >= 32)
+			put32(b + off + 36, trace_crc32(trace_crc32(0, b + off, 36), b + off + 40,
+							 bsize - 32));
 		else if (!memcmp(b + off, "END.", 4) && bsize == 32)
 			put32(b + off + 36, trace_crc32(0, b + off, 36));
 		off += 8 + (size_t)bsize;
@@ -135,6 +141,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < t->nblocks; i++)
 			if (trace_read_block(t, i, evs, &err) < 0)
 				break;
+		for (size_t i = 0; i < t->nckpts; i++) {
+			void *state;
+			trace_read_checkpoint(t, i, &state, &err);
+			free(state);
+		}
 		trace_find_block(t, 12345);
 		trace_close(t);
 	}

@@ -64,17 +64,15 @@ int compare_run(const struct scenario *sc, const struct engine_options *opt,
 	if (watch_runs_forever(sc, opt, "comparison", err))
 		return -1;
 	out->cols = xcalloc(sp->n ? sp->n : 1, sizeof *out->cols);
+	struct engine_options opts[GIL_POLICY_COUNT];
 	for (unsigned i = 0; i < sp->n; i++) {
-		if (stop && *stop)
-			break;
-		struct engine_options o = *opt;
-		o.policy = (int)sp->policy[i];
-		if (sweep_run_one(sc, &o, &out->cols[i], out->time_mode, sizeof out->time_mode,
-				  stop, err) != 0) {
-			compare_result_free(out);
-			return -1;
-		}
-		out->n = i + 1;
+		opts[i] = *opt;
+		opts[i].policy = (int)sp->policy[i];
+	}
+	if (sweep_run_all(sc, opts, sp->n, sp->jobs, out->cols, &out->n, out->time_mode,
+			  sizeof out->time_mode, stop, err) != 0) {
+		compare_result_free(out);
+		return -1;
 	}
 	return 0;
 }

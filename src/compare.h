@@ -5,9 +5,10 @@
  * Each policy gets a run of its own, watched to its end (watch.h, through
  * sweep_run_one), with the same options: the same seed, cores and
  * interval in virtual time, so that the policy is the only difference.
- * The runs go one after another, never at once: in real time two runs at
+ * In real time the runs go one after another, never at once: two runs at
  * once would share the cores and each would slow the other, which is not
- * what either policy does alone. The figures are the ones stats gives at
+ * what either policy does alone; in virtual time they go on every core
+ * (sweep_run_all), each column the same as alone. The figures are the ones stats gives at
  * the end of each run; a column per policy.
  */
 #ifndef GILVIZ_COMPARE_H
@@ -25,6 +26,7 @@
 struct compare_spec {
 	unsigned n;
 	enum gil_policy policy[GIL_POLICY_COUNT];
+	unsigned jobs;   /* runs at once; 0: a worker per core (sweep_workers) */
 };
 
 /* Parses a list of policy names, "new,bfs,priority" (at least min of

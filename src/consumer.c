@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ckpt.h"
 #include "consumer.h"
 
 size_t consumer_spans_per_thread(size_t budget, size_t nthreads)
@@ -49,10 +50,58 @@ void consumer_init(struct consumer *c, const struct scenario *sc,
 void consumer_fini(struct consumer *c)
 {
 	free(c->batch);
+	free(c->ckpt_state.p);
 	tasks_destroy(c->tk);
 	history_destroy(c->h);
 	stats_destroy(c->st);
 	free(c->gil_of);
+}
+
+uint32_t consumer_stamp(void)
+{
+	/* FNV-1a over the layout's sizes and the model's version. */
+	size_t parts[] = { CKPT_MODEL_VERSION, stats_layout(), history_layout(),
+			   tasks_layout(), CKPT_SPANS, CKPT_TASK_SPANS, CKPT_MARKS };
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < GV_ARRAY_LEN(parts); i++)
+		for (unsigned b = 0; b < sizeof parts[i]; b++)
+			h = (h ^ (uint32_t)((parts[i] >> (8 * b)) & 0xff)) * 16777619u;
+	return h;
+}
+
+void consumer_save(const struct consumer *c, struct ckpt_out *o)
+{
+	ckpt_put_u64(o, c->events);
+	ckpt_put_u64(o, c->strays);
+	stats_save(c->st, o);
+	history_save(c->h, o);
+	tasks_save(c->tk, o);
+}
+
+int consumer_load(struct consumer *c, const void *state, size_t len)
+{
+	struct ckpt_in in = { .p = state, .end = (const unsigned char *)state + len };
+	c->events = ckpt_get_u64(&in);
+	c->strays = ckpt_get_u64(&in);
+	stats_load(c->st, &in);
+	history_load(c->h, &in);
+	tasks_load(c->tk, &in);
+	return in.bad || in.p != in.end ? -1 : 0;
+}
+
+/* Every TRACE_CKPT_BLOCKS blocks written, a checkpoint: the model has
+ * had every event the writer has, so it is the state after them. */
+static void checkpoint(struct consumer *c)
+{
+	if (!c->rec || c->failed ||
+	    trace_writer_blocks(c->rec) - c->ckpt_blocks < TRACE_CKPT_BLOCKS)
+		return;
+	c->ckpt_state.len = 0;
+	consumer_save(c, &c->ckpt_state);
+	if (trace_writer_checkpoint(c->rec, c->ckpt_state.p, c->ckpt_state.len,
+				    consumer_stamp(), &c->rec_err) != 0)
+		c->failed = 1;
+	c->ckpt_blocks = trace_writer_blocks(c->rec);
 }
 
 void consumer_take(struct consumer *c, const struct event *evs, size_t n,
@@ -71,6 +120,7 @@ void consumer_take(struct consumer *c, const struct event *evs, size_t n,
 	if (c->rec && !c->failed &&
 	    trace_writer_add(c->rec, evs, n, dropped, &c->rec_err) != 0)
 		c->failed = 1;
+	checkpoint(c);
 	if (c->exp)
 		export_add(c->exp, evs, n);
 }
@@ -92,5 +142,6 @@ size_t consumer_drain_max(struct consumer *c, struct ring *ring, size_t max)
 	}
 	if (c->rec && !c->failed && trace_writer_flush(c->rec, false, &c->rec_err) != 0)
 		c->failed = 1;
+	checkpoint(c);
 	return total;
 }

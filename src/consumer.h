@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ckpt.h"
 #include "event.h"
 #include "export.h"
 #include "history.h"
@@ -51,6 +52,8 @@ struct consumer {
 	struct gv_error rec_err;
 	consumer_hook hook;
 	void *hook_arg;
+	uint32_t ckpt_blocks;  /* the recording's blocks at its last checkpoint */
+	struct ckpt_out ckpt_state; /* the last checkpoint's bytes (reused) */
 };
 
 /* The spans each thread keeps for a budget shared among nthreads, within
@@ -71,5 +74,15 @@ size_t consumer_drain(struct consumer *c, struct ring *ring);
  * fill as fast as it is drained, and a caller with other work (the UI's
  * keys and frames) must get its turn. */
 size_t consumer_drain_max(struct consumer *c, struct ring *ring, size_t max);
+
+/* Checkpoints (trace.h, ckpt.h). While it records, the consumer writes
+ * one after every TRACE_CKPT_BLOCKS blocks. consumer_save puts the model
+ * (stats, history, tasks, the counts) into o; consumer_load puts it back
+ * into a consumer made for the same scenario, -1 if the bytes do not fit
+ * it (then the model is half loaded: start it afresh). consumer_stamp
+ * names this build's layout of those bytes. */
+void consumer_save(const struct consumer *c, struct ckpt_out *o);
+int consumer_load(struct consumer *c, const void *state, size_t len);
+uint32_t consumer_stamp(void);
 
 #endif

@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "history.h"
+#include "ckpt.h"
 #include "spanring.h"
 #include "util.h"
 
@@ -282,11 +283,14 @@ static void mark_push(struct history *h, uint64_t t, uint16_t tid,
 {
 	size_t slot;
 	if (h->marks_count < h->marks_cap) {
-		slot = (h->marks_first + h->marks_count) % h->marks_cap;
+		slot = h->marks_first + h->marks_count;
+		if (slot >= h->marks_cap)
+			slot -= h->marks_cap;
 		h->marks_count++;
 	} else {
 		slot = h->marks_first;
-		h->marks_first = (h->marks_first + 1) % h->marks_cap;
+		if (++h->marks_first == h->marks_cap)
+			h->marks_first = 0;
 	}
 	h->marks[slot] = (struct history_mark){
 		.t = t, .arg = arg, .tid = tid, .gil = (uint16_t)gil,
@@ -299,11 +303,14 @@ static void handoff_push(struct history *h, const struct history_handoff *ho)
 {
 	size_t slot;
 	if (h->handoffs_count < h->handoffs_cap) {
-		slot = (h->handoffs_first + h->handoffs_count) % h->handoffs_cap;
+		slot = h->handoffs_first + h->handoffs_count;
+		if (slot >= h->handoffs_cap)
+			slot -= h->handoffs_cap;
 		h->handoffs_count++;
 	} else {
 		slot = h->handoffs_first;
-		h->handoffs_first = (h->handoffs_first + 1) % h->handoffs_cap;
+		if (++h->handoffs_first == h->handoffs_cap)
+			h->handoffs_first = 0;
 	}
 	h->handoffs[slot] = *ho;
 	h->handoffs_total++;
@@ -637,4 +644,146 @@ size_t history_handoffs(const struct history *h, uint64_t t0, uint64_t t1,
 uint64_t history_handoffs_total(const struct history *h)
 {
 	return h->handoffs_total;
+}
+
+/* Marks and handoffs go in arrival order, times as differences from the
+ * one before (mod 2^64: arrival order is nearly time order). */
+void history_save(const struct history *h, struct ckpt_out *o)
+{
+	ckpt_put_u64(o, h->nthreads);
+	ckpt_put_u64(o, h->ngils);
+	for (unsigned i = 0; i < h->nthreads; i++) {
+		const struct history_thread *th = &h->threads[i];
+		ckpt_put_raw(o, &th->tr, sizeof th->tr);
+		ckpt_put_spans(o, thread_slots(h, i), h->cap, &th->ring, CKPT_SPANS);
+	}
+	for (unsigned g = 0; g < h->ngils; g++) {
+		const struct history_gil *x = &h->gils[g];
+		const uint64_t v[] = { x->req, x->req_t, x->req_tid, x->drop, x->drop_t,
+				       x->dropper, x->drop_req, x->drop_req_t, x->drop_req_tid,
+				       x->take, x->take_used, x->take_t, x->taker, x->take_req,
+				       x->take_req_t, x->take_req_tid };
+		for (size_t k = 0; k < GV_ARRAY_LEN(v); k++)
+			ckpt_put_u64(o, v[k]);
+	}
+	size_t n = h->marks_count < CKPT_MARKS ? h->marks_count : CKPT_MARKS;
+	ckpt_put_u64(o, h->marks_total);
+	ckpt_put_u64(o, n);
+	uint64_t prev = 0;
+	for (size_t i = h->marks_count - n; i < h->marks_count; i++) {
+		const struct history_mark *m = &h->marks[(h->marks_first + i) % h->marks_cap];
+		ckpt_put_u64(o, m->t - prev);
+		ckpt_put_u64(o, m->arg);
+		ckpt_put_u64(o, m->tid);
+		ckpt_put_u64(o, m->gil);
+		ckpt_put_u64(o, m->type);
+		prev = m->t;
+	}
+	n = h->handoffs_count < CKPT_MARKS ? h->handoffs_count : CKPT_MARKS;
+	ckpt_put_u64(o, h->handoffs_total);
+	ckpt_put_u64(o, n);
+	prev = 0;
+	for (size_t i = h->handoffs_count - n; i < h->handoffs_count; i++) {
+		const struct history_handoff *ho =
+			&h->handoffs[(h->handoffs_first + i) % h->handoffs_cap];
+		ckpt_put_u64(o, ho->t_request - prev);
+		ckpt_put_u64(o, ho->t_drop - ho->t_request);
+		ckpt_put_u64(o, ho->t_take - ho->t_request);
+		ckpt_put_u64(o, ho->setter);
+		ckpt_put_u64(o, ho->dropper);
+		ckpt_put_u64(o, ho->taker);
+		ckpt_put_u64(o, ho->gil);
+		prev = ho->t_request;
+	}
+	ckpt_put_u64(o, h->end_t);
+	ckpt_put_u64(o, h->ignored);
+}
+
+/* A thread's number as the model keeps it: one of its threads, or
+ * none; anything else is damage. */
+static uint16_t load_tid(const struct history *h, struct ckpt_in *in)
+{
+	uint64_t v = ckpt_get_u64(in);
+	if (v >= h->nthreads && v != HISTORY_NO_TID && v != EVENT_TID_GIL)
+		in->bad = true;
+	return (uint16_t)v;
+}
+
+void history_load(struct history *h, struct ckpt_in *in)
+{
+	if (ckpt_get_u64(in) != h->nthreads || ckpt_get_u64(in) != h->ngils) {
+		in->bad = true;
+		return;
+	}
+	for (unsigned i = 0; i < h->nthreads && !in->bad; i++) {
+		struct history_thread *th = &h->threads[i];
+		ckpt_get_track(in, &th->tr);
+		ckpt_get_spans(in, thread_slots(h, i), h->cap, &th->ring);
+	}
+	for (unsigned g = 0; g < h->ngils && !in->bad; g++) {
+		struct history_gil *x = &h->gils[g];
+		x->req = ckpt_get_u64(in) != 0;
+		x->req_t = ckpt_get_u64(in);
+		x->req_tid = load_tid(h, in);
+		x->drop = ckpt_get_u64(in) != 0;
+		x->drop_t = ckpt_get_u64(in);
+		x->dropper = load_tid(h, in);
+		x->drop_req = ckpt_get_u64(in) != 0;
+		x->drop_req_t = ckpt_get_u64(in);
+		x->drop_req_tid = load_tid(h, in);
+		x->take = ckpt_get_u64(in) != 0;
+		x->take_used = ckpt_get_u64(in) != 0;
+		x->take_t = ckpt_get_u64(in);
+		x->taker = load_tid(h, in);
+		x->take_req = ckpt_get_u64(in) != 0;
+		x->take_req_t = ckpt_get_u64(in);
+		x->take_req_tid = load_tid(h, in);
+	}
+	uint64_t total = ckpt_get_u64(in), n = ckpt_get_u64(in), prev = 0;
+	if (n > (uint64_t)(in->end - in->p) / 5)
+		in->bad = true;
+	h->marks_first = h->marks_count = 0;
+	for (uint64_t i = 0; i < n && !in->bad; i++) {
+		uint64_t t = prev + ckpt_get_u64(in), arg = ckpt_get_u64(in);
+		uint16_t tid = load_tid(h, in);
+		uint64_t gil = ckpt_get_u64(in), type = ckpt_get_u64(in);
+		if (gil >= h->ngils || type >= MARK_TYPE_COUNT) {
+			in->bad = true;
+			break;
+		}
+		mark_push(h, t, tid, (unsigned)gil, (enum history_mark_type)type, arg);
+		prev = t;
+	}
+	h->marks_total = total;
+	total = ckpt_get_u64(in);
+	n = ckpt_get_u64(in);
+	prev = 0;
+	if (n > (uint64_t)(in->end - in->p) / 7)
+		in->bad = true;
+	h->handoffs_first = h->handoffs_count = 0;
+	for (uint64_t i = 0; i < n && !in->bad; i++) {
+		struct history_handoff ho;
+		ho.t_request = prev + ckpt_get_u64(in);
+		ho.t_drop = ho.t_request + ckpt_get_u64(in);
+		ho.t_take = ho.t_request + ckpt_get_u64(in);
+		ho.setter = load_tid(h, in);
+		ho.dropper = load_tid(h, in);
+		ho.taker = load_tid(h, in);
+		uint64_t gil = ckpt_get_u64(in);
+		if (gil >= h->ngils) {
+			in->bad = true;
+			break;
+		}
+		ho.gil = (uint16_t)gil;
+		handoff_push(h, &ho);
+		prev = ho.t_request;
+	}
+	h->handoffs_total = total;
+	h->end_t = ckpt_get_u64(in);
+	h->ignored = ckpt_get_u64(in);
+}
+
+size_t history_layout(void)
+{
+	return sizeof(struct history_track) * 3;
 }

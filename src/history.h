@@ -190,4 +190,13 @@ size_t history_handoffs(const struct history *h, uint64_t t0, uint64_t t1,
 			struct history_handoff *out, size_t max);
 uint64_t history_handoffs_total(const struct history *h);
 
+struct ckpt_out;
+struct ckpt_in;
+/* The model into a checkpoint (ckpt.h says what of the rings), and back
+ * into a history made for the same threads and GILs (in->bad if it does
+ * not fit); history_layout changes when the saved layout does. */
+void history_save(const struct history *h, struct ckpt_out *o);
+void history_load(struct history *h, struct ckpt_in *in);
+size_t history_layout(void);
+
 #endif

@@ -7,11 +7,14 @@
  * order, so every figure comes out as it did when recorded. Nothing but
  * the header and the block index is read on open, so a long recording
  * opens at once. Going back in time cannot undo cumulative counters: the
- * player starts a fresh consumer and feeds the blocks again up to the
- * target, which is a sequential read and the fastest way there is.
+ * player starts a fresh consumer from the last checkpoint before the
+ * target (trace.h) and feeds the few blocks after it; a recording
+ * without checkpoints, or whose checkpoints do not load, is fed again
+ * from the start. A long jump forward takes a checkpoint too.
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +102,7 @@ void replay_close(struct replay *r)
 	consumer_fini(&r->c);
 	free(r->buf);
 	free(r->warning);
+	free(r->ckpt_warning);
 	scenario_free(r->sc);
 	trace_close(r->t);
 	free(r);
@@ -168,14 +172,106 @@ static void rewind_replay(struct replay *r)
 	r->rebuilds++;
 }
 
+static uint64_t go(struct replay *r, uint64_t t, bool jump);
+
+/* Blocks fed whole so far. */
+static size_t blocks_fed(const struct replay *r)
+{
+	return r->block > 0 && r->next < r->nbuf ? r->block - 1 : r->block;
+}
+
+/* Can checkpoint k stand for feeding to t: do all its events come at or
+ * before t, as the feed to t would have taken them all? */
+static bool ckpt_before(const struct replay *r, size_t k, uint64_t t)
+{
+	uint64_t max_t = r->t->ckpts[k].max_t, t0 = r->t->meta.t_start;
+	return max_t <= t0 || max_t - t0 <= t;
+}
+
+/* The checkpoint a seek to t starts from: the last one before t, if
+ * the seek goes back or it skips enough blocks forward to be worth it
+ * (replay_play feeds on instead, so that its events pane sees every
+ * event); -1 if none, or if an export needs every event. */
+static long ckpt_for(const struct replay *r, uint64_t t)
+{
+	long k = -1;
+	if (r->c.exp)
+		return -1; /* an export takes every event */
+	for (size_t lo = 0, hi = r->t->nckpts; lo < hi;) {
+		/* max_t grows with the blocks (nearly: the last of each is
+		 * the greatest of all before it). */
+		size_t mid = lo + (hi - lo) / 2;
+		if (ckpt_before(r, mid, t))
+			k = (long)mid, lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (k < 0)
+		return -1;
+	if (t < r->fed)
+		return k;
+	return r->t->ckpts[k].blocks >= blocks_fed(r) + TRACE_CKPT_BLOCKS / 4 ? k : -1;
+}
+
+/* Start afresh from checkpoint k, or the one before it if it does not
+ * load (with a warning). false if none loads: the model is as it was. */
+static bool load_ckpt(struct replay *r, long k)
+{
+	for (; k >= 0; k--) {
+		if (r->t->ckpts[k].stamp != consumer_stamp())
+			continue; /* another build's layout: not a fault */
+		void *state;
+		struct gv_error err = { 0 };
+		long len = trace_read_checkpoint(r->t, (size_t)k, &state, &err);
+		struct consumer c;
+		consumer_init(&c, r->sc, r->spans);
+		if (len >= 0 && consumer_load(&c, state, (size_t)len) == 0) {
+			free(state);
+			consumer_fini(&r->c);
+			r->c = c;
+			r->c.hook = r->hook;
+			r->c.hook_arg = r->hook_arg;
+			r->nbuf = r->next = 0;
+			r->block = r->t->ckpts[k].blocks;
+			uint64_t max_t = r->t->ckpts[k].max_t, t0 = r->t->meta.t_start;
+			r->fed = max_t > t0 ? max_t - t0 : 0;
+			r->exhausted = false;
+			r->ckpt_loads++;
+			return true;
+		}
+		free(state);
+		consumer_fini(&c);
+		if (len >= 0)
+			gv_error_set(&err, r->t->path, 0, 0, "the checkpoint at byte %" PRIu64
+				     " does not fit its scenario", r->t->ckpts[k].offset);
+		char msg[GV_ERROR_MAX];
+		gv_error_format(&err, msg, sizeof msg);
+		if (!r->ckpt_warning)
+			r->ckpt_warning = xasprintf("%s; seeking from an earlier one or the start", msg);
+	}
+	return false;
+}
+
 bool replay_seek_rebuilds(const struct replay *r, uint64_t t)
 {
-	return t < r->fed;
+	return t < r->fed || ckpt_for(r, t) >= 0;
 }
 
 uint64_t replay_seek(struct replay *r, uint64_t t)
 {
-	if (replay_seek_rebuilds(r, t))
+	return go(r, t, true);
+}
+
+uint64_t replay_play(struct replay *r, uint64_t t)
+{
+	return go(r, t, t < r->fed);
+}
+
+static uint64_t go(struct replay *r, uint64_t t, bool jump)
+{
+	long k = jump ? ckpt_for(r, t) : -1;
+	bool back = t < r->fed;
+	if (!(k >= 0 && load_ckpt(r, k)) && back)
 		rewind_replay(r);
 	uint64_t fed = 0;
 	while (load(r)) {

@@ -56,6 +56,8 @@ struct replay {
 	bool exhausted;        /* no event left (or the rest unreadable) */
 	char *warning;         /* why the events stop early, or NULL */
 	uint64_t rebuilds;     /* backward seeks that started over */
+	uint64_t ckpt_loads;   /* seeks that started from a checkpoint */
+	char *ckpt_warning;    /* the first checkpoint that did not load */
 };
 
 /* Open a recording for replay: read its header and index, parse its
@@ -68,12 +70,17 @@ void replay_set_hook(struct replay *r, consumer_hook hook, void *arg);
 /* The recorded run's length, and where its clock started. */
 uint64_t replay_length(const struct replay *r);
 uint64_t replay_t_start(const struct replay *r);
-/* Would seeking to t start over from the beginning? (Counters are
- * cumulative, so going back means feeding the events again.) */
+/* Would seeking to t start the model afresh, from the beginning or from
+ * a checkpoint, rather than feed on? (Counters are cumulative, so going
+ * back means starting again; a long jump forward takes a checkpoint.) */
 bool replay_seek_rebuilds(const struct replay *r, uint64_t t);
-/* Feed every event up to time t; going back rebuilds stats and history
- * from the start, reading the blocks in order. Returns events fed. */
+/* Feed every event up to time t; going back (or far forward) loads the
+ * last checkpoint before t and feeds the blocks after it, or rebuilds
+ * from the start without one. Returns events fed. */
 uint64_t replay_seek(struct replay *r, uint64_t t);
+/* The same, playing on: forward it feeds every event (so that a hook sees
+ * each), however far t is. */
+uint64_t replay_play(struct replay *r, uint64_t t);
 /* Feed the next event alone; its time in *t. false if none is left. */
 bool replay_step(struct replay *r, uint64_t *t);
 

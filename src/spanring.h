@@ -29,13 +29,17 @@ static inline struct history_span *span_ring_at(struct history_span *slots, size
 static inline void span_ring_push(struct history_span *slots, size_t cap,
 				  struct span_ring *r, const struct history_span *s)
 {
+	/* No division on the way of every event: first < cap, count <= cap. */
 	size_t slot;
 	if (r->count < cap) {
-		slot = (r->first + r->count) % cap;
+		slot = r->first + r->count;
+		if (slot >= cap)
+			slot -= cap;
 		r->count++;
 	} else {
 		slot = r->first;
-		r->first = (r->first + 1) % cap;
+		if (++r->first == cap)
+			r->first = 0;
 		r->forgotten++;
 	}
 	slots[slot] = *s;

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "stats.h"
+#include "ckpt.h"
 #include "util.h"
 
 #define SUB_BITS 5
@@ -160,6 +161,56 @@ uint64_t stats_ignored(const struct stats *s)
 {
 	return s->ignored;
 }
+
+/* The buckets are mostly zero: a varint each is a byte each. The
+ * starvation threshold is a view's setting, not the run's: kept. */
+void stats_save(const struct stats *s, struct ckpt_out *o)
+{
+	ckpt_put_u64(o, s->nthreads);
+	ckpt_put_u64(o, s->ngils);
+	ckpt_put_raw(o, s->threads, s->nthreads * sizeof *s->threads);
+	ckpt_put_raw(o, s->gils, s->ngils * sizeof *s->gils);
+	for (size_t i = 0; i < (size_t)s->nthreads * NBUCKETS; i++)
+		ckpt_put_u64(o, s->buckets[i]);
+	for (size_t i = 0; i < (size_t)s->nthreads * NBUCKETS; i++)
+		ckpt_put_u64(o, s->switch_buckets[i]);
+	ckpt_put_u64(o, s->end_t);
+	ckpt_put_u64(o, s->ignored);
+}
+
+void stats_load(struct stats *s, struct ckpt_in *in)
+{
+	if (ckpt_get_u64(in) != s->nthreads || ckpt_get_u64(in) != s->ngils) {
+		in->bad = true;
+		return;
+	}
+	/* Which GIL a thread is on is the scenario's: it must not change. */
+	for (unsigned i = 0; i < s->nthreads && !in->bad; i++) {
+		unsigned gil = s->threads[i].gil;
+		ckpt_get_raw(in, &s->threads[i], sizeof s->threads[i]);
+		const struct history_track *tr = &s->threads[i].tr;
+		if (s->threads[i].gil != gil || tr->state >= TS_UNKNOWN || tr->op > OP_KIND_COUNT)
+			in->bad = true;
+	}
+	for (unsigned g = 0; g < s->ngils && !in->bad; g++) {
+		unsigned n = s->gils[g].nthreads;
+		ckpt_get_raw(in, &s->gils[g], sizeof s->gils[g]);
+		if (s->gils[g].nthreads != n)
+			in->bad = true;
+	}
+	for (size_t i = 0; i < (size_t)s->nthreads * NBUCKETS; i++)
+		s->buckets[i] = ckpt_get_u64(in);
+	for (size_t i = 0; i < (size_t)s->nthreads * NBUCKETS; i++)
+		s->switch_buckets[i] = ckpt_get_u64(in);
+	s->end_t = ckpt_get_u64(in);
+	s->ignored = ckpt_get_u64(in);
+}
+
+size_t stats_layout(void)
+{
+	return sizeof(struct stats_thr) * 7 + sizeof(struct stats_g) * 5 + NBUCKETS * 2;
+}
+
 
 /* Every wait goes in the thread's histogram; a wait that ended in a
  * switch (the GIL came from another thread) in a second one too, so

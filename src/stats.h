@@ -120,6 +120,15 @@ uint64_t stats_starvation(const struct stats *s);
 /* Events ignored: an unknown source, type or GIL index. */
 uint64_t stats_ignored(const struct stats *s);
 
+struct ckpt_out;
+struct ckpt_in;
+/* The figures into a checkpoint, and back into stats made for the same
+ * threads and GILs (ckpt.h; in->bad if they do not fit). */
+void stats_save(const struct stats *s, struct ckpt_out *o);
+void stats_load(struct stats *s, struct ckpt_in *in);
+/* A number that changes when the saved layout does. */
+size_t stats_layout(void);
+
 /* The figures of thread tid, with its open span counted up to now.
  * Returns -1 (and fills nothing) if tid is out of range. */
 int stats_thread(const struct stats *s, unsigned tid, uint64_t now,

@@ -3,16 +3,21 @@
  * per policy and interval.
  *
  * Each run is a headless run of its own, watched to its end (watch.h) as
- * the report's is, and the figures stats gives at the end. The runs are independent; in virtual
- * time each is deterministic, so a sweep is too.
+ * the report's is, and the figures stats gives at the end. The runs are
+ * independent; in virtual time each is deterministic, so a sweep is too,
+ * and its runs go on every core at once (sweep_run_all): each lands in
+ * its own row, so the output is the same bytes as one after another.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compare.h"
 #include "stats.h"
@@ -178,6 +183,105 @@ int sweep_run_one(const struct scenario *sc, const struct engine_options *opt,
 	return 0;
 }
 
+/* The runs of a sweep or a comparison, shared among workers: each takes
+ * the next index not yet taken, so the rows land in their own slots and
+ * the output's order is the runs' order, whatever finished first. */
+struct pool {
+	const struct scenario *sc;
+	const struct engine_options *opts;
+	struct sweep_row *rows;
+	unsigned n;
+	volatile sig_atomic_t *stop;
+	pthread_mutex_t mu;
+	unsigned next;          /* the next run to take */
+	bool failed;            /* a run failed: take no more */
+	unsigned *done;         /* per run: 1 finished, 2 failed */
+	struct gv_error *errs;  /* per run */
+	char (*modes)[96];      /* per run: its time mode */
+};
+
+static void *pool_worker(void *arg)
+{
+	struct pool *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		unsigned i = p->next;
+		bool go = i < p->n && !p->failed && !(p->stop && *p->stop);
+		if (go)
+			p->next++;
+		pthread_mutex_unlock(&p->mu);
+		if (!go)
+			return NULL;
+		int rc = sweep_run_one(p->sc, &p->opts[i], &p->rows[i], p->modes[i],
+				       sizeof p->modes[i], p->stop, &p->errs[i]);
+		pthread_mutex_lock(&p->mu);
+		p->done[i] = rc == 0 ? 1 : 2;
+		if (rc != 0)
+			p->failed = true;
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
+unsigned sweep_workers(const struct engine_options *opt, unsigned jobs, unsigned n)
+{
+	if (!opt->virtual_time)
+		jobs = 1; /* real time: runs at once would share the cores */
+	else if (jobs == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		jobs = cpus > 0 ? (unsigned)cpus : 1;
+	}
+	if (jobs > n)
+		jobs = n;
+	return jobs ? jobs : 1;
+}
+
+int sweep_run_all(const struct scenario *sc, const struct engine_options *opts, unsigned n,
+		  unsigned jobs, struct sweep_row *rows, unsigned *nrows, char *time_mode,
+		  size_t time_mode_len, volatile sig_atomic_t *stop, struct gv_error *err)
+{
+	struct pool p = { .sc = sc, .opts = opts, .rows = rows, .n = n, .stop = stop };
+	pthread_mutex_init(&p.mu, NULL);
+	p.done = xcalloc(n ? n : 1, sizeof *p.done);
+	p.errs = xcalloc(n ? n : 1, sizeof *p.errs);
+	p.modes = xcalloc(n ? n : 1, sizeof *p.modes);
+	unsigned w = sweep_workers(&opts[0], jobs, n), started = 0;
+	pthread_t *th = xcalloc(w, sizeof *th);
+	/* The calling thread is a worker too; the others are extra. */
+	for (unsigned k = 1; k < w; k++)
+		if (pthread_create(&th[started], NULL, pool_worker, &p) == 0)
+			started++;
+	pool_worker(&p);
+	for (unsigned k = 0; k < started; k++)
+		pthread_join(th[k], NULL);
+	free(th);
+	pthread_mutex_destroy(&p.mu);
+	/* The finished runs before the first that did not: a stop leaves a
+	 * prefix, as a serial sweep would. */
+	unsigned k = 0;
+	int rc = 0;
+	while (k < n && p.done[k] == 1)
+		k++;
+	for (unsigned i = 0; i < n; i++) {
+		if (p.done[i] == 2 && rc == 0) {
+			*err = p.errs[i];
+			rc = -1;
+		}
+	}
+	if (k > 0)
+		snprintf(time_mode, time_mode_len, "%s", p.modes[0]);
+	for (unsigned i = k; i < n; i++)
+		if (p.done[i] == 1)
+			sweep_row_free(&rows[i]);
+	*nrows = rc == 0 ? k : 0;
+	if (rc != 0)
+		for (unsigned i = 0; i < k; i++)
+			sweep_row_free(&rows[i]);
+	free(p.done);
+	free(p.errs);
+	free(p.modes);
+	return rc;
+}
+
 int sweep_run(const struct scenario *sc, const struct engine_options *opt,
 	      const struct sweep_spec *sp, struct sweep_result *out,
 	      volatile sig_atomic_t *stop, struct gv_error *err)
@@ -189,22 +293,24 @@ int sweep_run(const struct scenario *sc, const struct engine_options *opt,
 		return -1;
 	unsigned n = sweep_runs(sp), per = sp->points ? sp->points : 1;
 	out->rows = xcalloc(n, sizeof *out->rows);
+	struct engine_options *opts = xcalloc(n, sizeof *opts);
 	for (unsigned i = 0; i < n; i++) {
-		if (stop && *stop)
-			break;
-		struct engine_options o = *opt;
+		opts[i] = *opt;
 		if (sp->points)
-			o.interval_ns = sweep_value(sp, i % per);
+			opts[i].interval_ns = sweep_value(sp, i % per);
 		if (sp->npolicies)
-			o.policy = (int)sp->policies[i / per];
-		if (sweep_run_one(sc, &o, &out->rows[i], out->time_mode, sizeof out->time_mode,
-				  stop, err) != 0) {
-			sweep_result_free(out);
-			return -1;
-		}
-		out->policy = sp->npolicies > 1 ? NULL : gil_policy_name(out->rows[i].policy);
-		out->nrows = i + 1;
+			opts[i].policy = (int)sp->policies[i / per];
 	}
+	int rc = sweep_run_all(sc, opts, n, sp->jobs, out->rows, &out->nrows, out->time_mode,
+			       sizeof out->time_mode, stop, err);
+	free(opts);
+	if (rc != 0) {
+		sweep_result_free(out);
+		return -1;
+	}
+	/* The policy, if every row has the same one. */
+	for (unsigned i = 0; i < out->nrows; i++)
+		out->policy = sp->npolicies > 1 ? NULL : gil_policy_name(out->rows[i].policy);
 	return 0;
 }
 

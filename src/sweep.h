@@ -37,6 +37,7 @@ struct sweep_spec {
 	bool nice;
 	unsigned npolicies;
 	enum gil_policy policies[GIL_POLICY_COUNT];
+	unsigned jobs;   /* runs at once; 0: a worker per core (see sweep_workers) */
 };
 
 /* Parses one dimension into out, keeping the other: "interval=0.1ms..50ms"
@@ -86,6 +87,20 @@ int sweep_run_one(const struct scenario *sc, const struct engine_options *opt,
 		  struct sweep_row *row, char *time_mode, size_t time_mode_len,
 		  volatile sig_atomic_t *stop, struct gv_error *err);
 void sweep_row_free(struct sweep_row *row);
+
+/* How many runs go at once for jobs asked (0: one per online core) and n
+ * runs: one in real time, where runs at once would share the cores and
+ * slow each other; in virtual time each run is deterministic wherever it
+ * runs. */
+unsigned sweep_workers(const struct engine_options *opt, unsigned jobs, unsigned n);
+/* Run sc with each of opts[0..n) (sweep_run_one), sweep_workers of them
+ * at once, the figures of run i into rows[i]: the same rows whatever the
+ * number of workers. *nrows: the runs finished before the first that a
+ * stop left out. Returns 0, or -1 with err (the first failed run's) and
+ * no rows. */
+int sweep_run_all(const struct scenario *sc, const struct engine_options *opts, unsigned n,
+		  unsigned jobs, struct sweep_row *rows, unsigned *nrows, char *time_mode,
+		  size_t time_mode_len, volatile sig_atomic_t *stop, struct gv_error *err);
 
 /* Run sc once per value of sp with opt (its interval replaced). Stops
  * early, with the rows done so far, once *stop is non-zero. Returns 0, or

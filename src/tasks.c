@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ckpt.h"
 #include "spanring.h"
 #include "tasks.h"
 #include "util.h"
@@ -392,4 +393,70 @@ uint64_t tasks_forgotten(const struct tasks *tk, unsigned tid, unsigned task)
 {
 	long k = task_index(tk, tid, task);
 	return k < 0 ? 0 : tk->tasks[k].ring.forgotten;
+}
+
+void tasks_save(const struct tasks *tk, struct ckpt_out *o)
+{
+	ckpt_put_u64(o, tk->nthreads);
+	ckpt_put_u64(o, tk->ntracked);
+	for (unsigned i = 0; i < tk->nthreads; i++) {
+		const struct tasks_loop *l = &tk->loops[i];
+		ckpt_put_u64(o, (uint64_t)(l->current + 1));
+		ckpt_put_u64(o, l->last_t);
+		ckpt_put_u64(o, l->started);
+		ckpt_put_u64(o, l->in_op);
+	}
+	for (unsigned k = 0; k < tk->ntracked; k++) {
+		const struct tasks_task *tt = &tk->tasks[k];
+		ckpt_put_u64(o, tt->since);
+		ckpt_put_u64(o, tt->due);
+		for (unsigned s = 0; s < TK_COUNT; s++)
+			ckpt_put_u64(o, tt->total[s]);
+		ckpt_put_u64(o, tt->has_due);
+		ckpt_put_u64(o, tt->state);
+		ckpt_put_u64(o, tt->ready_n);
+		ckpt_put_u64(o, tt->ready_max);
+		for (unsigned b = 0; b < READY_BUCKETS; b++)
+			ckpt_put_u64(o, tt->ready[b]);
+		ckpt_put_spans(o, task_slots(tk, k), tk->cap, &tt->ring, CKPT_TASK_SPANS);
+	}
+}
+
+void tasks_load(struct tasks *tk, struct ckpt_in *in)
+{
+	if (ckpt_get_u64(in) != tk->nthreads || ckpt_get_u64(in) != tk->ntracked) {
+		in->bad = true;
+		return;
+	}
+	/* Which tasks a loop has is the scenario's; where it stands is read. */
+	for (unsigned i = 0; i < tk->nthreads && !in->bad; i++) {
+		struct tasks_loop *l = &tk->loops[i];
+		uint64_t cur = ckpt_get_u64(in);
+		if (cur > l->n)
+			in->bad = true;
+		l->current = (int)cur - 1;
+		l->last_t = ckpt_get_u64(in);
+		l->started = ckpt_get_u64(in) != 0;
+		l->in_op = ckpt_get_u64(in) != 0;
+	}
+	for (unsigned k = 0; k < tk->ntracked && !in->bad; k++) {
+		struct tasks_task *tt = &tk->tasks[k];
+		tt->since = ckpt_get_u64(in);
+		tt->due = ckpt_get_u64(in);
+		for (unsigned s = 0; s < TK_COUNT; s++)
+			tt->total[s] = ckpt_get_u64(in);
+		tt->has_due = ckpt_get_u64(in) != 0;
+		uint64_t st = ckpt_get_u64(in);
+		tt->state = (uint8_t)(st < TK_COUNT ? st : TK_DONE);
+		tt->ready_n = ckpt_get_u64(in);
+		tt->ready_max = ckpt_get_u64(in);
+		for (unsigned b = 0; b < READY_BUCKETS; b++)
+			tt->ready[b] = (uint32_t)ckpt_get_u64(in);
+		ckpt_get_spans(in, task_slots(tk, k), tk->cap, &tt->ring);
+	}
+}
+
+size_t tasks_layout(void)
+{
+	return TK_COUNT + READY_BUCKETS;
 }

@@ -78,4 +78,12 @@ void tasks_ready_waits(const struct tasks *tk, unsigned tid, unsigned task,
 /* Spans of a task forgotten to keep memory bounded (cumulative). */
 uint64_t tasks_forgotten(const struct tasks *tk, unsigned tid, unsigned task);
 
+struct ckpt_out;
+struct ckpt_in;
+/* The tasks into a checkpoint (ckpt.h), and back into tasks made for the
+ * same loops (in->bad if they do not fit). */
+void tasks_save(const struct tasks *tk, struct ckpt_out *o);
+void tasks_load(struct tasks *tk, struct ckpt_in *in);
+size_t tasks_layout(void);
+
 #endif

@@ -34,6 +34,7 @@
 #define V1_EVENT_SIZE 24
 /* Version 2. */
 #define EVTZ_MAGIC 0x5a545645u   /* "EVTZ" */
+#define CKPT_MAGIC 0x54504b43u   /* "CKPT" */
 #define ENCODING_COLUMNS 1u
 /* The most bytes a varint of 32 and of 64 bits takes, and the most and
  * the least one event takes encoded: tid 2, type 1, aux 1 and varints of
@@ -57,6 +58,8 @@ enum {
 	EVTZ_DROPPED = 32, EVTZ_ENCODING = 40, EVTZ_CRC = 44, EVTZ_HEADER_SIZE = 48,
 	END_ELAPSED = 8, END_EVENTS = 16, END_DROPPED = 24, END_FLAGS = 32,
 	END_CRC = 36, END_SIZE = 40,
+	CKPT_BLOCKS = 8, CKPT_RAW = 12, CKPT_EVENTS = 16, CKPT_MAX_T = 24, CKPT_STAMP = 32,
+	CKPT_CRC = 36, CKPT_HEADER_SIZE = 40,
 };
 /* Version 1. */
 enum {
@@ -339,6 +342,9 @@ struct trace_writer {
 	ZSTD_CCtx *zc;
 	unsigned char *encoded; /* the block's events in columns */
 	unsigned char *block;   /* its header and compressed bytes */
+	uint32_t blocks;        /* event blocks written */
+	uint64_t events;        /* events in them */
+	uint64_t max_t;         /* the latest t of those events */
 };
 /* A header value on one line: newlines would end it early. */
 static void put_line(FILE *f, const char *key, const char *value)
@@ -433,6 +439,8 @@ static int write_block(struct trace_writer *w, struct gv_error *err)
 		if (w->buf[i].t > last)
 			last = w->buf[i].t;
 	}
+	if (last > w->max_t)
+		w->max_t = last;
 	size_t elen = encode_events(&w->enc, w->buf, w->n, first, w->encoded);
 	unsigned char *b = w->block;
 	size_t zlen = ZSTD_compress2(w->zc, b + EVTZ_HEADER_SIZE, BLOCK_MAX_BYTES - EVTZ_HEADER_SIZE,
@@ -455,8 +463,48 @@ static int write_block(struct trace_writer *w, struct gv_error *err)
 	/* One write and a flush per block: a killed run keeps whole blocks. */
 	if (fwrite(b, 1, total, w->f) != total || fflush(w->f) != 0)
 		return write_error(w, err);
+	w->blocks++;
+	w->events += w->n;
 	w->n = 0;
 	return 0;
+}
+
+uint32_t trace_writer_blocks(const struct trace_writer *w)
+{
+	return w->blocks;
+}
+
+int trace_writer_checkpoint(struct trace_writer *w, const void *state, size_t len,
+			    uint32_t stamp, struct gv_error *err)
+{
+	if (write_block(w, err) != 0)
+		return -1;
+	if (len > TRACE_MAX_CHECKPOINT) {
+		gv_error_set(err, w->path, 0, 0, "a checkpoint of %zu bytes is over the limit", len);
+		return -1;
+	}
+	size_t bound = CKPT_HEADER_SIZE + ZSTD_compressBound(len);
+	unsigned char *b = xmalloc(bound);
+	size_t zlen = ZSTD_compress2(w->zc, b + CKPT_HEADER_SIZE, bound - CKPT_HEADER_SIZE,
+				     state, len);
+	if (ZSTD_isError(zlen)) {
+		free(b);
+		gv_error_set(err, w->path, 0, 0, "cannot compress a checkpoint of the recording: %s",
+			     ZSTD_getErrorName(zlen));
+		return -1;
+	}
+	put_u32(b + BLOCK_KIND, CKPT_MAGIC);
+	put_u32(b + BLOCK_SIZE, (uint32_t)(CKPT_HEADER_SIZE - BLOCK_OPENING + zlen));
+	put_u32(b + CKPT_BLOCKS, w->blocks);
+	put_u32(b + CKPT_RAW, (uint32_t)len);
+	put_u64(b + CKPT_EVENTS, w->events);
+	put_u64(b + CKPT_MAX_T, w->max_t);
+	put_u32(b + CKPT_STAMP, stamp);
+	put_u32(b + CKPT_CRC, trace_crc32(trace_crc32(0, b, CKPT_CRC), b + CKPT_HEADER_SIZE, zlen));
+	size_t total = CKPT_HEADER_SIZE + zlen;
+	int rc = fwrite(b, 1, total, w->f) == total && fflush(w->f) == 0 ? 0 : write_error(w, err);
+	free(b);
+	return rc;
 }
 
 int trace_writer_add(struct trace_writer *w, const struct event *evs, size_t n,
@@ -724,7 +772,7 @@ static bool is_kind(uint32_t kind)
 static uint64_t index_v2(struct trace *t, uint64_t off, uint64_t size)
 {
 	FILE *f = t->f;
-	size_t cap = 0;
+	size_t cap = 0, ckcap = 0;
 	uint64_t last_t = 0;
 	while (off < size) {
 		/* One read covers the largest header this reader knows; a
@@ -761,9 +809,30 @@ static uint64_t index_v2(struct trace *t, uint64_t off, uint64_t size)
 				     off, t->nblocks);
 			break;
 		}
+		if (kind == CKPT_MAGIC) {
+			/* Indexed if its header is sound and it follows the
+			 * blocks it says; else left out: the events are enough. */
+			if (bsize > CKPT_HEADER_SIZE - BLOCK_OPENING &&
+			    get_u32(bh + CKPT_BLOCKS) == t->nblocks && t->nblocks > 0 &&
+			    get_u64(bh + CKPT_EVENTS) == t->events &&
+			    get_u32(bh + CKPT_RAW) <= TRACE_MAX_CHECKPOINT &&
+			    t->nckpts < TRACE_MAX_BLOCKS) {
+				if (t->nckpts == ckcap) {
+					ckcap = ckcap ? ckcap * 2 : 64;
+					t->ckpts = xreallocarray(t->ckpts, ckcap, sizeof *t->ckpts);
+				}
+				t->ckpts[t->nckpts++] = (struct trace_ckpt_info){
+					.offset = off, .size = bsize, .blocks = t->nblocks,
+					.max_t = get_u64(bh + CKPT_MAX_T),
+					.stamp = get_u32(bh + CKPT_STAMP),
+				};
+			}
+			off += BLOCK_OPENING + (uint64_t)bsize;
+			continue;
+		}
 		if (kind != EVTZ_MAGIC) {
-			/* A kind of a later gilviz (a checkpoint, say): not
-			 * needed to replay the events. */
+			/* A kind of a later gilviz: not needed to replay the
+			 * events. */
 			off += BLOCK_OPENING + (uint64_t)bsize;
 			continue;
 		}
@@ -889,6 +958,17 @@ struct trace_codec {
 	unsigned char *encoded; /* its events in columns */
 };
 
+static struct trace_codec *codec_new(void)
+{
+	struct trace_codec *c = xcalloc(1, sizeof *c);
+	c->zd = ZSTD_createDCtx();
+	if (!c->zd)
+		fatal("ZSTD_createDCtx failed");
+	c->block = xmalloc(BLOCK_MAX_BYTES);
+	c->encoded = xmalloc(TRACE_BLOCK_EVENTS * EVENT_MAX_BYTES);
+	return c;
+}
+
 void trace_close(struct trace *t)
 {
 	if (!t)
@@ -904,6 +984,7 @@ void trace_close(struct trace *t)
 	}
 	trace_meta_free(&t->meta);
 	free(t->blocks);
+	free(t->ckpts);
 	free(t->warning);
 	free(t->path);
 	free(t);
@@ -937,15 +1018,9 @@ static long read_block_v1(struct trace *t, const struct trace_block_info *b,
 static long read_block_v2(struct trace *t, const struct trace_block_info *b,
 			  struct event *out, struct gv_error *err)
 {
+	if (!t->codec)
+		t->codec = codec_new();
 	struct trace_codec *c = t->codec;
-	if (!c) {
-		c = t->codec = xcalloc(1, sizeof *c);
-		c->zd = ZSTD_createDCtx();
-		if (!c->zd)
-			fatal("ZSTD_createDCtx failed");
-		c->block = xmalloc(BLOCK_MAX_BYTES);
-		c->encoded = xmalloc(TRACE_BLOCK_EVENTS * EVENT_MAX_BYTES);
-	}
 	/* The index has checked the header's lengths against these limits;
 	 * the file may have changed since, so they are checked again. */
 	size_t total = BLOCK_OPENING + (size_t)b->size;
@@ -994,6 +1069,48 @@ long trace_read_block(struct trace *t, size_t i, struct event *out, struct gv_er
 	}
 	return t->version == 1 ? read_block_v1(t, &t->blocks[i], out, err)
 			       : read_block_v2(t, &t->blocks[i], out, err);
+}
+
+long trace_read_checkpoint(struct trace *t, size_t i, void **state, struct gv_error *err)
+{
+	*state = NULL;
+	if (i >= t->nckpts) {
+		gv_error_set(err, t->path, 0, 0, "no checkpoint %zu", i);
+		return -1;
+	}
+	const struct trace_ckpt_info *k = &t->ckpts[i];
+	size_t total = BLOCK_OPENING + (size_t)k->size;
+	unsigned char *h = xmalloc(total);
+	if (total <= CKPT_HEADER_SIZE || !read_at(t->f, k->offset, h, total)) {
+		free(h);
+		gv_error_set(err, t->path, 0, 0, "cannot read the checkpoint at byte %" PRIu64,
+			     k->offset);
+		return -1;
+	}
+	size_t zlen = total - CKPT_HEADER_SIZE, len = get_u32(h + CKPT_RAW);
+	if (trace_crc32(trace_crc32(0, h, CKPT_CRC), h + CKPT_HEADER_SIZE, zlen) !=
+	    get_u32(h + CKPT_CRC) || get_u32(h + BLOCK_KIND) != CKPT_MAGIC ||
+	    len > TRACE_MAX_CHECKPOINT) {
+		free(h);
+		gv_error_set(err, t->path, 0, 0,
+			     "the checkpoint at byte %" PRIu64 " is damaged (its checksum does not match)",
+			     k->offset);
+		return -1;
+	}
+	if (!t->codec)
+		t->codec = codec_new();
+	unsigned char *out = xmalloc(len ? len : 1);
+	size_t got = ZSTD_decompressDCtx(t->codec->zd, out, len, h + CKPT_HEADER_SIZE, zlen);
+	free(h);
+	if (ZSTD_isError(got) || got != len) {
+		free(out);
+		gv_error_set(err, t->path, 0, 0, "the checkpoint at byte %" PRIu64
+			     " does not decompress (%s)", k->offset,
+			     ZSTD_isError(got) ? ZSTD_getErrorName(got) : "too short");
+		return -1;
+	}
+	*state = out;
+	return (long)len;
 }
 
 size_t trace_find_block(const struct trace *t, uint64_t t_ns)

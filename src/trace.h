@@ -55,12 +55,30 @@
  * Blocks are indexed on open by reading their headers only, so a long
  * recording opens fast and seeks to any time by loading one block.
  *
- * Room for checkpoints: a later writer may add a block kind (say "CKPT",
- * the model's state after the event blocks before it) with no change of
- * version: this reader steps over kinds it does not know, so such a file
- * still replays in one pass here; a reader that knows the kind would list
- * those blocks in an index of their own beside blocks[] (offset, and the
- * number of event blocks before it) and seek by loading the nearest one.
+ *   "CKPT" block  a checkpoint: the model's state after every event of
+ *                 the event blocks before it. Kind, size, event blocks
+ *                 before it u32, state length u32, events before it u64,
+ *                 the greatest t of those events u64, the state's layout
+ *                 stamp u32 (ckpt.h), CRC-32 u32 of the 36 bytes before
+ *                 it and of the compressed bytes after it; then size - 32
+ *                 compressed bytes: one zstd frame of the state.
+ *
+ * Checkpoints. The consumer that writes a recording (the drain thread,
+ * never a simulated one) writes a checkpoint after every
+ * TRACE_CKPT_BLOCKS event blocks, the block in progress written out
+ * first, so that the state is the one after exactly the blocks before
+ * it. They came with no change of version: a reader that knows no CKPT
+ * steps over it and replays in one pass, and recordings without them
+ * still read. The reader lists them beside blocks[]; a seek to t loads
+ * the last checkpoint whose events all come at or before t and feeds at
+ * most TRACE_CKPT_BLOCKS blocks after it (replay.c). A checkpoint whose
+ * header does not follow the blocks it names is left out of the index;
+ * one that fails its checksum, its decompression or its layout stamp
+ * when loaded is passed over for the one before it (or the start), with
+ * a warning. What a checkpoint holds of the model's bounded rings
+ * (ckpt.h): every counter and open span, and the last CKPT_SPANS closed
+ * spans of each thread, which is what a timeline shows around the time
+ * sought; older spans count as forgotten.
  */
 #ifndef GILVIZ_TRACE_H
 #define GILVIZ_TRACE_H
@@ -84,6 +102,10 @@
  * allocate absurd amounts. */
 #define TRACE_MAX_HEADER (2u * 1024 * 1024)
 #define TRACE_MAX_BLOCKS (1u << 26)
+#define TRACE_MAX_CHECKPOINT (64u * 1024 * 1024)
+/* A checkpoint after this many event blocks: a seek feeds at most this
+ * many (see make bench for what it costs in time and in bytes). */
+#define TRACE_CKPT_BLOCKS 32u
 
 /* What a recording says about its run besides the events. */
 struct trace_meta {
@@ -131,6 +153,13 @@ int trace_writer_flush(struct trace_writer *w, bool force, struct gv_error *err)
  * on error. Frees w. */
 int trace_writer_close(struct trace_writer *w, int64_t elapsed_ns, uint64_t events,
 		       uint64_t dropped, unsigned end_flags, struct gv_error *err);
+/* Event blocks written so far. */
+uint32_t trace_writer_blocks(const struct trace_writer *w);
+/* Write out the block in progress, then a checkpoint: state (len bytes,
+ * in the layout stamp names), the model after every event added so far.
+ * Returns -1 with err on a write error. */
+int trace_writer_checkpoint(struct trace_writer *w, const void *state, size_t len,
+			    uint32_t stamp, struct gv_error *err);
 /* Give up (a failed run): the temporary file is removed; frees w. */
 void trace_writer_abort(struct trace_writer *w);
 /* The temporary file being written until the recording is closed (NULL
@@ -148,12 +177,22 @@ struct trace_block_info {
 	uint64_t dropped;
 };
 
+struct trace_ckpt_info {
+	uint64_t offset;   /* of the block header in the file */
+	uint32_t size;     /* the block's bytes after kind and size */
+	uint32_t blocks;   /* event blocks before it: the next to feed */
+	uint64_t max_t;    /* the greatest t of the events before it */
+	uint32_t stamp;    /* the state's layout */
+};
+
 struct trace_codec;
 
 struct trace {
 	struct trace_meta meta;
 	struct trace_block_info *blocks;
 	size_t nblocks;
+	struct trace_ckpt_info *ckpts; /* in file order (so by blocks) */
+	size_t nckpts;
 	uint64_t events;     /* in all complete blocks */
 	bool complete;       /* the end block was there */
 	bool interrupted;    /* the end block says the run was stopped early */
@@ -180,6 +219,10 @@ void trace_close(struct trace *t);
  * its checksum and that it decodes. Returns the count, or -1 and err
  * (which names the block's byte offset). */
 long trace_read_block(struct trace *t, size_t i, struct event *out, struct gv_error *err);
+/* Load checkpoint i's state into *state (malloc'ed; free it), checking
+ * its checksum and that it decompresses. Returns its length, or -1 and
+ * err. */
+long trace_read_checkpoint(struct trace *t, size_t i, void **state, struct gv_error *err);
 /* The first block whose events may reach time t (for seeking). */
 size_t trace_find_block(const struct trace *t, uint64_t t_ns);
 

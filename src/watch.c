@@ -42,6 +42,7 @@ struct watch {
 	int64_t pump_t;           /* when the replay clock last moved */
 	char *replay_of;
 	char *warnings[WATCH_MAX_WARNINGS];
+	bool ckpt_told;        /* a checkpoint that did not load was warned of */
 	size_t nwarnings;
 	/* the run */
 	bool paused, ended, interrupted, finished;
@@ -134,9 +135,18 @@ static int open_replay(struct watch *w, struct gv_error *err)
 
 /* The recording read to its end: a block found damaged on the way is a
  * warning (the blocks before it stand). */
+static void tell_ckpt_warning(struct watch *w)
+{
+	if (w->rp->ckpt_warning && !w->ckpt_told) {
+		add_warning(w, w->rp->ckpt_warning);
+		w->ckpt_told = true;
+	}
+}
+
 static void replay_to_end(struct watch *w)
 {
 	replay_seek(w->rp, UINT64_MAX);
+	tell_ckpt_warning(w);
 	w->ended = true;
 	if (w->rp->warning && (w->nwarnings == 0 || strcmp(w->warnings[w->nwarnings - 1],
 							     w->rp->warning)))
@@ -281,7 +291,7 @@ size_t watch_pump(struct watch *w, int64_t budget_ns)
 		size_t n = 0;
 		if (!w->paused && !w->ended) {
 			replay_clock_advance(&w->clock, t - w->pump_t);
-			n = (size_t)replay_seek(w->rp, w->clock.pos);
+			n = (size_t)replay_play(w->rp, w->clock.pos);
 			if (w->clock.pos >= w->clock.end) {
 				replay_to_end(w);
 				n++;
@@ -374,6 +384,7 @@ uint64_t watch_seek(struct watch *w, uint64_t pos)
 		return watch_now(w);
 	replay_clock_seek(&w->clock, pos);
 	replay_seek(w->rp, w->clock.pos);
+	tell_ckpt_warning(w);
 	w->ended = w->clock.pos >= w->clock.end;
 	if (w->ended) {
 		replay_to_end(w);

@@ -22,8 +22,8 @@
  * between real and virtual time are more controls here (speed_step
  * already names the speed of any source); a comparison of policies is
  * several watches of one scenario stepped on one time axis, each with
- * its own model; seeking a recording by checkpoints is how watch_seek
- * gets there, not what it promises.
+ * its own model. watch_seek gets there by the recording's checkpoints
+ * where it has them (replay.h), which is how, not what, it promises.
  */
 #ifndef GILVIZ_WATCH_H
 #define GILVIZ_WATCH_H
@@ -45,8 +45,8 @@
 #define WATCH_DRAIN_NS 2000000
 
 /* The warnings a watch can have: a recording cut short, a damaged block,
- * events of threads the recorded scenario lacks. */
-#define WATCH_MAX_WARNINGS 3
+ * events of threads the recorded scenario lacks, a damaged checkpoint. */
+#define WATCH_MAX_WARNINGS 4
 
 struct watch_options {
 	/* The source: the recording at replay_path if set, else a live run

@@ -241,6 +241,60 @@ static void sweep_runs_every_interval_under_every_policy(void)
 	scenario_free(sc);
 }
 
+/* A sweep's (or a comparison's) output as JSON, made with jobs workers. */
+static char *sweep_json(const struct scenario *sc, unsigned jobs, bool compare)
+{
+	char msg[256], *out = NULL;
+	size_t len;
+	struct engine_options o = virtual_opts();
+	o.duration_ns = (int64_t)(500 * MS);
+	struct gv_error err;
+	FILE *f = open_memstream(&out, &len);
+	if (compare) {
+		struct compare_spec cp;
+		CU_ASSERT_EQUAL_FATAL(compare_parse("new,bfs,fifo,ruby", 2, &cp, msg, sizeof msg), 0);
+		cp.jobs = jobs;
+		struct compare_result r;
+		CU_ASSERT_EQUAL_FATAL(compare_run(sc, &o, &cp, &r, NULL, &err), 0);
+		CU_ASSERT_EQUAL(r.n, 4);
+		compare_print(f, true, &r);
+		compare_result_free(&r);
+	} else {
+		struct sweep_spec sp = { .jobs = jobs };
+		CU_ASSERT_EQUAL_FATAL(sweep_parse("policy=new,bfs", &sp, msg, sizeof msg), 0);
+		CU_ASSERT_EQUAL_FATAL(sweep_parse("interval=1ms..20ms:5", &sp, msg, sizeof msg), 0);
+		struct sweep_result r;
+		CU_ASSERT_EQUAL_FATAL(sweep_run(sc, &o, &sp, &r, NULL, &err), 0);
+		CU_ASSERT_EQUAL(r.nrows, 10);
+		sweep_print(f, SWEEP_JSON, &r);
+		sweep_result_free(&r);
+	}
+	fclose(f);
+	return out;
+}
+
+/* Runs on every core at once give the same bytes as one after another,
+ * whichever run finishes first. */
+static void parallel_runs_print_the_same_bytes_as_serial(void)
+{
+	struct scenario *sc = lesson("15-convoy-designs.gil");
+	struct engine_options o = virtual_opts();
+	CU_ASSERT_EQUAL(sweep_workers(&o, 4, 10), 4);
+	CU_ASSERT_EQUAL(sweep_workers(&o, 4, 2), 2);
+	o.virtual_time = false;
+	CU_ASSERT_EQUAL(sweep_workers(&o, 4, 10), 1);
+	for (int c = 0; c < 2; c++) {
+		char *one = sweep_json(sc, 1, c), *four = sweep_json(sc, 4, c),
+		     *three = sweep_json(sc, 3, c);
+		CU_ASSERT_STRING_EQUAL(one, four);
+		CU_ASSERT_STRING_EQUAL(one, three);
+		free(one);
+		free(four);
+		free(three);
+	}
+	scenario_free(sc);
+}
+
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(parse_takes_a_list_of_distinct_policies),
 	CU_TEST_ENTRY(convoy_columns_show_each_design),
@@ -249,6 +303,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(a_stop_ends_the_comparison_early),
 	CU_TEST_ENTRY(sweep_parses_the_policy_dimension),
 	CU_TEST_ENTRY(sweep_runs_every_interval_under_every_policy),
+	CU_TEST_ENTRY(parallel_runs_print_the_same_bytes_as_serial),
 	CU_TEST_END,
 };
 
