@@ -241,6 +241,8 @@ static void same_model(struct replay *a, struct replay *b, uint64_t t)
 		CU_ASSERT_EQUAL(ta.wait_p50_ns, tb.wait_p50_ns);
 		CU_ASSERT_EQUAL(ta.wait_p99_ns, tb.wait_p99_ns);
 		CU_ASSERT_EQUAL(ta.wait_max_ns, tb.wait_max_ns);
+		CU_ASSERT_EQUAL(ta.switch_wait_p50_ns, tb.switch_wait_p50_ns);
+		CU_ASSERT_EQUAL(ta.switch_wait_p99_ns, tb.switch_wait_p99_ns);
 		for (int k = 0; k < STATS_HIST_BINS; k++)
 			CU_ASSERT_EQUAL(ta.hist[k], tb.hist[k]);
 		CU_ASSERT_EQUAL(ta.waiting_now_ns, tb.waiting_now_ns);
