@@ -15,6 +15,11 @@
  *                  checks nothing, take it back;
  *   native_hold D  C code that keeps the GIL and checks nothing.
  *
+ * Between two ops, at each turn of a loop and between two asyncio tasks
+ * the one op interpreter (interpret) passes a check site: one tick of
+ * work holding the GIL, then the eval breaker, as CPython checks it after
+ * calls and on backward jumps (check_site).
+ *
  * Long ops run in chunks of about a millisecond so that a thread notices
  * stop and pause; the chunks do not touch the GIL, so they change nothing
  * the GIL can see. While paused, a thread stops at its next chunk, op or
@@ -96,16 +101,21 @@ struct equeue {
 
 enum task_state { TASK_READY, TASK_TIMER, TASK_QUEUE, TASK_DONE };
 
-/* Where a task is in its script: a stack of the blocks it is in. */
-struct task_frame {
+/* Where a script (a thread's, or a task's) is: a stack of the blocks it
+ * is in. */
+struct frame {
 	const struct op *ops;
 	size_t n, i;
 	uint64_t left;         /* passes of the block left; UINT64_MAX: forever */
 };
 
-struct task {
-	struct task_frame stack[SCENARIO_MAX_DEPTH + 1];
+struct cursor {
+	struct frame stack[SCENARIO_MAX_DEPTH + 1];
 	int depth;
+};
+
+struct task {
+	struct cursor cur;
 	enum task_state state;
 	const struct op *await; /* the await it is suspended in, or NULL */
 	int64_t key;           /* timer: its deadline; queue: when it began */
@@ -587,30 +597,83 @@ static bool run_leaf(struct sim_thread *st, const struct op *op)
 	return ok;
 }
 
-static bool run_ops(struct sim_thread *st, const struct op *ops, size_t n)
+/* ---------------------------------------------------------------- */
+/* the op interpreter                                               */
+/* ---------------------------------------------------------------- */
+
+static void cursor_init(struct cursor *c, const struct op *ops, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		const struct op *op = &ops[i];
-		if (!checkpoint(st->e))
-			return false;
-		switch (op->kind) {
-		case OP_REPEAT:
-			for (uint64_t c = 0; c < op->count; c++)
-				if (!run_ops(st, op->body, op->nbody))
-					return false;
-			break;
-		case OP_FOREVER:
-			for (;;)
-				if (!run_ops(st, op->body, op->nbody))
-					return false;
-			break;
-		default:
-			if (!run_leaf(st, op))
-				return false;
-			break;
+	c->stack[0] = (struct frame){ ops, n, 0, 1 };
+	c->depth = 1;
+}
+
+/* The script's next leaf op, stepping into and out of repeat and forever
+ * blocks; NULL at the end of the script. Bodies are never empty, so this
+ * always ends. */
+static const struct op *cursor_next(struct cursor *c)
+{
+	while (c->depth > 0) {
+		struct frame *f = &c->stack[c->depth - 1];
+		if (f->i == f->n) {
+			if (f->left == UINT64_MAX || --f->left > 0) {
+				f->i = 0;
+				continue;
+			}
+			c->depth--;
+			continue;
 		}
+		const struct op *op = &f->ops[f->i++];
+		if (op->kind == OP_REPEAT || op->kind == OP_FOREVER) {
+			c->stack[c->depth++] = (struct frame){
+				op->body, op->nbody, 0,
+				op->kind == OP_FOREVER ? UINT64_MAX : op->count,
+			};
+			continue;
+		}
+		return op;
 	}
-	return true;
+	return NULL;
+}
+
+/* A check site. Between two ops, at every turn of a loop and between two
+ * asyncio tasks there is bytecode (a call returns, a backward jump, the
+ * event loop's own code), and CPython checks the eval breaker there. So
+ * here: one tick of work holding the GIL, then the check (new: a pending
+ * drop request makes the holder drop; legacy: the tick counts toward the
+ * checkinterval), and the engine's look at pause and stop. The tick is
+ * also what makes a loop of ops that take no time (`forever { cpu 0ns }`)
+ * move the clock on, as bytecode would: in virtual time 50 ns a turn. */
+static bool check_site(struct sim_thread *st)
+{
+	if (!checkpoint(st->e))
+		return false;
+	if (st->gt.holding)
+		gil_run_ticks(&st->gt, 1);
+	return !stopping(st->e);
+}
+
+enum run_end { RUN_END, RUN_AWAIT, RUN_STOPPED };
+
+/* The one op interpreter, for a thread's script and an asyncio task's
+ * alike: runs from where the cursor is to the end of the script, to an
+ * await (returned in *await, for the loop to suspend the task), or until
+ * the run stops. */
+static enum run_end interpret(struct sim_thread *st, struct cursor *c,
+			      const struct op **await)
+{
+	for (;;) {
+		if (!check_site(st))
+			return RUN_STOPPED;
+		const struct op *op = cursor_next(c);
+		if (!op)
+			return RUN_END;
+		if (op_kind_is_await(op->kind)) {
+			*await = op;
+			return RUN_AWAIT;
+		}
+		if (!run_leaf(st, op))
+			return RUN_STOPPED;
+	}
 }
 
 /* ---------------------------------------------------------------- */
@@ -632,34 +695,6 @@ static size_t ready_pop(struct loop *l)
 	return task;
 }
 
-/* The task's next leaf op, stepping into and out of repeat and forever
- * blocks; NULL at the end of its script. Bodies are never empty, so this
- * always ends. */
-static const struct op *task_next(struct task *k)
-{
-	while (k->depth > 0) {
-		struct task_frame *f = &k->stack[k->depth - 1];
-		if (f->i == f->n) {
-			if (f->left == UINT64_MAX || --f->left > 0) {
-				f->i = 0;
-				continue;
-			}
-			k->depth--;
-			continue;
-		}
-		const struct op *op = &f->ops[f->i++];
-		if (op->kind == OP_REPEAT || op->kind == OP_FOREVER) {
-			k->stack[k->depth++] = (struct task_frame){
-				op->body, op->nbody, 0,
-				op->kind == OP_FOREVER ? UINT64_MAX : op->count,
-			};
-			continue;
-		}
-		return op;
-	}
-	return NULL;
-}
-
 /* Run task i from where it was to its next await (which suspends it) or
  * its end. Returns false if the run stopped. */
 static bool task_step(struct sim_thread *st, size_t i)
@@ -667,34 +702,32 @@ static bool task_step(struct sim_thread *st, size_t i)
 	struct engine *e = st->e;
 	struct loop *l = st->loop;
 	struct task *k = &l->tasks[i];
-	for (;;) {
-		const struct op *op = task_next(k);
-		if (!op) {
-			k->state = TASK_DONE;
-			l->live--;
-			return true;
-		}
-		if (!op_kind_is_await(op->kind)) {
-			if (!checkpoint(e) || !run_leaf(st, op))
-				return false;
-			continue;
-		}
-		int64_t ns = scaled(e, op->ns);
-		gil_emit(&st->gt, EV_OP_START, (uint8_t)op->kind, (uint64_t)ns);
-		k->await = op;
-		k->seq = l->seq++;
-		k->key = sync_now(e->sync);
-		if (op->kind == OP_AWAIT_GET) {
-			k->state = TASK_QUEUE;
-			sync_lock(e->sync, e->ctl_mutex);
-			e->queues[op->queue].awaiting++;
-			sync_unlock(e->sync, e->ctl_mutex);
-		} else {
-			k->state = TASK_TIMER;
-			k->key += ns;
-		}
+	const struct op *op = NULL;
+	switch (interpret(st, &k->cur, &op)) {
+	case RUN_STOPPED:
+		return false;
+	case RUN_END:
+		k->state = TASK_DONE;
+		l->live--;
 		return true;
+	case RUN_AWAIT:
+		break;
 	}
+	int64_t ns = scaled(e, op->ns);
+	gil_emit(&st->gt, EV_OP_START, (uint8_t)op->kind, (uint64_t)ns);
+	k->await = op;
+	k->seq = l->seq++;
+	k->key = sync_now(e->sync);
+	if (op->kind == OP_AWAIT_GET) {
+		k->state = TASK_QUEUE;
+		sync_lock(e->sync, e->ctl_mutex);
+		e->queues[op->queue].awaiting++;
+		sync_unlock(e->sync, e->ctl_mutex);
+	} else {
+		k->state = TASK_TIMER;
+		k->key += ns;
+	}
+	return true;
 }
 
 /* Make ready the tasks whose timer is due or whose queue has an item for
@@ -793,13 +826,12 @@ static bool loop_block(struct sim_thread *st)
 	if (!ok)
 		return false;
 	gil_take(&st->gt);
-	return checkpoint(e);
+	return true;
 }
 
 /* The loop's thread: run_forever() until every task is done. */
 static bool loop_run(struct sim_thread *st)
 {
-	struct engine *e = st->e;
 	struct loop *l = st->loop;
 	const struct sc_thread *t = st->sc;
 	l->head = l->nready = 0;
@@ -807,13 +839,10 @@ static bool loop_run(struct sim_thread *st)
 	for (size_t i = 0; i < l->ntasks; i++) {
 		struct task *k = &l->tasks[i];
 		memset(k, 0, sizeof *k);
-		k->stack[0] = (struct task_frame){ t->tasks[i].ops, t->tasks[i].nops, 0, 1 };
-		k->depth = 1;
+		cursor_init(&k->cur, t->tasks[i].ops, t->tasks[i].nops);
 		ready_push(l, i);
 	}
 	for (;;) {
-		if (!checkpoint(e))
-			return false;
 		loop_poll(st);
 		if (l->nready) {
 			size_t i = ready_pop(l);
@@ -847,10 +876,14 @@ static void *sim_thread_main(void *arg)
 		gil_emit(t, EV_THREAD_START, 0, 0);
 		/* A Python thread needs the GIL before its first bytecode. */
 		gil_take(t);
-		if (st->loop)
+		if (st->loop) {
 			loop_run(st);
-		else
-			run_ops(st, st->sc->ops, st->sc->nops);
+		} else {
+			struct cursor c;
+			const struct op *await = NULL;
+			cursor_init(&c, st->sc->ops, st->sc->nops);
+			interpret(st, &c, &await);
+		}
 		if (t->holding)
 			gil_drop(t, RELEASE_EXIT);
 		gil_emit(t, EV_THREAD_END, 0, 0);
