@@ -86,6 +86,10 @@
 
 /* About this much work runs between two looks at stop and pause. */
 #define ENGINE_CHUNK_NS 1000000
+/* Paced virtual time advances in steps of this much virtual time, and
+ * gives up catching up with the wall clock after this much wall time. */
+#define ENGINE_PACE_STEP_NS 1000000
+#define ENGINE_PACE_BUDGET_NS 20000000
 
 /* A queue at run time; every field under ctl_mutex. */
 struct equeue {
@@ -1003,9 +1007,26 @@ static bool virtual_wait(struct engine *e, int64_t timeout_ns)
 	for (;;) {
 		int64_t w = wall_ns();
 		double target = (double)e->pace_virt + (double)(w - e->pace_wall) * e->speed;
-		if (virtual_advance(e, target > 9.2e18 ? INT64_MAX : (int64_t)target))
+		int64_t to = target > 9.2e18 ? INT64_MAX : (int64_t)target;
+		/* In steps, so that a simulation slower than the wall clock
+		 * (a loop of ops that take no time) still gives the caller its
+		 * turn: after ENGINE_PACE_BUDGET_NS of wall time behind the
+		 * pace, the lag is dropped and the pace starts again from
+		 * here. */
+		int64_t now = sync_now(s);
+		if (to - now > ENGINE_PACE_STEP_NS)
+			to = now + ENGINE_PACE_STEP_NS;
+		if (virtual_advance(e, to))
 			return true;
-		int64_t left = timeout_ns < 0 ? 1000000 : timeout_ns - (wall_ns() - w0);
+		w = wall_ns();
+		if ((double)sync_now(s) < target) {
+			if (w - w0 < ENGINE_PACE_BUDGET_NS)
+				continue;
+			e->pace_wall = w;
+			e->pace_virt = sync_now(s);
+			return false;
+		}
+		int64_t left = timeout_ns < 0 ? 1000000 : timeout_ns - (w - w0);
 		if (left <= 0)
 			return false;
 		wall_sleep(left < 1000000 ? left : 1000000);
