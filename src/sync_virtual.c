@@ -95,10 +95,15 @@
  *     taken again: the "GIL battle".
  *   - A thread taken from the ready queue onto a core starts after
  *     SV_SWITCH_NS, the cost of a context switch.
- *   - Waiters on a mutex and on a condition are woken in FIFO order; a
- *     released mutex is not handed over: the woken waiter tries again when
- *     it runs, and the thread that released it may take it back first, as
- *     with a futex.
+ *   - A signal wakes one of the condition's waiters drawn evenly from
+ *     the PRNG, not the oldest (q_pick says why): with two waiters for
+ *     the GIL, the one that asked for the drop loses the handoff half the
+ *     time and waits a fresh interval, which is where CPython's spread
+ *     of waits (p99 several times p50) comes from. Waiters on a mutex are
+ *     woken in FIFO order; a released mutex is not handed over: the woken
+ *     waiter tries again when it runs, and the thread that released it
+ *     may take it back first, as with a futex. Who wins that race is
+ *     decided by the drawn latencies above.
  *   - Mutex and condition operations themselves take no time.
  *
  * The latencies were measured on the machine gilviz was developed on (2
@@ -365,6 +370,28 @@ static void q_remove(struct queue *q, struct sync_thread *co)
 		p->next = NULL;
 		return;
 	}
+}
+
+
+/* The waiter a signal wakes: any of them, drawn evenly. A futex queue is
+ * FIFO, but glibc's condition variable lets a waiter that is already
+ * running (back from a timeout, or not yet asleep) consume the signal,
+ * and which waiter that is depends on timing the model does not follow;
+ * CPython's spread of waits (a waiter losing to another several times in
+ * a row) comes from it. Removed from q. */
+static struct sync_thread *q_pick(struct sync_virtual *v, struct queue *q)
+{
+	size_t n = 0;
+	for (struct sync_thread *p = q->head; p; p = p->next)
+		n++;
+	if (n < 2)
+		return q_pop(q);
+	size_t k = (size_t)(rng_next(v) % n);
+	struct sync_thread *p = q->head;
+	while (k--)
+		p = p->next;
+	q_remove(q, p);
+	return p;
 }
 
 static inline bool timer_before(const struct timer *a, const struct timer *b)
@@ -852,11 +879,11 @@ static bool virtual_timedwait(struct sync *s, struct sync_cond *c,
 	return cond_wait(virt(s), c, m, ns > 0 ? ns : 0);
 }
 
-/* Wake one waiter of c (the oldest), cancelling its timeout. Returns 0
+/* Wake one waiter of c (q_pick's), cancelling its timeout. Returns 0
  * if none waited, 1 if one was woken, 2 if it also took the waker's core. */
 static int wake_one(struct sync_virtual *v, struct sync_cond *c)
 {
-	struct sync_thread *w = q_pop(&c->waiters);
+	struct sync_thread *w = q_pick(v, &c->waiters);
 	if (!w)
 		return 0;
 	w->gen++;

@@ -265,17 +265,22 @@ static void two_seeds_may_differ_but_both_keep_the_invariants(void)
 	vrun(&r[0], convoy, 2, 1, -1, 0);
 	vrun(&r[1], convoy, 2, 2, -1, 0);
 	CU_ASSERT(r[0].n != r[1].n || memcmp(r[0].evs, r[1].evs, r[0].n * sizeof *r[0].evs) != 0);
+	/* A signal wakes any of the waiters, so the server may lose to
+	 * "other" a few times in a row (a fresh interval each time), but
+	 * most of its waits end after one interval, and none is starved. */
+	const int64_t one = 5 * MS + m.timer_max + m.wake_max + m.tick_ns + 2 * MS /* other's cpu */;
 	for (int k = 0; k < 2; k++) {
-		int acq = 0;
+		int acq = 0, within_one = 0;
 		for (size_t i = 0; i < r[k].n; i++) {
 			const struct event *ev = &r[k].evs[i];
 			if (ev->tid == 1 && ev->type == EV_GIL_ACQUIRE) {
 				acq++;
-				CU_ASSERT((int64_t)ev->arg <= 5 * MS + m.timer_max + m.wake_max + m.tick_ns +
-								       2 * MS /* other's cpu */);
+				within_one += (int64_t)ev->arg <= one;
+				CU_ASSERT((int64_t)ev->arg <= 20 * one);
 			}
 		}
 		CU_ASSERT(acq > 20);
+		CU_ASSERT(2 * within_one > acq);
 		CU_ASSERT_EQUAL(r[k].elapsed, 300 * MS);
 		run_free(&r[k]);
 	}
