@@ -22,16 +22,18 @@
  *
  * Long ops run in chunks of about a millisecond so that a thread notices
  * stop and pause; the chunks do not touch the GIL, so they change nothing
- * the GIL can see. While paused, a thread stops at its next chunk, op or
- * start: a waiter already inside gil_take() keeps waiting (and may ask for
- * a drop that the paused holder will only see on resume). In real time the
- * clock keeps running through a pause.
+ * the GIL can see.
  *
- * In virtual time the threads are coroutines of sync_virtual.c and
- * engine_wait runs them. A pause there simply stops running them: the
- * virtual clock stands still, and no thread needs to be held anywhere.
- * Stopping sets the stop flag and wakes the sleepers from the driving
- * thread, between two runs of the scheduler.
+ * Time belongs to the sync backend (sync.h): engine_wait is one loop for
+ * both times, in which the backend moves the clock (real: waits; virtual:
+ * runs the coroutines of sync_virtual.c) and the engine looks whether the
+ * run has ended. A pause stops the run's clock in both: in real time a
+ * thread is held at its next chunk, op or start (sync hold) and the sleeps
+ * and timed waits in progress stand still with the clock, so no wait,
+ * timeout, drop request or duration accrues; in virtual time the driver
+ * simply stops running the threads. Stopping sets the stop flag and wakes
+ * the sleepers (sync interrupt) and the queues' waiters from the driving
+ * thread.
  *
  * Queues. `put Q` and `get Q` are queue.Queue (or multiprocessing.Queue:
  * one queue is shared by every process) holding a count of items. get
@@ -86,10 +88,6 @@
 
 /* About this much work runs between two looks at stop and pause. */
 #define ENGINE_CHUNK_NS 1000000
-/* Paced virtual time advances in steps of this much virtual time, and
- * gives up catching up with the wall clock after this much wall time. */
-#define ENGINE_PACE_STEP_NS 1000000
-#define ENGINE_PACE_BUDGET_NS 20000000
 
 /* A queue at run time; every field under ctl_mutex. */
 struct equeue {
@@ -167,20 +165,15 @@ struct engine {
 	atomic_int paused;
 	atomic_int alive;
 	struct sync_mutex *ctl_mutex;
-	struct sync_cond *ctl_cond;
 	struct equeue *queues;
 	size_t nqueues;
 	unsigned stuck;        /* threads in a wait only a queue can end */
-	bool deadlock;         /* under ctl_mutex */
+	atomic_bool deadlock;  /* written under ctl_mutex */
 	int64_t deadlock_t;
 
-	bool virt;
 	unsigned cores;
 	uint64_t seed;
 	double speed;
-	bool pace_set;      /* paced virtual time: the wall and virtual times */
-	int64_t pace_wall;  /* at which pacing (re)started */
-	int64_t pace_virt;
 	char time_mode[96];
 
 	bool started;
@@ -268,7 +261,7 @@ static void queues_free(struct engine *e)
 static void wake_all_locked(struct engine *e)
 {
 	struct sync *s = e->sync;
-	sync_broadcast(s, e->ctl_cond);
+	s->ops->interrupt(s);
 	for (size_t q = 0; q < e->nqueues; q++) {
 		sync_broadcast(s, e->queues[q].not_empty);
 		sync_broadcast(s, e->queues[q].not_full);
@@ -284,7 +277,7 @@ static void wake_all_locked(struct engine *e)
 static void check_deadlock_locked(struct engine *e)
 {
 	int alive = atomic_load(&e->alive);
-	if (e->deadlock || atomic_load(&e->stop) || alive <= 0 || e->stuck != (unsigned)alive)
+	if (atomic_load(&e->deadlock) || atomic_load(&e->stop) || alive <= 0 || e->stuck != (unsigned)alive)
 		return;
 	for (size_t q = 0; q < e->nqueues; q++) {
 		const struct equeue *eq = &e->queues[q];
@@ -293,9 +286,9 @@ static void check_deadlock_locked(struct engine *e)
 		if (eq->putters && (!eq->size || eq->items < eq->size))
 			return;
 	}
-	e->deadlock = true;
 	e->deadlock_t = sync_now(e->sync);
-	sync_broadcast(e->sync, e->ctl_cond);
+	atomic_store(&e->deadlock, true);
+	e->sync->ops->poke(e->sync);
 }
 
 struct engine *engine_create(const struct scenario *sc,
@@ -342,13 +335,13 @@ struct engine *engine_create(const struct scenario *sc,
 	e->interval_ns = opt->interval_ns ? opt->interval_ns : sc->interval_ns;
 	e->duration_ns = scaled(e, opt->duration_ns ? opt->duration_ns : sc->duration_ns);
 	atomic_init(&e->end_t, -1);
-	e->virt = opt->virtual_time;
-	if (e->virt) {
+	if (opt->virtual_time) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		e->cores = opt->cores ? opt->cores : sc->cores ? sc->cores : n > 0 ? (unsigned)n : 1;
 		e->seed = opt->seed;
 		e->speed = opt->speed;
 		e->sync = sync_virtual_create(e->cores, e->seed);
+		sync_virtual_set_speed(e->sync, e->speed);
 		snprintf(e->time_mode, sizeof e->time_mode, "virtual (seed %" PRIu64 ", %u core%s)",
 			 e->seed, e->cores, e->cores == 1 ? "" : "s");
 	} else {
@@ -357,7 +350,6 @@ struct engine *engine_create(const struct scenario *sc,
 	}
 	e->chunk_ticks = (uint64_t)(ENGINE_CHUNK_NS / e->sync->tick_ns) + 1;
 	e->ctl_mutex = e->sync->ops->mutex_new(e->sync);
-	e->ctl_cond = e->sync->ops->cond_new(e->sync);
 
 	e->ngils = sc->nprocs;
 	e->gils = xcalloc(e->ngils, sizeof *e->gils);
@@ -393,7 +385,6 @@ void engine_destroy(struct engine *e)
 	for (size_t i = 0; i < e->nthreads; i++)
 		loop_free(e, e->threads[i].loop);
 	free(e->threads);
-	e->sync->ops->cond_free(e->sync, e->ctl_cond);
 	e->sync->ops->mutex_free(e->sync, e->ctl_mutex);
 	sync_destroy(e->sync);
 	ring_destroy(e->ring);
@@ -405,34 +396,18 @@ static bool stopping(const struct engine *e)
 	return atomic_load_explicit(&e->stop, memory_order_relaxed);
 }
 
-/* Where a thread may be held while the run is paused. Returns false once
- * the run is stopping. */
+/* Where a thread may be held while the run is paused (the backend holds
+ * it). Returns false once the run is stopping. */
 static bool checkpoint(struct engine *e)
 {
-	if (!e->virt && atomic_load_explicit(&e->paused, memory_order_relaxed)) {
-		struct sync *s = e->sync;
-		sync_lock(s, e->ctl_mutex);
-		while (atomic_load(&e->paused) && !atomic_load(&e->stop))
-			sync_wait(s, e->ctl_cond, e->ctl_mutex);
-		sync_unlock(s, e->ctl_mutex);
-	}
+	e->sync->ops->hold(e->sync);
 	return !stopping(e);
 }
 
-/* Block for ns, but wake early if the run stops. */
+/* Block for ns of the run's time, but wake early if the run stops. */
 static bool engine_sleep(struct engine *e, int64_t ns)
 {
-	struct sync *s = e->sync;
-	int64_t deadline = sync_now(s) + ns;
-	sync_lock(s, e->ctl_mutex);
-	for (;;) {
-		int64_t left = deadline - sync_now(s);
-		if (atomic_load(&e->stop) || left <= 0)
-			break;
-		sync_timedwait(s, e->ctl_cond, e->ctl_mutex, left);
-	}
-	sync_unlock(s, e->ctl_mutex);
-	return checkpoint(e);
+	return sync_sleep(e->sync, ns) && checkpoint(e);
 }
 
 static uint64_t ticks_of(const struct engine *e, int64_t ns)
@@ -897,7 +872,7 @@ static void *sim_thread_main(void *arg)
 	sync_lock(s, e->ctl_mutex);
 	atomic_fetch_sub(&e->alive, 1);
 	check_deadlock_locked(e);
-	sync_broadcast(s, e->ctl_cond);
+	s->ops->poke(s);
 	sync_unlock(s, e->ctl_mutex);
 	return NULL;
 }
@@ -925,204 +900,77 @@ static void join_all(struct engine *e)
 		atomic_store(&e->end_t, sync_now(e->sync));
 }
 
-static int64_t wall_ns(void)
-{
-	struct timespec ts;
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		fatal("clock_gettime(CLOCK_MONOTONIC) failed: %s", strerror(errno));
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void wall_sleep(int64_t ns)
-{
-	if (ns <= 0)
-		return;
-	struct timespec ts = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-/* Virtual time: set the stop flag and wake every sleeper, from the thread
- * that drives the scheduler (it is not running now), then run the
- * simulation until every thread has left. */
-static void virtual_finish(struct engine *e)
+/* The run ends at end_t: stop every thread (from the driving thread: in
+ * virtual time the simulated threads are not running now) and join
+ * them. */
+static void finish(struct engine *e, int64_t end_t)
 {
 	struct sync *s = e->sync;
-	atomic_store(&e->stop, 1);
+	if (atomic_load(&e->end_t) < 0)
+		atomic_store(&e->end_t, end_t);
 	sync_lock(s, e->ctl_mutex);
+	atomic_store(&e->stop, 1);
 	wake_all_locked(e);
 	sync_unlock(s, e->ctl_mutex);
 	join_all(e);
 }
 
-/* Run the virtual world up to until (and the duration); true once the
- * run has ended. */
-static bool virtual_advance(struct engine *e, int64_t until)
-{
-	struct sync *s = e->sync;
-	int64_t dl = e->duration_ns ? e->start_t + e->duration_ns : INT64_MAX;
-	enum sync_virtual_status st = sync_virtual_run(s, until < dl ? until : dl);
-	if (st == SYNC_VIRTUAL_ENDED) {
-		atomic_store(&e->end_t, sync_now(s));
-		join_all(e);
-		return true;
-	}
-	if (sync_now(s) >= dl) {
-		atomic_store(&e->end_t, dl);
-		virtual_finish(e);
-		return true;
-	}
-	if (e->deadlock) {
-		atomic_store(&e->end_t, e->deadlock_t);
-		virtual_finish(e);
-		return true;
-	}
-	if (st == SYNC_VIRTUAL_STUCK)
-		fatal("virtual time: every simulated thread is blocked for ever");
-	return false;
-}
-
-static bool virtual_wait(struct engine *e, int64_t timeout_ns)
-{
-	struct sync *s = e->sync;
-	if (atomic_load(&e->stop)) {
-		if (atomic_load(&e->end_t) < 0)
-			atomic_store(&e->end_t, sync_now(s));
-		virtual_finish(e);
-		return true;
-	}
-	if (atomic_load(&e->paused)) {
-		e->pace_set = false;
-		wall_sleep(timeout_ns < 0 || timeout_ns > 10000000 ? 10000000 : timeout_ns);
-		return false;
-	}
-	if (e->speed <= 0)
-		return virtual_advance(e, timeout_ns < 0 ? INT64_MAX : sync_now(s) + timeout_ns);
-	int64_t w0 = wall_ns();
-	if (!e->pace_set) {
-		e->pace_set = true;
-		e->pace_wall = w0;
-		e->pace_virt = sync_now(s);
-	}
-	for (;;) {
-		int64_t w = wall_ns();
-		double target = (double)e->pace_virt + (double)(w - e->pace_wall) * e->speed;
-		int64_t to = target > 9.2e18 ? INT64_MAX : (int64_t)target;
-		/* In steps, so that a simulation slower than the wall clock
-		 * (a loop of ops that take no time) still gives the caller its
-		 * turn: after ENGINE_PACE_BUDGET_NS of wall time behind the
-		 * pace, the lag is dropped and the pace starts again from
-		 * here. */
-		int64_t now = sync_now(s);
-		if (to - now > ENGINE_PACE_STEP_NS)
-			to = now + ENGINE_PACE_STEP_NS;
-		if (virtual_advance(e, to))
-			return true;
-		w = wall_ns();
-		if ((double)sync_now(s) < target) {
-			if (w - w0 < ENGINE_PACE_BUDGET_NS)
-				continue;
-			e->pace_wall = w;
-			e->pace_virt = sync_now(s);
-			return false;
-		}
-		int64_t left = timeout_ns < 0 ? 1000000 : timeout_ns - (w - w0);
-		if (left <= 0)
-			return false;
-		wall_sleep(left < 1000000 ? left : 1000000);
-	}
-}
-
+/* The one run loop, in both times: the backend moves the clock (waits
+ * in real time, runs the simulation in virtual time); the engine looks
+ * whether the run has ended. */
 bool engine_wait(struct engine *e, int64_t timeout_ns)
 {
 	if (!e->started)
 		return false;
 	if (e->joined)
 		return true;
-	if (e->virt)
-		return virtual_wait(e, timeout_ns);
 	struct sync *s = e->sync;
-	int64_t now = sync_now(s);
-	int64_t until = timeout_ns < 0 ? INT64_MAX : now + timeout_ns;
-	bool ended = false;
-	sync_lock(s, e->ctl_mutex);
-	for (;;) {
-		now = sync_now(s);
-		if (atomic_load(&e->alive) == 0) {
-			ended = true;
-			break;
-		}
-		if (e->deadlock) {
-			atomic_store(&e->end_t, e->deadlock_t);
-			atomic_store(&e->stop, 1);
-			wake_all_locked(e);
-			ended = true;
-			break;
-		}
-		int64_t deadline = until;
-		if (e->duration_ns) {
-			int64_t dl = e->start_t + e->duration_ns;
-			if (now >= dl) {
-				atomic_store(&e->end_t, dl);
-				atomic_store(&e->stop, 1);
-				wake_all_locked(e);
-				ended = true;
-				break;
-			}
-			if (dl < deadline)
-				deadline = dl;
-		}
-		if (now >= until)
-			break;
-		sync_timedwait(s, e->ctl_cond, e->ctl_mutex, deadline - now);
-	}
-	sync_unlock(s, e->ctl_mutex);
-	if (ended)
+	int64_t dl = e->duration_ns ? e->start_t + e->duration_ns : INT64_MAX;
+	int st = sync_advance(s, dl, timeout_ns);
+	while (timeout_ns < 0 && st == SYNC_UNTIL && atomic_load(&e->alive) > 0 &&
+	       !engine_deadlocked(e) && sync_now(s) < dl)
+		st = sync_advance(s, dl, timeout_ns);
+	if (st == SYNC_ENDED || atomic_load(&e->alive) == 0) {
+		if (atomic_load(&e->end_t) < 0)
+			atomic_store(&e->end_t, sync_now(s));
 		join_all(e);
-	return ended;
+		return true;
+	}
+	if (atomic_load(&e->deadlock)) {
+		finish(e, e->deadlock_t);
+		return true;
+	}
+	if (sync_now(s) >= dl) {
+		finish(e, dl);
+		return true;
+	}
+	if (st == SYNC_STUCK)
+		fatal("every simulated thread is blocked for ever");
+	return false;
 }
 
 void engine_stop(struct engine *e)
 {
 	if (!e->started || e->joined)
 		return;
-	struct sync *s = e->sync;
-	if (e->virt) {
-		if (atomic_load(&e->end_t) < 0)
-			atomic_store(&e->end_t, sync_now(s));
-		virtual_finish(e);
-		return;
-	}
-	sync_lock(s, e->ctl_mutex);
-	if (atomic_load(&e->end_t) < 0)
-		atomic_store(&e->end_t, sync_now(s));
-	atomic_store(&e->stop, 1);
-	wake_all_locked(e);
-	sync_unlock(s, e->ctl_mutex);
-	join_all(e);
+	finish(e, sync_now(e->sync));
 }
 
 bool engine_deadlocked(const struct engine *e)
 {
-	return e->deadlock;
+	return atomic_load(&e->deadlock);
 }
 
 void engine_pause(struct engine *e)
 {
 	atomic_store(&e->paused, 1);
+	e->sync->ops->pause(e->sync, true);
 }
 
 void engine_resume(struct engine *e)
 {
-	struct sync *s = e->sync;
-	if (e->virt) {
-		atomic_store(&e->paused, 0);
-		return;
-	}
-	sync_lock(s, e->ctl_mutex);
 	atomic_store(&e->paused, 0);
-	sync_broadcast(s, e->ctl_cond);
-	sync_unlock(s, e->ctl_mutex);
+	e->sync->ops->pause(e->sync, false);
 }
 
 bool engine_paused(const struct engine *e)
@@ -1196,12 +1044,12 @@ const char *engine_time_mode(const struct engine *e)
 
 double engine_speed(const struct engine *e)
 {
-	return e->virt ? e->speed : 0;
+	return sync_is_virtual(e->sync) ? e->speed : 0;
 }
 
 bool engine_is_virtual(const struct engine *e)
 {
-	return e->virt;
+	return sync_is_virtual(e->sync);
 }
 
 unsigned engine_cores(const struct engine *e)

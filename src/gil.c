@@ -510,6 +510,8 @@ uint64_t gil_run_until(struct gil_thread *t, int64_t until)
 	uint64_t total = 0;
 	while (sync_now(s) < until) {
 		uint64_t n = s->ops->spin(s, until, gil_ticks_to_check(t), t->breaker);
+		if (!n)
+			break; /* the run is paused: its clock stands still */
 		total += n;
 		gil_ticks_done(t, (uint32_t)n);
 	}

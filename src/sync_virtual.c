@@ -138,6 +138,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -277,6 +278,15 @@ struct sync_virtual {
 	unsigned live;
 	unsigned next_id;
 	int64_t run_until;
+
+	/* The run's time, as the driver sees it (sync.h's advance). */
+	struct sync_cond naps;  /* sleeping threads, for interrupt */
+	bool interrupted;
+	atomic_int paused;
+	double speed;           /* virtual seconds per wall second; 0: unpaced */
+	bool pace_set;          /* the wall and virtual times at which */
+	int64_t pace_wall;      /* pacing (re)started */
+	int64_t pace_virt;
 
 	struct timer *heap;
 	size_t nheap, capheap;
@@ -910,15 +920,20 @@ static void virtual_broadcast(struct sync *s, struct sync_cond *c)
 	maybe_yield(v, v->current);
 }
 
-static void virtual_sleep(struct sync *s, int64_t ns)
+/* A sleep waits on naps, so that interrupt can end it. */
+static bool virtual_sleep(struct sync *s, int64_t ns)
 {
 	struct sync_virtual *v = virt(s);
 	struct sync_thread *co = self(v, "sleep");
+	if (v->interrupted)
+		return false;
 	if (ns <= 0)
-		return;
-	co->cond = NULL;
+		return true;
+	co->cond = &v->naps;
+	q_push(&v->naps.waiters, co);
 	heap_push(v, clock_get(v) + ns, co, co->gen, T_TIMEOUT);
 	block(v, co);
+	return !v->interrupted;
 }
 
 static int64_t virtual_now(struct sync *s)
@@ -1150,6 +1165,120 @@ void sync_virtual_model(struct sync_virtual_model *out)
 	};
 }
 
+/* ---- the run's time, for the driver ---------------------------------- */
+
+static void virtual_pause(struct sync *s, bool on)
+{
+	atomic_store(&virt(s)->paused, on);
+}
+
+/* Nothing to do: while paused the driver does not run the threads. */
+static void virtual_hold(struct sync *s)
+{
+	(void)s;
+}
+
+static void virtual_poke(struct sync *s)
+{
+	(void)s;
+}
+
+/* From the driver, between two runs: wake every sleeper for good. */
+static void virtual_interrupt(struct sync *s)
+{
+	struct sync_virtual *v = virt(s);
+	v->interrupted = true;
+	struct sync_thread *w;
+	while ((w = q_pop(&v->naps.waiters)) != NULL) {
+		w->gen++;
+		w->cond = NULL;
+		wake(v, w, SV_WAKE_LATENCY);
+	}
+}
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		fatal("clock_gettime(CLOCK_MONOTONIC) failed: %s", strerror(errno));
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void wall_sleep(int64_t ns)
+{
+	if (ns <= 0)
+		return;
+	struct timespec ts = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static int status_of(enum sync_virtual_status st)
+{
+	return st == SYNC_VIRTUAL_ENDED ? SYNC_ENDED
+	       : st == SYNC_VIRTUAL_STUCK ? SYNC_STUCK : SYNC_UNTIL;
+}
+
+/* Paced virtual time advances in steps of this much virtual time, and
+ * gives up catching up with the wall clock after this much wall time: a
+ * simulation slower than the wall clock (a loop of ops that take no time)
+ * then drops its lag rather than chase a target that runs away. */
+#define SV_PACE_STEP_NS 1000000
+#define SV_PACE_BUDGET_NS 20000000
+
+static int virtual_advance(struct sync *s, int64_t until, int64_t timeout_ns)
+{
+	struct sync_virtual *v = virt(s);
+	if (atomic_load(&v->paused)) {
+		v->pace_set = false;
+		wall_sleep(timeout_ns < 0 || timeout_ns > 10000000 ? 10000000 : timeout_ns);
+		return SYNC_UNTIL;
+	}
+	if (v->speed <= 0) {
+		int64_t to = until;
+		if (timeout_ns >= 0 && clock_get(v) + timeout_ns < to)
+			to = clock_get(v) + timeout_ns;
+		return status_of(sync_virtual_run(s, to));
+	}
+	int64_t w0 = wall_ns();
+	if (!v->pace_set) {
+		v->pace_set = true;
+		v->pace_wall = w0;
+		v->pace_virt = clock_get(v);
+	}
+	for (;;) {
+		int64_t w = wall_ns();
+		double target = (double)v->pace_virt + (double)(w - v->pace_wall) * v->speed;
+		int64_t to = target > 9.2e18 ? INT64_MAX : (int64_t)target;
+		int64_t now = clock_get(v);
+		if (to - now > SV_PACE_STEP_NS)
+			to = now + SV_PACE_STEP_NS;
+		if (to > until)
+			to = until;
+		int st = status_of(sync_virtual_run(s, to));
+		if (st != SYNC_UNTIL || clock_get(v) >= until)
+			return st;
+		w = wall_ns();
+		if ((double)clock_get(v) < target) {
+			if (w - w0 < SV_PACE_BUDGET_NS)
+				continue;
+			v->pace_wall = w;
+			v->pace_virt = clock_get(v);
+			return SYNC_UNTIL;
+		}
+		int64_t left = timeout_ns < 0 ? 1000000 : timeout_ns - (w - w0);
+		if (left <= 0)
+			return SYNC_UNTIL;
+		wall_sleep(left < 1000000 ? left : 1000000);
+	}
+}
+
+void sync_virtual_set_speed(struct sync *s, double speed)
+{
+	virt(s)->speed = speed > 0 ? speed : 0;
+	virt(s)->pace_set = false;
+}
+
 static void virtual_destroy(struct sync *s)
 {
 	struct sync_virtual *v = virt(s);
@@ -1176,6 +1305,11 @@ static const struct sync_ops virtual_ops = {
 	.spin = virtual_spin,
 	.thread_start = virtual_thread_start,
 	.thread_join = virtual_thread_join,
+	.pause = virtual_pause,
+	.hold = virtual_hold,
+	.interrupt = virtual_interrupt,
+	.advance = virtual_advance,
+	.poke = virtual_poke,
 	.destroy = virtual_destroy,
 };
 
