@@ -251,9 +251,9 @@ static void every_lesson_is_causal_in_virtual_time(void)
 	CU_ASSERT(n >= 10);
 	total_events = 0;
 	for (size_t i = 0; i < n; i++) {
-		run_lesson(names[i], -1, true, 4000 * MS);
-		run_lesson(names[i], GIL_NEW, true, 1000 * MS);
-		run_lesson(names[i], GIL_LEGACY, true, 1000 * MS);
+		run_lesson(names[i], -1, true, 3000 * MS);
+		run_lesson(names[i], GIL_NEW, true, 600 * MS);
+		run_lesson(names[i], GIL_LEGACY, true, 600 * MS);
 	}
 	CU_ASSERT(total_events > 100000);
 	free_lessons(names, n);
@@ -265,7 +265,7 @@ static void every_lesson_is_causal_in_real_time(void)
 	size_t n = lessons(&names);
 	total_events = 0;
 	for (size_t i = 0; i < n; i++)
-		run_lesson(names[i], -1, false, 300 * MS);
+		run_lesson(names[i], -1, false, 250 * MS);
 	CU_ASSERT(total_events > 1000);
 	free_lessons(names, n);
 }
