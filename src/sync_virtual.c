@@ -95,11 +95,12 @@
  *     taken again: the "GIL battle".
  *   - A thread taken from the ready queue onto a core starts after
  *     SV_SWITCH_NS, the cost of a context switch.
- *   - A signal wakes one of the condition's waiters drawn evenly from
- *     the PRNG, not the oldest (q_pick says why): with two waiters for
- *     the GIL, the one that asked for the drop loses the handoff half the
- *     time and waits a fresh interval, which is where CPython's spread
- *     of waits (p99 several times p50) comes from. Waiters on a mutex are
+ *   - A signal wakes the newest of the condition's waiters a quarter of
+ *     the time, otherwise one drawn evenly from the PRNG, never simply
+ *     the oldest (q_pick says why): a thread waiting for the GIL may lose
+ *     the handoff several times in a row, a fresh interval each time,
+ *     which is where CPython's spread of waits (p99 several times p50)
+ *     comes from. Waiters on a mutex are
  *     woken in FIFO order; a released mutex is not handed over: the woken
  *     waiter tries again when it runs, and the thread that released it
  *     may take it back first, as with a futex. Who wins that race is
@@ -170,6 +171,7 @@
 #define SV_QUANTUM_NS 3000000     /* time slice when threads outnumber cores */
 #define SV_WAKEUP_GRAN_NS 1000000 /* wake-up preemption granularity */
 #define SV_SWITCH_NS 2000         /* ready queue to running */
+#define SV_SIGNAL_NEWEST_PCT 25   /* a signal wakes the newest waiter */
 #define SV_STACK_SIZE (256 * 1024)
 
 /* Deciles 0..90 and the 99th percentile, in ns. */
@@ -383,12 +385,17 @@ static void q_remove(struct queue *q, struct sync_thread *co)
 }
 
 
-/* The waiter a signal wakes: any of them, drawn evenly. A futex queue is
- * FIFO, but glibc's condition variable lets a waiter that is already
- * running (back from a timeout, or not yet asleep) consume the signal,
- * and which waiter that is depends on timing the model does not follow;
- * CPython's spread of waits (a waiter losing to another several times in
- * a row) comes from it. Removed from q. */
+/* The waiter a signal wakes. A futex queue is FIFO, but glibc's
+ * condition variable lets any waiter of the group being signalled consume
+ * the signal, and one that has only just begun to wait (still spinning
+ * before it sleeps, or still on its core) often gets there first; which
+ * one it is depends on timing the model does not follow. So: the newest
+ * waiter SV_SIGNAL_NEWEST_PCT percent of the time, otherwise one drawn
+ * evenly. CPython's spread of waits (an I/O thread beside two hogs losing
+ * the handoff to the hog that just asked for it several times in a row)
+ * comes from this; the share was chosen against those waits (make bench,
+ * case 5 with two hogs: 0% gave a p50 below one interval, 50% a p99 over
+ * twice CPython's). Removed from q. */
 static struct sync_thread *q_pick(struct sync_virtual *v, struct queue *q)
 {
 	size_t n = 0;
@@ -396,7 +403,8 @@ static struct sync_thread *q_pick(struct sync_virtual *v, struct queue *q)
 		n++;
 	if (n < 2)
 		return q_pop(q);
-	size_t k = (size_t)(rng_next(v) % n);
+	size_t k = rng_next(v) % 100 < SV_SIGNAL_NEWEST_PCT ? n - 1
+							   : (size_t)(rng_next(v) % n);
 	struct sync_thread *p = q->head;
 	while (k--)
 		p = p->next;
