@@ -6,20 +6,28 @@
  *   1. four threads of `spin 1s`: wall time;
  *   2. `cpu X` in one thread, then in each of four: the ratio of wall times;
  *   3. four threads of `sleep 0.5s`: wall time;
- *   4. two CPU-bound threads: switches per second at 1, 5, 20 ms;
+ *   4. two CPU-bound threads: switches per second at 1, 5, 20 ms; four
+ *      at 5 ms;
  *   5. an I/O thread sleeping 1 ms in a loop beside one, then two CPU-bound
- *      threads: its extra delay past the 1 ms after each wake-up (mean,
- *      p99) at 1, 5, 20 ms;
+ *      threads: its extra delay past the 1 ms after each wake-up (p50,
+ *      mean, p99) at 1, 5, 20 ms;
  *   6. four threads of native code that releases the GIL (hashlib on a
  *      large buffer): speed-up over one;
  *   7. an I/O thread beside C code that holds the GIL (`sum(range(n))`):
- *      its wake-up delay.
+ *      its wake-up delay;
+ *   8. forty such calls of 50 ms in a loop beside a thread that sleeps
+ *      1 ms: its wait after each wake-up (the loop checks the eval breaker
+ *      between calls, so it gets in after each one).
  * Each case runs in real time and again in virtual time (the machine's
- * cores, seed 1), so the table shows both beside CPython.
- * The Python script runs first; its figures (the length of one hashlib or
- * sum() call) set the sizes of the gilviz cases 6 and 7.
+ * cores, seed 1), so the table shows both beside CPython. The Python
+ * script runs first, RUNS times (3 by default): the CPython column is the
+ * median of its runs and the min-max column their spread, CPython's own
+ * noise to judge gilviz's differences by. Its figures (the length of one
+ * hashlib or sum() call) set the sizes of the gilviz cases 6 and 7.
  *
- * Usage: bench_cases [--python PYTHON] [--script FILE] [--scale S]
+ * Usage: bench_cases [--python PYTHON] [--script FILE] [--scale S] [--runs N]
+ *                    [--virtual-only]
+ * (--virtual-only skips the real-time column: quick, for tuning the model.)
  */
 #include "config.h"
 
@@ -35,22 +43,26 @@
 
 #define MS 1000000LL
 #define MAXLINES 64
+#define MAXRUNS 9
 
 static double scale = 1.0;
 static bool in_virtual; /* measuring the virtual column */
-static char py_lines[MAXLINES][1024];
-static int py_nlines;
+static bool virtual_only; /* no real-time column */
+static char py_lines[MAXRUNS][MAXLINES][1024];
+static int py_nlines[MAXRUNS];
+static int py_runs;
 
-/* A figure from the Python output: the line of this case that has both
- * filters (substrings such as "\"hogs\": 2,"; NULL for none), then the
- * value of field. -1 if missing. */
-static double py(const char *kase, const char *f1, const char *f2, const char *field)
+/* A figure from run k of the Python script: the line of this case that
+ * has both filters (substrings such as "\"hogs\": 2,"; NULL for none),
+ * then the value of field. -1 if missing. */
+static double py_run(int k, const char *kase, const char *f1, const char *f2,
+		     const char *field)
 {
 	char want_case[128], want_field[128];
 	snprintf(want_case, sizeof want_case, "\"case\": \"%s\"", kase);
 	snprintf(want_field, sizeof want_field, "\"%s\": ", field);
-	for (int i = 0; i < py_nlines; i++) {
-		const char *l = py_lines[i];
+	for (int i = 0; i < py_nlines[k]; i++) {
+		const char *l = py_lines[k][i];
 		if (!strstr(l, want_case) || (f1 && !strstr(l, f1)) || (f2 && !strstr(l, f2)))
 			continue;
 		const char *at = strstr(l, want_field);
@@ -61,21 +73,47 @@ static double py(const char *kase, const char *f1, const char *f2, const char *f
 	return -1;
 }
 
+/* A figure over every run: its median, and the smallest and largest. */
+struct pyfig {
+	double med, min, max;
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static struct pyfig py(const char *kase, const char *f1, const char *f2, const char *field)
+{
+	double v[MAXRUNS];
+	int n = 0;
+	for (int k = 0; k < py_runs; k++) {
+		double x = py_run(k, kase, f1, f2, field);
+		if (x >= 0)
+			v[n++] = x;
+	}
+	if (!n)
+		return (struct pyfig){ -1, -1, -1 };
+	qsort(v, (size_t)n, sizeof v[0], cmp_double);
+	return (struct pyfig){ v[n / 2], v[0], v[n - 1] };
+}
+
 static const char *key(char *buf, size_t len, const char *name, int value)
 {
 	snprintf(buf, len, "\"%s\": %d,", name, value);
 	return buf;
 }
 
-static void run_python(const char *python, const char *script)
+static void run_python(const char *python, const char *script, int k)
 {
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd, "'%s' '%s' %g", python, script, scale);
 	FILE *p = popen(cmd, "r");
 	if (!p)
 		return;
-	while (py_nlines < MAXLINES && fgets(py_lines[py_nlines], sizeof py_lines[0], p))
-		py_nlines++;
+	while (py_nlines[k] < MAXLINES && fgets(py_lines[k][py_nlines[k]], sizeof py_lines[k][0], p))
+		py_nlines[k]++;
 	pclose(p);
 }
 
@@ -168,7 +206,7 @@ static void done(struct result *r)
 /* The extra delay past its sleep of thread tid after each wake-up: from
  * its blocking release to holding the GIL again, less the sleep. */
 static void wakeups(const struct result *r, int tid, int64_t sleep_ns, double *mean_ms,
-		    double *p99_ms)
+		    double *p50_ms, double *p99_ms)
 {
 	int64_t *d = xmalloc((r->n + 1) * sizeof *d);
 	size_t nd = 0;
@@ -188,6 +226,7 @@ static void wakeups(const struct result *r, int tid, int64_t sleep_ns, double *m
 	for (size_t i = 0; i < nd; i++)
 		sum += (double)d[i];
 	*mean_ms = nd ? sum / (double)nd / 1e6 : 0;
+	*p50_ms = (double)bench_percentile(d, nd, 50) / 1e6;
 	*p99_ms = (double)bench_percentile(d, nd, 99) / 1e6;
 	free(d);
 }
@@ -196,17 +235,19 @@ static void wakeups(const struct result *r, int tid, int64_t sleep_ns, double *m
  * cases again in virtual time, row by row in the same order. */
 static struct {
 	char label[96];
-	double real, virt, py;
+	double real, virt;
+	struct pyfig py;
 } rows[64];
 static int nrows, cursor;
 
-static void row(const char *what, double mine, double theirs)
+static void row(const char *what, double mine, struct pyfig theirs)
 {
-	if (!in_virtual) {
+	if (!in_virtual || virtual_only) {
 		if (nrows == (int)GV_ARRAY_LEN(rows))
 			return;
 		snprintf(rows[nrows].label, sizeof rows[nrows].label, "%s", what);
-		rows[nrows].real = mine;
+		rows[nrows].real = virtual_only ? 0 : mine;
+		rows[nrows].virt = mine;
 		rows[nrows].py = theirs;
 		nrows++;
 	} else if (cursor < nrows) {
@@ -216,16 +257,18 @@ static void row(const char *what, double mine, double theirs)
 
 static void print_rows(void)
 {
-	printf("  %-46s %9s %9s %9s %8s %8s\n", "", "real", "virtual", "CPython",
-	       "real-Py", "virt-Py");
+	printf("  %-46s %8s %8s %8s %17s %7s %7s\n", "", "real", "virtual", "CPython",
+	       "CPython min-max", "real/Py", "virt/Py");
 	for (int i = 0; i < nrows; i++) {
-		printf("  %-46s %9.3f %9.3f ", rows[i].label, rows[i].real, rows[i].virt);
-		if (rows[i].py > 0)
-			printf("%9.3f %+7.1f%% %+7.1f%%\n", rows[i].py,
-			       100.0 * (rows[i].real - rows[i].py) / rows[i].py,
-			       100.0 * (rows[i].virt - rows[i].py) / rows[i].py);
-		else
-			printf("%9s\n", "-");
+		printf("  %-46s %8.3f %8.3f ", rows[i].label, rows[i].real, rows[i].virt);
+		if (rows[i].py.med > 0) {
+			char spread[40];
+			snprintf(spread, sizeof spread, "%.3f-%.3f", rows[i].py.min, rows[i].py.max);
+			printf("%8.3f %17s %7.2f %7.2f\n", rows[i].py.med, spread,
+			       rows[i].real / rows[i].py.med, rows[i].virt / rows[i].py.med);
+		} else {
+			printf("%8s\n", "-");
+		}
 	}
 }
 
@@ -241,18 +284,28 @@ int main(int argc, char **argv)
 			script = argv[++i];
 		else if (!strcmp(argv[i], "--scale") && i + 1 < argc)
 			scale = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+			py_runs = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--virtual-only"))
+			virtual_only = true;
 		else {
-			fprintf(stderr, "usage: bench_cases [--python PYTHON] [--script FILE] [--scale S]\n");
+			fprintf(stderr, "usage: bench_cases [--python PYTHON] [--script FILE] [--scale S] [--runs N] [--virtual-only]\n");
 			return 2;
 		}
 	}
+	if (py_runs < 1 || py_runs > MAXRUNS)
+		py_runs = 3;
 	if (python && *python)
-		run_python(python, script);
-	if (!py_nlines)
+		for (int k = 0; k < py_runs; k++)
+			run_python(python, script, k);
+	if (!py_nlines[0])
 		printf("  (no CPython figures: python3 not found or the script failed)\n");
+	in_virtual = virtual_only;
 	measure();
-	in_virtual = true;
-	measure();
+	if (!virtual_only) {
+		in_virtual = true;
+		measure();
+	}
 	print_rows();
 	return 0;
 }
@@ -277,13 +330,16 @@ static void measure(void)
 	done(&r);
 
 	static const int ms[] = { 1, 5, 20 };
-	for (int i = 0; i < 3; i++) {
-		run(&r, "interval %dms\nthread t * 2 { spin %gms }", ms[i], 1000 * scale);
+	static const int sw[][2] = { { 2, 1 }, { 2, 5 }, { 2, 20 }, { 4, 5 } };
+	for (int i = 0; i < 4; i++) {
+		run(&r, "interval %dms\nthread t * %d { spin %gms }", sw[i][1], sw[i][0],
+		    1000 * scale);
 		struct gil_counters c;
 		engine_gil_counters(r.e, 0, &c);
-		snprintf(what, sizeof what, "4. 2 CPU threads, %2d ms: switches/s", ms[i]);
+		snprintf(what, sizeof what, "4. %d CPU threads, %2d ms: switches/s", sw[i][0], sw[i][1]);
 		row(what, (double)c.switches / r.elapsed_s,
-		    py("switch_rate", key(k1, sizeof k1, "interval_ms", ms[i]), NULL, "switches_per_s"));
+		    py("switch_rate", key(k1, sizeof k1, "threads", sw[i][0]),
+		       key(k2, sizeof k2, "interval_ms", sw[i][1]), "switches_per_s"));
 		done(&r);
 	}
 
@@ -295,11 +351,13 @@ static void measure(void)
 				"thread hog * %d { forever { cpu 1ms } }\n"
 				"thread io start 50ms { forever { sleep 1ms cpu 1us } }\n",
 			    ms[i], 50 + 1000 * scale, hogs);
-			double mean, p99;
-			wakeups(&r, hogs, 1 * MS, &mean, &p99);
+			double mean, p50, p99;
+			wakeups(&r, hogs, 1 * MS, &mean, &p50, &p99);
 			key(k1, sizeof k1, "hogs", hogs);
 			key(k2, sizeof k2, "interval_ms", ms[i]);
-			snprintf(what, sizeof what, "5. I/O beside %d CPU, %2d ms: delay mean ms", hogs, ms[i]);
+			snprintf(what, sizeof what, "5. I/O beside %d CPU, %2d ms: delay p50 ms", hogs, ms[i]);
+			row(what, p50, py("convoy", k1, k2, "p50_ms"));
+			snprintf(what, sizeof what, "   I/O beside %d CPU, %2d ms: delay mean ms", hogs, ms[i]);
 			row(what, mean, py("convoy", k1, k2, "mean_ms"));
 			snprintf(what, sizeof what, "   I/O beside %d CPU, %2d ms: delay p99 ms", hogs, ms[i]);
 			row(what, p99, py("convoy", k1, k2, "p99_ms"));
@@ -308,8 +366,8 @@ static void measure(void)
 	}
 
 	/* 6. The length of one hashlib call, from Python (30 ms otherwise). */
-	double call_ms = py("native4", NULL, NULL, "call_ms");
-	double calls = py("native4", NULL, NULL, "calls");
+	double call_ms = py("native4", NULL, NULL, "call_ms").med;
+	double calls = py("native4", NULL, NULL, "calls").med;
 	if (call_ms <= 0 || calls <= 0) {
 		call_ms = 30;
 		calls = 500 * scale / call_ms;
@@ -320,17 +378,42 @@ static void measure(void)
 	    py("native4", NULL, NULL, "speedup"));
 
 	/* 7. C code that holds the GIL for one sum() call at a time. */
-	call_ms = py("native_hold", NULL, NULL, "call_ms");
+	call_ms = py("native_hold", NULL, NULL, "call_ms").med;
 	if (call_ms <= 0)
 		call_ms = 30;
 	run(&r, "interval 5ms\nduration %gms\n"
 		"thread c { forever { native_hold %gms cpu 1us } }\n"
 		"thread io start 50ms { forever { sleep 1ms cpu 1us } }\n",
 	    50 + 1000 * scale, call_ms);
-	double mean, p99;
-	wakeups(&r, 1, 1 * MS, &mean, &p99);
+	double mean, p50, p99;
+	wakeups(&r, 1, 1 * MS, &mean, &p50, &p99);
 	snprintf(what, sizeof what, "7. I/O beside a %.0f ms C call: delay mean ms", call_ms);
 	row(what, mean, py("native_hold", NULL, NULL, "mean_ms"));
 	row("   ... delay p99 ms", p99, py("native_hold", NULL, NULL, "p99_ms"));
+	done(&r);
+
+	/* 8. Forty 50 ms C calls in a loop: the loop checks between calls. */
+	double n8 = py("native_hold_loop", NULL, NULL, "calls").med;
+	if (n8 <= 0)
+		n8 = 40 * scale;
+	run(&r, "interval 5ms\nduration %.0fms\n"
+		"thread c { repeat %.0f { native_hold 50ms } }\n"
+		"thread io start 10ms { forever { sleep 1ms cpu 1us } }\n",
+	    n8 * 50 + 20, n8);
+	/* The sleeper's loop outlives the C calls: only its waits while
+	 * the calls run count, as in the Python script. */
+	int64_t c_end = 0;
+	for (size_t i = 0; i < r.n; i++)
+		if (r.evs[i].tid == 0 && r.evs[i].type == EV_THREAD_END)
+			c_end = (int64_t)r.evs[i].t;
+	size_t keep = 0;
+	for (size_t i = 0; i < r.n; i++)
+		if ((int64_t)r.evs[i].t <= c_end)
+			r.evs[keep++] = r.evs[i];
+	r.n = keep;
+	wakeups(&r, 1, 1 * MS, &mean, &p50, &p99);
+	row("8. sleeper beside 40 x 50 ms C calls: p50 ms", p50,
+	    py("native_hold_loop", NULL, NULL, "p50_ms"));
+	row("   ... mean ms", mean, py("native_hold_loop", NULL, NULL, "mean_ms"));
 	done(&r);
 }

@@ -91,9 +91,14 @@ def wakeup_delays(interval, hogs, seconds, hog_target):
     for h in hs:
         h.join()
     sys.setswitchinterval(0.005)
+    return summary(delays)
+
+
+def summary(delays):
+    """mean, p50, p99 of a list of delays in ms."""
     delays.sort()
     n = len(delays)
-    return sum(delays) / n, delays[min(n - 1, (n * 99) // 100)]
+    return sum(delays) / n, delays[n // 2], delays[min(n - 1, (n * 99) // 100)]
 
 
 def python_hog(done):
@@ -123,8 +128,8 @@ def main():
     # 3. four threads sleeping
     emit("sleep4", wall_s=run_threads(time.sleep, 4, 0.5 * SCALE), d_s=0.5 * SCALE)
 
-    # 4. two CPU-bound threads: switches per second
-    for ms in (1, 5, 20):
+    # 4. two (and four) CPU-bound threads: switches per second
+    for nthreads, ms in ((2, 1), (2, 5), (2, 20), (4, 5)):
         sys.setswitchinterval(ms / 1e3)
         state = {"last": None, "switches": 0}
         stop = time.perf_counter() + 1.0 * SCALE
@@ -139,21 +144,22 @@ def main():
                 if k % 64 == 0 and time.perf_counter() > stop:
                     break
 
-        ts = [threading.Thread(target=hog, args=(i,)) for i in range(2)]
+        ts = [threading.Thread(target=hog, args=(i,)) for i in range(nthreads)]
         t0 = time.perf_counter()
         for t in ts:
             t.start()
         for t in ts:
             t.join()
-        emit("switch_rate", interval_ms=ms,
+        emit("switch_rate", threads=nthreads, interval_ms=ms,
              switches_per_s=state["switches"] / (time.perf_counter() - t0))
     sys.setswitchinterval(0.005)
 
     # 5. an I/O thread beside one, then two CPU-bound threads
     for hogs in (1, 2):
         for ms in (1, 5, 20):
-            mean, p99 = wakeup_delays(ms / 1e3, hogs, 1.0 * SCALE, python_hog)
-            emit("convoy", hogs=hogs, interval_ms=ms, mean_ms=mean, p99_ms=p99)
+            mean, p50, p99 = wakeup_delays(ms / 1e3, hogs, 1.0 * SCALE, python_hog)
+            emit("convoy", hogs=hogs, interval_ms=ms, mean_ms=mean, p50_ms=p50,
+                 p99_ms=p99)
 
     # 6. native code that releases the GIL: hashlib on a large buffer
     buf = b"x" * (32 << 20)
@@ -177,8 +183,39 @@ def main():
             break
         n *= 2
     SUM_N[0] = n
-    mean, p99 = wakeup_delays(0.005, 1, 1.0 * SCALE, c_hog)
-    emit("native_hold", call_ms=dt * 1e3, mean_ms=mean, p99_ms=p99)
+    mean, p50, p99 = wakeup_delays(0.005, 1, 1.0 * SCALE, c_hog)
+    emit("native_hold", call_ms=dt * 1e3, mean_ms=mean, p50_ms=p50, p99_ms=p99)
+
+    # 8. forty C calls of 50 ms in a loop (sum(range(n)) keeps the GIL)
+    # beside a thread that sleeps 1 ms: the loop between two calls is
+    # bytecode that checks the eval breaker, so the sleeper gets in after
+    # each call; its wait is about the rest of the call.
+    n50 = max(1, int(n * 0.05 / dt))
+    calls = max(1, int(40 * SCALE))
+    done = [False]
+    delays = []
+
+    def c_loop():
+        for _ in range(calls):
+            sum(range(n50))
+        done[0] = True
+
+    def sleeper():
+        while not done[0]:
+            t0 = time.perf_counter()
+            time.sleep(0.001)
+            delays.append((time.perf_counter() - t0 - 0.001) * 1e3)
+
+    h = threading.Thread(target=c_loop)
+    h.start()
+    time.sleep(0.01)
+    t = threading.Thread(target=sleeper)
+    t.start()
+    h.join()
+    t.join()
+    mean, p50, p99 = summary(delays)
+    emit("native_hold_loop", call_ms=50.0, calls=calls, mean_ms=mean, p50_ms=p50,
+         p99_ms=p99)
 
 
 if __name__ == "__main__":

@@ -15,18 +15,25 @@
  *                  checks nothing, take it back;
  *   native_hold D  C code that keeps the GIL and checks nothing.
  *
+ * Between two ops, at each turn of a loop and between two asyncio tasks
+ * the one op interpreter (interpret) passes a check site: one tick of
+ * work holding the GIL, then the eval breaker, as CPython checks it after
+ * calls and on backward jumps (check_site).
+ *
  * Long ops run in chunks of about a millisecond so that a thread notices
  * stop and pause; the chunks do not touch the GIL, so they change nothing
- * the GIL can see. While paused, a thread stops at its next chunk, op or
- * start: a waiter already inside gil_take() keeps waiting (and may ask for
- * a drop that the paused holder will only see on resume). In real time the
- * clock keeps running through a pause.
+ * the GIL can see.
  *
- * In virtual time the threads are coroutines of sync_virtual.c and
- * engine_wait runs them. A pause there simply stops running them: the
- * virtual clock stands still, and no thread needs to be held anywhere.
- * Stopping sets the stop flag and wakes the sleepers from the driving
- * thread, between two runs of the scheduler.
+ * Time belongs to the sync backend (sync.h): engine_wait is one loop for
+ * both times, in which the backend moves the clock (real: waits; virtual:
+ * runs the coroutines of sync_virtual.c) and the engine looks whether the
+ * run has ended. A pause stops the run's clock in both: in real time a
+ * thread is held at its next chunk, op or start (sync hold) and the sleeps
+ * and timed waits in progress stand still with the clock, so no wait,
+ * timeout, drop request or duration accrues; in virtual time the driver
+ * simply stops running the threads. Stopping sets the stop flag and wakes
+ * the sleepers (sync interrupt) and the queues' waiters from the driving
+ * thread.
  *
  * Queues. `put Q` and `get Q` are queue.Queue (or multiprocessing.Queue:
  * one queue is shared by every process) holding a count of items. get
@@ -67,13 +74,11 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -96,16 +101,21 @@ struct equeue {
 
 enum task_state { TASK_READY, TASK_TIMER, TASK_QUEUE, TASK_DONE };
 
-/* Where a task is in its script: a stack of the blocks it is in. */
-struct task_frame {
+/* Where a script (a thread's, or a task's) is: a stack of the blocks it
+ * is in. */
+struct frame {
 	const struct op *ops;
 	size_t n, i;
 	uint64_t left;         /* passes of the block left; UINT64_MAX: forever */
 };
 
-struct task {
-	struct task_frame stack[SCENARIO_MAX_DEPTH + 1];
+struct cursor {
+	struct frame stack[SCENARIO_MAX_DEPTH + 1];
 	int depth;
+};
+
+struct task {
+	struct cursor cur;
 	enum task_state state;
 	const struct op *await; /* the await it is suspended in, or NULL */
 	int64_t key;           /* timer: its deadline; queue: when it began */
@@ -153,20 +163,15 @@ struct engine {
 	atomic_int paused;
 	atomic_int alive;
 	struct sync_mutex *ctl_mutex;
-	struct sync_cond *ctl_cond;
 	struct equeue *queues;
 	size_t nqueues;
 	unsigned stuck;        /* threads in a wait only a queue can end */
-	bool deadlock;         /* under ctl_mutex */
+	atomic_bool deadlock;  /* written under ctl_mutex */
 	int64_t deadlock_t;
 
-	bool virt;
 	unsigned cores;
 	uint64_t seed;
 	double speed;
-	bool pace_set;      /* paced virtual time: the wall and virtual times */
-	int64_t pace_wall;  /* at which pacing (re)started */
-	int64_t pace_virt;
 	char time_mode[96];
 
 	bool started;
@@ -254,7 +259,7 @@ static void queues_free(struct engine *e)
 static void wake_all_locked(struct engine *e)
 {
 	struct sync *s = e->sync;
-	sync_broadcast(s, e->ctl_cond);
+	s->ops->interrupt(s);
 	for (size_t q = 0; q < e->nqueues; q++) {
 		sync_broadcast(s, e->queues[q].not_empty);
 		sync_broadcast(s, e->queues[q].not_full);
@@ -270,7 +275,7 @@ static void wake_all_locked(struct engine *e)
 static void check_deadlock_locked(struct engine *e)
 {
 	int alive = atomic_load(&e->alive);
-	if (e->deadlock || atomic_load(&e->stop) || alive <= 0 || e->stuck != (unsigned)alive)
+	if (atomic_load(&e->deadlock) || atomic_load(&e->stop) || alive <= 0 || e->stuck != (unsigned)alive)
 		return;
 	for (size_t q = 0; q < e->nqueues; q++) {
 		const struct equeue *eq = &e->queues[q];
@@ -279,9 +284,9 @@ static void check_deadlock_locked(struct engine *e)
 		if (eq->putters && (!eq->size || eq->items < eq->size))
 			return;
 	}
-	e->deadlock = true;
 	e->deadlock_t = sync_now(e->sync);
-	sync_broadcast(e->sync, e->ctl_cond);
+	atomic_store(&e->deadlock, true);
+	e->sync->ops->poke(e->sync);
 }
 
 struct engine *engine_create(const struct scenario *sc,
@@ -328,13 +333,13 @@ struct engine *engine_create(const struct scenario *sc,
 	e->interval_ns = opt->interval_ns ? opt->interval_ns : sc->interval_ns;
 	e->duration_ns = scaled(e, opt->duration_ns ? opt->duration_ns : sc->duration_ns);
 	atomic_init(&e->end_t, -1);
-	e->virt = opt->virtual_time;
-	if (e->virt) {
+	if (opt->virtual_time) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		e->cores = opt->cores ? opt->cores : sc->cores ? sc->cores : n > 0 ? (unsigned)n : 1;
 		e->seed = opt->seed;
 		e->speed = opt->speed;
 		e->sync = sync_virtual_create(e->cores, e->seed);
+		sync_virtual_set_speed(e->sync, e->speed);
 		snprintf(e->time_mode, sizeof e->time_mode, "virtual (seed %" PRIu64 ", %u core%s)",
 			 e->seed, e->cores, e->cores == 1 ? "" : "s");
 	} else {
@@ -343,7 +348,6 @@ struct engine *engine_create(const struct scenario *sc,
 	}
 	e->chunk_ticks = (uint64_t)(ENGINE_CHUNK_NS / e->sync->tick_ns) + 1;
 	e->ctl_mutex = e->sync->ops->mutex_new(e->sync);
-	e->ctl_cond = e->sync->ops->cond_new(e->sync);
 
 	e->ngils = sc->nprocs;
 	e->gils = xcalloc(e->ngils, sizeof *e->gils);
@@ -380,7 +384,6 @@ void engine_destroy(struct engine *e)
 	for (size_t i = 0; i < e->nthreads; i++)
 		loop_free(e, e->threads[i].loop);
 	free(e->threads);
-	e->sync->ops->cond_free(e->sync, e->ctl_cond);
 	e->sync->ops->mutex_free(e->sync, e->ctl_mutex);
 	sync_destroy(e->sync);
 	ring_destroy(e->ring);
@@ -392,34 +395,18 @@ static bool stopping(const struct engine *e)
 	return atomic_load_explicit(&e->stop, memory_order_relaxed);
 }
 
-/* Where a thread may be held while the run is paused. Returns false once
- * the run is stopping. */
+/* Where a thread may be held while the run is paused (the backend holds
+ * it). Returns false once the run is stopping. */
 static bool checkpoint(struct engine *e)
 {
-	if (!e->virt && atomic_load_explicit(&e->paused, memory_order_relaxed)) {
-		struct sync *s = e->sync;
-		sync_lock(s, e->ctl_mutex);
-		while (atomic_load(&e->paused) && !atomic_load(&e->stop))
-			sync_wait(s, e->ctl_cond, e->ctl_mutex);
-		sync_unlock(s, e->ctl_mutex);
-	}
+	e->sync->ops->hold(e->sync);
 	return !stopping(e);
 }
 
-/* Block for ns, but wake early if the run stops. */
+/* Block for ns of the run's time, but wake early if the run stops. */
 static bool engine_sleep(struct engine *e, int64_t ns)
 {
-	struct sync *s = e->sync;
-	int64_t deadline = sync_now(s) + ns;
-	sync_lock(s, e->ctl_mutex);
-	for (;;) {
-		int64_t left = deadline - sync_now(s);
-		if (atomic_load(&e->stop) || left <= 0)
-			break;
-		sync_timedwait(s, e->ctl_cond, e->ctl_mutex, left);
-	}
-	sync_unlock(s, e->ctl_mutex);
-	return checkpoint(e);
+	return sync_sleep(e->sync, ns) && checkpoint(e);
 }
 
 static uint64_t ticks_of(const struct engine *e, int64_t ns)
@@ -588,30 +575,83 @@ static bool run_leaf(struct sim_thread *st, const struct op *op)
 	return ok;
 }
 
-static bool run_ops(struct sim_thread *st, const struct op *ops, size_t n)
+/* ---------------------------------------------------------------- */
+/* the op interpreter                                               */
+/* ---------------------------------------------------------------- */
+
+static void cursor_init(struct cursor *c, const struct op *ops, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		const struct op *op = &ops[i];
-		if (!checkpoint(st->e))
-			return false;
-		switch (op->kind) {
-		case OP_REPEAT:
-			for (uint64_t c = 0; c < op->count; c++)
-				if (!run_ops(st, op->body, op->nbody))
-					return false;
-			break;
-		case OP_FOREVER:
-			for (;;)
-				if (!run_ops(st, op->body, op->nbody))
-					return false;
-			break;
-		default:
-			if (!run_leaf(st, op))
-				return false;
-			break;
+	c->stack[0] = (struct frame){ ops, n, 0, 1 };
+	c->depth = 1;
+}
+
+/* The script's next leaf op, stepping into and out of repeat and forever
+ * blocks; NULL at the end of the script. Bodies are never empty, so this
+ * always ends. */
+static const struct op *cursor_next(struct cursor *c)
+{
+	while (c->depth > 0) {
+		struct frame *f = &c->stack[c->depth - 1];
+		if (f->i == f->n) {
+			if (f->left == UINT64_MAX || --f->left > 0) {
+				f->i = 0;
+				continue;
+			}
+			c->depth--;
+			continue;
 		}
+		const struct op *op = &f->ops[f->i++];
+		if (op->kind == OP_REPEAT || op->kind == OP_FOREVER) {
+			c->stack[c->depth++] = (struct frame){
+				op->body, op->nbody, 0,
+				op->kind == OP_FOREVER ? UINT64_MAX : op->count,
+			};
+			continue;
+		}
+		return op;
 	}
-	return true;
+	return NULL;
+}
+
+/* A check site. Between two ops, at every turn of a loop and between two
+ * asyncio tasks there is bytecode (a call returns, a backward jump, the
+ * event loop's own code), and CPython checks the eval breaker there. So
+ * here: one tick of work holding the GIL, then the check (new: a pending
+ * drop request makes the holder drop; legacy: the tick counts toward the
+ * checkinterval), and the engine's look at pause and stop. The tick is
+ * also what makes a loop of ops that take no time (`forever { cpu 0ns }`)
+ * move the clock on, as bytecode would: in virtual time 50 ns a turn. */
+static bool check_site(struct sim_thread *st)
+{
+	if (!checkpoint(st->e))
+		return false;
+	if (st->gt.holding)
+		gil_run_ticks(&st->gt, 1);
+	return !stopping(st->e);
+}
+
+enum run_end { RUN_END, RUN_AWAIT, RUN_STOPPED };
+
+/* The one op interpreter, for a thread's script and an asyncio task's
+ * alike: runs from where the cursor is to the end of the script, to an
+ * await (returned in *await, for the loop to suspend the task), or until
+ * the run stops. */
+static enum run_end interpret(struct sim_thread *st, struct cursor *c,
+			      const struct op **await)
+{
+	for (;;) {
+		if (!check_site(st))
+			return RUN_STOPPED;
+		const struct op *op = cursor_next(c);
+		if (!op)
+			return RUN_END;
+		if (op_kind_is_await(op->kind)) {
+			*await = op;
+			return RUN_AWAIT;
+		}
+		if (!run_leaf(st, op))
+			return RUN_STOPPED;
+	}
 }
 
 /* ---------------------------------------------------------------- */
@@ -633,34 +673,6 @@ static size_t ready_pop(struct loop *l)
 	return task;
 }
 
-/* The task's next leaf op, stepping into and out of repeat and forever
- * blocks; NULL at the end of its script. Bodies are never empty, so this
- * always ends. */
-static const struct op *task_next(struct task *k)
-{
-	while (k->depth > 0) {
-		struct task_frame *f = &k->stack[k->depth - 1];
-		if (f->i == f->n) {
-			if (f->left == UINT64_MAX || --f->left > 0) {
-				f->i = 0;
-				continue;
-			}
-			k->depth--;
-			continue;
-		}
-		const struct op *op = &f->ops[f->i++];
-		if (op->kind == OP_REPEAT || op->kind == OP_FOREVER) {
-			k->stack[k->depth++] = (struct task_frame){
-				op->body, op->nbody, 0,
-				op->kind == OP_FOREVER ? UINT64_MAX : op->count,
-			};
-			continue;
-		}
-		return op;
-	}
-	return NULL;
-}
-
 /* Run task i from where it was to its next await (which suspends it) or
  * its end. Returns false if the run stopped. */
 static bool task_step(struct sim_thread *st, size_t i)
@@ -668,34 +680,32 @@ static bool task_step(struct sim_thread *st, size_t i)
 	struct engine *e = st->e;
 	struct loop *l = st->loop;
 	struct task *k = &l->tasks[i];
-	for (;;) {
-		const struct op *op = task_next(k);
-		if (!op) {
-			k->state = TASK_DONE;
-			l->live--;
-			return true;
-		}
-		if (!op_kind_is_await(op->kind)) {
-			if (!checkpoint(e) || !run_leaf(st, op))
-				return false;
-			continue;
-		}
-		int64_t ns = scaled(e, op->ns);
-		gil_emit(&st->gt, EV_OP_START, (uint8_t)op->kind, (uint64_t)ns);
-		k->await = op;
-		k->seq = l->seq++;
-		k->key = sync_now(e->sync);
-		if (op->kind == OP_AWAIT_GET) {
-			k->state = TASK_QUEUE;
-			sync_lock(e->sync, e->ctl_mutex);
-			e->queues[op->queue].awaiting++;
-			sync_unlock(e->sync, e->ctl_mutex);
-		} else {
-			k->state = TASK_TIMER;
-			k->key += ns;
-		}
+	const struct op *op = NULL;
+	switch (interpret(st, &k->cur, &op)) {
+	case RUN_STOPPED:
+		return false;
+	case RUN_END:
+		k->state = TASK_DONE;
+		l->live--;
 		return true;
+	case RUN_AWAIT:
+		break;
 	}
+	int64_t ns = scaled(e, op->ns);
+	gil_emit(&st->gt, EV_OP_START, (uint8_t)op->kind, (uint64_t)ns);
+	k->await = op;
+	k->seq = l->seq++;
+	k->key = sync_now(e->sync);
+	if (op->kind == OP_AWAIT_GET) {
+		k->state = TASK_QUEUE;
+		sync_lock(e->sync, e->ctl_mutex);
+		e->queues[op->queue].awaiting++;
+		sync_unlock(e->sync, e->ctl_mutex);
+	} else {
+		k->state = TASK_TIMER;
+		k->key += ns;
+	}
+	return true;
 }
 
 /* Make ready the tasks whose timer is due or whose queue has an item for
@@ -794,13 +804,12 @@ static bool loop_block(struct sim_thread *st)
 	if (!ok)
 		return false;
 	gil_take(&st->gt);
-	return checkpoint(e);
+	return true;
 }
 
 /* The loop's thread: run_forever() until every task is done. */
 static bool loop_run(struct sim_thread *st)
 {
-	struct engine *e = st->e;
 	struct loop *l = st->loop;
 	const struct sc_thread *t = st->sc;
 	l->head = l->nready = 0;
@@ -808,13 +817,10 @@ static bool loop_run(struct sim_thread *st)
 	for (size_t i = 0; i < l->ntasks; i++) {
 		struct task *k = &l->tasks[i];
 		memset(k, 0, sizeof *k);
-		k->stack[0] = (struct task_frame){ t->tasks[i].ops, t->tasks[i].nops, 0, 1 };
-		k->depth = 1;
+		cursor_init(&k->cur, t->tasks[i].ops, t->tasks[i].nops);
 		ready_push(l, i);
 	}
 	for (;;) {
-		if (!checkpoint(e))
-			return false;
 		loop_poll(st);
 		if (l->nready) {
 			size_t i = ready_pop(l);
@@ -848,10 +854,14 @@ static void *sim_thread_main(void *arg)
 		gil_emit(t, EV_THREAD_START, 0, 0);
 		/* A Python thread needs the GIL before its first bytecode. */
 		gil_take(t);
-		if (st->loop)
+		if (st->loop) {
 			loop_run(st);
-		else
-			run_ops(st, st->sc->ops, st->sc->nops);
+		} else {
+			struct cursor c;
+			const struct op *await = NULL;
+			cursor_init(&c, st->sc->ops, st->sc->nops);
+			interpret(st, &c, &await);
+		}
 		if (t->holding)
 			gil_drop(t, RELEASE_EXIT);
 		gil_emit(t, EV_THREAD_END, 0, 0);
@@ -861,7 +871,7 @@ static void *sim_thread_main(void *arg)
 	sync_lock(s, e->ctl_mutex);
 	atomic_fetch_sub(&e->alive, 1);
 	check_deadlock_locked(e);
-	sync_broadcast(s, e->ctl_cond);
+	s->ops->poke(s);
 	sync_unlock(s, e->ctl_mutex);
 	return NULL;
 }
@@ -889,187 +899,77 @@ static void join_all(struct engine *e)
 		atomic_store(&e->end_t, sync_now(e->sync));
 }
 
-static int64_t wall_ns(void)
-{
-	struct timespec ts;
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		fatal("clock_gettime(CLOCK_MONOTONIC) failed: %s", strerror(errno));
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void wall_sleep(int64_t ns)
-{
-	if (ns <= 0)
-		return;
-	struct timespec ts = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-/* Virtual time: set the stop flag and wake every sleeper, from the thread
- * that drives the scheduler (it is not running now), then run the
- * simulation until every thread has left. */
-static void virtual_finish(struct engine *e)
+/* The run ends at end_t: stop every thread (from the driving thread: in
+ * virtual time the simulated threads are not running now) and join
+ * them. */
+static void finish(struct engine *e, int64_t end_t)
 {
 	struct sync *s = e->sync;
-	atomic_store(&e->stop, 1);
+	if (atomic_load(&e->end_t) < 0)
+		atomic_store(&e->end_t, end_t);
 	sync_lock(s, e->ctl_mutex);
+	atomic_store(&e->stop, 1);
 	wake_all_locked(e);
 	sync_unlock(s, e->ctl_mutex);
 	join_all(e);
 }
 
-/* Run the virtual world up to until (and the duration); true once the
- * run has ended. */
-static bool virtual_advance(struct engine *e, int64_t until)
-{
-	struct sync *s = e->sync;
-	int64_t dl = e->duration_ns ? e->start_t + e->duration_ns : INT64_MAX;
-	enum sync_virtual_status st = sync_virtual_run(s, until < dl ? until : dl);
-	if (st == SYNC_VIRTUAL_ENDED) {
-		atomic_store(&e->end_t, sync_now(s));
-		join_all(e);
-		return true;
-	}
-	if (sync_now(s) >= dl) {
-		atomic_store(&e->end_t, dl);
-		virtual_finish(e);
-		return true;
-	}
-	if (e->deadlock) {
-		atomic_store(&e->end_t, e->deadlock_t);
-		virtual_finish(e);
-		return true;
-	}
-	if (st == SYNC_VIRTUAL_STUCK)
-		fatal("virtual time: every simulated thread is blocked for ever");
-	return false;
-}
-
-static bool virtual_wait(struct engine *e, int64_t timeout_ns)
-{
-	struct sync *s = e->sync;
-	if (atomic_load(&e->stop)) {
-		if (atomic_load(&e->end_t) < 0)
-			atomic_store(&e->end_t, sync_now(s));
-		virtual_finish(e);
-		return true;
-	}
-	if (atomic_load(&e->paused)) {
-		e->pace_set = false;
-		wall_sleep(timeout_ns < 0 || timeout_ns > 10000000 ? 10000000 : timeout_ns);
-		return false;
-	}
-	if (e->speed <= 0)
-		return virtual_advance(e, timeout_ns < 0 ? INT64_MAX : sync_now(s) + timeout_ns);
-	int64_t w0 = wall_ns();
-	if (!e->pace_set) {
-		e->pace_set = true;
-		e->pace_wall = w0;
-		e->pace_virt = sync_now(s);
-	}
-	for (;;) {
-		int64_t w = wall_ns();
-		double target = (double)e->pace_virt + (double)(w - e->pace_wall) * e->speed;
-		if (virtual_advance(e, target > 9.2e18 ? INT64_MAX : (int64_t)target))
-			return true;
-		int64_t left = timeout_ns < 0 ? 1000000 : timeout_ns - (wall_ns() - w0);
-		if (left <= 0)
-			return false;
-		wall_sleep(left < 1000000 ? left : 1000000);
-	}
-}
-
+/* The one run loop, in both times: the backend moves the clock (waits
+ * in real time, runs the simulation in virtual time); the engine looks
+ * whether the run has ended. */
 bool engine_wait(struct engine *e, int64_t timeout_ns)
 {
 	if (!e->started)
 		return false;
 	if (e->joined)
 		return true;
-	if (e->virt)
-		return virtual_wait(e, timeout_ns);
 	struct sync *s = e->sync;
-	int64_t now = sync_now(s);
-	int64_t until = timeout_ns < 0 ? INT64_MAX : now + timeout_ns;
-	bool ended = false;
-	sync_lock(s, e->ctl_mutex);
-	for (;;) {
-		now = sync_now(s);
-		if (atomic_load(&e->alive) == 0) {
-			ended = true;
-			break;
-		}
-		if (e->deadlock) {
-			atomic_store(&e->end_t, e->deadlock_t);
-			atomic_store(&e->stop, 1);
-			wake_all_locked(e);
-			ended = true;
-			break;
-		}
-		int64_t deadline = until;
-		if (e->duration_ns) {
-			int64_t dl = e->start_t + e->duration_ns;
-			if (now >= dl) {
-				atomic_store(&e->end_t, dl);
-				atomic_store(&e->stop, 1);
-				wake_all_locked(e);
-				ended = true;
-				break;
-			}
-			if (dl < deadline)
-				deadline = dl;
-		}
-		if (now >= until)
-			break;
-		sync_timedwait(s, e->ctl_cond, e->ctl_mutex, deadline - now);
-	}
-	sync_unlock(s, e->ctl_mutex);
-	if (ended)
+	int64_t dl = e->duration_ns ? e->start_t + e->duration_ns : INT64_MAX;
+	int st = sync_advance(s, dl, timeout_ns);
+	while (timeout_ns < 0 && st == SYNC_UNTIL && atomic_load(&e->alive) > 0 &&
+	       !engine_deadlocked(e) && sync_now(s) < dl)
+		st = sync_advance(s, dl, timeout_ns);
+	if (st == SYNC_ENDED || atomic_load(&e->alive) == 0) {
+		if (atomic_load(&e->end_t) < 0)
+			atomic_store(&e->end_t, sync_now(s));
 		join_all(e);
-	return ended;
+		return true;
+	}
+	if (atomic_load(&e->deadlock)) {
+		finish(e, e->deadlock_t);
+		return true;
+	}
+	if (sync_now(s) >= dl) {
+		finish(e, dl);
+		return true;
+	}
+	if (st == SYNC_STUCK)
+		fatal("every simulated thread is blocked for ever");
+	return false;
 }
 
 void engine_stop(struct engine *e)
 {
 	if (!e->started || e->joined)
 		return;
-	struct sync *s = e->sync;
-	if (e->virt) {
-		if (atomic_load(&e->end_t) < 0)
-			atomic_store(&e->end_t, sync_now(s));
-		virtual_finish(e);
-		return;
-	}
-	sync_lock(s, e->ctl_mutex);
-	if (atomic_load(&e->end_t) < 0)
-		atomic_store(&e->end_t, sync_now(s));
-	atomic_store(&e->stop, 1);
-	wake_all_locked(e);
-	sync_unlock(s, e->ctl_mutex);
-	join_all(e);
+	finish(e, sync_now(e->sync));
 }
 
 bool engine_deadlocked(const struct engine *e)
 {
-	return e->deadlock;
+	return atomic_load(&e->deadlock);
 }
 
 void engine_pause(struct engine *e)
 {
 	atomic_store(&e->paused, 1);
+	e->sync->ops->pause(e->sync, true);
 }
 
 void engine_resume(struct engine *e)
 {
-	struct sync *s = e->sync;
-	if (e->virt) {
-		atomic_store(&e->paused, 0);
-		return;
-	}
-	sync_lock(s, e->ctl_mutex);
 	atomic_store(&e->paused, 0);
-	sync_broadcast(s, e->ctl_cond);
-	sync_unlock(s, e->ctl_mutex);
+	e->sync->ops->pause(e->sync, false);
 }
 
 bool engine_paused(const struct engine *e)
@@ -1143,12 +1043,12 @@ const char *engine_time_mode(const struct engine *e)
 
 double engine_speed(const struct engine *e)
 {
-	return e->virt ? e->speed : 0;
+	return sync_is_virtual(e->sync) ? e->speed : 0;
 }
 
 bool engine_is_virtual(const struct engine *e)
 {
-	return e->virt;
+	return sync_is_virtual(e->sync);
 }
 
 unsigned engine_cores(const struct engine *e)

@@ -42,22 +42,25 @@ struct engine *engine_create(const struct scenario *sc,
 			     struct gv_error *err);
 void engine_destroy(struct engine *e);
 
-/* In virtual time the thread that calls engine_wait drives the virtual
- * world: engine_wait, engine_stop and engine_destroy must all be called
- * from that one thread. pause, resume and set_interval only touch atomics
- * and are safe from any thread; a pause freezes the virtual clock. */
+/* The thread that calls engine_wait drives the run (in virtual time, the
+ * virtual world): engine_wait, engine_stop and engine_destroy must all be
+ * called from that one thread. pause, resume and set_interval are safe
+ * from any thread; a pause freezes the run's clock in both times. */
 
 /* Start every simulated thread. */
 void engine_start(struct engine *e);
-/* Wait up to timeout_ns (< 0: for ever) for the run to end: every thread
- * done, or the duration reached (then it stops the threads). Returns true
- * once the run has ended and every thread has been joined.
- * In virtual time it runs the simulation instead of waiting. Unpaced
- * (speed 0), timeout_ns is a slice of virtual time, so that a consumer
- * that drains the ring after every call drains it at the same virtual
- * times on every run; paced, it is wall time, and the virtual clock keeps
- * pace with the wall clock at the given speed. While paused it sleeps (at
- * most timeout_ns of wall time) and the virtual clock stands still. */
+/* Let the run go on for up to timeout_ns (< 0: until it ends): every
+ * thread done, or the duration reached (then it stops the threads).
+ * Returns true once the run has ended and every thread has been joined;
+ * it may return false early (a thread ended). The clock is the sync
+ * backend's: in real time this waits; in virtual time it runs the
+ * simulation. Unpaced (speed 0), timeout_ns is a slice of virtual time,
+ * so that a consumer that drains the ring after every call drains it at
+ * the same virtual times on every run; paced, it is wall time, and the
+ * virtual clock keeps pace with the wall clock at the given speed. While
+ * paused it sleeps (at most timeout_ns of wall time) and, in both times,
+ * the run's clock stands still: no sleep, timeout, drop request or
+ * duration accrues. */
 bool engine_wait(struct engine *e, int64_t timeout_ns);
 /* Ask every thread to stop at its next check, and join them. */
 void engine_stop(struct engine *e);

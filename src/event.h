@@ -32,7 +32,9 @@ enum event_type {
 	EV_GIL_RELEASE,   /* voluntary release; aux: enum release_reason */
 	EV_DROP_REQUEST,  /* this thread timed out waiting and set the drop
 	                     request; arg: ns it had waited */
-	EV_FORCED_DROP,   /* the holder saw the drop request and dropped */
+	EV_FORCED_DROP,   /* the holder saw the drop request and dropped;
+	                     arg: the forced switch's number on its GIL,
+	                     from 1 (0 in recordings made before) */
 	EV_FAILED_WAKEUP, /* a waiter woke to a release but found the GIL
 	                     taken again */
 	EV_INTERVAL,      /* tid EVENT_TID_GIL, aux: GIL index;

@@ -259,11 +259,13 @@ static void new_take(struct gil_thread *t)
 			break;
 		if (timed_out && gil->switch_number == saved_switchnum) {
 			/* A full interval passed and nobody switched: ask the
-			 * holder to drop the GIL at its next check. */
-			atomic_store_explicit(&gil->eval_breaker, 1,
-					      memory_order_relaxed);
+			 * holder to drop the GIL at its next check. The event
+			 * goes first: the holder stamps its forced drop only
+			 * once it sees the request. */
 			count(&gil->drop_requests);
 			gil_emit(t, EV_DROP_REQUEST, 0, (uint64_t)waited(t));
+			atomic_store_explicit(&gil->eval_breaker, 1,
+					      memory_order_release);
 		} else if (!timed_out) {
 			/* Woken by a release, but another thread got there
 			 * first: a fresh full interval starts. */
@@ -285,10 +287,12 @@ static void new_take(struct gil_thread *t)
 	sync_signal(s, gil->switch_cond);
 	sync_unlock(s, gil->switch_mutex);
 
-	/* Whatever drop request was pending has been served. */
+	/* Whatever drop request was pending has been served. The
+	 * acquisition is recorded under the mutex, so that no waiter can
+	 * record a drop request for this holder before it. */
 	atomic_store_explicit(&gil->eval_breaker, 0, memory_order_relaxed);
-	sync_unlock(s, gil->mutex);
 	gil_took(t, switched);
+	sync_unlock(s, gil->mutex);
 }
 
 /* drop_gil: wait_for_switch is false for a thread that ends, which must
@@ -344,8 +348,8 @@ static void legacy_take(struct gil_thread *t)
 	atomic_store_explicit(&gil->locked, 1, memory_order_relaxed);
 	bool switched = atomic_load_explicit(&gil->last_holder, memory_order_relaxed) != t;
 	atomic_store_explicit(&gil->last_holder, t, memory_order_relaxed);
-	sync_unlock(s, gil->mutex);
 	gil_took(t, switched);
+	sync_unlock(s, gil->mutex);
 }
 
 /* PyThread_release_lock: clear the flag, then signal one waiter. */
@@ -364,32 +368,25 @@ static void legacy_drop(struct gil_thread *t)
 }
 
 /* The periodic release and re-acquire, every checkinterval ticks. When
- * nobody waits and nobody slips in, it changes nothing a view could show,
- * so it is not recorded (and not counted): a lone thread would otherwise
- * fill the ring with three events every few microseconds. */
+ * nobody waits it changes nothing a view could show, so it is neither
+ * done nor recorded: a lone thread would otherwise fill the ring with
+ * three events every few microseconds. Whether anybody waits is read
+ * under the mutex, which a newcomer must take to wait, so a thread that
+ * arrives meanwhile finds the lock taken and waits for the next check.
+ * (Releasing and then recording the release only if someone slipped in
+ * would stamp the release after that thread's acquisition.) */
 static void legacy_check(struct gil_thread *t)
 {
 	struct gil *gil = t->gil;
 	struct sync *s = gil->sync;
 
-	if (atomic_load_explicit(&gil->legacy_waiters, memory_order_relaxed)) {
-		gil_drop(t, RELEASE_CHECK);
-		/* Other threads may run now. */
-		gil_take(t);
-		return;
-	}
-	legacy_drop(t);
 	sync_lock(s, gil->mutex);
-	if (!atomic_load_explicit(&gil->locked, memory_order_relaxed)) {
-		atomic_store_explicit(&gil->locked, 1, memory_order_relaxed);
-		sync_unlock(s, gil->mutex);
-		t->holding = true;
-		return;
-	}
+	bool waiters = atomic_load_explicit(&gil->legacy_waiters, memory_order_relaxed) != 0;
 	sync_unlock(s, gil->mutex);
-	/* Someone took it in between: record the release after all, then
-	 * wait like any other thread. */
-	gil_emit(t, EV_GIL_RELEASE, RELEASE_CHECK, 0);
+	if (!waiters)
+		return;
+	gil_drop(t, RELEASE_CHECK);
+	/* Other threads may run now. */
 	gil_take(t);
 }
 
@@ -448,10 +445,12 @@ void gil_check_slow(struct gil_thread *t)
 	switch (gil->policy) {
 	case GIL_NEW:
 		if (atomic_load_explicit(&gil->eval_breaker, memory_order_relaxed)) {
-			/* Give another thread a chance. */
-			count(&gil->forced_switches);
+			/* Give another thread a chance. The event carries
+			 * the forced switch's number on this GIL. */
+			uint64_t nth = atomic_fetch_add_explicit(&gil->forced_switches, 1,
+								 memory_order_relaxed) + 1;
 			t->forced_drops++;
-			gil_emit(t, EV_FORCED_DROP, 0, 0);
+			gil_emit(t, EV_FORCED_DROP, 0, nth);
 			new_drop(t, true);
 			/* Other threads may run now. */
 			gil_take(t);
@@ -496,6 +495,8 @@ uint64_t gil_run_until(struct gil_thread *t, int64_t until)
 	uint64_t total = 0;
 	while (sync_now(s) < until) {
 		uint64_t n = s->ops->spin(s, until, gil_ticks_to_check(t), t->breaker);
+		if (!n)
+			break; /* the run is paused: its clock stands still */
 		total += n;
 		gil_ticks_done(t, (uint32_t)n);
 	}

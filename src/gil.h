@@ -132,7 +132,9 @@ static inline void gil_ticks_done(struct gil_thread *t, uint32_t n)
  * Returns ticks. */
 uint64_t gil_run_ticks(struct gil_thread *t, uint64_t ticks);
 /* Run ticks until the run's clock reaches until (ns): the loop
- * `while time.time() - start < d: pass`. Returns the ticks run. */
+ * `while time.time() - start < d: pass`. Returns the ticks run; returns
+ * early if the run is paused (its clock stands still), for the caller to
+ * wait out the pause and call again. */
 uint64_t gil_run_until(struct gil_thread *t, int64_t until);
 
 /* Record an event from this thread (for the engine's op events). */

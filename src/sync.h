@@ -43,8 +43,10 @@ struct sync_ops {
 	void (*signal)(struct sync *s, struct sync_cond *c);
 	void (*broadcast)(struct sync *s, struct sync_cond *c);
 
-	/* Block the calling thread for ns (io, sleep). */
-	void (*sleep)(struct sync *s, int64_t ns);
+	/* Block the calling thread for ns of the run's time (io, sleep).
+	 * Returns false, at once or early, once interrupt() has been
+	 * called. */
+	bool (*sleep)(struct sync *s, int64_t ns);
 	/* Run up to ticks bytecode ticks of CPU work; stop early, after the
 	 * tick in progress, once *stop is non-zero (stop may be NULL: work that
 	 * checks nothing). Returns the ticks done. */
@@ -59,8 +61,39 @@ struct sync_ops {
 					    void *arg);
 	void *(*thread_join)(struct sync *s, struct sync_thread *t);
 
+	/* The run's time. The backend owns it: it moves the clock (real:
+	 * the wall clock, less the time spent paused; virtual: the
+	 * scheduler), pauses it, and ends every sleep for a stop.
+	 *
+	 * pause(true) stops the run's time: now() stands still, and no
+	 * sleep, timed wait or duration accrues until pause(false). A
+	 * simulated thread calls hold() where it may be held while paused
+	 * (between two chunks of work); it returns at once when not paused
+	 * or once interrupted. Safe from any thread. */
+	void (*pause)(struct sync *s, bool paused);
+	void (*hold)(struct sync *s);
+	/* From the thread that drives the run: end every sleep and hold,
+	 * now and from now on (the run stops). */
+	void (*interrupt)(struct sync *s);
+	/* From the thread that drives the run: let it go on until now()
+	 * reaches until, timeout_ns passes (real: wall time; virtual,
+	 * unpaced: a slice of virtual time, so that a consumer that drains
+	 * after every call does so at the same virtual times on every run;
+	 * virtual, paced: wall time) or, in real time, poke() is called.
+	 * Returns SYNC_ENDED once every simulated thread has ended (virtual
+	 * only; the caller counts its threads in real time), SYNC_STUCK if
+	 * none can ever run again (virtual only). While paused it waits (at
+	 * most timeout_ns, or 10 ms for a negative one) and returns
+	 * SYNC_UNTIL. */
+	int (*advance)(struct sync *s, int64_t until, int64_t timeout_ns);
+	/* From a simulated thread: the driver should look now (a thread
+	 * ended, the run is stuck). */
+	void (*poke)(struct sync *s);
+
 	void (*destroy)(struct sync *s);
 };
+
+enum sync_advance { SYNC_UNTIL, SYNC_ENDED, SYNC_STUCK };
 
 struct sync {
 	const struct sync_ops *ops;
@@ -79,6 +112,9 @@ struct sync *sync_real_create(void);
  * SYNC_VIRTUAL_TICK_NS, so that a run is the same on every machine. */
 #define SYNC_VIRTUAL_TICK_NS 50
 struct sync *sync_virtual_create(unsigned cores, uint64_t seed);
+/* Paced virtual time: advance() keeps the virtual clock at speed virtual
+ * seconds per wall second (0: unpaced, as fast as it runs). */
+void sync_virtual_set_speed(struct sync *s, double speed);
 bool sync_is_virtual(const struct sync *s);
 
 enum sync_virtual_status {
@@ -112,6 +148,8 @@ static inline void sync_wait(struct sync *s, struct sync_cond *c, struct sync_mu
 static inline bool sync_timedwait(struct sync *s, struct sync_cond *c, struct sync_mutex *m, int64_t ns) { return s->ops->timedwait(s, c, m, ns); }
 static inline void sync_signal(struct sync *s, struct sync_cond *c) { s->ops->signal(s, c); }
 static inline void sync_broadcast(struct sync *s, struct sync_cond *c) { s->ops->broadcast(s, c); }
+static inline bool sync_sleep(struct sync *s, int64_t ns) { return s->ops->sleep(s, ns); }
+static inline int sync_advance(struct sync *s, int64_t until, int64_t timeout_ns) { return s->ops->advance(s, until, timeout_ns); }
 static inline void sync_destroy(struct sync *s) { if (s) s->ops->destroy(s); }
 
 #endif

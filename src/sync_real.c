@@ -9,6 +9,14 @@
  * as long, as a real interpreter's bytecodes do. The eval breaker is checked
  * after every tick, as CPython checks it every few bytecodes in a
  * pure-Python loop.
+ *
+ * The run's clock is CLOCK_MONOTONIC less the time spent paused: while
+ * paused, now() stands still, and a sleep or a timed wait that spans a
+ * pause lasts its length of run time, so that no timeout, drop request or
+ * duration accrues while paused. Sleeps wait on the backend's own
+ * condition, which is broadcast only to pause, resume and interrupt (stop
+ * the run), never on an ordinary happening of the run; the driver waits
+ * on a condition of its own, which only poke() signals.
  */
 #include "config.h"
 
@@ -26,7 +34,15 @@
 
 struct sync_real {
 	struct sync base;
-	struct timespec t0;
+	/* now() = monotonic - offset, or frozen (>= 0) while paused. */
+	_Atomic int64_t offset;
+	_Atomic int64_t frozen;
+	atomic_int interrupted;
+	pthread_mutex_t nap_mutex; /* pauses, resumes, interrupts and sleeps */
+	pthread_cond_t nap_cond;
+	pthread_mutex_t drv_mutex; /* the driver's wait */
+	pthread_cond_t drv_cond;
+	bool poked;                /* under drv_mutex */
 };
 
 struct sync_mutex {
@@ -50,6 +66,8 @@ static void check(int rc, const char *call)
 	if (GV_UNLIKELY(rc != 0))
 		fatal("%s failed: %s", call, strerror(rc));
 }
+
+static void real_poke(struct sync *s);
 
 static int64_t ts_ns(const struct timespec *ts)
 {
@@ -103,7 +121,32 @@ static struct sync_real *real(struct sync *s)
 
 static int64_t real_now(struct sync *s)
 {
-	return mono_ns() - ts_ns(&real(s)->t0);
+	struct sync_real *r = real(s);
+	int64_t f = atomic_load_explicit(&r->frozen, memory_order_acquire);
+	if (f >= 0)
+		return f;
+	return mono_ns() - atomic_load_explicit(&r->offset, memory_order_acquire);
+}
+
+static bool paused(struct sync_real *r)
+{
+	return atomic_load_explicit(&r->frozen, memory_order_relaxed) >= 0;
+}
+
+static struct timespec mono_deadline(int64_t ns)
+{
+	int64_t d = mono_ns() + (ns > 0 ? ns : 0);
+	return (struct timespec){ .tv_sec = d / 1000000000, .tv_nsec = d % 1000000000 };
+}
+
+static void cond_init_mono(pthread_cond_t *c)
+{
+	pthread_condattr_t attr;
+	check(pthread_condattr_init(&attr), "pthread_condattr_init");
+	check(pthread_condattr_setclock(&attr, CLOCK_MONOTONIC),
+	      "pthread_condattr_setclock");
+	check(pthread_cond_init(c, &attr), "pthread_cond_init");
+	pthread_condattr_destroy(&attr);
 }
 
 static struct sync_mutex *real_mutex_new(struct sync *s)
@@ -139,12 +182,7 @@ static struct sync_cond *real_cond_new(struct sync *s)
 {
 	(void)s;
 	struct sync_cond *c = xmalloc(sizeof *c);
-	pthread_condattr_t attr;
-	check(pthread_condattr_init(&attr), "pthread_condattr_init");
-	check(pthread_condattr_setclock(&attr, CLOCK_MONOTONIC),
-	      "pthread_condattr_setclock");
-	check(pthread_cond_init(&c->c, &attr), "pthread_cond_init");
-	pthread_condattr_destroy(&attr);
+	cond_init_mono(&c->c);
 	return c;
 }
 
@@ -163,20 +201,24 @@ static void real_wait(struct sync *s, struct sync_cond *c, struct sync_mutex *m)
 	check(pthread_cond_wait(&c->c, &m->m), "pthread_cond_wait");
 }
 
+/* ns of the run's time: a wait that spans a pause waits again for what
+ * is left (while paused nothing is used up). */
 static bool real_timedwait(struct sync *s, struct sync_cond *c,
 			   struct sync_mutex *m, int64_t ns)
 {
-	(void)s;
-	int64_t deadline = mono_ns() + (ns > 0 ? ns : 0);
-	struct timespec ts = {
-		.tv_sec = deadline / 1000000000,
-		.tv_nsec = deadline % 1000000000,
-	};
-	int rc = pthread_cond_timedwait(&c->c, &m->m, &ts);
-	if (rc == ETIMEDOUT)
-		return true;
-	check(rc, "pthread_cond_timedwait");
-	return false;
+	int64_t deadline = real_now(s) + (ns > 0 ? ns : 0);
+	int64_t left = ns;
+	for (;;) {
+		struct timespec ts = mono_deadline(left);
+		int rc = pthread_cond_timedwait(&c->c, &m->m, &ts);
+		if (rc != ETIMEDOUT) {
+			check(rc, "pthread_cond_timedwait");
+			return false;
+		}
+		left = deadline - real_now(s);
+		if (left <= 0)
+			return true;
+	}
 }
 
 static void real_signal(struct sync *s, struct sync_cond *c)
@@ -191,16 +233,101 @@ static void real_broadcast(struct sync *s, struct sync_cond *c)
 	check(pthread_cond_broadcast(&c->c), "pthread_cond_broadcast");
 }
 
-static void real_sleep(struct sync *s, int64_t ns)
+/* Sleeps wait on nap_cond, so that pause, resume and interrupt reach
+ * them; nothing else broadcasts it. */
+static bool real_sleep(struct sync *s, int64_t ns)
 {
-	(void)s;
+	struct sync_real *r = real(s);
+	if (atomic_load(&r->interrupted))
+		return false;
 	if (ns <= 0)
+		return true;
+	int64_t deadline = real_now(s) + ns;
+	check(pthread_mutex_lock(&r->nap_mutex), "pthread_mutex_lock");
+	for (;;) {
+		if (atomic_load(&r->interrupted))
+			break;
+		int64_t left = deadline - real_now(s);
+		if (left <= 0)
+			break;
+		int rc;
+		if (paused(r)) {
+			rc = pthread_cond_wait(&r->nap_cond, &r->nap_mutex);
+		} else {
+			struct timespec ts = mono_deadline(left);
+			rc = pthread_cond_timedwait(&r->nap_cond, &r->nap_mutex, &ts);
+			if (rc == ETIMEDOUT)
+				rc = 0;
+		}
+		check(rc, "pthread_cond_wait (sleep)");
+	}
+	check(pthread_mutex_unlock(&r->nap_mutex), "pthread_mutex_unlock");
+	return !atomic_load(&r->interrupted);
+}
+
+static void real_pause(struct sync *s, bool on)
+{
+	struct sync_real *r = real(s);
+	check(pthread_mutex_lock(&r->nap_mutex), "pthread_mutex_lock");
+	if (on && !paused(r)) {
+		atomic_store_explicit(&r->frozen, real_now(s), memory_order_release);
+	} else if (!on && paused(r)) {
+		/* The clock goes on from where it stood. */
+		int64_t f = atomic_load(&r->frozen);
+		atomic_store_explicit(&r->offset, mono_ns() - f, memory_order_release);
+		atomic_store_explicit(&r->frozen, -1, memory_order_release);
+	}
+	check(pthread_cond_broadcast(&r->nap_cond), "pthread_cond_broadcast");
+	check(pthread_mutex_unlock(&r->nap_mutex), "pthread_mutex_unlock");
+}
+
+static void real_hold(struct sync *s)
+{
+	struct sync_real *r = real(s);
+	if (!paused(r))
 		return;
-	struct timespec ts = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
-	int rc;
-	while ((rc = clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts)) == EINTR)
-		;
-	check(rc, "clock_nanosleep");
+	check(pthread_mutex_lock(&r->nap_mutex), "pthread_mutex_lock");
+	while (paused(r) && !atomic_load(&r->interrupted))
+		check(pthread_cond_wait(&r->nap_cond, &r->nap_mutex), "pthread_cond_wait (hold)");
+	check(pthread_mutex_unlock(&r->nap_mutex), "pthread_mutex_unlock");
+}
+
+static void real_interrupt(struct sync *s)
+{
+	struct sync_real *r = real(s);
+	check(pthread_mutex_lock(&r->nap_mutex), "pthread_mutex_lock");
+	atomic_store(&r->interrupted, 1);
+	check(pthread_cond_broadcast(&r->nap_cond), "pthread_cond_broadcast");
+	check(pthread_mutex_unlock(&r->nap_mutex), "pthread_mutex_unlock");
+	real_poke(s);
+}
+
+static void real_poke(struct sync *s)
+{
+	struct sync_real *r = real(s);
+	check(pthread_mutex_lock(&r->drv_mutex), "pthread_mutex_lock");
+	r->poked = true;
+	check(pthread_cond_signal(&r->drv_cond), "pthread_cond_signal");
+	check(pthread_mutex_unlock(&r->drv_mutex), "pthread_mutex_unlock");
+}
+
+/* The driver waits for a poke, until or the timeout, whichever first. */
+static int real_advance(struct sync *s, int64_t until, int64_t timeout_ns)
+{
+	struct sync_real *r = real(s);
+	int64_t wait = timeout_ns < 0 ? 10000000 : timeout_ns;
+	if (!paused(r) && until != INT64_MAX && until - real_now(s) < wait)
+		wait = until - real_now(s);
+	check(pthread_mutex_lock(&r->drv_mutex), "pthread_mutex_lock");
+	if (!r->poked && wait > 0) {
+		struct timespec ts = mono_deadline(wait);
+		int rc = pthread_cond_timedwait(&r->drv_cond, &r->drv_mutex, &ts);
+		if (rc != ETIMEDOUT)
+			check(rc, "pthread_cond_timedwait (driver)");
+	}
+	r->poked = false;
+	check(pthread_mutex_unlock(&r->drv_mutex), "pthread_mutex_unlock");
+	return SYNC_UNTIL;
 }
 
 /* The hot loop of every cpu op: one tick of work, then the eval breaker. */
@@ -223,7 +350,7 @@ static uint64_t real_spin(struct sync *s, int64_t until, uint64_t max_ticks,
 {
 	uint64_t x = 7, done = 0;
 	const uint64_t k = iters_per_tick;
-	while (done < max_ticks && real_now(s) < until) {
+	while (done < max_ticks && real_now(s) < until && !paused(real(s))) {
 		x = spin_iters(k, x);
 		done++;
 		if (stop && atomic_load_explicit(stop, memory_order_relaxed))
@@ -252,7 +379,12 @@ static void *real_thread_join(struct sync *s, struct sync_thread *t)
 
 static void real_destroy(struct sync *s)
 {
-	free(real(s));
+	struct sync_real *r = real(s);
+	check(pthread_cond_destroy(&r->nap_cond), "pthread_cond_destroy");
+	check(pthread_mutex_destroy(&r->nap_mutex), "pthread_mutex_destroy");
+	check(pthread_cond_destroy(&r->drv_cond), "pthread_cond_destroy");
+	check(pthread_mutex_destroy(&r->drv_mutex), "pthread_mutex_destroy");
+	free(r);
 }
 
 static const struct sync_ops real_ops = {
@@ -273,6 +405,11 @@ static const struct sync_ops real_ops = {
 	.spin = real_spin,
 	.thread_start = real_thread_start,
 	.thread_join = real_thread_join,
+	.pause = real_pause,
+	.hold = real_hold,
+	.interrupt = real_interrupt,
+	.advance = real_advance,
+	.poke = real_poke,
 	.destroy = real_destroy,
 };
 
@@ -282,7 +419,12 @@ struct sync *sync_real_create(void)
 	struct sync_real *r = xcalloc(1, sizeof *r);
 	r->base.ops = &real_ops;
 	r->base.tick_ns = calibrated_tick_ns;
-	if (clock_gettime(CLOCK_MONOTONIC, &r->t0) != 0)
-		fatal("clock_gettime(CLOCK_MONOTONIC) failed: %s", strerror(errno));
+	atomic_init(&r->offset, mono_ns());
+	atomic_init(&r->frozen, -1);
+	atomic_init(&r->interrupted, 0);
+	check(pthread_mutex_init(&r->nap_mutex, NULL), "pthread_mutex_init");
+	cond_init_mono(&r->nap_cond);
+	check(pthread_mutex_init(&r->drv_mutex, NULL), "pthread_mutex_init");
+	cond_init_mono(&r->drv_cond);
 	return &r->base;
 }

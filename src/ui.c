@@ -47,8 +47,8 @@ static void on_event(void *arg, const struct event *ev, const struct stats *st)
 	struct ui *ui = arg;
 	if (!describe_shown(ev))
 		return;
-	uint64_t nth = 0;
-	if (ev->type == EV_FORCED_DROP && ev->tid < ui->sc->nthreads) {
+	uint64_t nth = ev->type == EV_FORCED_DROP ? ev->arg : 0;
+	if (ev->type == EV_FORCED_DROP && !nth && ev->tid < ui->sc->nthreads) {
 		struct stats_gil g;
 		if (stats_gil(st, ui->sc->threads[ev->tid].process, 0, &g) == 0)
 			nth = g.c.forced_switches;

@@ -269,9 +269,11 @@ static void fifo_hands_over_in_arrival_order(void)
 	const int want[] = { 0, 1, 2, 3, 0 };
 	for (int policy = GIL_FIFO; policy <= GIL_RUBY; policy++) {
 		struct run r;
-		/* ruby: a quantum long enough that nobody yields */
-		vrun(&r, queue_up, (enum gil_policy)policy,
-		     policy == GIL_RUBY ? 100 * MS : 5 * MS);
+		/* An interval (ruby: a quantum) long enough that nobody asks h
+		 * to drop: the op boundary after its native_hold is a check
+		 * site, and a drop request pending there would hand the GIL
+		 * over before h blocks. */
+		vrun(&r, queue_up, (enum gil_policy)policy, 100 * MS);
 		int order[16];
 		size_t n = acquisitions(&r, order, 16);
 		CU_ASSERT_EQUAL(n, 5);

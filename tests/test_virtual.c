@@ -265,17 +265,22 @@ static void two_seeds_may_differ_but_both_keep_the_invariants(void)
 	vrun(&r[0], convoy, 2, 1, -1, 0);
 	vrun(&r[1], convoy, 2, 2, -1, 0);
 	CU_ASSERT(r[0].n != r[1].n || memcmp(r[0].evs, r[1].evs, r[0].n * sizeof *r[0].evs) != 0);
+	/* A signal wakes any of the waiters, so the server may lose to
+	 * "other" a few times in a row (a fresh interval each time), but
+	 * most of its waits end after one interval, and none is starved. */
+	const int64_t one = 5 * MS + m.timer_max + m.wake_max + m.tick_ns + 2 * MS /* other's cpu */;
 	for (int k = 0; k < 2; k++) {
-		int acq = 0;
+		int acq = 0, within_one = 0;
 		for (size_t i = 0; i < r[k].n; i++) {
 			const struct event *ev = &r[k].evs[i];
 			if (ev->tid == 1 && ev->type == EV_GIL_ACQUIRE) {
 				acq++;
-				CU_ASSERT((int64_t)ev->arg <= 5 * MS + m.timer_max + m.wake_max + m.tick_ns +
-								       2 * MS /* other's cpu */);
+				within_one += (int64_t)ev->arg <= one;
+				CU_ASSERT((int64_t)ev->arg <= 20 * one);
 			}
 		}
 		CU_ASSERT(acq > 20);
+		CU_ASSERT(2 * within_one > acq);
 		CU_ASSERT_EQUAL(r[k].elapsed, 300 * MS);
 		run_free(&r[k]);
 	}
@@ -323,12 +328,17 @@ static void *signal_once(void *arg)
 	return NULL;
 }
 
-static void prim_init(struct prim *p, unsigned cores)
+static void prim_init_seed(struct prim *p, unsigned cores, uint64_t seed)
 {
 	memset(p, 0, sizeof *p);
-	p->s = sync_virtual_create(cores, 3);
+	p->s = sync_virtual_create(cores, seed);
 	p->m = p->s->ops->mutex_new(p->s);
 	p->c = p->s->ops->cond_new(p->s);
+}
+
+static void prim_init(struct prim *p, unsigned cores)
+{
+	prim_init_seed(p, cores, 3);
 }
 
 static void prim_fini(struct prim *p)
@@ -338,33 +348,43 @@ static void prim_fini(struct prim *p)
 	sync_destroy(p->s);
 }
 
-static void a_signal_wakes_one_waiter_the_oldest(void)
+/* A signal wakes exactly one waiter, which one the seed decides (the
+ * model favours the newest, never simply the oldest); two more signals
+ * wake the other two. */
+static void a_signal_wakes_one_waiter_chosen_by_the_seed(void)
 {
-	struct prim p;
-	prim_init(&p, 4);
-	struct waiter_arg wa[3];
-	struct sync_thread *th[4];
-	for (int i = 0; i < 3; i++) {
-		wa[i] = (struct waiter_arg){ &p, i };
-		th[i] = p.s->ops->thread_start(p.s, waiter, &wa[i]);
+	int first[3] = { 0, 0, 0 };
+	for (uint64_t seed = 1; seed <= 60; seed++) {
+		struct prim p;
+		prim_init_seed(&p, 4, seed);
+		struct waiter_arg wa[3];
+		struct sync_thread *th[4];
+		for (int i = 0; i < 3; i++) {
+			wa[i] = (struct waiter_arg){ &p, i };
+			th[i] = p.s->ops->thread_start(p.s, waiter, &wa[i]);
+		}
+		th[3] = p.s->ops->thread_start(p.s, signal_once, &p);
+		CU_ASSERT_EQUAL(sync_virtual_run(p.s, 10 * MS), SYNC_VIRTUAL_STUCK);
+		CU_ASSERT_EQUAL_FATAL(p.woken, 1);
+		first[p.order[0]]++;
+		CU_ASSERT_EQUAL(sync_virtual_live(p.s), 2);
+		/* The others: both are woken; each runs after a wake-up
+		 * latency of its own, so the one woken second may run first. */
+		sync_lock(p.s, p.m);
+		sync_signal(p.s, p.c);
+		sync_signal(p.s, p.c);
+		sync_unlock(p.s, p.m);
+		CU_ASSERT_EQUAL(sync_virtual_run(p.s, INT64_MAX), SYNC_VIRTUAL_ENDED);
+		CU_ASSERT_EQUAL(p.order[0] + p.order[1] + p.order[2], 3);
+		CU_ASSERT_NOT_EQUAL(p.order[1], p.order[2]);
+		for (int i = 0; i < 4; i++)
+			p.s->ops->thread_join(p.s, th[i]);
+		prim_fini(&p);
 	}
-	th[3] = p.s->ops->thread_start(p.s, signal_once, &p);
-	CU_ASSERT_EQUAL(sync_virtual_run(p.s, 10 * MS), SYNC_VIRTUAL_STUCK);
-	CU_ASSERT_EQUAL(p.woken, 1);
-	CU_ASSERT_EQUAL(p.order[0], 0);
-	CU_ASSERT_EQUAL(sync_virtual_live(p.s), 2);
-	/* The others: both are woken; each runs after a wake-up latency of
-	 * its own, so the one woken second may run first. */
-	sync_lock(p.s, p.m);
-	sync_signal(p.s, p.c);
-	sync_signal(p.s, p.c);
-	sync_unlock(p.s, p.m);
-	CU_ASSERT_EQUAL(sync_virtual_run(p.s, INT64_MAX), SYNC_VIRTUAL_ENDED);
-	CU_ASSERT_EQUAL(p.order[1] + p.order[2], 3);
-	CU_ASSERT_NOT_EQUAL(p.order[1], p.order[2]);
-	for (int i = 0; i < 4; i++)
-		p.s->ops->thread_join(p.s, th[i]);
-	prim_fini(&p);
+	/* Any waiter may be the one, the newest most often. */
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT(first[i] > 5);
+	CU_ASSERT(first[2] > first[0]);
 }
 
 static void *timed_waiter(void *arg)
@@ -562,7 +582,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(same_seed_gives_identical_events),
 	CU_TEST_ENTRY(same_seed_gives_identical_json_reports),
 	CU_TEST_ENTRY(two_seeds_may_differ_but_both_keep_the_invariants),
-	CU_TEST_ENTRY(a_signal_wakes_one_waiter_the_oldest),
+	CU_TEST_ENTRY(a_signal_wakes_one_waiter_chosen_by_the_seed),
 	CU_TEST_ENTRY(timedwait_times_out_at_the_deadline_plus_timer_latency),
 	CU_TEST_ENTRY(cpu_work_shares_a_core_and_runs_in_parallel_on_two),
 	CU_TEST_ENTRY(the_gil_excludes_under_coroutines_for_every_policy),
