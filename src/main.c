@@ -25,6 +25,7 @@
 #include "crt.h"
 #include "ui.h"
 #include "util.h"
+#include "watch.h"
 
 /* The scenario gilviz runs when none is named: the convoy effect, the
  * lesson that shows the most about the new GIL in a few seconds. */
@@ -59,7 +60,8 @@ struct options {
 	bool real_time;           /* --real: a sweep in real time */
 	bool sweeping;
 	struct sweep_spec sweep;
-	const char *virtual_only; /* an option that needs --virtual */
+	const char *virtual_only; /* an option that needs virtual time */
+	unsigned clock_chosen;    /* WATCH_CHOSE_*: what the scenario may not set */
 	/* The terminal UI's own options. */
 	long frames;
 	size_t history_spans;
@@ -128,17 +130,19 @@ static void usage(FILE *out)
 		"      --slow=F           slow motion: every duration, the interval included,\n"
 		"                           times F\n"
 		"\n"
-		"Virtual time (deterministic, faster than real time):\n"
+		"Virtual time (deterministic, faster than real time; the bundled lessons\n"
+		"use it at a teaching pace):\n"
 		"      --virtual          run on a virtual clock and scheduler\n"
 		"      --cores=N          virtual cores (default: the scenario's, else the machine's)\n"
 		"      --seed=N           seed of the scheduler's choices (default 0)\n"
 		"      --speed=F          virtual seconds per wall second (headless default 0:\n"
-		"                           as fast as possible; in the UI default 1)\n"
+		"                           as fast as possible; in the UI the scenario's\n"
+		"                           speed, else 1)\n"
 		"      --sweep=interval=LO..HI[:N]\n"
 		"                         run once per interval, N log-spaced values (default\n"
 		"                           10), in virtual time unless --real; print a table\n"
 		"                           and a chart (--format text, json or csv)\n"
-		"      --real             a sweep in real time\n"
+		"      --real             real time, whatever the scenario says; a sweep too\n"
 		"\n"
 		"The terminal UI:\n"
 		"      --frames=N         quit after N frames (about 30 a second)\n"
@@ -351,9 +355,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		/* ---- virtual time and sweeps ---- */
 		case OPT_VIRTUAL:
 			o->engine.virtual_time = true;
+			o->clock_chosen |= WATCH_CHOSE_TIME;
 			break;
 		case OPT_REAL:
 			o->real_time = true;
+			o->clock_chosen |= WATCH_CHOSE_TIME;
 			break;
 		case OPT_CORES: {
 			uint64_t n;
@@ -377,6 +383,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return bad_usage("--speed: expected virtual seconds per second from 0 (as fast as possible) to 1000000, got '%s'", optarg);
 			o->engine.speed = f;
 			o->virtual_only = "--speed";
+			o->clock_chosen |= WATCH_CHOSE_SPEED;
 			break;
 		}
 		case OPT_SWEEP: {
@@ -428,11 +435,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return bad_usage("%s", "--sweep and --check do not go together");
 		if (!o->real_time)
 			o->engine.virtual_time = true;
+		o->clock_chosen |= WATCH_CHOSE_TIME;
 	}
-	if (o->virtual_only && !o->engine.virtual_time)
-		return bad_usage("%s only makes sense in virtual time: add --virtual", o->virtual_only);
 	if (o->real_time && o->engine.virtual_time)
 		return bad_usage("%s", "--real and --virtual contradict each other");
+	if (o->virtual_only && o->real_time)
+		return bad_usage("%s only makes sense in virtual time, not with --real", o->virtual_only);
 	if (o->csv && !o->sweeping)
 		return bad_usage("%s", "--format=csv is for --sweep (use --export csv FILE for a run's spans)");
 	if (o->replay && o->mode == MODE_DEFAULT && o->sinks.export_kind != EXPORT_NONE)
@@ -495,6 +503,7 @@ static int run_ui(const struct options *o)
 		.builtin_text = default_scenario,
 		.builtin_name = "(built-in convoy)",
 		.engine = o->engine,
+		.clock_chosen = o->clock_chosen,
 		.frames = o->frames,
 		.history_spans = o->history_spans,
 		.want_color = !(no_color && *no_color),
@@ -505,10 +514,6 @@ static int run_ui(const struct options *o)
 		.export_kind = o->sinks.export_kind,
 		.export_path = o->sinks.export_path,
 	};
-	/* Virtual time on screen is paced: unpaced, the whole run would be
-	 * over before the first frame. */
-	if (uo.engine.virtual_time && uo.engine.speed <= 0)
-		uo.engine.speed = 1.0;
 	struct gv_error err = { 0 };
 	int rc = ui_run(&uo, &err);
 	if (rc != 0) {
@@ -649,6 +654,14 @@ static int run(struct options *o_)
 	struct scenario *sc = load(&o);
 	if (!sc)
 		return 1;
+	/* The scenario's clock where the command line left it open: an
+	 * option of virtual time needs it chosen by one or the other. */
+	struct engine_options eng = watch_engine_options(sc, &o.engine, o.clock_chosen,
+							 o.mode == MODE_DEFAULT);
+	if (o.virtual_only && !eng.virtual_time) {
+		scenario_free(sc);
+		return bad_usage("%s only makes sense in virtual time: add --virtual", o.virtual_only);
+	}
 	if (o.mode == MODE_CHECK) {
 		char *buf = NULL;
 		printf("%s: ok (%zu thread%s in %zu process%s)\n", text_printable(sc->file, &buf),
@@ -684,7 +697,7 @@ static int run(struct options *o_)
 
 	crt_catch_quit_signals();
 	o.sinks.recording_failed = say_recording_stopped;
-	rc = report_run(sc, &o.engine, o.format, stdout, &o.sinks, crt_quit_flag(), &err);
+	rc = report_run(sc, &eng, o.format, stdout, &o.sinks, crt_quit_flag(), &err);
 	if (rc != 0)
 		print_error(&err);
 	scenario_free(sc);

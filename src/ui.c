@@ -206,6 +206,18 @@ int ui_run_start(struct ui *ui, struct gv_error *err)
 	};
 	if (ui->policy >= 0)
 		wo.engine.policy = ui->policy;
+	if (ui->own_sc && !o->replay_path) {
+		unsigned chose = o->clock_chosen;
+		if (ui->time_choice >= 0) {
+			wo.engine.virtual_time = ui->time_choice == 1;
+			chose |= WATCH_CHOSE_TIME;
+		}
+		if (ui->speed_choice > 0) {
+			wo.engine.speed = ui->speed_choice;
+			chose |= WATCH_CHOSE_SPEED;
+		}
+		wo.engine = watch_engine_options(ui->own_sc, &wo.engine, chose, true);
+	}
 	if (!ui->recorded && !o->replay_path) {
 		wo.record_path = o->record_path;
 		wo.export_kind = o->export_kind;
@@ -241,6 +253,7 @@ struct ui *ui_create(const struct ui_options *o, struct gv_error *err)
 	struct ui *ui = xcalloc(1, sizeof *ui);
 	ui->opt = *o;
 	ui->policy = -1;
+	ui->time_choice = -1;
 	if (!o->replay_path) {
 		ui->own_sc = load_scenario(ui, o->scenario_path, err);
 		if (!ui->own_sc) {

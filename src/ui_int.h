@@ -43,6 +43,8 @@ struct ui {
 	const struct scenario *sc; /* the run's scenario */
 	char *sc_path;         /* NULL: the built-in scenario */
 	int policy;            /* the g key's choice, or -1: the options' */
+	int time_choice;       /* the t key's: 1 virtual, 0 real, -1 the options' */
+	double speed_choice;   /* [ and ]'s pace in virtual time; 0: the options' */
 	struct consumer *c;    /* the watch's model */
 	bool live;             /* can the run be changed (interval, policy, restart)? */
 	bool recorded;         /* the recording has been made (and closed) */

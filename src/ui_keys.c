@@ -77,6 +77,8 @@ static void switch_scenario(struct ui *ui, int step)
 	ui->sc_path = xstrdup(ui->cat.paths[i]);
 	ui->cat_i = i;
 	ui->policy = -1;
+	ui->time_choice = -1; /* a lesson opens on its own clock */
+	ui->speed_choice = 0;
 	if (ui_run_start(ui, &err) != 0) {
 		char msg[GV_ERROR_MAX];
 		gv_error_format(&err, msg, sizeof msg);

@@ -68,6 +68,21 @@ bool watch_runs_forever(const struct scenario *sc, const struct engine_options *
 	return false;
 }
 
+struct engine_options watch_engine_options(const struct scenario *sc,
+					   const struct engine_options *o, unsigned chose,
+					   bool watched)
+{
+	struct engine_options e = *o;
+	if (!(chose & WATCH_CHOSE_TIME) && sc->time != SC_TIME_UNSET)
+		e.virtual_time = sc->time == SC_TIME_VIRTUAL;
+	if (!(chose & WATCH_CHOSE_SPEED) && watched)
+		e.speed = sc->speed > 0 ? sc->speed : 1.0;
+	/* Unpaced, a watched run would be over before its first frame. */
+	if (watched && e.speed <= 0)
+		e.speed = 1.0;
+	return e;
+}
+
 static void add_warning(struct watch *w, const char *msg)
 {
 	if (msg && w->nwarnings < WATCH_MAX_WARNINGS)

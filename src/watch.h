@@ -71,6 +71,19 @@ struct watch_options {
 
 struct watch;
 
+/* What the command line chose of a run's clock; what it left open is the
+ * scenario's ('time', 'speed'). */
+#define WATCH_CHOSE_TIME 1u  /* --real or --virtual */
+#define WATCH_CHOSE_SPEED 2u /* --speed */
+
+/* The engine options of a run of sc: o as the command line gave them,
+ * with the scenario's clock where chose leaves it open. watched: on a
+ * screen, where virtual time is paced (at the scenario's speed, else 1);
+ * headless it runs as fast as it can unless --speed said otherwise. */
+struct engine_options watch_engine_options(const struct scenario *sc,
+					   const struct engine_options *o, unsigned chose,
+					   bool watched);
+
 /* Does a run of sc with opt never end by itself (a thread runs forever
  * and no duration is set)? Then err says so, naming what to give a
  * duration to ("run", "sweep"). */

@@ -11,7 +11,7 @@ S=gv
 
 # The shell prints EXITED and the terminal's modes after gilviz ends.
 T -f /dev/null new-session -d -s gv -x 120 -y 40 \
-	"LANG=C.UTF-8 TERM=screen sh -c '\"$gilviz\" --duration=120s \"$convoy\"; echo EXITED \$?; stty -a | tr \"\\n\" \" \" | grep -o \"[-]*icanon\"; sleep 60'" ||
+	"LANG=C.UTF-8 TERM=screen sh -c '\"$gilviz\" --speed=1 --duration=120s \"$convoy\"; echo EXITED \$?; stty -a | tr \"\\n\" \" \" | grep -o \"[-]*icanon\"; sleep 60'" ||
 	{ echo "FAIL: cannot start tmux"; exit 1; }
 
 check "the UI comes up with the scenario's title" wait_for "Convoy: an I/O thread"
