@@ -1141,6 +1141,16 @@ const char *engine_time_mode(const struct engine *e)
 	return e->time_mode;
 }
 
+int engine_set_speed(struct engine *e, double speed)
+{
+	if (!e->virt || !(speed > 0) || speed > 1e6)
+		return -1;
+	/* The pace starts over from the virtual clock as it stands. */
+	e->speed = speed;
+	e->pace_set = false;
+	return 0;
+}
+
 double engine_speed(const struct engine *e)
 {
 	return e->virt ? e->speed : 0;

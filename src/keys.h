@@ -25,11 +25,13 @@ enum ui_action {
 	ACT_RESTART,
 	ACT_NEXT_SCENARIO,
 	ACT_PREV_SCENARIO,
-	ACT_SLOWER,        /* replay: half the speed */
-	ACT_FASTER,        /* replay: twice the speed */
+	ACT_SLOWER,        /* slower: a replay, or a virtual run's pace */
+	ACT_FASTER,        /* faster */
 	ACT_HOME,          /* replay: back to the start */
 	ACT_END,           /* replay: to the end */
 	ACT_JUMP,          /* replay: to a time typed on the status line */
+	ACT_TIME,          /* restart in the other time mode */
+	ACT_FIT,           /* the whole run on the screen */
 	ACT_HELP,
 	ACT_QUIT,
 	ACT_COUNT

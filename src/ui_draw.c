@@ -96,12 +96,15 @@ static void draw_header(struct ui *ui)
 	}
 	int sw = (int)strlen(state);
 	/* The facts on the right, the title in what is left of the line. */
-	if (COLS >= 110)
-		snprintf(buf, sizeof buf, "GIL %s | interval %s | %s | %s ",
-			 gil_policy_name(watch_policy(ui->w)), iv, el, mode);
-	else
+	/* Which clock and what speed, always: in full where there is room. */
+	if (COLS < 110 && ui->live)
+		watch_clock_brief(ui->w, mode, sizeof mode);
+	if (COLS < 110 && !ui->live) /* the state says the replay's speed */
 		snprintf(buf, sizeof buf, "GIL %s | interval %s | %s ",
 			 gil_policy_name(watch_policy(ui->w)), iv, el);
+	else
+		snprintf(buf, sizeof buf, "GIL %s | interval %s | %s | %s ",
+			 gil_policy_name(watch_policy(ui->w)), iv, el, mode);
 	int fw = (int)strlen(buf), room = COLS - sw - fw - 2;
 	put(0, COLS - sw - fw, COLS - sw, CR_HEADER, buf);
 	put(0, COLS - sw, COLS, ui->paused || ui->ended || !ui->live ? CR_PAUSED : CR_HEADER, state);

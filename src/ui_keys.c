@@ -106,6 +106,31 @@ static void set_interval(struct ui *ui, int dir)
 	ui_status(ui, "switch interval %s (was %s)", d, was);
 }
 
+/* [ and ]: a replay's speed, or a live virtual run's pace (kept for the
+ * runs r and g start); real time goes at the machine's pace. */
+static void change_speed(struct ui *ui, int dir)
+{
+	struct engine *e = watch_engine(ui->w);
+	if (e && !engine_is_virtual(e)) {
+		ui_status(ui, "real time runs at the machine's pace: t switches to virtual time");
+		return;
+	}
+	if (ui->live && ui->ended) {
+		ui_status(ui, "the run has ended: r restarts it");
+		return;
+	}
+	if (!watch_speed_step(ui->w, dir)) {
+		ui_status(ui, ui->live ? "virtual time's speed stays within 1/1000x and 100x"
+				       : "replay speed stays within 1/4x and 16x");
+		return;
+	}
+	char sp[16];
+	watch_speed_name(ui->w, sp, sizeof sp);
+	if (e)
+		ui->speed_choice = engine_speed(e);
+	ui_status(ui, "%s speed %sx", ui->live ? "virtual time's" : "replay", sp);
+}
+
 /* The oldest time every thread's kept history still covers. */
 static uint64_t oldest_kept(const struct ui *ui)
 {
@@ -224,14 +249,14 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 		return;
 	switch (a) {
 	case ACT_SLOWER:
-	case ACT_FASTER: {
-		if (!watch_speed_step(ui->w, a == ACT_FASTER ? 1 : -1)) {
-			ui_status(ui, "replay speed stays within 1/4x and 16x");
-			break;
-		}
-		char sp[16];
-		watch_speed_name(ui->w, sp, sizeof sp);
-		ui_status(ui, "replay speed %sx", sp);
+	case ACT_FASTER:
+		change_speed(ui, a == ACT_FASTER ? 1 : -1);
+		break;
+	case ACT_TIME: {
+		struct engine *e = watch_engine(ui->w);
+		ui->time_choice = engine_is_virtual(e) ? 0 : 1;
+		restart(ui, ui->time_choice ? "restarted in virtual time (the same picture every time)"
+					    : "restarted in real time (this machine's threads)");
 		break;
 	}
 	case ACT_HOME:

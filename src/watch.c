@@ -365,17 +365,40 @@ int watch_set_interval(struct watch *w, int64_t ns)
 	return w->e ? engine_set_interval(w->e, ns) : -1;
 }
 
+/* The paces [ and ] step through in a live virtual run: round figures,
+ * so that the header reads 1/20 or 5, not 0.0625. */
+static const double live_speeds[] = {
+	0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100,
+};
+
 bool watch_speed_step(struct watch *w, int dir)
 {
-	return w->rp ? replay_clock_speed_step(&w->clock, dir) : false;
+	if (w->rp)
+		return replay_clock_speed_step(&w->clock, dir);
+	if (!engine_is_virtual(w->e) || w->ended)
+		return false;
+	/* The next round pace past the current one (a scenario's speed
+	 * need not be one of them). */
+	double cur = engine_speed(w->e), next = 0;
+	size_t n = GV_ARRAY_LEN(live_speeds);
+	for (size_t i = 0; i < n; i++) {
+		double s = live_speeds[dir > 0 ? i : n - 1 - i];
+		if (dir > 0 ? s > cur * 1.001 : s < cur * 0.999) {
+			next = s;
+			break;
+		}
+	}
+	return next > 0 && engine_set_speed(w->e, next) == 0;
 }
 
 void watch_speed_name(const struct watch *w, char *buf, size_t len)
 {
 	if (w->rp)
 		replay_clock_speed_name(&w->clock, buf, len);
+	else if (engine_is_virtual(w->e))
+		gv_speed_name(engine_speed(w->e), buf, len);
 	else
-		snprintf(buf, len, "%g", engine_speed(w->e));
+		snprintf(buf, len, "1");
 }
 
 bool watch_seek_rebuilds(const struct watch *w, uint64_t pos)
@@ -487,12 +510,28 @@ void watch_clock_words(const struct watch *w, char *buf, size_t len)
 		return;
 	}
 	double slow = engine_slow(w->e);
+	char sp[16];
+	watch_speed_name(w, sp, sizeof sp);
 	if (engine_is_virtual(w->e))
-		snprintf(buf, len, "%s, x%g", engine_time_mode(w->e), engine_speed(w->e));
+		snprintf(buf, len, "%s, %sx speed", engine_time_mode(w->e), sp);
 	else if (slow != 1.0)
 		snprintf(buf, len, "%s time, slow x%g", engine_time_mode(w->e), slow);
 	else
 		snprintf(buf, len, "%s time", engine_time_mode(w->e));
+}
+
+void watch_clock_brief(const struct watch *w, char *buf, size_t len)
+{
+	char sp[16];
+	watch_speed_name(w, sp, sizeof sp);
+	if (w->rp)
+		snprintf(buf, len, "replay %sx", sp);
+	else if (engine_is_virtual(w->e))
+		snprintf(buf, len, "virtual %sx", sp);
+	else if (engine_slow(w->e) != 1.0)
+		snprintf(buf, len, "real, slow x%g", engine_slow(w->e));
+	else
+		snprintf(buf, len, "real time");
 }
 
 const char *watch_replay_of(const struct watch *w)

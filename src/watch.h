@@ -126,10 +126,11 @@ void watch_pause(struct watch *w, bool paused);
 /* Every GIL's switch interval, before slow motion: a live run only.
  * -1 if the run cannot change it or ns is out of range. */
 int watch_set_interval(struct watch *w, int64_t ns);
-/* Faster (dir > 0) or slower by one step; false at the limit or if this
- * source has no speed to change. */
+/* Faster (dir > 0) or slower by one step: a replay's clock, or a live
+ * virtual run's pace (1/1000 to 100, round figures); false at the limit,
+ * after the end, or in real time, which has no speed to change. */
 bool watch_speed_step(struct watch *w, int dir);
-/* The speed in words: "1/4", "1", "16". */
+/* The speed in words: "1/4", "1", "16", "1/20"; real time is "1". */
 void watch_speed_name(const struct watch *w, char *buf, size_t len);
 /* Would seeking to pos take the model back to the start and feed the
  * events again (the counters only grow)? */
@@ -165,8 +166,11 @@ enum gil_policy watch_policy(const struct watch *w);
 /* "real" or "virtual (seed S, N cores)". */
 const char *watch_time_mode(const struct watch *w);
 /* The clock in a header's words: "real time", "real time, slow x4",
- * "virtual (seed 0, 2 cores), x1", "recorded 2026-11-23 09:19Z". */
+ * "virtual (seed 0, 2 cores), 1/20x speed", "recorded 2026-11-23 09:19Z". */
 void watch_clock_words(const struct watch *w, char *buf, size_t len);
+/* The clock and its speed in a few words, for a narrow header: "real
+ * time", "virtual 1/20x", "replay 2x". */
+void watch_clock_brief(const struct watch *w, char *buf, size_t len);
 /* A recording: "replay of a recording made WHEN by gilviz V (KERNEL, N
  * cores)"; NULL live. */
 const char *watch_replay_of(const struct watch *w);
