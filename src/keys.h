@@ -27,11 +27,13 @@ enum ui_action {
 	ACT_PREV_SCENARIO,
 	ACT_SLOWER,        /* slower: a replay, or a virtual run's pace */
 	ACT_FASTER,        /* faster */
-	ACT_HOME,          /* replay: back to the start */
-	ACT_END,           /* replay: to the end */
+	ACT_HOME,          /* to the start: a replay seeks, an ended run scrolls */
+	ACT_END,           /* to the end */
 	ACT_JUMP,          /* replay: to a time typed on the status line */
 	ACT_TIME,          /* restart in the other time mode */
 	ACT_FIT,           /* the whole run on the screen */
+	ACT_PAGE_BACK,     /* paused or ended: a whole window back */
+	ACT_PAGE_FORWARD,
 	ACT_HELP,
 	ACT_QUIT,
 	ACT_COUNT
@@ -43,6 +45,8 @@ enum {
 	KEYS_RIGHT,
 	KEYS_HOME,
 	KEYS_END,
+	KEYS_PGUP,
+	KEYS_PGDN,
 	KEYS_ENTER = '\n',
 	KEYS_BACKSPACE = 0x110010,
 	KEYS_CTRL_C = 3,

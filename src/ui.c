@@ -134,6 +134,10 @@ static void pump(struct ui *ui)
 		ui->ended = true;
 		ui->paused = false;
 		ui->dirty = true;
+		/* The end: the whole run on the screen, to explore. */
+		view_freeze(&ui->view, ui_now(ui));
+		ui_fit(ui);
+		ui->cursor = evlog_count(ui->log);
 	}
 	const struct gv_error *err = watch_sink_error(ui->w);
 	if (err && !ui->rec_reported) {
@@ -142,6 +146,36 @@ static void pump(struct ui *ui)
 		ui_status(ui, "recording stopped: %s", msg);
 		ui->rec_reported = true;
 	}
+}
+
+/* The columns of the timeline: as drawn last, or before the first
+ * frame as a layout with the longest names would draw them. */
+static unsigned timeline_cols(const struct ui *ui)
+{
+	if (ui->tl_cols > 0)
+		return (unsigned)ui->tl_cols;
+	struct ui_layout l;
+	view_layout(&l, LINES, COLS, ui->nlines, (int)ui->sc->nprocs, 0, 16, 1);
+	return l.tl_w > 0 ? (unsigned)l.tl_w : 1;
+}
+
+/* The oldest time every thread's kept history still covers. */
+uint64_t ui_oldest_kept(const struct ui *ui)
+{
+	uint64_t oldest = 0;
+	for (unsigned i = 0; i < history_nthreads(ui->c->h); i++) {
+		struct history_span s;
+		if (history_forgotten(ui->c->h, i) &&
+		    history_spans(ui->c->h, i, 0, UINT64_MAX, UINT64_MAX, &s, 1) == 1 &&
+		    s.t_start - ui->t_start > oldest)
+			oldest = s.t_start - ui->t_start;
+	}
+	return oldest;
+}
+
+void ui_fit(struct ui *ui)
+{
+	view_fit(&ui->view, ui_now(ui), timeline_cols(ui), ui_oldest_kept(ui));
 }
 
 /* ---- runs ------------------------------------------------------- */
@@ -206,6 +240,8 @@ int ui_run_start(struct ui *ui, struct gv_error *err)
 	};
 	if (ui->policy >= 0)
 		wo.engine.policy = ui->policy;
+	if (ui->interval_choice > 0)
+		wo.engine.interval_ns = ui->interval_choice;
 	if (ui->own_sc && !o->replay_path) {
 		unsigned chose = o->clock_chosen;
 		if (ui->time_choice >= 0) {

@@ -677,6 +677,7 @@ void ui_draw(struct ui *ui)
 			    legend_lines(COLS));
 	erase();
 	uint64_t now_rel = ui_now(ui);
+	ui->tl_cols = l.tl_w;
 	ensure_scratch(ui, l.tl_w);
 	struct stats_gil g0;
 	stats_gil(ui->c->st, 0, now_rel, &g0);

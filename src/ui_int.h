@@ -45,6 +45,7 @@ struct ui {
 	int policy;            /* the g key's choice, or -1: the options' */
 	int time_choice;       /* the t key's: 1 virtual, 0 real, -1 the options' */
 	double speed_choice;   /* [ and ]'s pace in virtual time; 0: the options' */
+	int64_t interval_choice; /* + and -'s interval, kept by r; 0: the options' */
 	struct consumer *c;    /* the watch's model */
 	bool live;             /* can the run be changed (interval, policy, restart)? */
 	bool recorded;         /* the recording has been made (and closed) */
@@ -74,6 +75,7 @@ struct ui {
 	int nsub;              /* of which task sub-rows */
 	struct ui_line *shown; /* the lines this frame has room for */
 	int acc_cols;
+	int tl_cols;           /* the timeline's columns at the last frame */
 };
 
 /* ui.c: the run and the views on it. */
@@ -86,6 +88,10 @@ int ui_run_start(struct ui *ui, struct gv_error *err);
 void ui_run_stop(struct ui *ui);
 /* The rate snapshots start over at the current time. */
 void ui_reset_snapshots(struct ui *ui);
+/* The whole run so far on the screen (f, and the end of a run). */
+void ui_fit(struct ui *ui);
+/* The oldest time every thread's kept history still covers. */
+uint64_t ui_oldest_kept(const struct ui *ui);
 /* The timeline lines that fit in room rows, into ui->shown. */
 int ui_choose_lines(struct ui *ui, int room);
 

@@ -79,6 +79,7 @@ static void switch_scenario(struct ui *ui, int step)
 	ui->policy = -1;
 	ui->time_choice = -1; /* a lesson opens on its own clock */
 	ui->speed_choice = 0;
+	ui->interval_choice = 0;
 	if (ui_run_start(ui, &err) != 0) {
 		char msg[GV_ERROR_MAX];
 		gv_error_format(&err, msg, sizeof msg);
@@ -90,19 +91,28 @@ static void switch_scenario(struct ui *ui, int step)
 		  recording_ended(ui, was));
 }
 
+/* + and -: the running run's interval, kept for the runs r and g start;
+ * after the end, the next start's only, and it says so. */
 static void set_interval(struct ui *ui, int dir)
 {
-	int64_t cur = watch_interval(ui->w);
+	int64_t cur = ui->ended && ui->interval_choice ? ui->interval_choice
+			: watch_interval(ui->w);
 	int64_t ns = dir > 0 ? cur * 2 : cur / 2;
 	if (ns > UI_MAX_INTERVAL_NS || ns < UI_MIN_INTERVAL_NS) {
 		ui_status(ui, "the switch interval stays within 1 us and 10 s");
 		return;
 	}
-	watch_set_interval(ui->w, ns);
+	ui->interval_choice = ns;
 	char d[32];
 	describe_duration((uint64_t)ns, d, sizeof d);
 	char was[32];
 	describe_duration((uint64_t)cur, was, sizeof was);
+	if (ui->ended) {
+		ui_status(ui, "switch interval %s for the next start (was %s): r restarts with it",
+			  d, was);
+		return;
+	}
+	watch_set_interval(ui->w, ns);
 	ui_status(ui, "switch interval %s (was %s)", d, was);
 }
 
@@ -129,20 +139,6 @@ static void change_speed(struct ui *ui, int dir)
 	if (e)
 		ui->speed_choice = engine_speed(e);
 	ui_status(ui, "%s speed %sx", ui->live ? "virtual time's" : "replay", sp);
-}
-
-/* The oldest time every thread's kept history still covers. */
-static uint64_t oldest_kept(const struct ui *ui)
-{
-	uint64_t oldest = 0;
-	for (unsigned i = 0; i < history_nthreads(ui->c->h); i++) {
-		struct history_span s;
-		if (history_forgotten(ui->c->h, i) &&
-		    history_spans(ui->c->h, i, 0, UINT64_MAX, UINT64_MAX, &s, 1) == 1 &&
-		    s.t_start - ui->t_start > oldest)
-			oldest = s.t_start - ui->t_start;
-	}
-	return oldest;
 }
 
 static void follow_cursor_to_view(struct ui *ui)
@@ -260,13 +256,33 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 		break;
 	}
 	case ACT_HOME:
-		replay_goto(ui, 0);
-		ui_status(ui, "at the start");
-		break;
 	case ACT_END:
-		replay_goto(ui, UINT64_MAX);
-		ui_status(ui, "at the end");
+		if (!ui->live) {
+			replay_goto(ui, a == ACT_HOME ? 0 : UINT64_MAX);
+		} else if (can_look_back(ui)) {
+			/* A live run cannot seek: the view goes there. */
+			uint64_t span = ui->view.col_ns * cols, oldest = ui_oldest_kept(ui);
+			view_set_end(&ui->view, now, a == ACT_HOME ? oldest + span : now);
+			follow_cursor_to_view(ui);
+		} else {
+			break;
+		}
+		ui_status(ui, a == ACT_HOME ? "at the start" : "at the end");
 		break;
+	case ACT_PAGE_BACK:
+	case ACT_PAGE_FORWARD:
+		if (can_look_back(ui)) {
+			view_page(&ui->view, now, cols, a == ACT_PAGE_BACK ? -1 : 1, ui_oldest_kept(ui));
+			follow_cursor_to_view(ui);
+		}
+		break;
+	case ACT_FIT: {
+		ui_fit(ui);
+		char d[32];
+		describe_duration(ui->view.col_ns, d, sizeof d);
+		ui_status(ui, "the whole run: %s a column", d);
+		break;
+	}
 	case ACT_JUMP:
 		ui->prompting = true;
 		ui->prompt[0] = '\0';
@@ -282,7 +298,7 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 			replay_goto(ui, 0);
 			ui_status(ui, "replaying from the start");
 		} else if (ui->ended) {
-			ui_status(ui, "the run has ended: r restarts it");
+			restart(ui, "restarted");
 		} else if (ui->paused) {
 			watch_pause(ui->w, false);
 			ui->paused = false;
@@ -299,7 +315,7 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 	case ACT_BACK:
 	case ACT_FORWARD:
 		if (can_look_back(ui)) {
-			view_scroll(&ui->view, now, cols, a == ACT_BACK ? -1 : 1, oldest_kept(ui));
+			view_scroll(&ui->view, now, cols, a == ACT_BACK ? -1 : 1, ui_oldest_kept(ui));
 			follow_cursor_to_view(ui);
 		}
 		break;
@@ -327,7 +343,13 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 		break;
 	}
 	case ACT_POLICY: {
-		ui->policy = ((int)watch_policy(ui->w) + 1) % GIL_POLICY_COUNT;
+		int cur = ui->ended && ui->policy >= 0 ? ui->policy : (int)watch_policy(ui->w);
+		ui->policy = (cur + 1) % GIL_POLICY_COUNT;
+		if (ui->ended) {
+			ui_status(ui, "the %s GIL for the next start: r restarts with it",
+				  gil_policy_name((enum gil_policy)ui->policy));
+			break;
+		}
 		char why[96];
 		snprintf(why, sizeof why, "restarted with the %s GIL",
 			 gil_policy_name((enum gil_policy)ui->policy));
@@ -365,6 +387,10 @@ static int map_key(int ch)
 		return KEYS_HOME;
 	case KEY_END:
 		return KEYS_END;
+	case KEY_PPAGE:
+		return KEYS_PGUP;
+	case KEY_NPAGE:
+		return KEYS_PGDN;
 	case KEY_ENTER:
 	case '\r':
 		return KEYS_ENTER;
@@ -408,7 +434,8 @@ void ui_handle_keys(struct ui *ui)
 				ui->quit = true;
 			continue;
 		}
-		act(ui, keys_action(map_key(ch)), (unsigned)(COLS > 40 ? COLS / 2 : 20));
+		act(ui, keys_action(map_key(ch)),
+		    ui->tl_cols > 0 ? (unsigned)ui->tl_cols : (unsigned)(COLS > 40 ? COLS / 2 : 20));
 		if (ui->quit)
 			return;
 	}
