@@ -187,8 +187,12 @@ static size_t read_task(const void *src, unsigned loop, uint64_t a, uint64_t b, 
 	return n;
 }
 
-/* One thread's or task's row: each column shows the state it spent most
- * of that column's time in, binned by history from every span. */
+/* One thread's or task's row, binned by history from every span: each
+ * column shows the state it spent most of that column's time in, except
+ * that a column in which the thread held the GIL for part of the time
+ * shows the held share as a block from the left, in eighths, on the
+ * ground of what it did the rest of the time (history_column_cell): a
+ * thread that held the GIL at all never looks as if it only waited. */
 static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y,
 			      const struct ui_line *ln, uint64_t now_rel)
 {
@@ -214,10 +218,12 @@ static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y,
 	size_t rlen = 0;
 	int rrole = -1, rx = l->tl_x;
 	for (unsigned c = 0; c < cols; c++) {
-		enum thread_state best = history_column_majority(&ui->acc[c]);
+		struct history_cell cell;
+		history_column_cell(&ui->acc[c], col, &cell);
 		uint64_t c0 = ui->t_start + t0 + c * col;
-		if (best == TS_NOT_STARTED && done && c0 >= last_end && c0 < now)
-			best = TS_DONE;
+		if (cell.state == TS_NOT_STARTED && done && c0 >= last_end && c0 < now)
+			cell.state = TS_DONE;
+		bool split = cell.hold_eighths > 0 && cell.hold_eighths < 8;
 		const char *g;
 		int role;
 		if (marks && marks[c] == UI_MARK_FORCED) {
@@ -226,9 +232,16 @@ static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y,
 		} else if (marks && marks[c] == UI_MARK_REQUEST) {
 			g = gl->drop_request;
 			role = CR_MARK;
+		} else if (split && gl->hold_part[cell.hold_eighths]) {
+			g = gl->hold_part[cell.hold_eighths];
+			role = cell.rest == TS_WAITING ? CR_HOLD_WAIT : CR_HOLD_PART;
+		} else if (split) {
+			g = history_cell_ascii(&cell);
+			role = g[0] == HISTORY_ASCII_HOLD_PART[0] ? CR_HOLD_PART
+								   : (int)state_role(cell.state);
 		} else {
-			g = gl->state[best];
-			role = (int)state_role(best);
+			g = gl->state[cell.state];
+			role = (int)state_role(cell.state);
 		}
 		size_t gn = strlen(g);
 		if (role != rrole || rlen + gn >= sizeof run) {
@@ -443,7 +456,8 @@ static void draw_interval_marks(struct ui *ui, const struct ui_layout *l, uint64
 }
 
 struct legend_item {
-	int kind; /* a thread_state, or -1 drop request, -2 forced, -3 interval */
+	int kind; /* a thread_state, or -1 drop request, -2 forced, -3 interval,
+		   * -4 a column held in part */
 	const char *words;
 };
 
@@ -454,6 +468,7 @@ static const struct legend_item legend[] = {
 	{ TS_NATIVE, "C code, GIL released" },
 	{ TS_NATIVE_HOLD, "C code holding the GIL" },
 	{ TS_DONE, "finished" },
+	{ -4, "held part of it" },
 	{ -1, "drop request" },
 	{ -2, "forced switch" },
 	{ -3, "interval change" },
@@ -500,6 +515,10 @@ static void draw_legend(const struct ui_layout *l)
 		case -3:
 			g = gl->interval;
 			role = CR_MARK;
+			break;
+		case -4: /* a split cell: about half held, half waited */
+			g = gl->hold_part[4] ? gl->hold_part[4] : HISTORY_ASCII_HOLD_PART;
+			role = gl->hold_part[4] ? CR_HOLD_WAIT : CR_HOLD_PART;
 			break;
 		default:
 			g = gl->state[legend[i].kind];
