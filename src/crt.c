@@ -121,6 +121,7 @@ static const struct crt_glyphs glyphs_utf8 = {
 	.interval = "\u25b2",    /* black up-pointing triangle */
 	.hline = "\u2500",
 	.tick = "\u2575",        /* light up */
+	.cursor = "\u2191",      /* upwards arrow */
 };
 
 /* The same shapes as the headless report's ASCII timeline. */
@@ -132,6 +133,7 @@ static const struct crt_glyphs glyphs_ascii = {
 	.interval = "^",
 	.hline = "-",
 	.tick = "|",
+	.cursor = "@",
 };
 
 static void on_quit_signal(int sig)

@@ -53,6 +53,7 @@ struct crt_glyphs {
 	const char *interval;
 	const char *hline;
 	const char *tick;
+	const char *cursor;  /* on the axis: the time of the cursor's event */
 };
 
 /*

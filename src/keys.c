@@ -29,7 +29,7 @@ static const struct key_binding bindings[] = {
 	{ ACT_PAGE_BACK, { KEYS_PGUP }, "PgUp", "paused or ended: a whole screen back", "PgUp/PgDn", 1, KS_ANY },
 	{ ACT_PAGE_FORWARD, { KEYS_PGDN }, "PgDn", "paused or ended: a whole screen forward", NULL, 1, KS_ANY },
 	{ ACT_FIT, { 'f' }, "f", "fit: the whole run on the screen", "f fit", 0, KS_ANY },
-	{ ACT_JUMP, { 'j' }, "j", "replay: jump to a time (type 2.5s, Enter)", "j jump", 0, KS_REPLAY },
+	{ ACT_JUMP, { 'j' }, "j", "jump to a time (type 2.5s, Enter); a live run: paused or ended", "j jump", 0, KS_ANY },
 	{ ACT_HELP, { '?', 'h' }, "?", "this help (any key closes it)", "? help", 0, KS_ANY },
 	{ ACT_QUIT, { 'q', 'Q', KEYS_CTRL_C }, "q, Ctrl-C", "quit", "q quit", 0, KS_ANY },
 };

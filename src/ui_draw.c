@@ -455,6 +455,35 @@ static void draw_interval_marks(struct ui *ui, const struct ui_layout *l, uint64
 	}
 }
 
+/* Stepping or looking back, the event the events pane stands on is
+ * marked on the timeline: its cell on its thread's row in reverse video,
+ * and an arrow under it on the time axis. */
+static void draw_cursor(struct ui *ui, const struct ui_layout *l, uint64_t now_rel, int nshown)
+{
+	if (ui->view.follow || ui->cursor == 0 || ui->cursor > evlog_count(ui->log))
+		return;
+	const struct evlog_entry *en = evlog_get(ui->log, ui->cursor - 1);
+	uint64_t t = en->ev.t > ui->t_start ? en->ev.t - ui->t_start : 0;
+	int c = view_col(&ui->view, now_rel, (unsigned)l->tl_w, t);
+	/* An event at the right edge itself (a replay stepped to it) is in
+	 * the last column. */
+	if (c < 0 && t == view_end(&ui->view, now_rel))
+		c = l->tl_w - 1;
+	if (c < 0)
+		return;
+	int x = l->tl_x + c;
+	put(l->axis_y, x, l->tl_x + l->tl_w, CR_MARK, crt_glyphs()->cursor);
+	for (int i = 0; i < l->thread_lines && i < nshown; i++) {
+		const struct ui_line *ln = &ui->shown[i];
+		if (ln->kind != LINE_THREAD || ln->id != en->ev.tid)
+			continue;
+		int y = l->threads_y + i;
+		chtype ch = mvinch(y, x);
+		attr_t a = (attr_t)(ch & A_ATTRIBUTES);
+		mvchgat(y, x, 1, (a & ~A_COLOR) | A_REVERSE, (short)PAIR_NUMBER(a), NULL);
+	}
+}
+
 struct legend_item {
 	int kind; /* a thread_state, or -1 drop request, -2 forced, -3 interval,
 		   * -4 a column held in part */
@@ -744,6 +773,7 @@ void ui_draw(struct ui *ui)
 	draw_interval_marks(ui, &l, now_rel, nmarks, busy);
 	draw_axis(ui, &l, now_rel, busy);
 	free(busy);
+	draw_cursor(ui, &l, now_rel, nshown);
 	draw_legend(&l);
 	draw_gils(ui, &l, now_rel);
 	draw_events(ui, &l);

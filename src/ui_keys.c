@@ -187,7 +187,9 @@ static void replay_goto(struct ui *ui, uint64_t t)
 	ui->ended = watch_ended(ui->w);
 	ui->paused = watch_paused(ui->w) && !ui->ended;
 	if (ui->paused || ui->ended) {
-		view_freeze(&ui->view, pos);
+		/* The window moves to the new time at once, already frozen
+		 * or not. */
+		view_set_end(&ui->view, pos, pos);
 		ui->cursor = evlog_count(ui->log);
 	} else {
 		view_follow(&ui->view);
@@ -212,9 +214,17 @@ static void jump_to_typed(struct ui *ui)
 		ui_status(ui, "jump: %s", ns < 0 ? "a time from 0" : msg);
 		return;
 	}
-	replay_goto(ui, (uint64_t)ns);
 	char d[32];
-	describe_duration(watch_now(ui->w), d, sizeof d);
+	if (ui->live) {
+		/* A live run cannot seek: the window goes to the time, its
+		 * right edge there (or at now), the cursor with it. */
+		view_set_end(&ui->view, ui_now(ui), (uint64_t)ns);
+		follow_cursor_to_view(ui);
+		describe_duration(view_end(&ui->view, ui_now(ui)), d, sizeof d);
+	} else {
+		replay_goto(ui, (uint64_t)ns);
+		describe_duration(watch_now(ui->w), d, sizeof d);
+	}
 	ui_status(ui, "at %s", d);
 }
 
@@ -284,6 +294,8 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 		break;
 	}
 	case ACT_JUMP:
+		if (ui->live && !can_look_back(ui))
+			break;
 		ui->prompting = true;
 		ui->prompt[0] = '\0';
 		break;
