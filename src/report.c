@@ -254,7 +254,7 @@ void report_timeline(FILE *out, const struct scenario *sc,
 	free(bins);
 	fprintf(out, "%*s  %c holds the GIL   %c waits for it   %c blocked (io, sleep)\n"
 		     "%*s  %c native code, GIL released   %c native code holding the GIL\n"
-		     "%*s  %s held the GIL for part of the column, less than the rest\n",
+		     "%*s  %s held the GIL for half the column or less\n",
 		w, "", report_state_glyph(TS_HOLDING), report_state_glyph(TS_WAITING),
 		report_state_glyph(TS_BLOCKED), w, "", report_state_glyph(TS_NATIVE),
 		report_state_glyph(TS_NATIVE_HOLD), w, "", HISTORY_ASCII_HOLD_PART);

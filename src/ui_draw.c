@@ -91,8 +91,19 @@ static void draw_header(struct ui *ui)
 		snprintf(state, sizeof state, " REPLAY %sx%s ", sp,
 			 ui->ended ? " END" : ui->paused ? " PAUSED" : "");
 	} else {
-		snprintf(state, sizeof state, "%s",
-			 ui->ended ? " ENDED " : ui->paused ? " PAUSED " : " RUNNING ");
+		/* The consumer behind the run by more than a few frames: the
+		 * screen shows the run up to where every event is in, and says
+		 * how far behind that is. */
+		int64_t behind = watch_behind(ui->w);
+		struct engine *e = watch_engine(ui->w);
+		double speed = engine_is_virtual(e) ? engine_speed(e) : 1.0;
+		char by[32];
+		describe_duration((uint64_t)behind, by, sizeof by);
+		if (!ui->ended && !ui->paused && speed > 0 && (double)behind / speed > 1e8)
+			snprintf(state, sizeof state, " BEHIND %s ", by);
+		else
+			snprintf(state, sizeof state, "%s",
+				 ui->ended ? " ENDED " : ui->paused ? " PAUSED " : " RUNNING ");
 	}
 	int sw = (int)strlen(state);
 	/* The facts on the right, the title in what is left of the line. */
@@ -107,7 +118,8 @@ static void draw_header(struct ui *ui)
 			 gil_policy_name(watch_policy(ui->w)), iv, el, mode);
 	int fw = (int)strlen(buf), room = COLS - sw - fw - 2;
 	put(0, COLS - sw - fw, COLS - sw, CR_HEADER, buf);
-	put(0, COLS - sw, COLS, ui->paused || ui->ended || !ui->live ? CR_PAUSED : CR_HEADER, state);
+	put(0, COLS - sw, COLS,
+	    ui->paused || ui->ended || !ui->live || state[1] == 'B' ? CR_PAUSED : CR_HEADER, state);
 	char title[256];
 	int tl = (int)strlen(ui->sc->title);
 	if (room > 4 && tl > room)
@@ -238,10 +250,11 @@ static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y,
 		} else if (split) {
 			g = history_cell_ascii(&cell);
 			role = g[0] == HISTORY_ASCII_HOLD_PART[0] ? CR_HOLD_PART
-								   : (int)state_role(cell.state);
+								   : (int)state_role(cell.held);
 		} else {
-			g = gl->state[cell.state];
-			role = (int)state_role(cell.state);
+			enum thread_state st = cell.hold_eighths == 8 ? cell.held : cell.state;
+			g = gl->state[st];
+			role = (int)state_role(st);
 		}
 		size_t gn = strlen(g);
 		if (role != rrole || rlen + gn >= sizeof run) {

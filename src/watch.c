@@ -46,6 +46,9 @@ struct watch {
 	/* the run */
 	bool paused, ended, interrupted, finished;
 	bool failure_told;        /* recording_failed has been called */
+	/* live: the model holds every event up to seen_ns (since the start);
+	 * the run's own clock may be ahead when the consumer is behind. */
+	int64_t seen_ns;
 	bool strays_told;
 	int sink_rc;              /* -1: a sink failed (sink_err) */
 	struct gv_error sink_err;
@@ -307,12 +310,28 @@ size_t watch_pump(struct watch *w, int64_t budget_ns)
 	}
 	if (w->finished)
 		return 0;
-	int64_t t0 = gv_mono_ns();
+	int64_t t0 = gv_mono_ns(), before = engine_now(w->e);
 	size_t n = 0, k;
+	bool emptied = false;
 	while ((k = consumer_drain_max(w->c, engine_ring(w->e), CONSUMER_BATCH)) > 0) {
 		n += k;
+		if (k < CONSUMER_BATCH) {
+			emptied = true;
+			break;
+		}
 		if (gv_mono_ns() - t0 >= budget_ns)
 			break;
+	}
+	/* Emptied, the ring held every event stamped before the drain began;
+	 * else the model is whole up to its latest event, the lanes being
+	 * merged by time (ring_pop). */
+	if (emptied || k == 0) {
+		w->seen_ns = before;
+	} else {
+		uint64_t end = history_end_time(w->c->h), start = watch_t_start(w);
+		int64_t seen = end > start ? (int64_t)(end - start) : 0;
+		if (seen > w->seen_ns)
+			w->seen_ns = seen;
 	}
 	if (!w->ended && engine_wait(w->e, 0)) {
 		w->ended = true;
@@ -355,6 +374,12 @@ void watch_pause(struct watch *w, bool paused)
 		w->pump_t = gv_mono_ns();
 	} else if (paused) {
 		engine_pause(w->e);
+		/* The picture at the pause is the whole run so far: what is in
+		 * the ring is taken now. */
+		int64_t before = engine_now(w->e);
+		consumer_drain(w->c, engine_ring(w->e));
+		if (before > w->seen_ns)
+			w->seen_ns = before;
 	} else {
 		engine_resume(w->e);
 	}
@@ -454,7 +479,17 @@ uint64_t watch_now(const struct watch *w)
 	if (w->rp)
 		return w->clock.pos;
 	int64_t t = engine_elapsed(w->e);
+	if (!w->ended && t > w->seen_ns)
+		t = w->seen_ns;
 	return t > 0 ? (uint64_t)t : 0;
+}
+
+int64_t watch_behind(const struct watch *w)
+{
+	if (w->rp || w->ended)
+		return 0;
+	int64_t t = engine_elapsed(w->e) - w->seen_ns;
+	return t > 0 ? t : 0;
 }
 
 int64_t watch_elapsed(const struct watch *w)

@@ -149,9 +149,13 @@ bool watch_live(const struct watch *w);
 const struct scenario *watch_scenario(const struct watch *w);
 /* The model: stats, history, tasks, and the count of events taken. */
 struct consumer *watch_consumer(struct watch *w);
-/* Where the run stands: live, its clock (frozen at the end); a
+/* Where the run stands as far as the model knows it: live, its clock
+ * (frozen at the end), or, while the consumer is behind, the time up to
+ * which every event has been taken (a picture drawn to it is whole); a
  * recording, its player's clock. */
 uint64_t watch_now(const struct watch *w);
+/* Live: how far the run's clock is ahead of watch_now (0: not behind). */
+int64_t watch_behind(const struct watch *w);
 /* The run's length: live, start to end (or to now); a recording, the
  * recorded run's. */
 int64_t watch_elapsed(const struct watch *w);

@@ -576,7 +576,21 @@ static void a_held_column_never_reads_as_waiting(void)
 	struct history_column c = { .ns = { [TS_HOLDING] = 500, [TS_WAITING] = 500 } };
 	history_column_cell(&c, 1000, &cell);
 	CU_ASSERT_EQUAL(cell.hold_eighths, 4);
-	CU_ASSERT_STRING_EQUAL(history_cell_ascii(&cell), "#"); /* a tie: holding, the earlier */
+	CU_ASSERT_STRING_EQUAL(history_cell_ascii(&cell), "+"); /* half: another may hold half */
+	c = (struct history_column){ .ns = { [TS_HOLDING] = 501, [TS_WAITING] = 499 } };
+	history_column_cell(&c, 1000, &cell);
+	CU_ASSERT_STRING_EQUAL(history_cell_ascii(&cell), "#");
+	/* Held 30% then finished: the majority of the time it lived, but not
+	 * of the column, where another thread may have held the rest. */
+	c = (struct history_column){ .ns = { [TS_HOLDING] = 300 } };
+	history_column_cell(&c, 1000, &cell);
+	CU_ASSERT_EQUAL(cell.state, TS_HOLDING);
+	CU_ASSERT_EQUAL(cell.hold_eighths, 3);
+	CU_ASSERT_STRING_EQUAL(history_cell_ascii(&cell), "+");
+	c = (struct history_column){ .ns = { [TS_HOLDING] = 300, [TS_NATIVE_HOLD] = 300, [TS_WAITING] = 400 } };
+	history_column_cell(&c, 1000, &cell);
+	CU_ASSERT_EQUAL(cell.held, TS_HOLDING);
+	CU_ASSERT_STRING_EQUAL(history_cell_ascii(&cell), "#");
 	c = (struct history_column){ .ns = { [TS_HOLDING] = 1, [TS_BLOCKED] = 999 } };
 	history_column_cell(&c, 1000, &cell);
 	CU_ASSERT_EQUAL(cell.hold_eighths, 1);
