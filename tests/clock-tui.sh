@@ -34,5 +34,22 @@ check "t again: back to virtual time" wait_for "restarted in virtual time"
 check "at the kept pace" wait_for "virtual 1/50x"
 T send-keys -t gc q
 
+# A replay paused counts nothing either: its clock stands still.
+"$gilviz" --headless --duration=2s --record "$tmp/r.trace" "$convoy" >/dev/null ||
+	{ echo "FAIL: cannot record"; exit 1; }
+T new-session -d -s gc2 -x 80 -y 24 \
+	"LANG=C.UTF-8 TERM=screen sh -c '\"$gilviz\" --replay \"$tmp/r.trace\"; sleep 60'"
+T kill-session -t gc 2>/dev/null
+S=gc2
+check "the replay comes up" wait_for "REPLAY 1x"
+T send-keys -t gc2 '[' '['
+check "slowed to 1/4x" wait_for "REPLAY 1/4x"
+T send-keys -t gc2 ' '
+check "space pauses the replay" wait_for "REPLAY 1/4x PAUSED"
+rclock() { screen | sed -n '1s/.*| \([0-9.]* [mu]*s\) of .*/\1/p'; }
+rstill() { a=$(rclock); sleep 1.5; b=$(rclock); [ -n "$a" ] && [ "$a" = "$b" ]; }
+check "paused, the replay's clock stands still" rstill
+T send-keys -t gc2 q
+
 echo "clock-tui: $pass passed, $fail failed"
 [ $fail -eq 0 ]
