@@ -11,6 +11,8 @@
 #include "config.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +20,7 @@
 #include <curses.h>
 
 #include "bench.h"
+#include "consumer.h"
 #include "crt.h"
 #include "ui.h"
 #include "watch.h"
@@ -33,6 +36,87 @@ static const char eight_text[] =
 	"duration 60s\n"
 	"thread cpu * 6 { forever { cpu 5ms } }\n"
 	"thread io * 2 { forever { io 1ms cpu 100us } }\n";
+
+static void sleep_until(int64_t t);
+static struct ui *start(const char *text, struct gv_error *err);
+
+/* Threads that only sleep: the flood below makes their events. */
+static const char flood_text[] =
+	"title \"a flood of events\"\n"
+	"duration 60s\n"
+	"thread t * 5 { sleep 60s }\n";
+
+/* A producer of GIL turns for threads 1 to 4 (request, take, drop at a
+ * check), stamped with the run's clock, at rate events a second (0: as
+ * fast as the ring takes them). */
+struct flood {
+	struct ring *ring;
+	double rate;
+	atomic_int stop;
+	uint64_t offered;
+};
+
+static void *flood_run(void *arg)
+{
+	struct flood *f = arg;
+	uint32_t seq[5] = { 0, 1000, 1000, 1000, 1000 };
+	int64_t t0 = bench_now_ns();
+	uint64_t n = 0;
+	while (!atomic_load_explicit(&f->stop, memory_order_relaxed)) {
+		if (f->rate > 0 && (double)n > (double)(bench_now_ns() - t0) * f->rate / 1e9) {
+			struct timespec ts = { 0, 20000 };
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		for (uint16_t tid = 1; tid <= 4; tid++) {
+			static const uint8_t types[] = { EV_GIL_REQUEST, EV_GIL_ACQUIRE, EV_GIL_RELEASE };
+			for (int k = 0; k < 3; k++) {
+				struct event ev = { .t = (uint64_t)bench_now_ns(), .tid = tid,
+						    .type = types[k], .seq = seq[tid]++,
+						    .aux = types[k] == EV_GIL_RELEASE ? RELEASE_CHECK : 0 };
+				ring_push(f->ring, &ev);
+				n++;
+			}
+		}
+	}
+	f->offered = n;
+	return NULL;
+}
+
+/* Frames at 30 a second while a flood offers rate events a second for
+ * secs: the events the UI's consumer took a second, the most it was
+ * ever behind (events in the ring after a frame) and the events the
+ * ring had to drop. */
+static void flood_frames(double rate, double secs, double *taken_per_s, double *share,
+			 uint64_t *max_behind, uint64_t *dropped)
+{
+	struct gv_error err;
+	struct ui *ui = start(flood_text, &err);
+	struct watch *w = ui_watch(ui);
+	struct ring *ring = engine_ring(watch_engine(w));
+	struct flood f = { .ring = ring, .rate = rate };
+	pthread_t th;
+	uint64_t e0 = watch_consumer(w)->events, behind = 0;
+	int64_t t0 = bench_now_ns(), next = t0;
+	pthread_create(&th, NULL, flood_run, &f);
+	while (bench_now_ns() - t0 < (int64_t)(secs * 1e9)) {
+		ui_frame(ui);
+		uint64_t b = ring_pushed(ring) - watch_consumer(w)->events;
+		if (b > behind)
+			behind = b;
+		next += 1000000000 / UI_FPS;
+		sleep_until(next);
+	}
+	atomic_store(&f.stop, 1);
+	pthread_join(th, NULL);
+	ui_frame(ui); /* what is left */
+	uint64_t taken = watch_consumer(w)->events - e0;
+	*taken_per_s = (double)taken / ((double)(bench_now_ns() - t0) / 1e9);
+	*share = f.offered ? 100.0 * (double)taken / (double)f.offered : 0;
+	*max_behind = behind;
+	*dropped = ring_dropped(ring);
+	ui_destroy(ui);
+}
 
 static void sleep_until(int64_t t)
 {
@@ -161,6 +245,18 @@ int main(void)
 	h_wait = (h_wait + h2_wait) / 2;
 	bench_print("the UI's effect on switches/s (|difference|)", fabs(pct_diff(u_rate, h_rate)), "%", BENCH_AT_MOST, 2);
 	bench_print("the UI's effect on the mean GIL wait (|difference|)", fabs(pct_diff(u_wait, h_wait)), "%", BENCH_AT_MOST, 2);
+	/* The consumer against a flood, while the UI draws at 30 frames a
+	 * second: as fast as the ring takes events, then at 2 million a
+	 * second (the free-threaded lesson under the old GIL makes about a
+	 * million). */
+	double taken, share;
+	uint64_t behind, dropped;
+	flood_frames(0, 3.0, &taken, &share, &behind, &dropped);
+	bench_print("a flood while the UI draws: events the consumer takes a second", taken / 1e6, "M/s", BENCH_AT_LEAST, 2);
+	flood_frames(2e6, 3.0, &taken, &share, &behind, &dropped);
+	bench_print("2 M events/s offered while the UI draws: share taken", share, "%", BENCH_AT_LEAST, 99.9);
+	bench_print("2 M events/s offered: most left in the ring after a frame", (double)behind / 2e3, "ms", BENCH_AT_MOST, 1000.0 / UI_FPS);
+	bench_print("2 M events/s offered: events dropped", (double)dropped, "events", BENCH_AT_MOST, 0);
 	crt_done();
 	return 0;
 }

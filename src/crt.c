@@ -91,6 +91,10 @@ static const struct crt_role_look looks[CR_COUNT] = {
 	[CR_NATIVE] = { COLOR_BLUE, -1, X_GREEN, -1, A_BOLD, A_NORMAL },
 	[CR_NATIVE_HOLD] = { COLOR_MAGENTA, -1, X_PURPLE, -1, A_BOLD, A_BOLD },
 	[CR_DONE] = { COLOR_WHITE, -1, X_GREY, -1, A_NORMAL, A_NORMAL },
+	/* A split cell: the held part in holding's colour, from the left,
+	 * on the ground of the rest (waiting's orange, or the terminal's). */
+	[CR_HOLD_WAIT] = { COLOR_CYAN, COLOR_YELLOW, X_SKY_BLUE, X_ORANGE, A_BOLD, A_BOLD },
+	[CR_HOLD_PART] = { COLOR_CYAN, -1, X_SKY_BLUE, -1, A_BOLD, A_BOLD },
 	[CR_MARK] = { COLOR_YELLOW, -1, X_YELLOW, -1, A_BOLD, A_BOLD },
 	[CR_DIM] = { COLOR_WHITE, -1, X_GREY, -1, A_NORMAL, A_NORMAL },
 	[CR_TITLE] = { -1, -1, -1, -1, A_BOLD, A_BOLD },
@@ -110,21 +114,26 @@ static const struct crt_glyphs glyphs_utf8 = {
 		[TS_DONE] = "\u00b7",        /* middle dot */
 		[TS_UNKNOWN] = "?",
 	},
+	/* Left one-eighth to seven-eighths blocks. */
+	.hold_part = { NULL, "\u258f", "\u258e", "\u258d", "\u258c", "\u258b", "\u258a", "\u2589" },
 	.drop_request = "!",
 	.forced_drop = "\u25bc", /* black down-pointing triangle */
 	.interval = "\u25b2",    /* black up-pointing triangle */
 	.hline = "\u2500",
 	.tick = "\u2575",        /* light up */
+	.cursor = "\u2191",      /* upwards arrow */
 };
 
 /* The same shapes as the headless report's ASCII timeline. */
 static const struct crt_glyphs glyphs_ascii = {
 	.state = HISTORY_ASCII_GLYPHS,
+	/* No eighths in ASCII: history_cell_ascii draws a split cell. */
 	.drop_request = "!",
 	.forced_drop = "v",
 	.interval = "^",
 	.hline = "-",
 	.tick = "|",
+	.cursor = "@",
 };
 
 static void on_quit_signal(int sig)

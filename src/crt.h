@@ -24,6 +24,8 @@ enum crt_role {
 	CR_NATIVE,
 	CR_NATIVE_HOLD,
 	CR_DONE,
+	CR_HOLD_WAIT,      /* a column held in part, waiting the rest */
+	CR_HOLD_PART,      /* held in part, another state the rest */
 	CR_MARK,
 	CR_DIM,
 	CR_TITLE,
@@ -44,11 +46,14 @@ enum crt_scheme_id {
  * picture reads without colour. */
 struct crt_glyphs {
 	const char *state[TS_COUNT];
+	const char *hold_part[8]; /* 1 to 7 eighths held, from the left; NULL
+				   * in ASCII (history_cell_ascii) */
 	const char *drop_request;
 	const char *forced_drop;
 	const char *interval;
 	const char *hline;
 	const char *tick;
+	const char *cursor;  /* on the axis: the time of the cursor's event */
 };
 
 /*

@@ -1041,6 +1041,17 @@ const char *engine_time_mode(const struct engine *e)
 	return e->time_mode;
 }
 
+int engine_set_speed(struct engine *e, double speed)
+{
+	if (!sync_is_virtual(e->sync) || !(speed > 0) || speed > 1e6)
+		return -1;
+	/* The backend owns the clock: its pace starts over from the virtual
+	 * time as it stands. */
+	e->speed = speed;
+	sync_virtual_set_speed(e->sync, speed);
+	return 0;
+}
+
 double engine_speed(const struct engine *e)
 {
 	return sync_is_virtual(e->sync) ? e->speed : 0;

@@ -89,6 +89,9 @@ double engine_tick_ns(const struct engine *e);
 const char *engine_time_mode(const struct engine *e);
 /* Virtual seconds per wall second (0: unpaced); 0 in real time. */
 double engine_speed(const struct engine *e);
+/* Pace a virtual run at speed (> 0, at most 1000000) from now on; from
+ * the thread that calls engine_wait. -1 in real time or out of range. */
+int engine_set_speed(struct engine *e, double speed);
 bool engine_is_virtual(const struct engine *e);
 unsigned engine_cores(const struct engine *e); /* virtual cores; 0 in real time */
 uint64_t engine_seed(const struct engine *e);

@@ -595,6 +595,30 @@ enum thread_state history_column_majority(const struct history_column *col)
 	return best;
 }
 
+void history_column_cell(const struct history_column *col, uint64_t col_ns,
+			 struct history_cell *out)
+{
+	out->state = history_column_majority(col);
+	uint64_t hold = col->ns[TS_HOLDING] + col->ns[TS_NATIVE_HOLD];
+	/* Rounded up: a single tick of hold is an eighth. */
+	uint64_t e = col_ns ? (hold * 8 + col_ns - 1) / col_ns : 0;
+	out->hold_eighths = e > 8 ? 8 : (unsigned)e;
+	out->held = col->ns[TS_NATIVE_HOLD] > col->ns[TS_HOLDING] ? TS_NATIVE_HOLD : TS_HOLDING;
+	struct history_column other = *col;
+	other.ns[TS_HOLDING] = other.ns[TS_NATIVE_HOLD] = 0;
+	out->rest = history_column_majority(&other);
+}
+
+const char *history_cell_ascii(const struct history_cell *cell)
+{
+	static const char *const glyphs[TS_COUNT] = HISTORY_ASCII_GLYPHS;
+	if (cell->hold_eighths > 4) /* more than half */
+		return glyphs[cell->held];
+	if (cell->hold_eighths > 0)
+		return HISTORY_ASCII_HOLD_PART;
+	return (unsigned)cell->state < TS_COUNT ? glyphs[cell->state] : "?";
+}
+
 uint64_t history_forgotten(const struct history *h, unsigned tid)
 {
 	return tid < h->nthreads ? h->threads[tid].ring.forgotten : 0;

@@ -170,6 +170,31 @@ uint64_t history_bin(const struct history *h, unsigned tid, uint64_t t0, uint64_
  * TS_NOT_STARTED if none did. */
 enum thread_state history_column_majority(const struct history_column *col);
 
+/* How a timeline draws a column: never as if the thread only waited
+ * when it held the GIL at all. hold_eighths is the share of the column
+ * (col_ns long) the thread held the GIL (holding or in C code holding
+ * it), in eighths rounded up, so that any hold shows: 0 none, 8 more
+ * than seven eighths; held is the one of the two it held longer. rest is
+ * the state that took most of the time it did not hold (TS_NOT_STARTED
+ * if none), state the majority of the whole column. A view draws 8 as
+ * held's glyph, 1 to 7 as a split cell (the held part and rest), 0 as
+ * state's glyph. */
+struct history_cell {
+	enum thread_state state;
+	enum thread_state held;
+	enum thread_state rest;
+	unsigned hold_eighths;
+};
+
+void history_column_cell(const struct history_column *col, uint64_t col_ns,
+			 struct history_cell *out);
+/* The ASCII glyph of a cell, where no eighth blocks can be drawn: held's
+ * glyph for a column held more than half of it, "+" for one held half of
+ * it or less (two threads of one GIL can never both show held's glyph in
+ * one column), else the state's (HISTORY_ASCII_GLYPHS). */
+#define HISTORY_ASCII_HOLD_PART "+"
+const char *history_cell_ascii(const struct history_cell *cell);
+
 /* Spans of tid forgotten to keep memory bounded (cumulative). */
 uint64_t history_forgotten(const struct history *h, unsigned tid);
 /* Events of tid lost (gaps in its seq numbers, cumulative). */

@@ -25,8 +25,8 @@ enum ui_action {
 	ACT_RESTART,
 	ACT_NEXT_SCENARIO,
 	ACT_PREV_SCENARIO,
-	ACT_SLOWER,        /* replay: half the speed */
-	ACT_FASTER,        /* replay: twice the speed */
+	ACT_SLOWER,        /* slower: a replay, or a virtual run's pace */
+	ACT_FASTER,        /* faster */
 	ACT_HOME,          /* the start (a live run: the oldest kept time) */
 	ACT_END,           /* the end (a live run: now) */
 	ACT_PAGE_UP,       /* a whole window back in time */
@@ -36,8 +36,10 @@ enum ui_action {
 	ACT_UNSELECT,      /* no thread selected */
 	ACT_SET_INTERVAL,  /* type a switch interval */
 	ACT_CLICK,         /* the mouse: select a row, put the cursor at a time */
-	ACT_JUMP,          /* replay: to a time typed on the status line */
+	ACT_JUMP,          /* to a time typed on the status line */
 	ACT_NOTE,          /* the scenario's note in full, or on one line */
+	ACT_TIME,          /* restart in the other time mode */
+	ACT_FIT,           /* the whole run on the screen */
 	ACT_HELP,
 	ACT_QUIT,
 	ACT_COUNT

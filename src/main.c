@@ -66,7 +66,8 @@ struct options {
 	struct sweep_spec sweep;
 	bool comparing;           /* --compare */
 	struct compare_spec compare;
-	const char *virtual_only; /* an option that needs --virtual */
+	const char *virtual_only; /* an option that needs virtual time */
+	unsigned clock_chosen;    /* WATCH_CHOSE_*: what the scenario may not set */
 	/* The terminal UI's own options. */
 	long frames;
 	size_t history_spans;
@@ -139,12 +140,14 @@ static void usage(FILE *out)
 		"      --slow=F           slow motion: every duration, the interval included,\n"
 		"                           times F\n"
 		"\n"
-		"Virtual time (deterministic, faster than real time):\n"
+		"Virtual time (deterministic, faster than real time; the bundled lessons\n"
+		"use it at a teaching pace):\n"
 		"      --virtual          run on a virtual clock and scheduler\n"
 		"      --cores=N          virtual cores (default: the scenario's, else the machine's)\n"
 		"      --seed=N           seed of the scheduler's choices (default 0)\n"
 		"      --speed=F          virtual seconds per wall second (headless default 0:\n"
-		"                           as fast as possible; in the UI default 1)\n"
+		"                           as fast as possible; in the UI the scenario's\n"
+		"                           speed, else 1)\n"
 		"      --sweep=interval=LO..HI[:N]\n"
 		"                         run once per interval: the 1-2-5 series from LO\n"
 		"                           to HI (1ms, 2ms, 5ms...), or N log-spaced values;\n"
@@ -161,7 +164,8 @@ static void usage(FILE *out)
 		"                           axis (1-7 show or hide a policy, g all); with\n"
 		"                           --headless one after another (or --real), and a\n"
 		"                           table, a column per policy (--format text or json)\n"
-		"      --real             a sweep or a comparison in real time\n"
+		"      --real             real time, whatever the scenario says; a sweep or\n"
+		"                           a comparison too\n"
 		"\n"
 		"The terminal UI:\n"
 		"      --frames=N         quit after N frames (about 30 a second)\n"
@@ -378,9 +382,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		/* ---- virtual time and sweeps ---- */
 		case OPT_VIRTUAL:
 			o->engine.virtual_time = true;
+			o->clock_chosen |= WATCH_CHOSE_TIME;
 			break;
 		case OPT_REAL:
 			o->real_time = true;
+			o->clock_chosen |= WATCH_CHOSE_TIME;
 			break;
 		case OPT_CORES: {
 			uint64_t n;
@@ -404,6 +410,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return bad_usage("--speed: expected virtual seconds per second from 0 (as fast as possible) to 1000000, got '%s'", optarg);
 			o->engine.speed = f;
 			o->virtual_only = "--speed";
+			o->clock_chosen |= WATCH_CHOSE_SPEED;
 			break;
 		}
 		case OPT_SWEEP: {
@@ -466,6 +473,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return bad_usage("%s", "--sweep policy= names the policies: leave out --gil");
 		if (!o->real_time)
 			o->engine.virtual_time = true;
+		o->clock_chosen |= WATCH_CHOSE_TIME;
 	}
 	if (o->comparing) {
 		if (o->sweeping)
@@ -482,11 +490,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 					 "--real works with --headless");
 		if (!o->real_time)
 			o->engine.virtual_time = true;
+		o->clock_chosen |= WATCH_CHOSE_TIME;
 	}
-	if (o->virtual_only && !o->engine.virtual_time)
-		return bad_usage("%s only makes sense in virtual time: add --virtual", o->virtual_only);
 	if (o->real_time && o->engine.virtual_time)
 		return bad_usage("%s", "--real and --virtual contradict each other");
+	if (o->virtual_only && o->real_time)
+		return bad_usage("%s only makes sense in virtual time, not with --real", o->virtual_only);
 	if (o->csv && !o->sweeping)
 		return bad_usage("%s", "--format=csv is for --sweep (use --export csv FILE for a run's spans)");
 	if (o->replay && o->mode == MODE_DEFAULT && o->sinks.export_kind != EXPORT_NONE)
@@ -559,6 +568,7 @@ static int run_ui(const struct options *o, size_t nthreads)
 		.builtin_text = default_scenario,
 		.builtin_name = "(built-in convoy)",
 		.engine = o->engine,
+		.clock_chosen = o->clock_chosen,
 		.frames = o->frames,
 		.history_spans = o->history_spans,
 		.want_color = !(no_color && *no_color),
@@ -569,10 +579,6 @@ static int run_ui(const struct options *o, size_t nthreads)
 		.export_kind = o->sinks.export_kind,
 		.export_path = o->sinks.export_path,
 	};
-	/* Virtual time on screen is paced: unpaced, the whole run would be
-	 * over before the first frame. */
-	if (uo.engine.virtual_time && uo.engine.speed <= 0)
-		uo.engine.speed = 1.0;
 	struct gv_error err = { 0 };
 	int rc;
 	if (o->comparing) {
@@ -728,6 +734,14 @@ static int run(struct options *o_)
 	struct scenario *sc = load(&o);
 	if (!sc)
 		return 1;
+	/* The scenario's clock where the command line left it open: an
+	 * option of virtual time needs it chosen by one or the other. */
+	struct engine_options eng = watch_engine_options(sc, &o.engine, o.clock_chosen,
+							 o.mode == MODE_DEFAULT);
+	if (o.virtual_only && !eng.virtual_time) {
+		scenario_free(sc);
+		return bad_usage("%s only makes sense in virtual time: add --virtual", o.virtual_only);
+	}
 	if (o.mode == MODE_CHECK) {
 		/* The rules a run applies before it starts, so that ok means
 		 * a run will start. */
@@ -786,7 +800,7 @@ static int run(struct options *o_)
 
 	crt_catch_quit_signals();
 	o.sinks.recording_failed = say_recording_stopped;
-	rc = report_run(sc, &o.engine, o.format, stdout, &o.sinks, crt_quit_flag(), &err);
+	rc = report_run(sc, &eng, o.format, stdout, &o.sinks, crt_quit_flag(), &err);
 	if (rc != 0)
 		print_error(&err);
 	scenario_free(sc);

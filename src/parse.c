@@ -15,6 +15,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -60,11 +61,13 @@ struct thread_def {
 
 enum directive {
 	D_TITLE, D_NOTE, D_GIL, D_INTERVAL, D_CHECKINTERVAL, D_DURATION, D_CORES,
+	D_TIME, D_SPEED,
 	D_COUNT
 };
 
 static const char *const directive_names[D_COUNT] = {
 	"title", "note", "gil", "interval", "checkinterval", "duration", "cores",
+	"time", "speed",
 };
 
 #define MAX_OPEN (SCENARIO_MAX_DEPTH + 4) /* process, thread, repeats */
@@ -458,6 +461,44 @@ static int parse_count(struct parser *p, int line, const char *what,
 		return fail(p, t->line, t->col,
 			    "%s must be between %" PRIu64 " and %" PRIu64 ", got %.*s",
 			    what, min, max, (int)(t->len > 40 ? 40 : t->len), t->p);
+	*out = v;
+	return next(p);
+}
+
+/* A pace: virtual seconds per wall second, a decimal number (0.05) or
+ * a fraction (1/20), greater than 0 and at most SCENARIO_MAX_SPEED. */
+static int parse_speed(struct parser *p, int line, double *out)
+{
+	const char *expected = "a speed such as 0.05 or 1/20 after 'speed'";
+	if (expect_arg(p, line, T_WORD, expected))
+		return -1;
+	const struct token *t = &p->tok;
+	char buf[48];
+	if (t->len >= sizeof buf)
+		return fail_expected(p, line, expected);
+	memcpy(buf, t->p, t->len);
+	buf[t->len] = '\0';
+	bool ok = true;
+	for (size_t i = 0; i < t->len && ok; i++)
+		ok = (buf[i] >= '0' && buf[i] <= '9') || buf[i] == '.' || buf[i] == '/';
+	double v = 0;
+	char *end = buf;
+	if (ok) {
+		errno = 0;
+		v = strtod(buf, &end);
+		if (*end == '/') {
+			char *den = end + 1;
+			double d = strtod(den, &end);
+			v = end == den || d <= 0 ? -1 : v / d;
+		}
+		ok = errno == 0 && *end == '\0' && end != buf;
+	}
+	if (!ok)
+		return fail_expected(p, line, expected);
+	if (!(v > 0) || v > SCENARIO_MAX_SPEED)
+		return fail(p, t->line, t->col,
+			    "speed must be greater than 0 and at most %d virtual seconds a second, got %s",
+			    SCENARIO_MAX_SPEED, buf);
 	*out = v;
 	return next(p);
 }
@@ -1228,6 +1269,26 @@ static int parse_directive(struct parser *p, enum directive d)
 			return -1;
 		sc->cores = (unsigned)n;
 		break;
+	case D_TIME:
+		if (expect_arg(p, kw.line, T_WORD, "'virtual' or 'real' after 'time'"))
+			return -1;
+		if (is_word(&p->tok, "virtual")) {
+			sc->time = SC_TIME_VIRTUAL;
+		} else if (is_word(&p->tok, "real")) {
+			sc->time = SC_TIME_REAL;
+		} else {
+			char got[64];
+			describe(&p->tok, 0, got, sizeof got);
+			return fail(p, p->tok.line, p->tok.col,
+				    "unknown time %s (expected virtual or real)", got);
+		}
+		if (next(p))
+			return -1;
+		break;
+	case D_SPEED:
+		if (parse_speed(p, kw.line, &sc->speed))
+			return -1;
+		break;
 	case D_COUNT:
 		break;
 	}
@@ -1300,7 +1361,7 @@ static int parse_queue(struct parser *p)
 static int parse_top(struct parser *p)
 {
 	static const char expected[] =
-		"a directive (title, note, gil, interval, checkinterval, duration, cores), 'queue', 'thread', 'loop' or 'process'";
+		"a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed), 'queue', 'thread', 'loop' or 'process'";
 	for (;;) {
 		struct token *t = &p->tok;
 		switch (t->type) {
@@ -1355,7 +1416,7 @@ static int parse_top(struct parser *p)
 		char got[64];
 		describe(t, 0, got, sizeof got);
 		return fail(p, t->line, t->col,
-			    "unknown directive %s (expected title, note, gil, interval, checkinterval, duration, cores, queue, thread, loop or process)",
+			    "unknown directive %s (expected title, note, gil, interval, checkinterval, duration, cores, time, speed, queue, thread, loop or process)",
 			    got);
 	}
 }

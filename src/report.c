@@ -324,18 +324,22 @@ void report_timeline(FILE *out, const struct scenario *sc,
 	struct history_column *bins = xcalloc(width, sizeof *bins);
 	for (unsigned i = 0; i < history_nthreads(h); i++) {
 		history_bin(h, i, t0, col, width, t1, bins);
-		for (unsigned c = 0; c < width; c++)
-			row[c] = report_state_glyph(history_column_majority(&bins[c]));
+		for (unsigned c = 0; c < width; c++) {
+			struct history_cell cell;
+			history_column_cell(&bins[c], col, &cell);
+			row[c] = history_cell_ascii(&cell)[0];
+		}
 		row[width] = '\0';
 		fprintf(out, "%-*.*s |%s|\n", w, w, sc->threads[i].name, row);
 	}
 	free(row);
 	free(bins);
 	fprintf(out, "%*s  %c holds the GIL   %c waits for it   %c blocked (io, sleep)\n"
-		     "%*s  %c native code, GIL released   %c native code holding the GIL\n",
+		     "%*s  %c native code, GIL released   %c native code holding the GIL\n"
+		     "%*s  %s held the GIL for half the column or less\n",
 		w, "", report_state_glyph(TS_HOLDING), report_state_glyph(TS_WAITING),
 		report_state_glyph(TS_BLOCKED), w, "", report_state_glyph(TS_NATIVE),
-		report_state_glyph(TS_NATIVE_HOLD));
+		report_state_glyph(TS_NATIVE_HOLD), w, "", HISTORY_ASCII_HOLD_PART);
 }
 
 /* The report of a watched run, from what the watch says of it. */

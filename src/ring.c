@@ -237,14 +237,13 @@ static size_t lane_pop(struct ring_lane *ring, struct event *out, size_t max)
  * another producer writes. Several sources may share a lane (the lanes
  * are multi-producer), which only costs contention. Each source's events
  * still reach the consumer in order, because they all go through one lane;
- * the consumer takes lanes in turn, so events of different sources may
- * arrive slightly out of time order, as they may anyway.
+ * the consumer merges the lanes by time (ring_pop), so events of different
+ * sources arrive in time order but for a push that has not landed yet.
  */
 struct ring {
 	size_t nlanes;      /* a power of two */
 	size_t lane_mask;
 	size_t capacity;    /* over all lanes */
-	size_t next;        /* the lane the consumer starts from next time */
 	struct ring_lane *lanes[];
 };
 
@@ -298,19 +297,63 @@ bool ring_push(struct ring *ring, const struct event *ev)
 	return lane_push(ring->lanes[ev->tid & ring->lane_mask], ev);
 }
 
-/* Lanes in turn, from where the last call stopped, so that a busy lane
- * cannot starve the others when max is small. */
+/* The next event of a lane if it is published, else NULL. It stays
+ * valid until lane_pop takes it: no producer overwrites a slot the
+ * consumer has not released. */
+static const struct event *lane_peek(const struct ring_lane *ring)
+{
+	const struct ring_slot *slot = &ring->slots[ring->head & ring->mask];
+	uint64_t seq = atomic_load_explicit(&slot->seq, memory_order_acquire);
+	return seq == ring->head + 1 ? &slot->ev : NULL;
+}
+
+/* Like lane_pop, but stops before an event later than t_max (taking at
+ * least the first). */
+static size_t lane_pop_until(struct ring_lane *ring, struct event *out, size_t max,
+			     uint64_t t_max)
+{
+	size_t n = 0;
+	const struct event *ev;
+	while (n < max && (ev = lane_peek(ring)) && (n == 0 || ev->t <= t_max))
+		n += lane_pop(ring, out + n, 1);
+	return n;
+}
+
+/*
+ * The lanes merged by time: the lane whose next event is the earliest
+ * gives its events up to the next event of the runner-up, then the
+ * choice is made again. Each source's events stay in order (one lane
+ * each), and the merged stream is in time order as far as the events
+ * published so far go: a consumer that falls behind holds every thread's
+ * events up to about the same time, never one thread a second ahead of
+ * another (which drew two holders of one GIL). An event stamped but not
+ * yet pushed may still arrive later than a later one: the events pane
+ * and history take that small disorder.
+ */
 size_t ring_pop(struct ring *ring, struct event *out, size_t max)
 {
-	size_t n = 0, idle = 0;
-	size_t lane = ring->next;
-	while (n < max && idle < ring->nlanes) {
-		size_t got = lane_pop(ring->lanes[lane], out + n, max - n);
-		n += got;
-		idle = got ? 0 : idle + 1;
-		lane = (lane + 1) & ring->lane_mask;
+	if (ring->nlanes == 1)
+		return lane_pop(ring->lanes[0], out, max);
+	size_t n = 0;
+	while (n < max) {
+		size_t best = SIZE_MAX;
+		uint64_t t_best = UINT64_MAX, t_next = UINT64_MAX;
+		for (size_t i = 0; i < ring->nlanes; i++) {
+			const struct event *ev = lane_peek(ring->lanes[i]);
+			if (!ev)
+				continue;
+			if (best == SIZE_MAX || ev->t < t_best) {
+				t_next = t_best;
+				t_best = ev->t;
+				best = i;
+			} else if (ev->t < t_next) {
+				t_next = ev->t;
+			}
+		}
+		if (best == SIZE_MAX)
+			break;
+		n += lane_pop_until(ring->lanes[best], out + n, max - n, t_next);
 	}
-	ring->next = lane;
 	return n;
 }
 

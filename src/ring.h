@@ -50,8 +50,9 @@ bool ring_push(struct ring *ring, const struct event *ev);
 
 /* Consumer side (one consumer at a time; handing the role to another
  * thread needs a synchronisation such as a join): copies up to max events,
- * oldest first, and returns how many. It stops early at an event a
- * producer has claimed but not finished writing. */
+ * oldest first, and returns how many. The lanes are merged by the events'
+ * times; each source's events come in the order pushed. A lane stops at
+ * an event a producer has claimed but not finished writing. */
 size_t ring_pop(struct ring *ring, struct event *out, size_t max);
 
 /* Events dropped so far because the ring was full; cumulative. */

@@ -74,6 +74,12 @@ struct sc_thread {
 	size_t ntasks;
 };
 
+/* The clock a scenario asks to be run on ('time'), unless the command
+ * line chooses. */
+enum sc_time { SC_TIME_UNSET = 0, SC_TIME_REAL, SC_TIME_VIRTUAL };
+/* The fastest pace a scenario may ask for, as --speed allows. */
+#define SCENARIO_MAX_SPEED 1000000
+
 struct scenario {
 	char *file;        /* the name it was read from, for messages */
 	char *text;        /* the whole source, for recordings */
@@ -84,6 +90,8 @@ struct scenario {
 	uint32_t checkinterval;
 	int64_t duration_ns; /* 0: until every thread ends */
 	unsigned cores;      /* virtual time: cores to model; 0: the machine's */
+	enum sc_time time;   /* 'time virtual|real' */
+	double speed;        /* 'speed F': the pace watched, virtual s a wall s; 0: unset */
 	struct sc_process *procs;
 	size_t nprocs;
 	struct sc_thread *threads;

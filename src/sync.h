@@ -113,7 +113,8 @@ struct sync *sync_real_create(void);
 #define SYNC_VIRTUAL_TICK_NS 50
 struct sync *sync_virtual_create(unsigned cores, uint64_t seed);
 /* Paced virtual time: advance() keeps the virtual clock at speed virtual
- * seconds per wall second (0: unpaced, as fast as it runs). */
+ * seconds per wall second (0: unpaced, as fast as it runs), from the
+ * virtual time it stands at. From the thread that calls advance(). */
 void sync_virtual_set_speed(struct sync *s, double speed);
 bool sync_is_virtual(const struct sync *s);
 

@@ -142,6 +142,10 @@ static void pump(struct ui *ui)
 		ui->ended = true;
 		ui->paused = false;
 		ui->dirty = true;
+		/* The end: the whole run on the screen, to explore. */
+		view_freeze(&ui->view, ui_now(ui));
+		ui_fit(ui);
+		ui->cursor = evlog_count(ui->log);
 	}
 	const struct gv_error *err = watch_sink_error(ui->w);
 	if (err && !ui->rec_reported) {
@@ -150,6 +154,37 @@ static void pump(struct ui *ui)
 		ui_status(ui, "recording stopped: %s", msg);
 		ui->rec_reported = true;
 	}
+}
+
+/* The columns of the timeline: as drawn last, or before the first
+ * frame as the first frame will draw them. */
+static unsigned timeline_cols(struct ui *ui)
+{
+	if (ui->lay.tl_w > 0)
+		return (unsigned)ui->lay.tl_w;
+	struct ui_layout l;
+	int hidden;
+	ui_screen_layout(ui, &l, &hidden);
+	return l.tl_w > 0 ? (unsigned)l.tl_w : 1;
+}
+
+/* The oldest time every thread's kept history still covers. */
+uint64_t ui_oldest_kept(const struct ui *ui)
+{
+	uint64_t oldest = 0;
+	for (unsigned i = 0; i < history_nthreads(ui->c->h); i++) {
+		struct history_span s;
+		if (history_forgotten(ui->c->h, i) &&
+		    history_spans(ui->c->h, i, 0, UINT64_MAX, UINT64_MAX, &s, 1) == 1 &&
+		    s.t_start - ui->t_start > oldest)
+			oldest = s.t_start - ui->t_start;
+	}
+	return oldest;
+}
+
+void ui_fit(struct ui *ui)
+{
+	view_fit(&ui->view, ui_now(ui), timeline_cols(ui), ui_oldest_kept(ui));
 }
 
 /* ---- runs ------------------------------------------------------- */
@@ -214,6 +249,20 @@ int ui_run_start(struct ui *ui, struct gv_error *err)
 	};
 	if (ui->policy >= 0)
 		wo.engine.policy = ui->policy;
+	if (ui->interval_choice > 0)
+		wo.engine.interval_ns = ui->interval_choice;
+	if (ui->own_sc && !o->replay_path) {
+		unsigned chose = o->clock_chosen;
+		if (ui->time_choice >= 0) {
+			wo.engine.virtual_time = ui->time_choice == 1;
+			chose |= WATCH_CHOSE_TIME;
+		}
+		if (ui->speed_choice > 0) {
+			wo.engine.speed = ui->speed_choice;
+			chose |= WATCH_CHOSE_SPEED;
+		}
+		wo.engine = watch_engine_options(ui->own_sc, &wo.engine, chose, true);
+	}
 	if (!ui->recorded && !o->replay_path) {
 		wo.record_path = o->record_path;
 		wo.export_kind = o->export_kind;
@@ -252,6 +301,7 @@ struct ui *ui_create(const struct ui_options *o, struct gv_error *err)
 	ui->opt = *o;
 	ui->policy = -1;
 	ui->sel = -1;
+	ui->time_choice = -1;
 	if (!o->replay_path) {
 		ui->own_sc = load_scenario(ui, o->scenario_path, err);
 		if (!ui->own_sc) {

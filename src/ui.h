@@ -25,6 +25,7 @@ struct ui_options {
 	const char *builtin_text;
 	const char *builtin_name;
 	struct engine_options engine;
+	unsigned clock_chosen;      /* WATCH_CHOSE_*: the rest is the scenario's */
 	long frames;                /* quit after this many frames; 0: never */
 	size_t history_spans;       /* spans kept per thread; 0: the default */
 	bool want_color;            /* false under NO_COLOR */

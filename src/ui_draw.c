@@ -139,20 +139,35 @@ static void draw_header(struct ui *ui)
 		snprintf(state, sizeof state, " REPLAY %sx%s ", sp,
 			 ui->ended ? " END" : ui->paused ? " PAUSED" : "");
 	} else {
-		snprintf(state, sizeof state, "%s",
-			 ui->ended ? " ENDED " : ui->paused ? " PAUSED " : " RUNNING ");
+		/* The consumer behind the run by more than a few frames: the
+		 * screen shows the run up to where every event is in, and says
+		 * how far behind that is. */
+		int64_t behind = watch_behind(ui->w);
+		struct engine *e = watch_engine(ui->w);
+		double speed = engine_is_virtual(e) ? engine_speed(e) : 1.0;
+		char by[32];
+		describe_duration((uint64_t)behind, by, sizeof by);
+		if (!ui->ended && !ui->paused && speed > 0 && (double)behind / speed > 1e8)
+			snprintf(state, sizeof state, " BEHIND %s ", by);
+		else
+			snprintf(state, sizeof state, "%s",
+				 ui->ended ? " ENDED " : ui->paused ? " PAUSED " : " RUNNING ");
 	}
 	int sw = (int)strlen(state);
 	/* The facts on the right, the title in what is left of the line. */
-	if (COLS >= 110)
-		snprintf(buf, sizeof buf, "GIL %s | interval %s | %s | %s ",
-			 gil_policy_name(watch_policy(ui->w)), iv, el, mode);
-	else
+	/* Which clock and what speed, always: in full where there is room. */
+	if (COLS < 110 && ui->live)
+		watch_clock_brief(ui->w, mode, sizeof mode);
+	if (COLS < 110 && !ui->live) /* the state says the replay's speed */
 		snprintf(buf, sizeof buf, "GIL %s | interval %s | %s ",
 			 gil_policy_name(watch_policy(ui->w)), iv, el);
+	else
+		snprintf(buf, sizeof buf, "GIL %s | interval %s | %s | %s ",
+			 gil_policy_name(watch_policy(ui->w)), iv, el, mode);
 	int fw = (int)strlen(buf), room = COLS - sw - fw - 2;
 	put(0, COLS - sw - fw, COLS - sw, CR_HEADER, buf);
-	put(0, COLS - sw, COLS, ui->paused || ui->ended || !ui->live ? CR_PAUSED : CR_HEADER, state);
+	put(0, COLS - sw, COLS,
+	    ui->paused || ui->ended || !ui->live || state[1] == 'B' ? CR_PAUSED : CR_HEADER, state);
 	char title[256];
 	snprintf(title, sizeof title, " %s", ui->sc->title);
 	put_cut(0, 0, room > 0 ? room + 1 : 0, CR_HEADER, title);
@@ -250,8 +265,12 @@ static size_t read_task(const void *src, unsigned loop, uint64_t a, uint64_t b, 
 	return n;
 }
 
-/* One thread's or task's row: each column shows the state it spent most
- * of that column's time in, binned by history from every span. */
+/* One thread's or task's row, binned by history from every span: each
+ * column shows the state it spent most of that column's time in, except
+ * that a column in which the thread held the GIL for part of the time
+ * shows the held share as a block from the left, in eighths, on the
+ * ground of what it did the rest of the time (history_column_cell): a
+ * thread that held the GIL at all never looks as if it only waited. */
 static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y,
 			      const struct ui_line *ln, uint64_t now_rel)
 {
@@ -277,10 +296,12 @@ static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y,
 	size_t rlen = 0;
 	int rrole = -1, rx = l->tl_x;
 	for (unsigned c = 0; c < cols; c++) {
-		enum thread_state best = history_column_majority(&ui->acc[c]);
+		struct history_cell cell;
+		history_column_cell(&ui->acc[c], col, &cell);
 		uint64_t c0 = ui->t_start + t0 + c * col;
-		if (best == TS_NOT_STARTED && done && c0 >= last_end && c0 < now)
-			best = TS_DONE;
+		if (cell.state == TS_NOT_STARTED && done && c0 >= last_end && c0 < now)
+			cell.state = TS_DONE;
+		bool split = cell.hold_eighths > 0 && cell.hold_eighths < 8;
 		const char *g;
 		int role;
 		if (marks && marks[c] == UI_MARK_FORCED) {
@@ -289,9 +310,17 @@ static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y,
 		} else if (marks && marks[c] == UI_MARK_REQUEST) {
 			g = gl->drop_request;
 			role = CR_MARK;
+		} else if (split && gl->hold_part[cell.hold_eighths]) {
+			g = gl->hold_part[cell.hold_eighths];
+			role = cell.rest == TS_WAITING ? CR_HOLD_WAIT : CR_HOLD_PART;
+		} else if (split) {
+			g = history_cell_ascii(&cell);
+			role = g[0] == HISTORY_ASCII_HOLD_PART[0] ? CR_HOLD_PART
+								   : (int)state_role(cell.held);
 		} else {
-			g = gl->state[best];
-			role = (int)state_role(best);
+			enum thread_state st = cell.hold_eighths == 8 ? cell.held : cell.state;
+			g = gl->state[st];
+			role = (int)state_role(st);
 		}
 		size_t gn = strlen(g);
 		if (role != rrole || rlen + gn >= sizeof run) {
@@ -513,8 +542,38 @@ static void draw_interval_marks(struct ui *ui, const struct ui_layout *l, uint64
 	}
 }
 
+/* Stepping or looking back, the event the events pane stands on is
+ * marked on the timeline: its cell on its thread's row in reverse video,
+ * and an arrow under it on the time axis. */
+static void draw_cursor(struct ui *ui, const struct ui_layout *l, uint64_t now_rel, int nshown)
+{
+	if (ui->view.follow || ui->cursor == 0 || ui->cursor > evlog_count(ui->log))
+		return;
+	const struct evlog_entry *en = evlog_get(ui->log, ui->cursor - 1);
+	uint64_t t = en->ev.t > ui->t_start ? en->ev.t - ui->t_start : 0;
+	int c = view_col(&ui->view, now_rel, (unsigned)l->tl_w, t);
+	/* An event at the right edge itself (a replay stepped to it) is in
+	 * the last column. */
+	if (c < 0 && t == view_end(&ui->view, now_rel))
+		c = l->tl_w - 1;
+	if (c < 0)
+		return;
+	int x = l->tl_x + c;
+	put(l->axis_y, x, l->tl_x + l->tl_w, CR_MARK, crt_glyphs()->cursor);
+	for (int i = 0; i < l->thread_lines && i < nshown; i++) {
+		const struct ui_line *ln = &ui->shown[i];
+		if (ln->kind != LINE_THREAD || ln->id != en->ev.tid)
+			continue;
+		int y = l->threads_y + i;
+		chtype ch = mvinch(y, x);
+		attr_t a = (attr_t)(ch & A_ATTRIBUTES);
+		mvchgat(y, x, 1, (a & ~A_COLOR) | A_REVERSE, (short)PAIR_NUMBER(a), NULL);
+	}
+}
+
 struct legend_item {
-	int kind; /* a thread_state, or -1 drop request, -2 forced, -3 interval */
+	int kind; /* a thread_state, or -1 drop request, -2 forced, -3 interval,
+		   * -4 a column held in part */
 	const char *words;
 };
 
@@ -525,6 +584,7 @@ static const struct legend_item legend[] = {
 	{ TS_NATIVE, "C, GIL released" },
 	{ TS_NATIVE_HOLD, "C holding GIL" },
 	{ TS_DONE, "finished" },
+	{ -4, "held part of it" },
 	{ -1, "drop request" },
 	{ -2, "forced switch" },
 	{ -3, "new interval" },
@@ -573,6 +633,10 @@ static void draw_legend(const struct ui_layout *l)
 		case -3:
 			g = gl->interval;
 			role = CR_MARK;
+			break;
+		case -4: /* a split cell: about half held, half waited */
+			g = gl->hold_part[4] ? gl->hold_part[4] : HISTORY_ASCII_HOLD_PART;
+			role = gl->hold_part[4] ? CR_HOLD_WAIT : CR_HOLD_PART;
 			break;
 		default:
 			g = gl->state[legend[i].kind];
@@ -959,7 +1023,7 @@ static void draw_line(struct ui *ui, const struct ui_layout *l, int y, const str
 /* The layout of this screen: rows by priority (view_layout), the lines
  * they have room for (ui_choose_lines), and again when whole loops of
  * task rows left some of their room over. */
-static int layout(struct ui *ui, struct ui_layout *l, int *hidden_tasks)
+int ui_screen_layout(struct ui *ui, struct ui_layout *l, int *hidden_tasks)
 {
 	struct layout_want want = {
 		.threads = (int)ui->sc->nthreads,
@@ -993,7 +1057,7 @@ void ui_draw(struct ui *ui)
 {
 	struct ui_layout l;
 	int hidden_tasks;
-	int nshown = layout(ui, &l, &hidden_tasks);
+	int nshown = ui_screen_layout(ui, &l, &hidden_tasks);
 	if (l.too_small) {
 		ui->lay = l;
 		draw_too_small();
@@ -1021,6 +1085,7 @@ void ui_draw(struct ui *ui)
 	draw_interval_marks(ui, &l, now_rel, nmarks, busy);
 	draw_axis(ui, &l, now_rel, busy);
 	free(busy);
+	draw_cursor(ui, &l, now_rel, nshown);
 	draw_narration(ui, &l);
 	draw_notice(ui, &l, hidden_tasks);
 	if (l.legend_lines)

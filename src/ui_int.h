@@ -46,6 +46,9 @@ struct ui {
 	const struct scenario *sc; /* the run's scenario */
 	char *sc_path;         /* NULL: the built-in scenario */
 	int policy;            /* the g key's choice, or -1: the options' */
+	int time_choice;       /* the t key's: 1 virtual, 0 real, -1 the options' */
+	double speed_choice;   /* [ and ]'s pace in virtual time; 0: the options' */
+	int64_t interval_choice; /* + and -'s interval, kept by r; 0: the options' */
 	struct consumer *c;    /* the watch's model */
 	bool live;             /* can the run be changed (interval, policy, restart)? */
 	bool recorded;         /* the recording has been made (and closed) */
@@ -93,12 +96,19 @@ void ui_run_stop(struct ui *ui);
 void ui_reset_snapshots(struct ui *ui);
 /* The timeline lines a layout has rows for, into ui->shown. */
 int ui_choose_lines(struct ui *ui, int threads, bool labels, int task_room, int *ntasks);
+/* The whole run so far on the screen (f, and the end of a run). */
+void ui_fit(struct ui *ui);
+/* The oldest time every thread's kept history still covers. */
+uint64_t ui_oldest_kept(const struct ui *ui);
 
 /* ui_keys.c: every key waiting, as an action on the run or the view. */
 void ui_handle_keys(struct ui *ui);
 
 /* ui_draw.c: the whole screen, from the model. */
 void ui_draw(struct ui *ui);
+/* This screen's layout and the lines it has room for (into ui->shown);
+ * returns how many, and the task rows left out in *hidden_tasks. */
+int ui_screen_layout(struct ui *ui, struct ui_layout *l, int *hidden_tasks);
 
 /* ui_draw.c, for the compare mode (ui_compare.c), which stacks several
  * runs' lines on one screen: the lines of ui's run that fit in room rows

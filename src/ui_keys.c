@@ -78,6 +78,9 @@ static void switch_scenario(struct ui *ui, int step)
 	ui->cat_i = i;
 	ui->policy = -1;
 	ui->sel = -1;
+	ui->time_choice = -1; /* a lesson opens on its own clock */
+	ui->speed_choice = 0;
+	ui->interval_choice = 0;
 	if (ui_run_start(ui, &err) != 0) {
 		char msg[GV_ERROR_MAX];
 		gv_error_format(&err, msg, sizeof msg);
@@ -89,21 +92,35 @@ static void switch_scenario(struct ui *ui, int step)
 		  recording_ended(ui, was));
 }
 
-/* Set the switch interval to ns and say it, with what it was. */
+/* The interval + and - start from: after the end, the next start's. */
+static int64_t chosen_interval(const struct ui *ui)
+{
+	return ui->ended && ui->interval_choice ? ui->interval_choice : watch_interval(ui->w);
+}
+
+/* Set the switch interval to ns and say it, with what it was: the
+ * running run's, kept for the runs r and g start; after the end, the
+ * next start's only, and it says so. */
 static void apply_interval(struct ui *ui, int64_t ns)
 {
-	int64_t cur = watch_interval(ui->w);
-	watch_set_interval(ui->w, ns);
+	int64_t cur = chosen_interval(ui);
+	ui->interval_choice = ns;
 	char d[32];
 	describe_setting((uint64_t)ns, d, sizeof d);
 	char was[32];
 	describe_setting((uint64_t)cur, was, sizeof was);
+	if (ui->ended) {
+		ui_status(ui, "switch interval %s for the next start (was %s): r restarts with it",
+			  d, was);
+		return;
+	}
+	watch_set_interval(ui->w, ns);
 	ui_status(ui, "switch interval %s (was %s)", d, was);
 }
 
 static void set_interval(struct ui *ui, int dir)
 {
-	int64_t cur = watch_interval(ui->w);
+	int64_t cur = chosen_interval(ui);
 	int64_t ns = dir > 0 ? cur * 2 : cur / 2;
 	if (ns > UI_MAX_INTERVAL_NS || ns < UI_MIN_INTERVAL_NS) {
 		ui_status(ui, "+ and - keep the switch interval within 1 us and 10 s (i sets any)");
@@ -125,18 +142,29 @@ static void interval_typed(struct ui *ui)
 	apply_interval(ui, ns);
 }
 
-/* The oldest time every thread's kept history still covers. */
-static uint64_t oldest_kept(const struct ui *ui)
+/* [ and ]: a replay's speed, or a live virtual run's pace (kept for the
+ * runs r and g start); real time goes at the machine's pace. */
+static void change_speed(struct ui *ui, int dir)
 {
-	uint64_t oldest = 0;
-	for (unsigned i = 0; i < history_nthreads(ui->c->h); i++) {
-		struct history_span s;
-		if (history_forgotten(ui->c->h, i) &&
-		    history_spans(ui->c->h, i, 0, UINT64_MAX, UINT64_MAX, &s, 1) == 1 &&
-		    s.t_start - ui->t_start > oldest)
-			oldest = s.t_start - ui->t_start;
+	struct engine *e = watch_engine(ui->w);
+	if (e && !engine_is_virtual(e)) {
+		ui_status(ui, "real time runs at the machine's pace: t switches to virtual time");
+		return;
 	}
-	return oldest;
+	if (ui->live && ui->ended) {
+		ui_status(ui, "the run has ended: r restarts it");
+		return;
+	}
+	if (!watch_speed_step(ui->w, dir)) {
+		ui_status(ui, ui->live ? "virtual time's speed stays within 1/1000x and 100x"
+				       : "replay speed stays within 1/4x and 16x");
+		return;
+	}
+	char sp[16];
+	watch_speed_name(ui->w, sp, sizeof sp);
+	if (e)
+		ui->speed_choice = engine_speed(e);
+	ui_status(ui, "%s speed %sx", ui->live ? "virtual time's" : "replay", sp);
 }
 
 static void follow_cursor_to_view(struct ui *ui)
@@ -185,7 +213,9 @@ static void replay_goto(struct ui *ui, uint64_t t)
 	ui->ended = watch_ended(ui->w);
 	ui->paused = watch_paused(ui->w) && !ui->ended;
 	if (ui->paused || ui->ended) {
-		view_freeze(&ui->view, pos);
+		/* The window moves to the new time at once, already frozen
+		 * or not. */
+		view_set_end(&ui->view, pos, pos);
 		ui->cursor = evlog_count(ui->log);
 	} else {
 		view_follow(&ui->view);
@@ -210,9 +240,17 @@ static void jump_to_typed(struct ui *ui)
 		ui_status(ui, "jump: %s", ns < 0 ? "a time from 0" : msg);
 		return;
 	}
-	replay_goto(ui, (uint64_t)ns);
 	char d[32];
-	describe_duration(watch_now(ui->w), d, sizeof d);
+	if (ui->live) {
+		/* A live run cannot seek: the window goes to the time, its
+		 * right edge there (or at now), the cursor with it. */
+		view_set_end(&ui->view, ui_now(ui), (uint64_t)ns);
+		follow_cursor_to_view(ui);
+		describe_duration(view_end(&ui->view, ui_now(ui)), d, sizeof d);
+	} else {
+		replay_goto(ui, (uint64_t)ns);
+		describe_duration(watch_now(ui->w), d, sizeof d);
+	}
 	ui_status(ui, "at %s", d);
 }
 
@@ -305,14 +343,14 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 		return;
 	switch (a) {
 	case ACT_SLOWER:
-	case ACT_FASTER: {
-		if (!watch_speed_step(ui->w, a == ACT_FASTER ? 1 : -1)) {
-			ui_status(ui, "replay speed stays within 1/4x and 16x");
-			break;
-		}
-		char sp[16];
-		watch_speed_name(ui->w, sp, sizeof sp);
-		ui_status(ui, "replay speed %sx", sp);
+	case ACT_FASTER:
+		change_speed(ui, a == ACT_FASTER ? 1 : -1);
+		break;
+	case ACT_TIME: {
+		struct engine *e = watch_engine(ui->w);
+		ui->time_choice = engine_is_virtual(e) ? 0 : 1;
+		restart(ui, ui->time_choice ? "restarted in virtual time (the same picture every time)"
+					    : "restarted in real time (this machine's threads)");
 		break;
 	}
 	case ACT_HOME:
@@ -323,14 +361,23 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 		}
 		if (stop_to_look(ui, now))
 			ui_status(ui, "paused; at the oldest time kept (space resumes, End: now)");
+		else if (ui->ended && ui_oldest_kept(ui) == 0)
+			ui_status(ui, "at the start");
 		else
 			ui_status(ui, "at the oldest time kept");
-		view_set_end(&ui->view, now, oldest_kept(ui) + ui->view.col_ns * cols);
+		view_set_end(&ui->view, now, ui_oldest_kept(ui) + ui->view.col_ns * cols);
 		follow_cursor_to_view(ui);
 		break;
 	case ACT_END:
 		if (!ui->live) {
 			replay_goto(ui, UINT64_MAX);
+			ui_status(ui, "at the end");
+			break;
+		}
+		if (ui->ended) {
+			/* The run's end stays frozen, to explore. */
+			view_set_end(&ui->view, now, now);
+			ui->cursor = evlog_count(ui->log);
 			ui_status(ui, "at the end");
 			break;
 		}
@@ -340,8 +387,7 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 		break;
 	case ACT_PAGE_UP:
 		stop_to_look(ui, now);
-		for (int k = 0; k < 4; k++)
-			view_scroll(&ui->view, now, cols, -1, oldest_kept(ui));
+		view_page(&ui->view, now, cols, -1, ui_oldest_kept(ui));
 		follow_cursor_to_view(ui);
 		break;
 	case ACT_PAGE_DOWN:
@@ -349,10 +395,16 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 			ui_status(ui, "already at now");
 			break;
 		}
-		for (int k = 0; k < 4; k++)
-			view_scroll(&ui->view, now, cols, 1, oldest_kept(ui));
+		view_page(&ui->view, now, cols, 1, ui_oldest_kept(ui));
 		follow_cursor_to_view(ui);
 		break;
+	case ACT_FIT: {
+		ui_fit(ui);
+		char d[32];
+		describe_duration(ui->view.col_ns, d, sizeof d);
+		ui_status(ui, "the whole run: %s a column", d);
+		break;
+	}
 	case ACT_SELECT_UP:
 	case ACT_SELECT_DOWN:
 		select_step(ui, a == ACT_SELECT_DOWN ? 1 : -1);
@@ -367,6 +419,9 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 		break;
 	}
 	case ACT_JUMP:
+		/* A live run is paused first, as for Home and PgUp. */
+		if (ui->live)
+			stop_to_look(ui, now);
 		ui->prompting = PROMPT_JUMP;
 		ui->prompt[0] = '\0';
 		break;
@@ -385,7 +440,7 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 			replay_goto(ui, 0);
 			ui_status(ui, "replaying from the start");
 		} else if (ui->ended) {
-			ui_status(ui, "the run has ended: r restarts it");
+			restart(ui, "restarted");
 		} else if (ui->paused) {
 			watch_pause(ui->w, false);
 			ui->paused = false;
@@ -399,7 +454,7 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 	case ACT_BACK:
 	case ACT_FORWARD:
 		if (can_look_back(ui)) {
-			view_scroll(&ui->view, now, cols, a == ACT_BACK ? -1 : 1, oldest_kept(ui));
+			view_scroll(&ui->view, now, cols, a == ACT_BACK ? -1 : 1, ui_oldest_kept(ui));
 			follow_cursor_to_view(ui);
 		}
 		break;
@@ -427,7 +482,13 @@ static void act(struct ui *ui, enum ui_action a, unsigned cols)
 		break;
 	}
 	case ACT_POLICY: {
-		ui->policy = keys_next_policy((int)watch_policy(ui->w));
+		int cur = ui->ended && ui->policy >= 0 ? ui->policy : (int)watch_policy(ui->w);
+		ui->policy = keys_next_policy(cur);
+		if (ui->ended) {
+			ui_status(ui, "the %s GIL for the next start: r restarts with it",
+				  gil_policy_name((enum gil_policy)ui->policy));
+			break;
+		}
 		char why[96];
 		snprintf(why, sizeof why, "restarted with the %s GIL",
 			 gil_policy_name((enum gil_policy)ui->policy));
@@ -523,7 +584,8 @@ void ui_handle_keys(struct ui *ui)
 				ui->quit = true;
 			continue;
 		}
-		act(ui, keys_action(map_key(ch)), (unsigned)(COLS > 40 ? COLS / 2 : 20));
+		act(ui, keys_action(map_key(ch)),
+		    ui->lay.tl_w > 0 ? (unsigned)ui->lay.tl_w : (unsigned)(COLS > 40 ? COLS / 2 : 20));
 		if (ui->quit)
 			return;
 	}

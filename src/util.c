@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -432,4 +433,14 @@ int64_t gv_mono_ns(void)
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
 		fatal("clock_gettime(CLOCK_MONOTONIC) failed: %s", strerror(errno));
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+void gv_speed_name(double speed, char *buf, size_t len)
+{
+	/* Below 1, a whole fraction reads better than a decimal. */
+	double inv = speed > 0 ? 1.0 / speed : 0;
+	if (speed > 0 && speed < 1 && fabs(inv - round(inv)) < 1e-6 * inv)
+		snprintf(buf, len, "1/%.0f", inv);
+	else
+		snprintf(buf, len, "%g", speed);
 }

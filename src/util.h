@@ -66,6 +66,8 @@ int parse_interval(const char *s, int64_t *ns, char *msg, size_t msglen);
 void format_duration_digits(int64_t ns, int digits, char *buf, size_t len);
 /* The reports' form: "5.00 ms", "1.250 s", "800.0 us". */
 void format_duration(int64_t ns, char *buf, size_t len);
+/* A pace in words: "1/20" for a twentieth, "0.3", "1", "16". */
+void gv_speed_name(double speed, char *buf, size_t len);
 
 /*
  * Output files that never destroy what their name held: the data goes to

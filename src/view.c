@@ -70,11 +70,11 @@ void view_set_end(struct view *v, uint64_t now, uint64_t t)
 	v->end = t > now ? now : t;
 }
 
-void view_scroll(struct view *v, uint64_t now, unsigned cols, int dir, uint64_t oldest)
+static void scroll_by(struct view *v, uint64_t now, unsigned cols, int dir, uint64_t oldest,
+		      uint64_t step)
 {
 	view_freeze(v, now);
 	uint64_t span = v->col_ns * cols;
-	uint64_t step = span / 4 ? span / 4 : v->col_ns;
 	/* The earliest right edge: a window that starts at the oldest kept
 	 * time (or at 0), unless the run is younger than that. */
 	uint64_t min_end = oldest + span;
@@ -86,6 +86,29 @@ void view_scroll(struct view *v, uint64_t now, unsigned cols, int dir, uint64_t 
 		v->end = v->end + step < now ? v->end + step : now;
 	if (v->end < min_end)
 		v->end = min_end;
+}
+
+void view_scroll(struct view *v, uint64_t now, unsigned cols, int dir, uint64_t oldest)
+{
+	uint64_t span = v->col_ns * cols;
+	scroll_by(v, now, cols, dir, oldest, span / 4 ? span / 4 : v->col_ns);
+}
+
+void view_page(struct view *v, uint64_t now, unsigned cols, int dir, uint64_t oldest)
+{
+	uint64_t span = v->col_ns * cols;
+	scroll_by(v, now, cols, dir, oldest, span ? span : v->col_ns);
+}
+
+void view_fit(struct view *v, uint64_t len, unsigned cols, uint64_t oldest)
+{
+	uint64_t whole = len > oldest ? len - oldest : 0, c = cols ? cols : 1;
+	uint64_t col = (whole + c - 1) / c;
+	col = (col + 999) / 1000 * 1000;
+	v->col_ns = col < VIEW_MIN_COL_NS ? VIEW_MIN_COL_NS
+		    : col > VIEW_MAX_COL_NS ? VIEW_MAX_COL_NS : col;
+	if (!v->follow)
+		v->end = len;
 }
 
 bool view_zoom(struct view *v, int dir)

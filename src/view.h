@@ -45,6 +45,13 @@ void view_set_end(struct view *v, uint64_t now, uint64_t t);
 /* Scroll by a quarter of the window: dir < 0 back, > 0 forward; never
  * past now, nor back beyond oldest (the oldest time still kept). */
 void view_scroll(struct view *v, uint64_t now, unsigned cols, int dir, uint64_t oldest);
+/* Scroll by a whole window (PgUp, PgDn), within the same bounds. */
+void view_page(struct view *v, uint64_t now, unsigned cols, int dir, uint64_t oldest);
+/* The whole of [oldest, len) in cols columns: the time a column stands
+ * for rounded up to a whole microsecond, within the zoom range (a run
+ * longer than that shows its end). The window ends at len; a view that
+ * follows now keeps following. */
+void view_fit(struct view *v, uint64_t len, unsigned cols, uint64_t oldest);
 /* Zoom in (dir > 0: half the time a column) or out, keeping the right
  * edge. Returns false at the end of the range. */
 bool view_zoom(struct view *v, int dir);

@@ -47,6 +47,9 @@ struct watch {
 	/* the run */
 	bool paused, ended, interrupted, finished;
 	bool failure_told;        /* recording_failed has been called */
+	/* live: the model holds every event up to seen_ns (since the start);
+	 * the run's own clock may be ahead when the consumer is behind. */
+	int64_t seen_ns;
 	bool strays_told;
 	int sink_rc;              /* -1: a sink failed (sink_err) */
 	struct gv_error sink_err;
@@ -67,6 +70,21 @@ bool watch_runs_forever(const struct scenario *sc, const struct engine_options *
 		}
 	}
 	return false;
+}
+
+struct engine_options watch_engine_options(const struct scenario *sc,
+					   const struct engine_options *o, unsigned chose,
+					   bool watched)
+{
+	struct engine_options e = *o;
+	if (!(chose & WATCH_CHOSE_TIME) && sc->time != SC_TIME_UNSET)
+		e.virtual_time = sc->time == SC_TIME_VIRTUAL;
+	if (!(chose & WATCH_CHOSE_SPEED) && watched)
+		e.speed = sc->speed > 0 ? sc->speed : 1.0;
+	/* Unpaced, a watched run would be over before its first frame. */
+	if (watched && e.speed <= 0)
+		e.speed = 1.0;
+	return e;
 }
 
 static void add_warning(struct watch *w, const char *msg)
@@ -302,12 +320,28 @@ size_t watch_pump(struct watch *w, int64_t budget_ns)
 	}
 	if (w->finished)
 		return 0;
-	int64_t t0 = gv_mono_ns();
+	int64_t t0 = gv_mono_ns(), before = engine_now(w->e);
 	size_t n = 0, k;
+	bool emptied = false;
 	while ((k = consumer_drain_max(w->c, engine_ring(w->e), CONSUMER_BATCH)) > 0) {
 		n += k;
+		if (k < CONSUMER_BATCH) {
+			emptied = true;
+			break;
+		}
 		if (gv_mono_ns() - t0 >= budget_ns)
 			break;
+	}
+	/* Emptied, the ring held every event stamped before the drain began;
+	 * else the model is whole up to its latest event, the lanes being
+	 * merged by time (ring_pop). */
+	if (emptied || k == 0) {
+		w->seen_ns = before;
+	} else {
+		uint64_t end = history_end_time(w->c->h), start = watch_t_start(w);
+		int64_t seen = end > start ? (int64_t)(end - start) : 0;
+		if (seen > w->seen_ns)
+			w->seen_ns = seen;
 	}
 	if (!w->ended && engine_wait(w->e, 0)) {
 		w->ended = true;
@@ -350,6 +384,12 @@ void watch_pause(struct watch *w, bool paused)
 		w->pump_t = gv_mono_ns();
 	} else if (paused) {
 		engine_pause(w->e);
+		/* The picture at the pause is the whole run so far: what is in
+		 * the ring is taken now. */
+		int64_t before = engine_now(w->e);
+		consumer_drain(w->c, engine_ring(w->e));
+		if (before > w->seen_ns)
+			w->seen_ns = before;
 	} else {
 		engine_resume(w->e);
 	}
@@ -360,17 +400,40 @@ int watch_set_interval(struct watch *w, int64_t ns)
 	return w->e ? engine_set_interval(w->e, ns) : -1;
 }
 
+/* The paces [ and ] step through in a live virtual run: round figures,
+ * so that the header reads 1/20 or 5, not 0.0625. */
+static const double live_speeds[] = {
+	0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100,
+};
+
 bool watch_speed_step(struct watch *w, int dir)
 {
-	return w->rp ? replay_clock_speed_step(&w->clock, dir) : false;
+	if (w->rp)
+		return replay_clock_speed_step(&w->clock, dir);
+	if (!engine_is_virtual(w->e) || w->ended)
+		return false;
+	/* The next round pace past the current one (a scenario's speed
+	 * need not be one of them). */
+	double cur = engine_speed(w->e), next = 0;
+	size_t n = GV_ARRAY_LEN(live_speeds);
+	for (size_t i = 0; i < n; i++) {
+		double s = live_speeds[dir > 0 ? i : n - 1 - i];
+		if (dir > 0 ? s > cur * 1.001 : s < cur * 0.999) {
+			next = s;
+			break;
+		}
+	}
+	return next > 0 && engine_set_speed(w->e, next) == 0;
 }
 
 void watch_speed_name(const struct watch *w, char *buf, size_t len)
 {
 	if (w->rp)
 		replay_clock_speed_name(&w->clock, buf, len);
+	else if (engine_is_virtual(w->e))
+		gv_speed_name(engine_speed(w->e), buf, len);
 	else
-		snprintf(buf, len, "%g", engine_speed(w->e));
+		snprintf(buf, len, "1");
 }
 
 bool watch_seek_rebuilds(const struct watch *w, uint64_t pos)
@@ -427,7 +490,17 @@ uint64_t watch_now(const struct watch *w)
 	if (w->rp)
 		return w->clock.pos;
 	int64_t t = engine_elapsed(w->e);
+	if (!w->ended && t > w->seen_ns)
+		t = w->seen_ns;
 	return t > 0 ? (uint64_t)t : 0;
+}
+
+int64_t watch_behind(const struct watch *w)
+{
+	if (w->rp || w->ended)
+		return 0;
+	int64_t t = engine_elapsed(w->e) - w->seen_ns;
+	return t > 0 ? t : 0;
 }
 
 int64_t watch_elapsed(const struct watch *w)
@@ -483,12 +556,28 @@ void watch_clock_words(const struct watch *w, char *buf, size_t len)
 		return;
 	}
 	double slow = engine_slow(w->e);
+	char sp[16];
+	watch_speed_name(w, sp, sizeof sp);
 	if (engine_is_virtual(w->e))
-		snprintf(buf, len, "%s, x%g", engine_time_mode(w->e), engine_speed(w->e));
+		snprintf(buf, len, "%s, %sx speed", engine_time_mode(w->e), sp);
 	else if (slow != 1.0)
 		snprintf(buf, len, "%s time, slow x%g", engine_time_mode(w->e), slow);
 	else
 		snprintf(buf, len, "%s time", engine_time_mode(w->e));
+}
+
+void watch_clock_brief(const struct watch *w, char *buf, size_t len)
+{
+	char sp[16];
+	watch_speed_name(w, sp, sizeof sp);
+	if (w->rp)
+		snprintf(buf, len, "replay %sx", sp);
+	else if (engine_is_virtual(w->e))
+		snprintf(buf, len, "virtual %sx", sp);
+	else if (engine_slow(w->e) != 1.0)
+		snprintf(buf, len, "real, slow x%g", engine_slow(w->e));
+	else
+		snprintf(buf, len, "real time");
 }
 
 const char *watch_replay_of(const struct watch *w)

@@ -71,6 +71,19 @@ struct watch_options {
 
 struct watch;
 
+/* What the command line chose of a run's clock; what it left open is the
+ * scenario's ('time', 'speed'). */
+#define WATCH_CHOSE_TIME 1u  /* --real or --virtual */
+#define WATCH_CHOSE_SPEED 2u /* --speed */
+
+/* The engine options of a run of sc: o as the command line gave them,
+ * with the scenario's clock where chose leaves it open. watched: on a
+ * screen, where virtual time is paced (at the scenario's speed, else 1);
+ * headless it runs as fast as it can unless --speed said otherwise. */
+struct engine_options watch_engine_options(const struct scenario *sc,
+					   const struct engine_options *o, unsigned chose,
+					   bool watched);
+
 /* Does a run of sc with opt never end by itself (a thread runs forever
  * and no duration is set)? Then err says so, naming what to give a
  * duration to ("run", "sweep"). */
@@ -113,10 +126,11 @@ void watch_pause(struct watch *w, bool paused);
 /* Every GIL's switch interval, before slow motion: a live run only.
  * -1 if the run cannot change it or ns is out of range. */
 int watch_set_interval(struct watch *w, int64_t ns);
-/* Faster (dir > 0) or slower by one step; false at the limit or if this
- * source has no speed to change. */
+/* Faster (dir > 0) or slower by one step: a replay's clock, or a live
+ * virtual run's pace (1/1000 to 100, round figures); false at the limit,
+ * after the end, or in real time, which has no speed to change. */
 bool watch_speed_step(struct watch *w, int dir);
-/* The speed in words: "1/4", "1", "16". */
+/* The speed in words: "1/4", "1", "16", "1/20"; real time is "1". */
 void watch_speed_name(const struct watch *w, char *buf, size_t len);
 /* Would seeking to pos take the model back to the start and feed the
  * events again (the counters only grow)? */
@@ -135,9 +149,13 @@ bool watch_live(const struct watch *w);
 const struct scenario *watch_scenario(const struct watch *w);
 /* The model: stats, history, tasks, and the count of events taken. */
 struct consumer *watch_consumer(struct watch *w);
-/* Where the run stands: live, its clock (frozen at the end); a
+/* Where the run stands as far as the model knows it: live, its clock
+ * (frozen at the end), or, while the consumer is behind, the time up to
+ * which every event has been taken (a picture drawn to it is whole); a
  * recording, its player's clock. */
 uint64_t watch_now(const struct watch *w);
+/* Live: how far the run's clock is ahead of watch_now (0: not behind). */
+int64_t watch_behind(const struct watch *w);
 /* The run's length: live, start to end (or to now); a recording, the
  * recorded run's. */
 int64_t watch_elapsed(const struct watch *w);
@@ -152,8 +170,11 @@ enum gil_policy watch_policy(const struct watch *w);
 /* "real" or "virtual (seed S, N cores)". */
 const char *watch_time_mode(const struct watch *w);
 /* The clock in a header's words: "real time", "real time, slow x4",
- * "virtual (seed 0, 2 cores), x1", "recorded 2026-11-23 09:19Z". */
+ * "virtual (seed 0, 2 cores), 1/20x speed", "recorded 2026-11-23 09:19Z". */
 void watch_clock_words(const struct watch *w, char *buf, size_t len);
+/* The clock and its speed in a few words, for a narrow header: "real
+ * time", "virtual 1/20x", "replay 2x". */
+void watch_clock_brief(const struct watch *w, char *buf, size_t len);
 /* A recording: "replay of a recording made WHEN by gilviz V (KERNEL, N
  * cores)"; NULL live. */
 const char *watch_replay_of(const struct watch *w);

@@ -34,6 +34,12 @@ expect "an unknown policy" 2 "unknown policy 'fast'" -- "$gilviz" --gil=fast --c
 expect "an unknown format" 2 "unknown format 'xml'" -- "$gilviz" --format=xml --check
 expect "a bad slow-motion factor" 2 "--slow" -- "$gilviz" --slow=0.5 --check
 expect "--cores without --virtual" 2 "add --virtual" -- "$gilviz" --cores=2 --check
+# A lesson names its own clock ('time virtual', 'cores 2'); the command
+# line overrides it.
+expect "a lesson runs in virtual time on its cores" 0 "virtual \(seed 0, 2 cores\) time" -- "$gilviz" --headless --duration=100ms convoy
+expect "--real overrides a lesson's virtual time" 0 "; real time" -- "$gilviz" --headless --real --duration=100ms convoy
+expect "--cores overrides a lesson's cores" 0 "virtual \(seed 0, 3 cores\) time" -- "$gilviz" --headless --cores=3 --duration=100ms convoy
+expect "--cores with --real contradict each other" 2 "not with --real" -- "$gilviz" --real --cores=2 --check convoy
 expect "zero cores" 2 "--cores: expected" -- "$gilviz" --virtual --cores=0 --check
 expect "too many cores" 2 "--cores: expected" -- "$gilviz" --virtual --cores=5000 --check
 expect "a negative seed" 2 "--seed: expected" -- "$gilviz" --virtual --seed=-1 --check

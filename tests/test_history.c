@@ -544,6 +544,68 @@ static void binning_reads_every_span_of_a_dense_column(void)
 	history_destroy(h);
 }
 
+/* A column the thread held the GIL in at all never reads as one it only
+ * waited in: the dense columns above (9% held) are a split cell of one
+ * eighth held, waiting the rest, however far the view zooms out (10 s a
+ * column, the widest, is one column for the whole run). */
+static void a_held_column_never_reads_as_waiting(void)
+{
+	enum { NCOLS = 8 };
+	struct history *h = dense_history(NCOLS);
+	uint64_t end = NCOLS * DENSE_COL;
+	struct history_column cols[NCOLS];
+	history_bin(h, 0, 0, DENSE_COL, NCOLS, end, cols);
+	for (int c = 0; c < NCOLS; c++) {
+		struct history_cell cell;
+		history_column_cell(&cols[c], DENSE_COL, &cell);
+		CU_ASSERT_EQUAL(cell.state, TS_WAITING);
+		CU_ASSERT_EQUAL(cell.rest, TS_WAITING);
+		CU_ASSERT_EQUAL(cell.hold_eighths, 1);
+		CU_ASSERT_STRING_EQUAL(history_cell_ascii(&cell), HISTORY_ASCII_HOLD_PART);
+	}
+	struct history_column one;
+	history_bin(h, 0, 0, 10000000000ULL, 1, end, &one); /* zoomed out as far as it goes */
+	struct history_cell cell;
+	history_column_cell(&one, 10000000000ULL, &cell);
+	CU_ASSERT_EQUAL(cell.hold_eighths, 1); /* 7.2 ms held of 10 s: still shown */
+	CU_ASSERT_STRING_EQUAL(history_cell_ascii(&cell), "+");
+	history_destroy(h);
+
+	/* The shares in eighths, rounded up; a column held throughout is
+	 * whole, one never held is its state's. */
+	struct history_column c = { .ns = { [TS_HOLDING] = 500, [TS_WAITING] = 500 } };
+	history_column_cell(&c, 1000, &cell);
+	CU_ASSERT_EQUAL(cell.hold_eighths, 4);
+	CU_ASSERT_STRING_EQUAL(history_cell_ascii(&cell), "+"); /* half: another may hold half */
+	c = (struct history_column){ .ns = { [TS_HOLDING] = 501, [TS_WAITING] = 499 } };
+	history_column_cell(&c, 1000, &cell);
+	CU_ASSERT_STRING_EQUAL(history_cell_ascii(&cell), "#");
+	/* Held 30% then finished: the majority of the time it lived, but not
+	 * of the column, where another thread may have held the rest. */
+	c = (struct history_column){ .ns = { [TS_HOLDING] = 300 } };
+	history_column_cell(&c, 1000, &cell);
+	CU_ASSERT_EQUAL(cell.state, TS_HOLDING);
+	CU_ASSERT_EQUAL(cell.hold_eighths, 3);
+	CU_ASSERT_STRING_EQUAL(history_cell_ascii(&cell), "+");
+	c = (struct history_column){ .ns = { [TS_HOLDING] = 300, [TS_NATIVE_HOLD] = 300, [TS_WAITING] = 400 } };
+	history_column_cell(&c, 1000, &cell);
+	CU_ASSERT_EQUAL(cell.held, TS_HOLDING);
+	CU_ASSERT_STRING_EQUAL(history_cell_ascii(&cell), "#");
+	c = (struct history_column){ .ns = { [TS_HOLDING] = 1, [TS_BLOCKED] = 999 } };
+	history_column_cell(&c, 1000, &cell);
+	CU_ASSERT_EQUAL(cell.hold_eighths, 1);
+	CU_ASSERT_EQUAL(cell.rest, TS_BLOCKED);
+	c = (struct history_column){ .ns = { [TS_NATIVE_HOLD] = 300, [TS_HOLDING] = 700 } };
+	history_column_cell(&c, 1000, &cell);
+	CU_ASSERT_EQUAL(cell.hold_eighths, 8);
+	CU_ASSERT_EQUAL(cell.state, TS_HOLDING);
+	CU_ASSERT_EQUAL(cell.rest, TS_NOT_STARTED);
+	c = (struct history_column){ .ns = { [TS_WAITING] = 1000 } };
+	history_column_cell(&c, 1000, &cell);
+	CU_ASSERT_EQUAL(cell.hold_eighths, 0);
+	CU_ASSERT_STRING_EQUAL(history_cell_ascii(&cell), "-");
+}
+
 static void an_empty_column_has_no_majority(void)
 {
 	struct history *h = history_create(1, 16);
@@ -557,6 +619,7 @@ static void an_empty_column_has_no_majority(void)
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(binning_reads_every_span_of_a_dense_column),
 	CU_TEST_ENTRY(an_empty_column_has_no_majority),
+	CU_TEST_ENTRY(a_held_column_never_reads_as_waiting),
 	CU_TEST_ENTRY(take_cpu_io_exit_gives_four_spans),
 	CU_TEST_ENTRY(native_hold_is_its_own_state_while_holding),
 	CU_TEST_ENTRY(acquire_inside_native_hold_resumes_native_hold),

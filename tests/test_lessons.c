@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -445,7 +446,51 @@ static void fifo_and_bfs_share_the_gil_fairly(void)
 	done(&l);
 }
 
+/* Every lesson opens in virtual time at a pace a class can follow, on
+ * the cores it names, and gives at least 30 s of wall time at that pace:
+ * its run as the UI starts it (the scenario's clock, unpaced here) lasts
+ * 30 s times its speed, or more. */
+static void every_lesson_runs_30_seconds_at_its_teaching_pace(void)
+{
+	char dir[1024];
+	snprintf(dir, sizeof dir, "%s/scenarios", srcdir());
+	DIR *d = opendir(dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	int lessons = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (n < 5 || strcmp(de->d_name + n - 4, ".gil"))
+			continue;
+		char path[2048];
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		struct gv_error err;
+		struct scenario *sc = scenario_load(path, &err);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+		CU_ASSERT_EQUAL(sc->time, SC_TIME_VIRTUAL);
+		CU_ASSERT(sc->speed > 0 && sc->speed <= 0.1);
+		CU_ASSERT(sc->cores >= 1);
+		struct engine_options none = { .policy = -1 };
+		struct engine_options o = watch_engine_options(sc, &none, 0, false);
+		CU_ASSERT(o.virtual_time);
+		struct watch_options wo = { .sc = sc, .engine = o };
+		struct watch *w = watch_open(&wo, &err);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+		watch_run(w, NULL);
+		double wall = (double)watch_elapsed(w) / 1e9 / sc->speed;
+		if (wall < 30)
+			fprintf(stderr, "\n  %s: %.1f s at its pace\n", de->d_name, wall);
+		CU_ASSERT(wall >= 30);
+		watch_close(w);
+		scenario_free(sc);
+		lessons++;
+	}
+	closedir(d);
+	CU_ASSERT(lessons >= 16);
+}
+
 static const struct cu_test tests[] = {
+	CU_TEST_ENTRY(every_lesson_runs_30_seconds_at_its_teaching_pace),
 	CU_TEST_ENTRY(cpu_bound_threads_take_turns),
 	CU_TEST_ENTRY(io_bound_threads_overlap),
 	CU_TEST_ENTRY(clock_loops_end_together_with_a_quarter_of_the_work),

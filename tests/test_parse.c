@@ -520,12 +520,12 @@ static void nul_and_control_characters_are_refused(void)
 
 static void unknown_directive_at_top_level(void)
 {
-	check_error("# comment\nspeed 5\n",
-		    "x.gil:2:1: unknown directive 'speed' (expected title, note, gil, interval, checkinterval, duration, cores, queue, thread, loop or process)");
+	check_error("# comment\npace 5\n",
+		    "x.gil:2:1: unknown directive 'pace' (expected title, note, gil, interval, checkinterval, duration, cores, time, speed, queue, thread, loop or process)");
 	check_error("\"title\"\n",
-		    "x.gil:1:1: expected a directive (title, note, gil, interval, checkinterval, duration, cores), 'queue', 'thread', 'loop' or 'process', got a string");
+		    "x.gil:1:1: expected a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed), 'queue', 'thread', 'loop' or 'process', got a string");
 	check_error("  {\n",
-		    "x.gil:1:3: expected a directive (title, note, gil, interval, checkinterval, duration, cores), 'queue', 'thread', 'loop' or 'process', got '{'");
+		    "x.gil:1:3: expected a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed), 'queue', 'thread', 'loop' or 'process', got '{'");
 }
 
 static void operation_outside_a_thread(void)
@@ -747,6 +747,42 @@ static void cores_are_limited(void)
 	CU_ASSERT_EQUAL(sc->cores, SCENARIO_MAX_CORES);
 	scenario_free(sc);
 	check_error("cores 1025\n", "x.gil:1:7: cores must be between 0 and 1024, got 1025");
+}
+
+/* 'time' and 'speed': the clock a lesson opens on and its pace. */
+static void time_and_speed_set_the_clock(void)
+{
+	struct scenario *sc = parse_ok("time virtual\nspeed 1/20\nthread t { cpu 1s }");
+	CU_ASSERT_EQUAL(sc->time, SC_TIME_VIRTUAL);
+	CU_ASSERT_DOUBLE_EQUAL(sc->speed, 0.05, 1e-12);
+	scenario_free(sc);
+	sc = parse_ok("time real\nspeed 0.25\nthread t { cpu 1s }");
+	CU_ASSERT_EQUAL(sc->time, SC_TIME_REAL);
+	CU_ASSERT_DOUBLE_EQUAL(sc->speed, 0.25, 1e-12);
+	scenario_free(sc);
+	sc = parse_ok("thread t { cpu 1s }");
+	CU_ASSERT_EQUAL(sc->time, SC_TIME_UNSET);
+	CU_ASSERT_EQUAL(sc->speed, 0);
+	scenario_free(sc);
+}
+
+static void time_and_speed_errors_name_line_and_column(void)
+{
+	check_error("title \"x\"\ntime  slow\n",
+		    "x.gil:2:7: unknown time 'slow' (expected virtual or real)");
+	check_error("time\n", "x.gil:2:1: expected 'virtual' or 'real' after 'time', got end of file");
+	check_error("speed 0\n",
+		    "x.gil:1:7: speed must be greater than 0 and at most 1000000 virtual seconds a second, got 0");
+	check_error("speed 1/0\n",
+		    "x.gil:1:7: speed must be greater than 0 and at most 1000000 virtual seconds a second, got 1/0");
+	check_error("speed fast\n",
+		    "x.gil:1:7: expected a speed such as 0.05 or 1/20 after 'speed', got 'fast'");
+	check_error("speed 2000000\n",
+		    "x.gil:1:7: speed must be greater than 0 and at most 1000000 virtual seconds a second, got 2000000");
+	check_error("time virtual\ntime real\n",
+		    "x.gil:2:1: duplicate 'time' (first set at 1:1)");
+	check_error("speed 1 2\n",
+		    "x.gil:1:9: unexpected '2' after the value of 'speed' (expected end of line or ';')");
 }
 
 static void name_length_is_limited(void)
@@ -1125,6 +1161,8 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(repeat_count_is_limited),
 	CU_TEST_ENTRY(durations_are_limited_to_a_day),
 	CU_TEST_ENTRY(cores_are_limited),
+	CU_TEST_ENTRY(time_and_speed_set_the_clock),
+	CU_TEST_ENTRY(time_and_speed_errors_name_line_and_column),
 	CU_TEST_ENTRY(name_length_is_limited),
 	CU_TEST_ENTRY(line_length_is_limited),
 	CU_TEST_ENTRY(op_count_is_limited),

@@ -455,6 +455,34 @@ static void lanes_keep_each_source_in_order(void)
 	ring_destroy(r);
 }
 
+/* The consumer gets the lanes merged by time: a source far ahead in its
+ * own lane waits for the others, so a consumer that is behind never holds
+ * one thread's future beside another's past. */
+static void lanes_are_merged_by_time(void)
+{
+	struct ring *r = ring_create_lanes(4096, 4);
+	/* Source 0 pushes its 500 events first, then 1, 2, 3: each lane in
+	 * a block, the times interleaved. */
+	for (uint16_t tid = 0; tid < 4; tid++)
+		for (uint32_t k = 0; k < 500; k++) {
+			struct event ev = make_event(tid, k);
+			CU_ASSERT_TRUE(ring_push(r, &ev));
+		}
+	struct event out[7];
+	uint64_t last = 0;
+	size_t total = 0, n, disorder = 0;
+	while ((n = ring_pop(r, out, 7)) > 0) {
+		for (size_t k = 0; k < n; k++) {
+			disorder += out[k].t < last;
+			last = out[k].t;
+		}
+		total += n;
+	}
+	CU_ASSERT_EQUAL(total, 2000);
+	CU_ASSERT_EQUAL(disorder, 0);
+	ring_destroy(r);
+}
+
 static void a_full_lane_drops_only_its_own_sources(void)
 {
 	struct ring *r = ring_create_lanes(4, 2); /* two lanes of two */
@@ -471,6 +499,7 @@ static void a_full_lane_drops_only_its_own_sources(void)
 
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(lanes_round_up_and_share_the_capacity),
+	CU_TEST_ENTRY(lanes_are_merged_by_time),
 	CU_TEST_ENTRY(lanes_keep_each_source_in_order),
 	CU_TEST_ENTRY(a_full_lane_drops_only_its_own_sources),
 	CU_TEST_ENTRY(concurrent_producers_on_lanes_every_event_once_or_dropped),

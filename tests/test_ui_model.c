@@ -198,6 +198,56 @@ static void test_keys_the_issue_s_keys(void)
 	CU_ASSERT_PTR_NULL(keys_binding(ACT_NONE));
 }
 
+/* f, and the end of a run: the whole run in the columns there are. */
+static void test_view_fit_shows_the_whole_run(void)
+{
+	struct view v;
+	view_init(&v, 1000000);
+	view_freeze(&v, 2500000000ULL);
+	view_fit(&v, 2500000000ULL, 100, 0); /* 2.5 s in 100 columns */
+	CU_ASSERT_EQUAL(v.col_ns, 25000000);
+	CU_ASSERT_EQUAL(view_start(&v, 2500000000ULL, 100), 0);
+	CU_ASSERT_EQUAL(view_end(&v, 2500000000ULL), 2500000000ULL);
+	/* A length that does not divide: rounded up, so the start shows. */
+	view_fit(&v, 1000000001ULL, 97, 0);
+	CU_ASSERT(v.col_ns * 97 >= 1000000001ULL);
+	CU_ASSERT_EQUAL(v.col_ns % 1000, 0);
+	CU_ASSERT_EQUAL(view_start(&v, 1000000001ULL, 97), 0);
+	/* Only what is kept: from the oldest kept time. */
+	view_fit(&v, 3000000000ULL, 100, 1000000000ULL);
+	CU_ASSERT_EQUAL(v.col_ns, 20000000);
+	CU_ASSERT_EQUAL(view_start(&v, 3000000000ULL, 100), 1000000000ULL);
+	/* A very short run: the narrowest column. */
+	view_fit(&v, 1000, 100, 0);
+	CU_ASSERT_EQUAL(v.col_ns, VIEW_MIN_COL_NS);
+	/* Following now, it keeps following. */
+	view_init(&v, 1000000);
+	view_fit(&v, 400000000ULL, 100, 0);
+	CU_ASSERT_TRUE(v.follow);
+	CU_ASSERT_EQUAL(v.col_ns, 4000000);
+}
+
+/* PgUp and PgDn: a whole window at a time, within the run. */
+static void test_view_page_moves_a_whole_window(void)
+{
+	struct view v;
+	view_init(&v, 1000000); /* 100 columns: 100 ms */
+	uint64_t now = 1000000000ULL;
+	view_freeze(&v, now);
+	view_page(&v, now, 100, -1, 0);
+	CU_ASSERT_EQUAL(view_end(&v, now), 900000000ULL);
+	view_page(&v, now, 100, -1, 0);
+	CU_ASSERT_EQUAL(view_end(&v, now), 800000000ULL);
+	view_page(&v, now, 100, 1, 0);
+	CU_ASSERT_EQUAL(view_end(&v, now), 900000000ULL);
+	for (int i = 0; i < 20; i++)
+		view_page(&v, now, 100, -1, 0);
+	CU_ASSERT_EQUAL(view_start(&v, now, 100), 0);
+	for (int i = 0; i < 20; i++)
+		view_page(&v, now, 100, 1, 0);
+	CU_ASSERT_EQUAL(view_end(&v, now), now);
+}
+
 static void test_view_grows_then_follows_now(void)
 {
 	struct view v;
@@ -621,6 +671,8 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(test_view_freeze_keeps_the_window),
 	CU_TEST_ENTRY(test_view_scroll_stays_within_history),
 	CU_TEST_ENTRY(test_view_zoom_keeps_the_right_edge_and_its_range),
+	CU_TEST_ENTRY(test_view_fit_shows_the_whole_run),
+	CU_TEST_ENTRY(test_view_page_moves_a_whole_window),
 	CU_TEST_ENTRY(test_layout_too_small),
 	CU_TEST_ENTRY(test_layout_fits_80x24_and_200x50),
 	CU_TEST_ENTRY(test_layout_many_threads_keep_their_rows_first),

@@ -381,7 +381,200 @@ static void a_missing_recording_fails_to_open(void)
 	CU_ASSERT_TRUE(err.msg[0] != '\0');
 }
 
+/* A live virtual run's pace steps through round figures, from the
+ * scenario's own; the header's words say it. Real time has no pace to
+ * change. */
+static void live_virtual_speed_steps_through_round_paces(void)
+{
+	struct scenario *sc = lesson("04-convoy.gil");
+	struct engine_options none = { .policy = -1, .duration_ns = 100 * MS };
+	struct engine_options o = watch_engine_options(sc, &none, 0, true);
+	CU_ASSERT_TRUE(o.virtual_time);
+	CU_ASSERT_DOUBLE_EQUAL(o.speed, 0.05, 1e-12);
+	struct gv_error err = { 0 };
+	struct watch_options wo = { .sc = sc, .engine = o };
+	struct watch *w = watch_open(&wo, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	char sp[16], words[160];
+	watch_speed_name(w, sp, sizeof sp);
+	CU_ASSERT_STRING_EQUAL(sp, "1/20");
+	CU_ASSERT_TRUE(watch_speed_step(w, 1));
+	watch_speed_name(w, sp, sizeof sp);
+	CU_ASSERT_STRING_EQUAL(sp, "1/10");
+	CU_ASSERT_TRUE(watch_speed_step(w, -1));
+	CU_ASSERT_TRUE(watch_speed_step(w, -1));
+	watch_speed_name(w, sp, sizeof sp);
+	CU_ASSERT_STRING_EQUAL(sp, "1/50");
+	watch_clock_words(w, words, sizeof words);
+	CU_ASSERT_STRING_EQUAL(words, "virtual (seed 0, 2 cores), 1/50x speed");
+	watch_clock_brief(w, words, sizeof words);
+	CU_ASSERT_STRING_EQUAL(words, "virtual 1/50x");
+	for (int i = 0; i < 20; i++)
+		watch_speed_step(w, 1);
+	watch_speed_name(w, sp, sizeof sp);
+	CU_ASSERT_STRING_EQUAL(sp, "100");
+	CU_ASSERT_FALSE(watch_speed_step(w, 1));
+	watch_close(w);
+
+	/* The command line's --real wins over the lesson's 'time virtual'. */
+	struct engine_options real = { .policy = -1, .duration_ns = 50 * MS };
+	o = watch_engine_options(sc, &real, WATCH_CHOSE_TIME, true);
+	CU_ASSERT_FALSE(o.virtual_time);
+	wo.engine = o;
+	w = watch_open(&wo, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_FALSE(watch_speed_step(w, 1));
+	watch_speed_name(w, sp, sizeof sp);
+	CU_ASSERT_STRING_EQUAL(sp, "1");
+	watch_clock_brief(w, words, sizeof words);
+	CU_ASSERT_STRING_EQUAL(words, "real time");
+	watch_close(w);
+	scenario_free(sc);
+}
+
+/* Pump a paced watch until its clock reaches t (ns since the start). */
+static void pump_until(struct watch *w, uint64_t t)
+{
+	while (!watch_ended(w) && watch_now(w) < t) {
+		watch_pump(w, MS);
+		usleep(1000);
+	}
+}
+
+/* Pump a paced watch to its end. */
+static void pump_to_end(struct watch *w)
+{
+	while (!watch_ended(w)) {
+		watch_pump(w, MS);
+		usleep(1000);
+	}
+}
+
+/* Pause means pause, in virtual time: a run paused for 2 s (the issue's
+ * figure) holds exactly the figures of the same run unpaused, and its
+ * clock stood still while it was paused. */
+static void a_paused_virtual_run_equals_the_run_unpaused(void)
+{
+	struct scenario *sc = lesson("04-convoy.gil");
+	struct engine_options o = { .policy = -1, .virtual_time = true, .cores = 2,
+				    .speed = 2, .duration_ns = 600 * MS };
+	struct gv_error err = { 0 };
+	struct watch_options wo = { .sc = sc, .engine = o };
+	struct watch *a = watch_open(&wo, &err), *b = watch_open(&wo, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	pump_until(a, 200 * MS);
+	watch_pause(a, true);
+	CU_ASSERT_TRUE(watch_paused(a));
+	uint64_t at = watch_now(a), events = watch_consumer(a)->events;
+	int64_t w0 = gv_mono_ns();
+	while (gv_mono_ns() - w0 < 2000 * MS) {
+		watch_pump(a, MS);
+		usleep(10000);
+	}
+	CU_ASSERT_EQUAL(watch_now(a), at); /* no time passed for the run */
+	CU_ASSERT_FALSE(watch_ended(a));
+	/* What was in the ring at the pause may come in; nothing after it. */
+	uint64_t paused_events = watch_consumer(a)->events;
+	watch_pump(a, MS);
+	CU_ASSERT_EQUAL(watch_consumer(a)->events, paused_events);
+	CU_ASSERT(paused_events >= events);
+	watch_pause(a, false);
+	pump_to_end(a);
+	pump_to_end(b);
+	CU_ASSERT_EQUAL(watch_elapsed(a), 600 * MS);
+	CU_ASSERT_EQUAL(watch_elapsed(b), 600 * MS);
+	char *ra = report_of(a, REPORT_TEXT), *rb = report_of(b, REPORT_TEXT);
+	CU_ASSERT_STRING_EQUAL(ra, rb);
+	free(ra);
+	free(rb);
+	watch_close(a);
+	watch_close(b);
+	scenario_free(sc);
+}
+
+/* And in a recording: a replay paused counts nothing; its clock stands
+ * still and its figures are those of the whole recording at the end. */
+static void a_paused_replay_counts_nothing(void)
+{
+	struct scenario *sc = lesson("04-convoy.gil");
+	char *path = temp_path();
+	struct engine_options o = { .policy = -1, .virtual_time = true, .cores = 2,
+				    .duration_ns = 300 * MS };
+	struct gv_error err = { 0 };
+	struct watch_options wo = { .sc = sc, .engine = o, .record_path = path };
+	struct watch *rec = watch_open(&wo, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+	watch_run(rec, NULL);
+	CU_ASSERT_EQUAL(watch_finish(rec, &err), 0);
+	struct watch_options ro = { .replay_path = path };
+	struct watch *r = watch_open(&ro, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	for (int i = 0; i < 6; i++)
+		watch_speed_step(r, -1); /* 1/4x: 300 ms take 1.2 s */
+	watch_pump(r, MS);
+	usleep(50000);
+	watch_pump(r, MS);
+	watch_pause(r, true);
+	uint64_t at = watch_now(r), events = watch_consumer(r)->events;
+	usleep(300000);
+	CU_ASSERT_EQUAL(watch_pump(r, MS), 0);
+	CU_ASSERT_EQUAL(watch_now(r), at);
+	CU_ASSERT_EQUAL(watch_consumer(r)->events, events);
+	watch_pause(r, false);
+	watch_seek(r, UINT64_MAX);
+	char *ra = report_of(rec, REPORT_TEXT), *rb = report_of(r, REPORT_TEXT);
+	/* The replay's report names the recording in one more line. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(rb, "elapsed 0.300 s"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(ra, "elapsed 0.300 s"));
+	free(ra);
+	free(rb);
+	watch_close(r);
+	watch_close(rec);
+	unlink(path);
+	free(path);
+	scenario_free(sc);
+}
+
+/* Pause means pause in real time too: the issue's convoy paused for 2 s
+ * at 300 ms keeps the hog's hold share (96% unpaused, 58% when the pause
+ * counted), and the 1 s duration does not run out while paused: the real
+ * backend's run clock leaves paused time out. */
+static void a_paused_real_run_excludes_the_pause(void)
+{
+	struct scenario *sc = lesson("04-convoy.gil");
+	struct engine_options o = { .policy = -1, .duration_ns = 1000 * MS };
+	struct gv_error err = { 0 };
+	struct watch_options wo = { .sc = sc, .engine = o };
+	int64_t w0 = gv_mono_ns();
+	struct watch *w = watch_open(&wo, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	pump_until(w, 300 * MS);
+	watch_pause(w, true);
+	uint64_t at = watch_now(w);
+	int64_t p0 = gv_mono_ns();
+	while (gv_mono_ns() - p0 < 2000 * MS) {
+		watch_pump(w, MS);
+		usleep(10000);
+	}
+	CU_ASSERT_FALSE(watch_ended(w));
+	CU_ASSERT(watch_now(w) < at + 20 * MS); /* the run's clock stood still */
+	watch_pause(w, false);
+	pump_to_end(w);
+	CU_ASSERT(gv_mono_ns() - w0 >= 2900 * MS); /* 1 s of run, 2 s of pause */
+	CU_ASSERT(watch_elapsed(w) < 1100 * MS);
+	struct stats_thread hog;
+	stats_thread(watch_consumer(w)->st, 0, watch_t_start(w) + (uint64_t)watch_elapsed(w), &hog);
+	CU_ASSERT((double)hog.hold_ns > 0.85 * (double)hog.wall_ns);
+	watch_close(w);
+	scenario_free(sc);
+}
+
 static const struct cu_test tests[] = {
+	CU_TEST_ENTRY(live_virtual_speed_steps_through_round_paces),
+	CU_TEST_ENTRY(a_paused_virtual_run_equals_the_run_unpaused),
+	CU_TEST_ENTRY(a_paused_replay_counts_nothing),
+	CU_TEST_ENTRY(a_paused_real_run_excludes_the_pause),
 	CU_TEST_ENTRY(virtual_run_replays_to_every_figure),
 	CU_TEST_ENTRY(virtual_run_with_tasks_replays_to_every_figure),
 	CU_TEST_ENTRY(real_run_replays_to_every_figure),

@@ -11,7 +11,7 @@ S=gv
 
 # The shell prints EXITED and the terminal's modes after gilviz ends.
 T -f /dev/null new-session -d -s gv -x 120 -y 40 \
-	"LANG=C.UTF-8 TERM=screen sh -c '\"$gilviz\" --duration=120s \"$convoy\"; echo EXITED \$?; stty -a | tr \"\\n\" \" \" | grep -o \"[-]*icanon\"; sleep 60'" ||
+	"LANG=C.UTF-8 TERM=screen sh -c '\"$gilviz\" --speed=1 --duration=120s \"$convoy\"; echo EXITED \$?; stty -a | tr \"\\n\" \" \" | grep -o \"[-]*icanon\"; sleep 60'" ||
 	{ echo "FAIL: cannot start tmux"; exit 1; }
 
 check "the UI comes up with the scenario's title" wait_for "Convoy: an I/O thread"
@@ -41,8 +41,9 @@ T send-keys -t gv '?'
 check "? opens the help from the key table" wait_for "double the switch interval"
 T send-keys -t gv x
 T resize-window -t gv -x 90 -y 30 2>/dev/null || T resize-pane -t gv -x 90 -y 30
-# The header is ASCII: it ends in PAUSED at the new right edge.
-header_fits() { screen | awk 'NR == 1 { ok = /PAUSED$/ && length >= 88 && length <= 90 } END { exit !ok }'; }
+# The header ends in PAUSED at the new right edge (a title cut short ends
+# in an ellipsis, one column of three bytes).
+header_fits() { screen | sed 's/…/./' | awk 'NR == 1 { ok = /PAUSED$/ && length >= 88 && length <= 90 } END { exit !ok }'; }
 redrawn() { n=100; while [ $n -gt 0 ]; do header_fits && screen | grep -q '^hog ' && return 0; sleep 0.1; n=$((n - 1)); done; return 1; }
 check "a resize redraws at the new width" redrawn
 T resize-window -t gv -x 70 -y 20 2>/dev/null || T resize-pane -t gv -x 70 -y 20
