@@ -118,6 +118,7 @@ static const struct crt_glyphs glyphs_utf8 = {
 	.hold_part = { NULL, "\u258f", "\u258e", "\u258d", "\u258c", "\u258b", "\u258a", "\u2589" },
 	.drop_request = "!",
 	.forced_drop = "\u25bc", /* black down-pointing triangle */
+	.failed_wakeup = "\u00d7", /* multiplication sign */
 	.interval = "\u25b2",    /* black up-pointing triangle */
 	.hline = "\u2500",
 	.tick = "\u2575",        /* light up */
@@ -130,6 +131,7 @@ static const struct crt_glyphs glyphs_ascii = {
 	/* No eighths in ASCII: history_cell_ascii draws a split cell. */
 	.drop_request = "!",
 	.forced_drop = "v",
+	.failed_wakeup = "x",
 	.interval = "^",
 	.hline = "-",
 	.tick = "|",

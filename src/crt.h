@@ -50,6 +50,7 @@ struct crt_glyphs {
 				   * in ASCII (history_cell_ascii) */
 	const char *drop_request;
 	const char *forced_drop;
+	const char *failed_wakeup;
 	const char *interval;
 	const char *hline;
 	const char *tick;

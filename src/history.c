@@ -456,6 +456,9 @@ void history_add(struct history *h, const struct event *ev)
 		mark_push(h, t, ev->tid, th->gil, MARK_FORCED_DROP, 0);
 		provenance_forced_drop(h, th->gil, t, ev->tid);
 		break;
+	case EV_FAILED_WAKEUP:
+		mark_push(h, t, ev->tid, th->gil, MARK_FAILED_WAKEUP, 0);
+		break;
 	case EV_GIL_ACQUIRE:
 		provenance_acquire(h, th->gil, t, ev->tid);
 		break;

@@ -77,6 +77,8 @@ enum history_mark_type {
 	MARK_DROP_REQUEST = 0, /* tid set the drop request; arg: ns it waited */
 	MARK_FORCED_DROP,      /* tid dropped on request: a forced switch */
 	MARK_INTERVAL,         /* tid EVENT_TID_GIL; arg: new interval ns */
+	MARK_FAILED_WAKEUP,    /* tid woke to a release and found the GIL
+	                          taken again (the legacy GIL's battle) */
 	MARK_TYPE_COUNT
 };
 

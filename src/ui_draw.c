@@ -310,6 +310,12 @@ static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y,
 		} else if (marks && marks[c] == UI_MARK_REQUEST) {
 			g = gl->drop_request;
 			role = CR_MARK;
+		} else if (marks && marks[c] == UI_MARK_FAILED && !split &&
+			   cell.state == TS_WAITING) {
+			/* A wait with failed wake-ups in it, in the colour of the
+			 * wait: the battle shows, and what the thread did stays. */
+			g = gl->failed_wakeup;
+			role = (int)state_role(TS_WAITING);
 		} else if (split && gl->hold_part[cell.hold_eighths]) {
 			g = gl->hold_part[cell.hold_eighths];
 			role = cell.rest == TS_WAITING ? CR_HOLD_WAIT : CR_HOLD_PART;
@@ -341,7 +347,8 @@ static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y,
 	}
 }
 
-/* Put the drop requests and forced drops of the window on their rows:
+/* Put the drop requests, forced drops and failed wake-ups of the window
+ * on their rows:
  * only when a column is no longer than a switch interval, where one mark
  * stands for one event rather than a smear of them. */
 static void collect_marks(struct ui *ui, const struct ui_layout *l, uint64_t now_rel,
@@ -362,7 +369,9 @@ static void collect_marks(struct ui *ui, const struct ui_layout *l, uint64_t now
 		if (c < 0)
 			continue;
 		uint8_t *cell = &ui->markgrid[(size_t)m->tid * cols + (size_t)c];
-		uint8_t kind = m->type == MARK_FORCED_DROP ? UI_MARK_FORCED : UI_MARK_REQUEST;
+		uint8_t kind = m->type == MARK_FORCED_DROP     ? UI_MARK_FORCED
+			       : m->type == MARK_FAILED_WAKEUP ? UI_MARK_FAILED
+							       : UI_MARK_REQUEST;
 		if (kind > *cell)
 			*cell = kind;
 	}
@@ -573,7 +582,7 @@ static void draw_cursor(struct ui *ui, const struct ui_layout *l, uint64_t now_r
 
 struct legend_item {
 	int kind; /* a thread_state, or -1 drop request, -2 forced, -3 interval,
-		   * -4 a column held in part */
+		   * -4 a column held in part, -5 a failed wake-up */
 	const char *words;
 };
 
@@ -588,6 +597,7 @@ static const struct legend_item legend[] = {
 	{ -1, "drop request" },
 	{ -2, "forced switch" },
 	{ -3, "new interval" },
+	{ -5, "failed wake-up" },
 };
 
 #define LEGEND_GAP 2 /* columns between two items */
@@ -633,6 +643,10 @@ static void draw_legend(const struct ui_layout *l)
 		case -3:
 			g = gl->interval;
 			role = CR_MARK;
+			break;
+		case -5:
+			g = gl->failed_wakeup;
+			role = state_role(TS_WAITING);
 			break;
 		case -4: /* a split cell: about half held, half waited */
 			g = gl->hold_part[4] ? gl->hold_part[4] : HISTORY_ASCII_HOLD_PART;

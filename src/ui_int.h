@@ -23,9 +23,11 @@
 #define UI_STATUS_NS 4000000000LL /* how long a status message stays */
 #define UI_MAX_INTERVAL_NS 10000000000LL
 #define UI_MIN_INTERVAL_NS 1000LL
+/* A cell's mark; a larger one wins a cell that has several. */
 #define UI_MARK_NONE 0
-#define UI_MARK_REQUEST 1
-#define UI_MARK_FORCED 2
+#define UI_MARK_FAILED 1
+#define UI_MARK_REQUEST 2
+#define UI_MARK_FORCED 3
 
 /* What the status line is asking for. */
 enum ui_prompt { PROMPT_NONE = 0, PROMPT_JUMP, PROMPT_INTERVAL };
