@@ -337,6 +337,10 @@ struct trace_writer {
 	struct event *buf;
 	size_t n;
 	int64_t block_started; /* wall clock, when buf got its first event */
+	/* How far apart the drains that call trace_writer_flush are: the
+	 * longest gap of this window and the last (a window lasts
+	 * TRACE_FLUSH_WINDOW_NS), so that one stall is forgotten. */
+	int64_t last_check, window_start, gap_now, gap_before;
 	uint64_t dropped;
 	struct encoder enc;
 	ZSTD_CCtx *zc;
@@ -521,9 +525,38 @@ int trace_writer_add(struct trace_writer *w, const struct event *evs, size_t n,
 	return trace_writer_flush(w, false, err);
 }
 
+/* The promise is that a killed run loses at most TRACE_FLUSH_NS of
+ * events. A block's first event may have waited one drain period in the
+ * ring before the writer got it, and the block can next be written one
+ * drain period from now; so it is written now if its age and those two
+ * periods would pass the promise by the next drain. The period is
+ * measured here, as the drains come: the UI drains once a frame, a
+ * headless run every few milliseconds. */
+#define TRACE_FLUSH_WINDOW_NS 1000000000LL
+
+static int64_t drain_period(struct trace_writer *w, int64_t now)
+{
+	if (w->last_check) {
+		int64_t gap = now - w->last_check;
+		if (now - w->window_start >= TRACE_FLUSH_WINDOW_NS) {
+			w->gap_before = w->gap_now;
+			w->gap_now = 0;
+			w->window_start = now;
+		}
+		if (gap > w->gap_now)
+			w->gap_now = gap;
+	} else {
+		w->window_start = now;
+	}
+	w->last_check = now;
+	return w->gap_now > w->gap_before ? w->gap_now : w->gap_before;
+}
+
 int trace_writer_flush(struct trace_writer *w, bool force, struct gv_error *err)
 {
-	if (w->n && (force || gv_mono_ns() - w->block_started >= TRACE_FLUSH_NS))
+	int64_t now = gv_mono_ns();
+	int64_t period = drain_period(w, now);
+	if (w->n && (force || now - w->block_started + 2 * period >= TRACE_FLUSH_NS))
 		return write_block(w, err);
 	return 0;
 }

@@ -142,8 +142,9 @@ struct trace_writer *trace_writer_open(const char *path, const struct trace_meta
  * the ring's drop count so far. Returns -1 on a write error (then err). */
 int trace_writer_add(struct trace_writer *w, const struct event *evs, size_t n,
 		     uint64_t dropped, struct gv_error *err);
-/* Write out the block in progress if it is older than TRACE_FLUSH_NS of
- * wall time, or if force. */
+/* Write out the block in progress if it would be older than
+ * TRACE_FLUSH_NS of wall time by the next call (the calls' spacing is
+ * measured: call it once a drain), or if force. */
 int trace_writer_flush(struct trace_writer *w, bool force, struct gv_error *err);
 /* How the run ended, in the end block (readers ignore flags they do not
  * know). */

@@ -221,8 +221,11 @@ static void sink_failed(struct watch *w, const struct gv_error *err)
 
 int watch_finish(struct watch *w, struct gv_error *err)
 {
-	if (w->finished || !w->c)
-		return 0;
+	if (w->finished || !w->c) {
+		if (w->sink_rc && err)
+			*err = w->sink_err;
+		return w->sink_rc;
+	}
 	w->finished = true;
 	if (w->e) {
 		if (!w->ended) {
@@ -347,6 +350,10 @@ size_t watch_pump(struct watch *w, int64_t budget_ns)
 		w->ended = true;
 		w->paused = false;
 		n += consumer_drain(w->c, engine_ring(w->e)) + 1;
+		/* The run is over: its recording is closed now, whole, not
+		 * when the view quits (a view killed after that would leave
+		 * a recording that reads as cut short). */
+		watch_finish(w, NULL);
 	}
 	tell_recording_failure(w);
 	return n;

@@ -99,7 +99,8 @@ void watch_close(struct watch *w);
 /* End the run: stop it if it has not ended (it is then interrupted),
  * take every event left, close the recording and the export. The model
  * stays readable. Returns 0, or -1 with err if a sink failed at any
- * point. Once only; later calls return 0. */
+ * point. It acts once; later calls return what it returned. A live run
+ * that watch_pump sees end is finished there and then. */
 int watch_finish(struct watch *w, struct gv_error *err);
 
 /* Headless: take events until the run ends, or *stop (if given) becomes

@@ -11,11 +11,15 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cu.h"
 #include "report.h"
+#include "trace.h"
 #include "watch.h"
 
 #define MS 1000000LL
@@ -536,6 +540,51 @@ static void a_paused_replay_counts_nothing(void)
 	scenario_free(sc);
 }
 
+static void nap_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* A view (pumping a frame at a time) whose run ends, and which is then
+ * killed before it quits: the recording is already whole, under its own
+ * name, with its end block, and does not read as cut short. */
+static void a_run_that_ends_is_recorded_whole_before_the_view_quits(void)
+{
+	struct scenario *sc = lesson("04-convoy.gil");
+	char *path = temp_path();
+	pid_t pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		struct gv_error err = { 0 };
+		struct watch_options lo = { .sc = sc, .record_path = path,
+					    .engine = { .policy = -1, .duration_ns = 300 * MS } };
+		struct watch *w = watch_open(&lo, &err);
+		if (!w)
+			_exit(2);
+		for (int i = 0; i < 500 && !watch_ended(w); i++) {
+			watch_pump(w, 10 * MS);
+			nap_ms(30);
+		}
+		raise(SIGKILL);
+		_exit(3);
+	}
+	int status = 0;
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	struct gv_error err = { 0 };
+	struct trace *t = trace_open(path, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_TRUE(t->complete);
+	CU_ASSERT_FALSE(t->interrupted);
+	CU_ASSERT_PTR_NULL(t->warning);
+	CU_ASSERT_TRUE(t->events > 0);
+	trace_close(t);
+	unlink(path);
+	free(path);
+	scenario_free(sc);
+}
+
 /* Pause means pause in real time too: the issue's convoy paused for 2 s
  * at 300 ms keeps the hog's hold share (96% unpaused, 58% when the pause
  * counted), and the 1 s duration does not run out while paused: the real
@@ -570,6 +619,42 @@ static void a_paused_real_run_excludes_the_pause(void)
 	scenario_free(sc);
 }
 
+/* A view that drains once every 80 ms (a slow frame) still has its
+ * blocks written within the promise: no block holds events further
+ * apart than TRACE_FLUSH_NS, so a kill loses at most that much. Real
+ * time: two CPU-bound threads make events all along. */
+static void blocks_are_written_within_the_promise_at_any_frame_rate(void)
+{
+	struct scenario *sc = lesson("01-cpu-bound.gil");
+	char *path = temp_path();
+	struct gv_error err = { 0 };
+	struct watch_options lo = { .sc = sc, .record_path = path,
+				    .engine = { .policy = -1, .duration_ns = 1600 * MS } };
+	struct watch *w = watch_open(&lo, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	for (int i = 0; i < 500 && !watch_ended(w); i++) {
+		watch_pump(w, 20 * MS);
+		nap_ms(80);
+	}
+	CU_ASSERT_EQUAL(watch_finish(w, &err), 0);
+	watch_close(w);
+	struct trace *t = trace_open(path, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_TRUE(t->nblocks >= 4);
+	uint64_t widest = 0;
+	for (size_t i = 0; i < t->nblocks; i++) {
+		uint64_t span = t->blocks[i].last_t - t->blocks[i].first_t;
+		if (span > widest)
+			widest = span;
+	}
+	printf("(widest block %.1f ms) ", (double)widest / 1e6);
+	CU_ASSERT_TRUE(widest <= (uint64_t)TRACE_FLUSH_NS);
+	trace_close(t);
+	unlink(path);
+	free(path);
+	scenario_free(sc);
+}
+
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(live_virtual_speed_steps_through_round_paces),
 	CU_TEST_ENTRY(a_paused_virtual_run_equals_the_run_unpaused),
@@ -583,6 +668,8 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(a_cut_recording_returns_its_warning),
 	CU_TEST_ENTRY(a_run_that_never_ends_is_refused),
 	CU_TEST_ENTRY(a_missing_recording_fails_to_open),
+	CU_TEST_ENTRY(a_run_that_ends_is_recorded_whole_before_the_view_quits),
+	CU_TEST_ENTRY(blocks_are_written_within_the_promise_at_any_frame_rate),
 	CU_TEST_END,
 };
 

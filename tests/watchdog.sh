@@ -15,7 +15,7 @@ pass=0
 
 for f in "$srcdir"/scenarios/*.gil "$srcdir"/tests/bad/*.gil "$srcdir"/tests/zero-time/*.gil; do
 	name=${f#"$srcdir"/}
-	timeout -k 5 "$limit" "$gilviz" --headless --virtual --duration=2s "$f" \
+	timeout -k 5 "$limit" "$gilviz" --headless --virtual --duration=200ms "$f" \
 		>"$tmp/out" 2>"$tmp/err"
 	st=$?
 	if [ $st -eq 0 ] && grep -q "elapsed" "$tmp/out"; then
