@@ -46,7 +46,13 @@ static struct sigaction crash_old[GV_ARRAY_LEN(crash_signals)];
  * lightness, tritanopia). The other states take the remaining hues of
  * Okabe and Ito's colour-blind-safe set ("Color Universal Design", 2002):
  * bluish green for C code that released the GIL, reddish purple for C code
- * that holds it, yellow for marks. Nothing a class must read is dim: the
+ * that holds it, yellow for marks, and Okabe-Ito's (darker) blue for a
+ * thread that is runnable but waiting for a core: it is most often a
+ * holder the OS has descheduled, so it takes holding's hue family, kept
+ * apart from sky blue by lightness (which every deficiency preserves)
+ * and by its glyph, a dashed line instead of a full block; with 8
+ * colours it is red, the one left, which stays apart from yellow
+ * (waiting) by lightness for a protanope. Nothing a class must read is dim: the
  * secondary text (time axis, "more" lines) is a plain light grey.
  *
  * With 256 colours each role gets the nearest xterm colour to its
@@ -72,6 +78,7 @@ struct crt_role_look {
 enum {
 	X_SKY_BLUE = 39,  /* #00afff, for Okabe-Ito's blue and sky blue */
 	X_BLUE = 25,      /* #005faf, the header's ground */
+	X_DEEP_BLUE = 31, /* #0087af, Okabe-Ito blue #0072b2: runnable */
 	X_ORANGE = 214,   /* #ffaf00, Okabe-Ito orange #e69f00 */
 	X_GREEN = 36,     /* #00af87, bluish green #009e73 */
 	X_PURPLE = 175,   /* #d787af, reddish purple #cc79a7 */
@@ -91,6 +98,7 @@ static const struct crt_role_look looks[CR_COUNT] = {
 	[CR_NATIVE] = { COLOR_BLUE, -1, X_GREEN, -1, A_BOLD, A_NORMAL },
 	[CR_NATIVE_HOLD] = { COLOR_MAGENTA, -1, X_PURPLE, -1, A_BOLD, A_BOLD },
 	[CR_DONE] = { COLOR_WHITE, -1, X_GREY, -1, A_NORMAL, A_NORMAL },
+	[CR_RUNNABLE] = { COLOR_RED, -1, X_DEEP_BLUE, -1, A_NORMAL, A_NORMAL },
 	[CR_MARK] = { COLOR_YELLOW, -1, X_YELLOW, -1, A_BOLD, A_BOLD },
 	[CR_DIM] = { COLOR_WHITE, -1, X_GREY, -1, A_NORMAL, A_NORMAL },
 	[CR_TITLE] = { -1, -1, -1, -1, A_BOLD, A_BOLD },
@@ -108,6 +116,7 @@ static const struct crt_glyphs glyphs_utf8 = {
 		[TS_NATIVE] = "\u2584",      /* lower half block */
 		[TS_NATIVE_HOLD] = "\u259a", /* quadrants, a checker */
 		[TS_DONE] = "\u00b7",        /* middle dot */
+		[TS_RUNNABLE] = "\u254d",    /* heavy double dash */
 		[TS_UNKNOWN] = "?",
 	},
 	.drop_request = "!",

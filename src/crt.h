@@ -24,6 +24,7 @@ enum crt_role {
 	CR_NATIVE,
 	CR_NATIVE_HOLD,
 	CR_DONE,
+	CR_RUNNABLE,
 	CR_MARK,
 	CR_DIM,
 	CR_TITLE,

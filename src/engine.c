@@ -142,6 +142,7 @@ struct sim_thread {
 	struct gil_thread gt;
 	struct sync_thread *th;
 	struct loop *loop;     /* NULL: a plain thread */
+	bool ended;            /* its THREAD_END is out (its own flag) */
 };
 
 struct engine {
@@ -841,6 +842,18 @@ static bool loop_run(struct sim_thread *st)
 	}
 }
 
+/* The sync backend found the thread runnable but off a core from from
+ * to to (sync.h): its state is "waiting for a core" meanwhile, whatever
+ * it holds. Only between its start and its end. */
+static void engine_offcore(void *arg, int64_t from, int64_t to)
+{
+	struct sim_thread *st = arg;
+	if (st->gt.seq == 0 || st->ended || to <= from)
+		return;
+	gil_emit_at(&st->gt, (uint64_t)from, EV_OFF_CORE, 0, 0);
+	gil_emit_at(&st->gt, (uint64_t)to, EV_ON_CORE, 0, (uint64_t)(to - from));
+}
+
 static void *sim_thread_main(void *arg)
 {
 	struct sim_thread *st = arg;
@@ -866,6 +879,7 @@ static void *sim_thread_main(void *arg)
 			gil_drop(t, RELEASE_EXIT);
 		gil_emit(t, EV_THREAD_END, 0, 0);
 	}
+	st->ended = true;
 
 	struct sync *s = e->sync;
 	sync_lock(s, e->ctl_mutex);
@@ -882,6 +896,7 @@ void engine_start(struct engine *e)
 		return;
 	e->started = true;
 	e->start_t = sync_now(e->sync);
+	e->sync->offcore = engine_offcore;
 	atomic_store(&e->alive, (int)e->nthreads);
 	for (size_t i = 0; i < e->nthreads; i++)
 		e->threads[i].th = e->sync->ops->thread_start(e->sync, sim_thread_main,

@@ -21,6 +21,8 @@ static const char *const type_names[EV_TYPE_COUNT] = {
 	[EV_FAILED_WAKEUP] = "failed_wakeup",
 	[EV_INTERVAL] = "interval",
 	[EV_TASK] = "task",
+	[EV_OFF_CORE] = "off_core",
+	[EV_ON_CORE] = "on_core",
 };
 
 static const char *const reason_names[RELEASE_REASON_COUNT] = {

@@ -42,6 +42,10 @@ enum event_type {
 	EV_TASK,          /* an asyncio loop switches to one of its tasks:
 	                     arg: the task's index in the loop (the ops
 	                     until the loop's next EV_TASK are that task's) */
+	EV_OFF_CORE,      /* the thread, runnable, lost its core (preempted by
+	                     the OS) during work; t: when. Always followed by
+	                     EV_ON_CORE before any other event of the thread */
+	EV_ON_CORE,       /* ... and has a core again; arg: ns it was off */
 	EV_TYPE_COUNT
 };
 

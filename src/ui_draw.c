@@ -103,6 +103,7 @@ static const enum crt_role state_roles[TS_COUNT] = {
 	[TS_HOLDING] = CR_HOLDING,         [TS_WAITING] = CR_WAITING,
 	[TS_BLOCKED] = CR_BLOCKED,         [TS_NATIVE] = CR_NATIVE,
 	[TS_NATIVE_HOLD] = CR_NATIVE_HOLD, [TS_DONE] = CR_DONE,
+	[TS_RUNNABLE] = CR_RUNNABLE,
 	[TS_NOT_STARTED] = CR_NORMAL,      [TS_UNKNOWN] = CR_NORMAL,
 };
 
@@ -377,6 +378,9 @@ static void draw_figures(const struct ui *ui, const struct ui_layout *l, int y,
 		case FIG_NATIVE:
 			pct(v, sizeof v, t.native_ns, t.wall_ns);
 			break;
+		case FIG_CORE:
+			pct(v, sizeof v, t.core_ns, t.wall_ns);
+			break;
 		case FIG_ACQ:
 			snprintf(v, sizeof v, "%" PRIu64, t.c.acquisitions);
 			break;
@@ -524,6 +528,7 @@ static const struct legend_item legend[] = {
 	{ TS_BLOCKED, "blocked (I/O, sleep)" },
 	{ TS_NATIVE, "C, GIL released" },
 	{ TS_NATIVE_HOLD, "C holding GIL" },
+	{ TS_RUNNABLE, "waits for a core" },
 	{ TS_DONE, "finished" },
 	{ -1, "drop request" },
 	{ -2, "forced switch" },
