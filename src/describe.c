@@ -173,6 +173,11 @@ int describe_event(char *buf, size_t len, const struct event *ev,
 			return snprintf(buf, len, "%s switches to task %s", who,
 					sc->threads[ev->tid].tasks[ev->arg].name);
 		return snprintf(buf, len, "%s switches to task %" PRIu64, who, ev->arg);
+	case EV_OFF_CORE:
+		return snprintf(buf, len, "%s loses its core: runnable, waiting for one", who);
+	case EV_ON_CORE:
+		scenario_duration(ev->arg, slow, d, sizeof d);
+		return snprintf(buf, len, "%s runs again after %s waiting for a core", who, d);
 	case EV_INTERVAL:
 		describe_setting(slow > 1 ? (uint64_t)((double)ev->arg / slow) : ev->arg, d, sizeof d);
 		if (sc && sc->nprocs > 1 && ev->aux < sc->nprocs)
