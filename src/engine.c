@@ -528,6 +528,9 @@ static bool run_leaf(struct sim_thread *st, const struct op *op)
 	gil_emit(t, EV_OP_START, (uint8_t)op->kind, (uint64_t)ns);
 	switch (op->kind) {
 	case OP_CPU: {
+		/* Free-threaded CPython runs pure Python a little slower. */
+		if (e->policy == GIL_NONE)
+			ns += ns / 1000 * (int64_t)e->sc->slowdown_permille;
 		uint64_t left = ticks_of(e, ns);
 		while (left && ok) {
 			uint64_t chunk = left < e->chunk_ticks ? left : e->chunk_ticks;

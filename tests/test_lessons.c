@@ -307,6 +307,20 @@ static void threads_beyond_the_cores_wait_for_a_core(void)
 	done(&l);
 }
 
+/* One thread alone is 8% slower free-threaded (the default slowdown):
+ * lesson 1's first thread, 0.5 s of work, takes 0.54 s under none. */
+static void free_threaded_runs_one_thread_a_little_slower(void)
+{
+	struct lesson l;
+	struct engine_options o = { .policy = GIL_NONE };
+	run(&l, "01-cpu-bound.gil", &o);
+	CU_ASSERT_DOUBLE_EQUAL(sec(thread(&l, "alone").wall_ns), 0.54, 0.002);
+	done(&l);
+	run(&l, "01-cpu-bound.gil", NULL);
+	CU_ASSERT_DOUBLE_EQUAL(sec(thread(&l, "alone").wall_ns), 0.50, 0.002);
+	done(&l);
+}
+
 /* 9 and 10: processes, and the free-threaded build, run in parallel up to
  * the cores. */
 static void processes_and_free_threading_run_in_parallel(void)
@@ -537,6 +551,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(native_code_that_holds_cannot_be_cut_short),
 	CU_TEST_ENTRY(processes_and_free_threading_run_in_parallel),
 	CU_TEST_ENTRY(threads_beyond_the_cores_wait_for_a_core),
+	CU_TEST_ENTRY(free_threaded_runs_one_thread_a_little_slower),
 	CU_TEST_ENTRY(python2_gil_battles_on_two_cores),
 	CU_TEST_ENTRY(cpu_heavy_task_blocks_the_loop),
 	CU_TEST_ENTRY(hybrid_service_uses_the_cores_and_keeps_the_loop_free),

@@ -172,6 +172,29 @@ static void directives_set_the_scenario(void)
 	scenario_free(sc);
 }
 
+/* Free-threaded CPython's single-thread slowdown: 8% unless the file
+ * says, a percentage with one decimal at most, from 0% to 100%. */
+static void slowdown_is_a_percentage_with_a_default(void)
+{
+	struct scenario *sc = parse_ok("thread t { cpu 1ms }");
+	CU_ASSERT_EQUAL(sc->slowdown_permille, 80);
+	scenario_free(sc);
+	sc = parse_ok("slowdown 1.5%\nthread t { cpu 1ms }");
+	CU_ASSERT_EQUAL(sc->slowdown_permille, 15);
+	scenario_free(sc);
+	sc = parse_ok("slowdown 0%\nthread t { cpu 1ms }");
+	CU_ASSERT_EQUAL(sc->slowdown_permille, 0);
+	scenario_free(sc);
+	check_error("slowdown 8\nthread t { cpu 1ms }",
+		    "x.gil:1:10: expected a percentage such as 8% (with its %), got '8'");
+	check_error("slowdown 1.25%\nthread t { cpu 1ms }",
+		    "x.gil:1:10: expected a percentage such as 8% or 1.5% (one decimal at most), got '1.25%'");
+	check_error("slowdown 101%\nthread t { cpu 1ms }",
+		    "x.gil:1:10: slowdown must be between 0% and 100%, got '101%'");
+	check_error("slowdown\nthread t { cpu 1ms }",
+		    "x.gil:1:9: expected a percentage such as 8% after 'slowdown', got end of line");
+}
+
 static void gil_policies_are_new_legacy_none(void)
 {
 	struct scenario *sc = parse_ok("gil none\nthread t { cpu 1s }\n");
@@ -521,11 +544,11 @@ static void nul_and_control_characters_are_refused(void)
 static void unknown_directive_at_top_level(void)
 {
 	check_error("# comment\nspeed 5\n",
-		    "x.gil:2:1: unknown directive 'speed' (expected title, note, gil, interval, checkinterval, duration, cores, queue, thread, loop or process)");
+		    "x.gil:2:1: unknown directive 'speed' (expected title, note, gil, interval, checkinterval, duration, cores, slowdown, queue, thread, loop or process)");
 	check_error("\"title\"\n",
-		    "x.gil:1:1: expected a directive (title, note, gil, interval, checkinterval, duration, cores), 'queue', 'thread', 'loop' or 'process', got a string");
+		    "x.gil:1:1: expected a directive (title, note, gil, interval, checkinterval, duration, cores, slowdown), 'queue', 'thread', 'loop' or 'process', got a string");
 	check_error("  {\n",
-		    "x.gil:1:3: expected a directive (title, note, gil, interval, checkinterval, duration, cores), 'queue', 'thread', 'loop' or 'process', got '{'");
+		    "x.gil:1:3: expected a directive (title, note, gil, interval, checkinterval, duration, cores, slowdown), 'queue', 'thread', 'loop' or 'process', got '{'");
 }
 
 static void operation_outside_a_thread(void)
@@ -1084,6 +1107,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(repeat_and_forever_hold_their_bodies),
 	CU_TEST_ENTRY(directives_set_the_scenario),
 	CU_TEST_ENTRY(gil_policies_are_new_legacy_none),
+	CU_TEST_ENTRY(slowdown_is_a_percentage_with_a_default),
 	CU_TEST_ENTRY(defaults_apply_when_directives_are_absent),
 	CU_TEST_ENTRY(text_need_not_be_nul_terminated),
 	CU_TEST_ENTRY(comments_and_one_line_blocks),
