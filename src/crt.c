@@ -52,7 +52,11 @@ static struct sigaction crash_old[GV_ARRAY_LEN(crash_signals)];
  * apart from sky blue by lightness (which every deficiency preserves)
  * and by its glyph, a dashed line instead of a full block; with 8
  * colours it is red, the one left, which stays apart from yellow
- * (waiting) by lightness for a protanope. Nothing a class must read is dim: the
+ * (waiting) by lightness for a protanope. A thread stopped by another's
+ * stop-the-world pause (gc) takes the last hue, vermillion (bold red on 8
+ * colours), with a glyph of its own, a heavy bar: vermillion and orange
+ * (waiting) come close for a deuteranope, so the glyph, not the colour,
+ * is what tells those two apart. Nothing a class must read is dim: the
  * secondary text (time axis, "more" lines) is a plain light grey.
  *
  * With 256 colours each role gets the nearest xterm colour to its
@@ -79,6 +83,7 @@ enum {
 	X_SKY_BLUE = 39,  /* #00afff, for Okabe-Ito's blue and sky blue */
 	X_BLUE = 25,      /* #005faf, the header's ground */
 	X_DEEP_BLUE = 31, /* #0087af, Okabe-Ito blue #0072b2: runnable */
+	X_VERMILLION = 166, /* #d75f00, vermillion #d55e00: stopped by a gc */
 	X_ORANGE = 214,   /* #ffaf00, Okabe-Ito orange #e69f00 */
 	X_GREEN = 36,     /* #00af87, bluish green #009e73 */
 	X_PURPLE = 175,   /* #d787af, reddish purple #cc79a7 */
@@ -99,6 +104,7 @@ static const struct crt_role_look looks[CR_COUNT] = {
 	[CR_NATIVE_HOLD] = { COLOR_MAGENTA, -1, X_PURPLE, -1, A_BOLD, A_BOLD },
 	[CR_DONE] = { COLOR_WHITE, -1, X_GREY, -1, A_NORMAL, A_NORMAL },
 	[CR_RUNNABLE] = { COLOR_RED, -1, X_DEEP_BLUE, -1, A_NORMAL, A_NORMAL },
+	[CR_STOPPED] = { COLOR_RED, -1, X_VERMILLION, -1, A_BOLD, A_BOLD },
 	[CR_MARK] = { COLOR_YELLOW, -1, X_YELLOW, -1, A_BOLD, A_BOLD },
 	[CR_DIM] = { COLOR_WHITE, -1, X_GREY, -1, A_NORMAL, A_NORMAL },
 	[CR_TITLE] = { -1, -1, -1, -1, A_BOLD, A_BOLD },
@@ -117,6 +123,7 @@ static const struct crt_glyphs glyphs_utf8 = {
 		[TS_NATIVE_HOLD] = "\u259a", /* quadrants, a checker */
 		[TS_DONE] = "\u00b7",        /* middle dot */
 		[TS_RUNNABLE] = "\u254d",    /* heavy double dash */
+		[TS_STOPPED] = "\u2503",     /* heavy vertical */
 		[TS_UNKNOWN] = "?",
 	},
 	.drop_request = "!",

@@ -25,6 +25,7 @@ enum crt_role {
 	CR_NATIVE_HOLD,
 	CR_DONE,
 	CR_RUNNABLE,
+	CR_STOPPED,
 	CR_MARK,
 	CR_DIM,
 	CR_TITLE,

@@ -100,7 +100,7 @@ struct parser {
 };
 
 static const char ops_expected[] =
-	"cpu, spin, io, sleep, native, native_hold, put, get, await, repeat, forever";
+	"cpu, spin, io, sleep, native, native_hold, gc, put, get, await, repeat, forever";
 
 GV_PRINTF(4, 5)
 static int fail(struct parser *p, int line, int col, const char *fmt, ...)

@@ -334,10 +334,11 @@ void report_timeline(FILE *out, const struct scenario *sc,
 	free(bins);
 	fprintf(out, "%*s  %c holds the GIL   %c waits for it   %c blocked (io, sleep)\n"
 		     "%*s  %c native code, GIL released   %c native code holding the GIL\n"
-		     "%*s  %c runnable, waiting for a core\n",
+		     "%*s  %c runnable, waiting for a core   %c stopped by a gc\n",
 		w, "", report_state_glyph(TS_HOLDING), report_state_glyph(TS_WAITING),
 		report_state_glyph(TS_BLOCKED), w, "", report_state_glyph(TS_NATIVE),
-		report_state_glyph(TS_NATIVE_HOLD), w, "", report_state_glyph(TS_RUNNABLE));
+		report_state_glyph(TS_NATIVE_HOLD), w, "", report_state_glyph(TS_RUNNABLE),
+		report_state_glyph(TS_STOPPED));
 }
 
 /* The report of a watched run, from what the watch says of it. */

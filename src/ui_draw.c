@@ -103,7 +103,7 @@ static const enum crt_role state_roles[TS_COUNT] = {
 	[TS_HOLDING] = CR_HOLDING,         [TS_WAITING] = CR_WAITING,
 	[TS_BLOCKED] = CR_BLOCKED,         [TS_NATIVE] = CR_NATIVE,
 	[TS_NATIVE_HOLD] = CR_NATIVE_HOLD, [TS_DONE] = CR_DONE,
-	[TS_RUNNABLE] = CR_RUNNABLE,
+	[TS_RUNNABLE] = CR_RUNNABLE,       [TS_STOPPED] = CR_STOPPED,
 	[TS_NOT_STARTED] = CR_NORMAL,      [TS_UNKNOWN] = CR_NORMAL,
 };
 
@@ -529,6 +529,7 @@ static const struct legend_item legend[] = {
 	{ TS_NATIVE, "C, GIL released" },
 	{ TS_NATIVE_HOLD, "C holding GIL" },
 	{ TS_RUNNABLE, "waits for a core" },
+	{ TS_STOPPED, "stopped by a gc" },
 	{ TS_DONE, "finished" },
 	{ -1, "drop request" },
 	{ -2, "forced switch" },

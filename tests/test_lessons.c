@@ -321,6 +321,28 @@ static void free_threaded_runs_one_thread_a_little_slower(void)
 	done(&l);
 }
 
+/* 17: free-threaded, a collection stops the world: the collector's five
+ * 5 ms pauses stop each appender at its next check (up to a chunk of
+ * work, 1 ms, late; an appender off its core meanwhile stops when it
+ * runs again, or not at all), and the collector itself never stops. */
+static void a_collection_stops_every_free_thread(void)
+{
+	struct lesson l;
+	run(&l, "17-free-threaded-costs.gil", NULL);
+	uint64_t all = 0;
+	for (int i = 1; i <= 3; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "appender.%d", i);
+		struct stats_thread t = thread(&l, name);
+		CU_ASSERT(t.time_ns[TS_STOPPED] <= 5 * 5 * MS);
+		CU_ASSERT(t.time_ns[TS_STOPPED] >= 2 * MS);
+		all += t.time_ns[TS_STOPPED];
+	}
+	CU_ASSERT(all >= 30 * MS);
+	CU_ASSERT_EQUAL(thread(&l, "collector").time_ns[TS_STOPPED], 0);
+	done(&l);
+}
+
 /* 9 and 10: processes, and the free-threaded build, run in parallel up to
  * the cores. */
 static void processes_and_free_threading_run_in_parallel(void)
@@ -552,6 +574,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(processes_and_free_threading_run_in_parallel),
 	CU_TEST_ENTRY(threads_beyond_the_cores_wait_for_a_core),
 	CU_TEST_ENTRY(free_threaded_runs_one_thread_a_little_slower),
+	CU_TEST_ENTRY(a_collection_stops_every_free_thread),
 	CU_TEST_ENTRY(python2_gil_battles_on_two_cores),
 	CU_TEST_ENTRY(cpu_heavy_task_blocks_the_loop),
 	CU_TEST_ENTRY(hybrid_service_uses_the_cores_and_keeps_the_loop_free),

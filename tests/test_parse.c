@@ -81,7 +81,7 @@ static const char *srcdir(void)
 	return d && *d ? d : ".";
 }
 
-#define OPS_EXPECTED "cpu, spin, io, sleep, native, native_hold, put, get, await, repeat, forever"
+#define OPS_EXPECTED "cpu, spin, io, sleep, native, native_hold, gc, put, get, await, repeat, forever"
 
 /* ---------------------------------------------------------------- */
 /* The model                                                        */
@@ -447,7 +447,7 @@ static void op_kind_names_match_the_file(void)
 {
 	static const char *const names[] = {
 		"cpu", "spin", "io", "sleep", "native", "native_hold", "repeat", "forever",
-		"put", "get", "await_io", "await_sleep", "await_get",
+		"put", "get", "await_io", "await_sleep", "await_get", "gc",
 	};
 	for (int k = 0; k < OP_KIND_COUNT; k++) {
 		CU_ASSERT_STRING_EQUAL(op_kind_name((enum op_kind)k), names[k]);
