@@ -46,7 +46,17 @@ static struct sigaction crash_old[GV_ARRAY_LEN(crash_signals)];
  * lightness, tritanopia). The other states take the remaining hues of
  * Okabe and Ito's colour-blind-safe set ("Color Universal Design", 2002):
  * bluish green for C code that released the GIL, reddish purple for C code
- * that holds it, yellow for marks. Nothing a class must read is dim: the
+ * that holds it, yellow for marks, and Okabe-Ito's (darker) blue for a
+ * thread that is runnable but waiting for a core: it is most often a
+ * holder the OS has descheduled, so it takes holding's hue family, kept
+ * apart from sky blue by lightness (which every deficiency preserves)
+ * and by its glyph, a dashed line instead of a full block; with 8
+ * colours it is red, the one left, which stays apart from yellow
+ * (waiting) by lightness for a protanope. A thread stopped by another's
+ * stop-the-world pause (gc) takes the last hue, vermillion (bold red on 8
+ * colours), with a glyph of its own, a heavy bar: vermillion and orange
+ * (waiting) come close for a deuteranope, so the glyph, not the colour,
+ * is what tells those two apart. Nothing a class must read is dim: the
  * secondary text (time axis, "more" lines) is a plain light grey.
  *
  * With 256 colours each role gets the nearest xterm colour to its
@@ -72,6 +82,8 @@ struct crt_role_look {
 enum {
 	X_SKY_BLUE = 39,  /* #00afff, for Okabe-Ito's blue and sky blue */
 	X_BLUE = 25,      /* #005faf, the header's ground */
+	X_DEEP_BLUE = 31, /* #0087af, Okabe-Ito blue #0072b2: runnable */
+	X_VERMILLION = 166, /* #d75f00, vermillion #d55e00: stopped by a gc */
 	X_ORANGE = 214,   /* #ffaf00, Okabe-Ito orange #e69f00 */
 	X_GREEN = 36,     /* #00af87, bluish green #009e73 */
 	X_PURPLE = 175,   /* #d787af, reddish purple #cc79a7 */
@@ -95,6 +107,8 @@ static const struct crt_role_look looks[CR_COUNT] = {
 	 * on the ground of the rest (waiting's orange, or the terminal's). */
 	[CR_HOLD_WAIT] = { COLOR_CYAN, COLOR_YELLOW, X_SKY_BLUE, X_ORANGE, A_BOLD, A_BOLD },
 	[CR_HOLD_PART] = { COLOR_CYAN, -1, X_SKY_BLUE, -1, A_BOLD, A_BOLD },
+	[CR_RUNNABLE] = { COLOR_RED, -1, X_DEEP_BLUE, -1, A_NORMAL, A_NORMAL },
+	[CR_STOPPED] = { COLOR_RED, -1, X_VERMILLION, -1, A_BOLD, A_BOLD },
 	[CR_MARK] = { COLOR_YELLOW, -1, X_YELLOW, -1, A_BOLD, A_BOLD },
 	[CR_DIM] = { COLOR_WHITE, -1, X_GREY, -1, A_NORMAL, A_NORMAL },
 	[CR_TITLE] = { -1, -1, -1, -1, A_BOLD, A_BOLD },
@@ -112,6 +126,8 @@ static const struct crt_glyphs glyphs_utf8 = {
 		[TS_NATIVE] = "\u2584",      /* lower half block */
 		[TS_NATIVE_HOLD] = "\u259a", /* quadrants, a checker */
 		[TS_DONE] = "\u00b7",        /* middle dot */
+		[TS_RUNNABLE] = "\u254d",    /* heavy double dash */
+		[TS_STOPPED] = "\u2503",     /* heavy vertical */
 		[TS_UNKNOWN] = "?",
 	},
 	/* Left one-eighth to seven-eighths blocks. */

@@ -26,6 +26,8 @@ enum crt_role {
 	CR_DONE,
 	CR_HOLD_WAIT,      /* a column held in part, waiting the rest */
 	CR_HOLD_PART,      /* held in part, another state the rest */
+	CR_RUNNABLE,
+	CR_STOPPED,
 	CR_MARK,
 	CR_DIM,
 	CR_TITLE,

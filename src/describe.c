@@ -122,6 +122,7 @@ static const char *const op_words[OP_KIND_COUNT] = {
 	[OP_AWAIT_IO] = "awaits %s of I/O: the loop runs other tasks",
 	[OP_AWAIT_SLEEP] = "awaits asyncio.sleep of %s: the loop runs other tasks",
 	[OP_AWAIT_GET] = "awaits an item from a queue: the loop runs other tasks",
+	[OP_GC] = "collects garbage for %s: every other thread stops at its next check",
 };
 
 /* A duration the run took, said in the scenario's own time (slow
@@ -173,6 +174,16 @@ int describe_event(char *buf, size_t len, const struct event *ev,
 			return snprintf(buf, len, "%s switches to task %s", who,
 					sc->threads[ev->tid].tasks[ev->arg].name);
 		return snprintf(buf, len, "%s switches to task %" PRIu64, who, ev->arg);
+	case EV_OFF_CORE:
+		return snprintf(buf, len, "%s loses its core: runnable, waiting for one", who);
+	case EV_ON_CORE:
+		scenario_duration(ev->arg, slow, d, sizeof d);
+		return snprintf(buf, len, "%s runs again after %s waiting for a core", who, d);
+	case EV_STW_STOP:
+		return snprintf(buf, len, "%s stops at its check: another thread's gc pauses the world", who);
+	case EV_STW_GO:
+		scenario_duration(ev->arg, slow, d, sizeof d);
+		return snprintf(buf, len, "%s goes on after %s stopped by a gc", who, d);
 	case EV_INTERVAL:
 		describe_setting(slow > 1 ? (uint64_t)((double)ev->arg / slow) : ev->arg, d, sizeof d);
 		if (sc && sc->nprocs > 1 && ev->aux < sc->nprocs)

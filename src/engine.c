@@ -13,7 +13,11 @@
  *   io D, sleep D  release the GIL, block for D, take it back;
  *   native D       C code that releases the GIL: release, D of work that
  *                  checks nothing, take it back;
- *   native_hold D  C code that keeps the GIL and checks nothing.
+ *   native_hold D  C code that keeps the GIL and checks nothing;
+ *   gc P           a stop-the-world pause: P of work that checks nothing,
+ *                  keeping the GIL; every other thread stops at its next
+ *                  check (an op boundary, a loop turn, or the end of its
+ *                  current chunk of work) until the pause ends.
  *
  * Between two ops, at each turn of a loop and between two asyncio tasks
  * the one op interpreter (interpret) passes a check site: one tick of
@@ -142,6 +146,7 @@ struct sim_thread {
 	struct gil_thread gt;
 	struct sync_thread *th;
 	struct loop *loop;     /* NULL: a plain thread */
+	bool ended;            /* its THREAD_END is out (its own flag) */
 };
 
 struct engine {
@@ -166,6 +171,11 @@ struct engine {
 	struct equeue *queues;
 	size_t nqueues;
 	unsigned stuck;        /* threads in a wait only a queue can end */
+	/* A stop-the-world pause (gc) in progress: its thread, under
+	 * ctl_mutex; stw mirrors it for a check without the lock. */
+	struct sim_thread *stw_owner;
+	atomic_int stw;
+	struct sync_cond *stw_cond;
 	atomic_bool deadlock;  /* written under ctl_mutex */
 	int64_t deadlock_t;
 
@@ -260,6 +270,7 @@ static void wake_all_locked(struct engine *e)
 {
 	struct sync *s = e->sync;
 	s->ops->interrupt(s);
+	sync_broadcast(s, e->stw_cond);
 	for (size_t q = 0; q < e->nqueues; q++) {
 		sync_broadcast(s, e->queues[q].not_empty);
 		sync_broadcast(s, e->queues[q].not_full);
@@ -348,6 +359,7 @@ struct engine *engine_create(const struct scenario *sc,
 	}
 	e->chunk_ticks = (uint64_t)(ENGINE_CHUNK_NS / e->sync->tick_ns) + 1;
 	e->ctl_mutex = e->sync->ops->mutex_new(e->sync);
+	e->stw_cond = e->sync->ops->cond_new(e->sync);
 
 	e->ngils = sc->nprocs;
 	e->gils = xcalloc(e->ngils, sizeof *e->gils);
@@ -384,6 +396,7 @@ void engine_destroy(struct engine *e)
 	for (size_t i = 0; i < e->nthreads; i++)
 		loop_free(e, e->threads[i].loop);
 	free(e->threads);
+	e->sync->ops->cond_free(e->sync, e->stw_cond);
 	e->sync->ops->mutex_free(e->sync, e->ctl_mutex);
 	sync_destroy(e->sync);
 	ring_destroy(e->ring);
@@ -401,6 +414,58 @@ static bool checkpoint(struct engine *e)
 {
 	e->sync->ops->hold(e->sync);
 	return !stopping(e);
+}
+
+/* Stop-the-world. A thread that reaches a check while another thread's
+ * gc pause is in progress stops there (STW_STOP) until the pause ends
+ * (STW_GO), as CPython's threads stop at their next eval-breaker check
+ * for the collector. ctl_mutex held. */
+static void stw_wait_locked(struct sim_thread *st)
+{
+	struct engine *e = st->e;
+	if (!e->stw_owner || e->stw_owner == st || stopping(e))
+		return;
+	int64_t t0 = sync_now(e->sync);
+	gil_emit(&st->gt, EV_STW_STOP, 0, 0);
+	while (e->stw_owner && !stopping(e))
+		sync_wait(e->sync, e->stw_cond, e->ctl_mutex);
+	gil_emit(&st->gt, EV_STW_GO, 0, (uint64_t)(sync_now(e->sync) - t0));
+}
+
+/* The check: cheap when no pause is in progress. */
+static bool stw_check(struct sim_thread *st)
+{
+	struct engine *e = st->e;
+	if (atomic_load_explicit(&e->stw, memory_order_acquire)) {
+		sync_lock(e->sync, e->ctl_mutex);
+		stw_wait_locked(st);
+		sync_unlock(e->sync, e->ctl_mutex);
+	}
+	return !stopping(e);
+}
+
+/* gc P: waits for a pause in progress to end, then pauses the world for
+ * P of work that checks nothing. It keeps the GIL it holds (under a GIL
+ * policy the collecting thread holds it throughout); the others stop at
+ * their next check. */
+static bool run_unchecked(struct engine *e, int64_t ns);
+
+static bool stw_pause(struct sim_thread *st, int64_t ns)
+{
+	struct engine *e = st->e;
+	struct sync *s = e->sync;
+	sync_lock(s, e->ctl_mutex);
+	stw_wait_locked(st);
+	e->stw_owner = st;
+	atomic_store_explicit(&e->stw, 1, memory_order_release);
+	sync_unlock(s, e->ctl_mutex);
+	bool ok = run_unchecked(e, ns);
+	sync_lock(s, e->ctl_mutex);
+	e->stw_owner = NULL;
+	atomic_store_explicit(&e->stw, 0, memory_order_release);
+	sync_broadcast(s, e->stw_cond);
+	sync_unlock(s, e->ctl_mutex);
+	return ok;
 }
 
 /* Block for ns of the run's time, but wake early if the run stops. */
@@ -527,12 +592,15 @@ static bool run_leaf(struct sim_thread *st, const struct op *op)
 	gil_emit(t, EV_OP_START, (uint8_t)op->kind, (uint64_t)ns);
 	switch (op->kind) {
 	case OP_CPU: {
+		/* Free-threaded CPython runs pure Python a little slower. */
+		if (e->policy == GIL_NONE)
+			ns += ns / 1000 * (int64_t)e->sc->slowdown_permille;
 		uint64_t left = ticks_of(e, ns);
 		while (left && ok) {
 			uint64_t chunk = left < e->chunk_ticks ? left : e->chunk_ticks;
 			gil_run_ticks(t, chunk);
 			left -= chunk;
-			ok = checkpoint(e);
+			ok = checkpoint(e) && stw_check(st);
 		}
 		break;
 	}
@@ -542,7 +610,7 @@ static bool run_leaf(struct sim_thread *st, const struct op *op)
 		     now = sync_now(e->sync)) {
 			int64_t step = now + ENGINE_CHUNK_NS;
 			gil_run_until(t, step < until ? step : until);
-			ok = checkpoint(e);
+			ok = checkpoint(e) && stw_check(st);
 		}
 		break;
 	}
@@ -561,6 +629,9 @@ static bool run_leaf(struct sim_thread *st, const struct op *op)
 		break;
 	case OP_NATIVE_HOLD:
 		ok = run_unchecked(e, ns);
+		break;
+	case OP_GC:
+		ok = stw_pause(st, ns);
 		break;
 	case OP_PUT:
 		ok = queue_put(st, &e->queues[op->queue]) && checkpoint(e);
@@ -623,7 +694,7 @@ static const struct op *cursor_next(struct cursor *c)
  * move the clock on, as bytecode would: in virtual time 50 ns a turn. */
 static bool check_site(struct sim_thread *st)
 {
-	if (!checkpoint(st->e))
+	if (!checkpoint(st->e) || !stw_check(st))
 		return false;
 	if (st->gt.holding)
 		gil_run_ticks(&st->gt, 1);
@@ -841,6 +912,18 @@ static bool loop_run(struct sim_thread *st)
 	}
 }
 
+/* The sync backend found the thread runnable but off a core from from
+ * to to (sync.h): its state is "waiting for a core" meanwhile, whatever
+ * it holds. Only between its start and its end. */
+static void engine_offcore(void *arg, int64_t from, int64_t to)
+{
+	struct sim_thread *st = arg;
+	if (st->gt.seq == 0 || st->ended || to <= from)
+		return;
+	gil_emit_at(&st->gt, (uint64_t)from, EV_OFF_CORE, 0, 0);
+	gil_emit_at(&st->gt, (uint64_t)to, EV_ON_CORE, 0, (uint64_t)(to - from));
+}
+
 static void *sim_thread_main(void *arg)
 {
 	struct sim_thread *st = arg;
@@ -866,6 +949,7 @@ static void *sim_thread_main(void *arg)
 			gil_drop(t, RELEASE_EXIT);
 		gil_emit(t, EV_THREAD_END, 0, 0);
 	}
+	st->ended = true;
 
 	struct sync *s = e->sync;
 	sync_lock(s, e->ctl_mutex);
@@ -882,6 +966,7 @@ void engine_start(struct engine *e)
 		return;
 	e->started = true;
 	e->start_t = sync_now(e->sync);
+	e->sync->offcore = engine_offcore;
 	atomic_store(&e->alive, (int)e->nthreads);
 	for (size_t i = 0; i < e->nthreads; i++)
 		e->threads[i].th = e->sync->ops->thread_start(e->sync, sim_thread_main,

@@ -21,6 +21,10 @@ static const char *const type_names[EV_TYPE_COUNT] = {
 	[EV_FAILED_WAKEUP] = "failed_wakeup",
 	[EV_INTERVAL] = "interval",
 	[EV_TASK] = "task",
+	[EV_OFF_CORE] = "off_core",
+	[EV_ON_CORE] = "on_core",
+	[EV_STW_STOP] = "stw_stop",
+	[EV_STW_GO] = "stw_go",
 };
 
 static const char *const reason_names[RELEASE_REASON_COUNT] = {
@@ -59,6 +63,7 @@ static const char *const op_kind_names[OP_KIND_COUNT] = {
 	[OP_AWAIT_IO] = "await_io",
 	[OP_AWAIT_SLEEP] = "await_sleep",
 	[OP_AWAIT_GET] = "await_get",
+	[OP_GC] = "gc",
 };
 
 int op_kind_is_await(enum op_kind kind)

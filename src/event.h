@@ -42,6 +42,13 @@ enum event_type {
 	EV_TASK,          /* an asyncio loop switches to one of its tasks:
 	                     arg: the task's index in the loop (the ops
 	                     until the loop's next EV_TASK are that task's) */
+	EV_OFF_CORE,      /* the thread, runnable, lost its core (preempted by
+	                     the OS) during work; t: when. Always followed by
+	                     EV_ON_CORE before any other event of the thread */
+	EV_ON_CORE,       /* ... and has a core again; arg: ns it was off */
+	EV_STW_STOP,      /* the thread stopped at a check for another's
+	                     stop-the-world pause (gc) */
+	EV_STW_GO,        /* ... the pause is over; arg: ns it was stopped */
 	EV_TYPE_COUNT
 };
 
@@ -73,6 +80,7 @@ enum op_kind {
 	OP_AWAIT_IO,    /* await io D, in a task: suspend, the loop runs others */
 	OP_AWAIT_SLEEP, /* await sleep D: asyncio.sleep(D) */
 	OP_AWAIT_GET,   /* await get Q: suspend until an item is taken */
+	OP_GC,          /* gc P: a stop-the-world pause of P (a collection) */
 	OP_KIND_COUNT
 };
 

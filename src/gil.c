@@ -126,6 +126,17 @@ void gil_emit(struct gil_thread *t, enum event_type type, uint8_t aux,
 		ring_push(gil->ring, &ev);
 }
 
+void gil_emit_at(struct gil_thread *t, uint64_t at, enum event_type type,
+		 uint8_t aux, uint64_t arg)
+{
+	struct event ev = {
+		.t = at, .arg = arg, .seq = t->seq++, .tid = t->tid,
+		.type = (uint8_t)type, .aux = aux,
+	};
+	if (t->gil->ring)
+		ring_push(t->gil->ring, &ev);
+}
+
 struct gil *gil_create(enum gil_policy policy, struct sync *sync,
 		       struct ring *ring, unsigned index)
 {

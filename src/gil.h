@@ -140,5 +140,9 @@ uint64_t gil_run_until(struct gil_thread *t, int64_t until);
 /* Record an event from this thread (for the engine's op events). */
 void gil_emit(struct gil_thread *t, enum event_type type, uint8_t aux,
 	      uint64_t arg);
+/* The same, stamped at a time already past (at, no later than now): for
+ * what the thread learns after the fact, its stretches off a core. */
+void gil_emit_at(struct gil_thread *t, uint64_t at, enum event_type type,
+		 uint8_t aux, uint64_t arg);
 
 #endif

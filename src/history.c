@@ -10,7 +10,10 @@
  * BLOCKED, one for C code NATIVE, the release at exit DONE. An
  * ACQUIRE makes it HOLDING again, or NATIVE_HOLD if it is inside a
  * native_hold op, whose OP_START and OP_END switch between HOLDING and
- * NATIVE_HOLD while it holds. The time a thread spends in a state is a
+ * NATIVE_HOLD while it holds. An OFF_CORE makes it RUNNABLE (the OS
+ * took its core during work) until the ON_CORE that puts it back in the
+ * state it left; a STW_STOP makes it STOPPED (another thread's gc pause)
+ * until its STW_GO, the same way. The time a thread spends in a state is a
  * span [t_start, t_end); consecutive spans of a thread touch, so they add
  * up to its wall time (start to DONE).
  *
@@ -54,6 +57,8 @@ static const char *const state_names[TS_COUNT] = {
 	[TS_NATIVE] = "native",
 	[TS_NATIVE_HOLD] = "native_hold",
 	[TS_DONE] = "done",
+	[TS_RUNNABLE] = "runnable",
+	[TS_STOPPED] = "stopped",
 	[TS_UNKNOWN] = "unknown",
 };
 
@@ -136,8 +141,19 @@ static void track_seq(struct history_track *tr, uint32_t seq)
 static uint8_t track_next_state(const struct history_track *tr,
 				const struct event *ev)
 {
-	uint8_t cur = tr->state;
+	/* Off its core, a thread is still in the state it left: every
+	 * event but OFF_CORE is read against that one (an ON_CORE may have
+	 * been lost). */
+	bool overlay = tr->state == TS_RUNNABLE || tr->state == TS_STOPPED;
+	uint8_t cur = overlay ? tr->resume : tr->state;
 	switch (ev->type) {
+	case EV_OFF_CORE:
+		return cur == TS_NOT_STARTED || cur == TS_DONE ? cur : TS_RUNNABLE;
+	case EV_STW_STOP:
+		return cur == TS_NOT_STARTED || cur == TS_DONE ? cur : TS_STOPPED;
+	case EV_ON_CORE:
+	case EV_STW_GO:
+		return cur;
 	case EV_THREAD_START:
 		return cur == TS_NOT_STARTED ? TS_WAITING : cur;
 	case EV_THREAD_END:
@@ -208,6 +224,9 @@ bool history_track_step(struct history_track *tr, const struct event *ev,
 		closed->t_end = t;
 		closed->state = tr->state;
 	}
+	if ((next == TS_RUNNABLE || next == TS_STOPPED) &&
+	    tr->state != TS_RUNNABLE && tr->state != TS_STOPPED)
+		tr->resume = tr->state;
 	tr->state = next;
 	tr->since = t;
 	if (next == TS_DONE)

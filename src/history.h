@@ -25,6 +25,12 @@ enum thread_state {
 	TS_NATIVE,          /* released it to run C code */
 	TS_NATIVE_HOLD,     /* holds it, in C code that never checks */
 	TS_DONE,            /* released it at exit, or ended */
+	TS_RUNNABLE,        /* runnable, waiting for a core: the OS took its
+	                       core during work (OFF_CORE .. ON_CORE); it
+	                       keeps whatever it held (a holder off its core
+	                       still holds the GIL) */
+	TS_STOPPED,         /* stopped at a check by another thread's
+	                       stop-the-world pause (STW_STOP .. STW_GO) */
 	TS_UNKNOWN,         /* history_state_at: older than what is kept */
 	TS_COUNT
 };
@@ -38,7 +44,8 @@ const char *history_state_name(enum thread_state state);
 	{                                                                 \
 		[TS_NOT_STARTED] = " ", [TS_HOLDING] = "#", [TS_WAITING] = "-", \
 		[TS_BLOCKED] = "_", [TS_NATIVE] = "=", [TS_NATIVE_HOLD] = "N",  \
-		[TS_DONE] = ".", [TS_UNKNOWN] = "?",                            \
+		[TS_DONE] = ".", [TS_RUNNABLE] = ":", [TS_STOPPED] = "|",        \
+		[TS_UNKNOWN] = "?",                                              \
 	}
 
 /* One stretch of one state: [t_start, t_end). */
@@ -64,6 +71,10 @@ struct history_track {
 	uint32_t next_seq; /* the seq expected next */
 	uint8_t state;     /* enum thread_state */
 	uint8_t op;        /* enum op_kind in progress, or OP_KIND_COUNT */
+	uint8_t resume;    /* while TS_RUNNABLE or TS_STOPPED: the state it
+	                      left, and goes back to on ON_CORE or STW_GO
+	                      (in what was padding, so
+	                      checkpoints keep their layout) */
 };
 
 void history_track_init(struct history_track *tr);

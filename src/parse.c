@@ -61,13 +61,13 @@ struct thread_def {
 
 enum directive {
 	D_TITLE, D_NOTE, D_GIL, D_INTERVAL, D_CHECKINTERVAL, D_DURATION, D_CORES,
-	D_TIME, D_SPEED,
+	D_TIME, D_SPEED, D_SLOWDOWN,
 	D_COUNT
 };
 
 static const char *const directive_names[D_COUNT] = {
 	"title", "note", "gil", "interval", "checkinterval", "duration", "cores",
-	"time", "speed",
+	"time", "speed", "slowdown",
 };
 
 #define MAX_OPEN (SCENARIO_MAX_DEPTH + 4) /* process, thread, repeats */
@@ -101,7 +101,7 @@ struct parser {
 };
 
 static const char ops_expected[] =
-	"cpu, spin, io, sleep, native, native_hold, put, get, await, repeat, forever";
+	"cpu, spin, io, sleep, native, native_hold, gc, put, get, await, repeat, forever";
 
 GV_PRINTF(4, 5)
 static int fail(struct parser *p, int line, int col, const char *fmt, ...)
@@ -1189,6 +1189,44 @@ out:
 /* Directives and the top level                                     */
 /* ---------------------------------------------------------------- */
 
+/* 'slowdown P%': a percentage with at most one decimal (8%, 1.5%), from
+ * 0 to 100, in tenths of a percent. */
+static int parse_percent(struct parser *p, int line, unsigned *out)
+{
+	static const char expected[] = "a percentage such as 8% after 'slowdown'";
+	if (expect_arg(p, line, T_WORD, expected))
+		return -1;
+	const struct token *t = &p->tok;
+	unsigned v = 0, decimals = 0;
+	bool dot = false, digits = false;
+	size_t i = 0;
+	for (; i < t->len && t->p[i] != '%'; i++) {
+		char c = t->p[i];
+		if (c == '.' && !dot && digits) {
+			dot = true;
+			continue;
+		}
+		if (c < '0' || c > '9' || (dot && ++decimals > 1) || v > 100000)
+			return fail(p, t->line, t->col,
+				    "expected a percentage such as 8%% or 1.5%% (one decimal at most), got '%.*s'",
+				    (int)(t->len > 40 ? 40 : t->len), t->p);
+		v = v * 10 + (unsigned)(c - '0');
+		digits = true;
+	}
+	if (!digits || i + 1 != t->len)
+		return fail(p, t->line, t->col,
+			    "expected a percentage such as 8%% (with its %%), got '%.*s'",
+			    (int)(t->len > 40 ? 40 : t->len), t->p);
+	if (!dot)
+		v *= 10;
+	if (v > SCENARIO_MAX_SLOWDOWN)
+		return fail(p, t->line, t->col,
+			    "slowdown must be between 0%% and 100%%, got '%.*s'",
+			    (int)(t->len > 40 ? 40 : t->len), t->p);
+	*out = v;
+	return next(p);
+}
+
 static int parse_directive(struct parser *p, enum directive d)
 {
 	struct scenario *sc = p->sc;
@@ -1289,6 +1327,10 @@ static int parse_directive(struct parser *p, enum directive d)
 		if (parse_speed(p, kw.line, &sc->speed))
 			return -1;
 		break;
+	case D_SLOWDOWN:
+		if (parse_percent(p, kw.line, &sc->slowdown_permille))
+			return -1;
+		break;
 	case D_COUNT:
 		break;
 	}
@@ -1361,7 +1403,7 @@ static int parse_queue(struct parser *p)
 static int parse_top(struct parser *p)
 {
 	static const char expected[] =
-		"a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed), 'queue', 'thread', 'loop' or 'process'";
+		"a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown), 'queue', 'thread', 'loop' or 'process'";
 	for (;;) {
 		struct token *t = &p->tok;
 		switch (t->type) {
@@ -1416,7 +1458,7 @@ static int parse_top(struct parser *p)
 		char got[64];
 		describe(t, 0, got, sizeof got);
 		return fail(p, t->line, t->col,
-			    "unknown directive %s (expected title, note, gil, interval, checkinterval, duration, cores, time, speed, queue, thread, loop or process)",
+			    "unknown directive %s (expected title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown, queue, thread, loop or process)",
 			    got);
 	}
 }
@@ -1512,6 +1554,7 @@ struct scenario *scenario_parse(const char *text, size_t len, const char *file,
 	sc->policy = GIL_NEW;
 	sc->interval_ns = GIL_DEFAULT_INTERVAL_NS;
 	sc->checkinterval = GIL_DEFAULT_CHECKINTERVAL;
+	sc->slowdown_permille = SCENARIO_DEFAULT_SLOWDOWN;
 
 	struct parser p = { .line = 1, .col = 1, .file = file, .err = err, .sc = sc };
 	char *src = scenario_text(&p, text, len, &p.len);

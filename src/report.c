@@ -153,14 +153,14 @@ static void print_json(FILE *out, const struct report_meta *m,
 		fputs(", \"process\": ", out);
 		json_put_string(out, sc->procs[sc->threads[i].process].name);
 		fprintf(out, ", \"wall_s\": %.6f, \"hold_s\": %.6f, \"wait_s\": %.6f, "
-			     "\"blocked_s\": %.6f, \"native_s\": %.6f, "
+			     "\"blocked_s\": %.6f, \"native_s\": %.6f, \"core_s\": %.6f, "
 			     "\"acquisitions\": %" PRIu64 ", \"wait_p50_ms\": %.4f, "
 			     "\"wait_p99_ms\": %.4f, \"wait_max_ms\": %.4f, "
 			     "\"switches_in\": %" PRIu64 ", \"switch_wait_p50_ms\": %.4f, "
 			     "\"switch_wait_p99_ms\": %.4f, "
 			     "\"lost_events\": %" PRIu64,
 			sec(t.wall_ns), sec(t.hold_ns), sec(t.wait_ns), sec(t.blocked_ns),
-			sec(t.native_ns), t.c.acquisitions, msec(t.wait_p50_ns),
+			sec(t.native_ns), sec(t.core_ns), t.c.acquisitions, msec(t.wait_p50_ns),
 			msec(t.wait_p99_ns), msec(t.wait_max_ns), t.c.switches_in,
 			msec(t.switch_wait_p50_ns), msec(t.switch_wait_p99_ns), t.c.lost);
 		print_json_tasks(out, m, i, now);
@@ -249,16 +249,17 @@ static void print_text(FILE *out, const struct report_meta *m,
 	free(buf);
 
 	int w = name_width(sc);
-	fprintf(out, "\n%-*s %9s %9s %9s %9s %9s %7s %11s %11s %11s %9s %9s\n", w, "thread",
-		"wall s", "hold s", "wait s", "blocked s", "native s", "acq", "wait p50 ms",
+	fprintf(out, "\n%-*s %9s %9s %9s %9s %9s %9s %7s %11s %11s %11s %9s %9s\n", w, "thread",
+		"wall s", "hold s", "wait s", "blocked s", "native s", "core s", "acq", "wait p50 ms",
 		"wait p99 ms", "wait max ms", "sw p50 ms", "sw p99 ms");
 	for (unsigned i = 0; i < stats_nthreads(st); i++) {
 		struct stats_thread t;
 		stats_thread(st, i, now, &t);
-		fprintf(out, "%-*.*s %9.3f %9.3f %9.3f %9.3f %9.3f %7" PRIu64
+		fprintf(out, "%-*.*s %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f %7" PRIu64
 			     " %11.3f %11.3f %11.3f %9.3f %9.3f\n",
 			w, w, sc->threads[i].name, sec(t.wall_ns), sec(t.hold_ns),
-			sec(t.wait_ns), sec(t.blocked_ns), sec(t.native_ns), t.c.acquisitions,
+			sec(t.wait_ns), sec(t.blocked_ns), sec(t.native_ns), sec(t.core_ns),
+			t.c.acquisitions,
 			msec(t.wait_p50_ns), msec(t.wait_p99_ns), msec(t.wait_max_ns),
 			msec(t.switch_wait_p50_ns), msec(t.switch_wait_p99_ns));
 	}
@@ -336,10 +337,12 @@ void report_timeline(FILE *out, const struct scenario *sc,
 	free(bins);
 	fprintf(out, "%*s  %c holds the GIL   %c waits for it   %c blocked (io, sleep)\n"
 		     "%*s  %c native code, GIL released   %c native code holding the GIL\n"
+		     "%*s  %c runnable, waiting for a core   %c stopped by a gc\n"
 		     "%*s  %s held the GIL for half the column or less\n",
 		w, "", report_state_glyph(TS_HOLDING), report_state_glyph(TS_WAITING),
 		report_state_glyph(TS_BLOCKED), w, "", report_state_glyph(TS_NATIVE),
-		report_state_glyph(TS_NATIVE_HOLD), w, "", HISTORY_ASCII_HOLD_PART);
+		report_state_glyph(TS_NATIVE_HOLD), w, "", report_state_glyph(TS_RUNNABLE),
+		report_state_glyph(TS_STOPPED), w, "", HISTORY_ASCII_HOLD_PART);
 }
 
 /* The report of a watched run, from what the watch says of it. */

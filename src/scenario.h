@@ -32,6 +32,10 @@
 #define SCENARIO_MAX_TASKS 256           /* tasks in a loop, after replication */
 #define SCENARIO_MAX_QUEUES 64           /* queues in a file */
 #define SCENARIO_MAX_QUEUE_SIZE 1000000u /* a queue's size (maxsize) */
+/* Free-threading (issue 15): the free-threading HOWTO gives about 1%
+ * (macOS aarch64) to 8% (x86-64 Linux); 3.14's What's New roughly 5-10%. */
+#define SCENARIO_DEFAULT_SLOWDOWN 80u    /* per mille: 8% */
+#define SCENARIO_MAX_SLOWDOWN 1000u      /* per mille: 100%, twice as slow */
 
 struct op {
 	enum op_kind kind;
@@ -92,6 +96,10 @@ struct scenario {
 	unsigned cores;      /* virtual time: cores to model; 0: the machine's */
 	enum sc_time time;   /* 'time virtual|real' */
 	double speed;        /* 'speed F': the pace watched, virtual s a wall s; 0: unset */
+	/* Free-threaded CPython's single-thread slowdown of pure-Python
+	 * work, in tenths of a percent (80: cpu ops take 8% longer under
+	 * gil none); SCENARIO_DEFAULT_SLOWDOWN unless the file says. */
+	unsigned slowdown_permille;
 	struct sc_process *procs;
 	size_t nprocs;
 	struct sc_thread *threads;

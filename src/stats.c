@@ -361,6 +361,7 @@ int stats_thread(const struct stats *s, unsigned tid, uint64_t now,
 	out->busy_ns = out->hold_ns + out->time_ns[TS_NATIVE];
 	out->wait_ns = out->time_ns[TS_WAITING];
 	out->blocked_ns = out->time_ns[TS_BLOCKED];
+	out->core_ns = out->time_ns[TS_RUNNABLE];
 	if (tr->state == TS_DONE)
 		out->wall_ns = tr->t_done - tr->t_begin;
 	else if (tr->state != TS_NOT_STARTED)

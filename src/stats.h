@@ -53,6 +53,8 @@ struct stats_thread {
 	uint64_t wait_ns;    /* WAITING */
 	uint64_t blocked_ns; /* BLOCKED */
 	uint64_t native_ns;  /* NATIVE + NATIVE_HOLD */
+	uint64_t core_ns;    /* RUNNABLE: waiting for a core (a holder off
+	                        its core counts here, not in hold_ns) */
 	uint64_t busy_ns;    /* running: HOLDING + NATIVE + NATIVE_HOLD */
 	uint64_t wall_ns;    /* from its first event to TS_DONE, or to now */
 	/* The wait for the GIL, per acquisition (EV_GIL_ACQUIRE's arg).

@@ -95,10 +95,29 @@ struct sync_ops {
 
 enum sync_advance { SYNC_UNTIL, SYNC_ENDED, SYNC_STUCK };
 
+/* A stretch [from, to) of the run's time in which a simulated thread was
+ * runnable but off a core (the OS had given its core to another thread).
+ * Called in that thread's own context, before it does anything else, so
+ * that what it reports comes in order with its other events; arg is the
+ * argument its thread_start was given. */
+typedef void (*sync_offcore_fn)(void *arg, int64_t from, int64_t to);
+
 struct sync {
 	const struct sync_ops *ops;
 	double tick_ns; /* the calibrated length of one bytecode tick */
+	/* Set before the first thread starts, or NULL. Virtual time knows
+	 * every such stretch during cpu() and spin() exactly from its
+	 * cores, and the one in which a thread that woke another lost its
+	 * core to it. Real time measures it: each cpu() or spin() call of at
+	 * least SYNC_OFFCORE_MIN_CALL_NS of work compares the thread's CPU
+	 * clock (CLOCK_THREAD_CPUTIME_ID) with the wall clock, and a gap of
+	 * more than SYNC_OFFCORE_MIN_NS becomes one stretch at the end of
+	 * the call (where it was inside the call is not known). */
+	sync_offcore_fn offcore;
 };
+
+#define SYNC_OFFCORE_MIN_NS 100000
+#define SYNC_OFFCORE_MIN_CALL_NS 20000
 
 /* The real backend: pthreads, CLOCK_MONOTONIC, calibrated work. The
  * calibration (how many loop iterations make one tick of tick_ns) is done

@@ -43,6 +43,7 @@ struct sync_real {
 	pthread_mutex_t drv_mutex; /* the driver's wait */
 	pthread_cond_t drv_cond;
 	bool poked;                /* under drv_mutex */
+	pthread_key_t arg_key;     /* each simulated thread's start argument */
 };
 
 struct sync_mutex {
@@ -55,6 +56,9 @@ struct sync_cond {
 
 struct sync_thread {
 	pthread_t th;
+	struct sync_real *r;
+	sync_thread_fn fn;
+	void *arg;
 };
 
 static pthread_once_t calibrate_once = PTHREAD_ONCE_INIT;
@@ -330,18 +334,58 @@ static int real_advance(struct sync *s, int64_t until, int64_t timeout_ns)
 	return SYNC_UNTIL;
 }
 
+/* The thread's CPU clock: the time the kernel has run it. */
+static int64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		fatal("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed: %s", strerror(errno));
+	return ts_ns(&ts);
+}
+
+/* Off-core measurement around one call of work (sync.h says how
+ * precise it is). Calls shorter than SYNC_OFFCORE_MIN_CALL_NS are not
+ * measured: two reads of the CPU clock (a system call each) would cost
+ * more than the work (the legacy GIL's 100-tick turns). */
+struct offcore_probe {
+	int64_t wall, cpu;
+	bool on;
+};
+
+static void probe_begin(struct sync *s, struct offcore_probe *p, uint64_t ticks)
+{
+	p->on = s->offcore && (double)ticks * s->tick_ns >= SYNC_OFFCORE_MIN_CALL_NS;
+	if (p->on) {
+		p->wall = real_now(s);
+		p->cpu = thread_cpu_ns();
+	}
+}
+
+static void probe_end(struct sync *s, const struct offcore_probe *p)
+{
+	if (!p->on)
+		return;
+	int64_t cpu = thread_cpu_ns() - p->cpu;
+	int64_t wall_end = real_now(s);
+	int64_t gap = wall_end - p->wall - cpu;
+	if (gap > SYNC_OFFCORE_MIN_NS)
+		s->offcore(pthread_getspecific(real(s)->arg_key), wall_end - gap, wall_end);
+}
+
 /* The hot loop of every cpu op: one tick of work, then the eval breaker. */
 static uint64_t real_cpu(struct sync *s, uint64_t ticks, const atomic_int *stop)
 {
-	(void)s;
 	uint64_t x = ticks, done = 0;
 	const uint64_t k = iters_per_tick;
+	struct offcore_probe p;
+	probe_begin(s, &p, ticks);
 	while (done < ticks) {
 		x = spin_iters(k, x);
 		done++;
 		if (stop && atomic_load_explicit(stop, memory_order_relaxed))
 			break;
 	}
+	probe_end(s, &p);
 	return done;
 }
 
@@ -350,21 +394,36 @@ static uint64_t real_spin(struct sync *s, int64_t until, uint64_t max_ticks,
 {
 	uint64_t x = 7, done = 0;
 	const uint64_t k = iters_per_tick;
+	int64_t left = until - real_now(s);
+	struct offcore_probe p;
+	probe_begin(s, &p, left <= 0 ? 0 : (uint64_t)((double)left / s->tick_ns));
 	while (done < max_ticks && real_now(s) < until && !paused(real(s))) {
 		x = spin_iters(k, x);
 		done++;
 		if (stop && atomic_load_explicit(stop, memory_order_relaxed))
 			break;
 	}
+	probe_end(s, &p);
 	return done;
+}
+
+/* Every simulated thread starts here, so that its work can find its
+ * start argument for the off-core report. */
+static void *real_thread_main(void *p)
+{
+	struct sync_thread *t = p;
+	check(pthread_setspecific(t->r->arg_key, t->arg), "pthread_setspecific");
+	return t->fn(t->arg);
 }
 
 static struct sync_thread *real_thread_start(struct sync *s, sync_thread_fn fn,
 					     void *arg)
 {
-	(void)s;
 	struct sync_thread *t = xmalloc(sizeof *t);
-	check(pthread_create(&t->th, NULL, fn, arg), "pthread_create");
+	t->r = real(s);
+	t->fn = fn;
+	t->arg = arg;
+	check(pthread_create(&t->th, NULL, real_thread_main, t), "pthread_create");
 	return t;
 }
 
@@ -384,6 +443,7 @@ static void real_destroy(struct sync *s)
 	check(pthread_mutex_destroy(&r->nap_mutex), "pthread_mutex_destroy");
 	check(pthread_cond_destroy(&r->drv_cond), "pthread_cond_destroy");
 	check(pthread_mutex_destroy(&r->drv_mutex), "pthread_mutex_destroy");
+	check(pthread_key_delete(r->arg_key), "pthread_key_delete");
 	free(r);
 }
 
@@ -426,5 +486,6 @@ struct sync *sync_real_create(void)
 	cond_init_mono(&r->nap_cond);
 	check(pthread_mutex_init(&r->drv_mutex, NULL), "pthread_mutex_init");
 	cond_init_mono(&r->drv_cond);
+	check(pthread_key_create(&r->arg_key, NULL), "pthread_key_create");
 	return &r->base;
 }

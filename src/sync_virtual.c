@@ -173,6 +173,7 @@
 #define SV_SWITCH_NS 2000         /* ready queue to running */
 #define SV_SIGNAL_NEWEST_PCT 25   /* a signal wakes the newest waiter */
 #define SV_STACK_SIZE (256 * 1024)
+#define SV_OFF_MAX 8              /* off-core stretches kept per work call */
 
 /* Deciles 0..90 and the 99th percentile, in ns. */
 static const int64_t SV_WAKE_LATENCY[11] = {
@@ -218,6 +219,11 @@ struct sync_thread {
 	bool must_yield; /* it lost its core to a thread it woke */
 	int64_t slice_start; /* when it got its core */
 	int64_t run_ns;      /* work done on a core so far: its "vruntime" */
+	/* Runnable off a core (sync.h's offcore): since when (-1: on one, or
+	 * not runnable), and the stretches not reported yet. */
+	int64_t off_since;
+	int64_t off[SV_OFF_MAX][2];
+	unsigned noff;
 
 	/* Work in progress (cpu, spin), in ns of work done on a core. */
 	bool in_cpu;
@@ -500,6 +506,11 @@ static void co_yield(struct sync_virtual *v, struct sync_thread *co)
 #ifdef SV_ASAN
 	__sanitizer_finish_switch_fiber(co->fake_stack, &v->sched_bottom, &v->sched_size);
 #endif
+	/* Back in the thread: what it lost its core for, in order, before
+	 * it does anything else. */
+	for (unsigned i = 0; i < co->noff; i++)
+		v->base.offcore(co->arg, co->off[i][0], co->off[i][1]);
+	co->noff = 0;
 }
 
 /* ---- cores ------------------------------------------------------------ */
@@ -513,6 +524,30 @@ static int free_core(const struct sync_virtual *v)
 		if (!v->cores[i])
 			return (int)i;
 	return -1;
+}
+
+/* The thread, runnable, has just lost its core (ready queue). */
+static void off_core(struct sync_virtual *v, struct sync_thread *co)
+{
+	if (v->base.offcore)
+		co->off_since = clock_get(v);
+}
+
+/* ... and runs on one again: the stretch is kept for co_yield to report
+ * (with more than SV_OFF_MAX in one call, the last grows to cover the
+ * rest). */
+static void on_core(struct sync_virtual *v, struct sync_thread *co)
+{
+	if (co->off_since < 0)
+		return;
+	if (co->noff == SV_OFF_MAX)
+		co->off[SV_OFF_MAX - 1][1] = clock_get(v);
+	else {
+		co->off[co->noff][0] = co->off_since;
+		co->off[co->noff][1] = clock_get(v);
+		co->noff++;
+	}
+	co->off_since = -1;
 }
 
 static void give_core(struct sync_virtual *v, struct sync_thread *co, int core,
@@ -578,6 +613,7 @@ static void preempt(struct sync_virtual *v, struct sync_thread *co)
 	v->cores[co->core] = NULL;
 	v->nfree++;
 	co->core = -1;
+	off_core(v, co);
 	make_ready(v, co);
 }
 
@@ -600,6 +636,7 @@ static bool wake(struct sync_virtual *v, struct sync_thread *co, const int64_t l
 		v->nfree++;
 		cur->must_yield = true;
 		give_core(v, co, core, draw(v, lat));
+		off_core(v, cur);
 		make_ready(v, cur);
 		return true;
 	}
@@ -989,6 +1026,7 @@ static struct sync_thread *virtual_thread_start(struct sync *s, sync_thread_fn f
 	co->arg = arg;
 	co->id = v->next_id++;
 	co->core = -1;
+	co->off_since = -1;
 	co->map_len = SV_STACK_SIZE + page;
 	co->map = mmap(NULL, co->map_len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -1058,6 +1096,7 @@ static void fire(struct sync_virtual *v, const struct timer *tm)
 		if (co->state != CO_DISPATCH || tm->gen != co->gen)
 			return;
 		co->slice_start = clock_get(v);
+		on_core(v, co);
 		if (co->in_cpu) {
 			begin_stretch(v, co);
 		} else {

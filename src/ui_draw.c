@@ -103,6 +103,7 @@ static const enum crt_role state_roles[TS_COUNT] = {
 	[TS_HOLDING] = CR_HOLDING,         [TS_WAITING] = CR_WAITING,
 	[TS_BLOCKED] = CR_BLOCKED,         [TS_NATIVE] = CR_NATIVE,
 	[TS_NATIVE_HOLD] = CR_NATIVE_HOLD, [TS_DONE] = CR_DONE,
+	[TS_RUNNABLE] = CR_RUNNABLE,       [TS_STOPPED] = CR_STOPPED,
 	[TS_NOT_STARTED] = CR_NORMAL,      [TS_UNKNOWN] = CR_NORMAL,
 };
 
@@ -415,6 +416,9 @@ static void draw_figures(const struct ui *ui, const struct ui_layout *l, int y,
 		case FIG_NATIVE:
 			pct(v, sizeof v, t.native_ns, t.wall_ns);
 			break;
+		case FIG_CORE:
+			pct(v, sizeof v, t.core_ns, t.wall_ns);
+			break;
 		case FIG_ACQ:
 			snprintf(v, sizeof v, "%" PRIu64, t.c.acquisitions);
 			break;
@@ -592,6 +596,8 @@ static const struct legend_item legend[] = {
 	{ TS_BLOCKED, "blocked (I/O, sleep)" },
 	{ TS_NATIVE, "C, GIL released" },
 	{ TS_NATIVE_HOLD, "C holding GIL" },
+	{ TS_RUNNABLE, "waits for a core" },
+	{ TS_STOPPED, "stopped by a gc" },
 	{ TS_DONE, "finished" },
 	{ -4, "held part of it" },
 	{ -1, "drop request" },

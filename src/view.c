@@ -130,6 +130,7 @@ static const struct fig_column_info fig_columns[FIG_COLUMN_COUNT] = {
 	[FIG_WAIT] = { "wait", 5, 1 },
 	[FIG_BLOCKED] = { "blkd", 5, 4 },
 	[FIG_NATIVE] = { "C", 5, 7 },
+	[FIG_CORE] = { "core", 5, 8 },
 	[FIG_ACQ] = { "acq", 7, 5 },
 	[FIG_P50] = { "p50", 8, 3 },
 	[FIG_P99] = { "p99", 8, 2 },

@@ -69,6 +69,7 @@ enum fig_column {
 	FIG_WAIT,     /* ... waiting for it */
 	FIG_BLOCKED,  /* ... blocked in I/O or sleep */
 	FIG_NATIVE,   /* ... in C code */
+	FIG_CORE,     /* ... runnable, waiting for a core */
 	FIG_ACQ,      /* acquisitions */
 	FIG_P50,      /* the wait for the GIL: median */
 	FIG_P99,

@@ -91,6 +91,40 @@ static void native_hold_is_its_own_state_while_holding(void)
 	history_destroy(h);
 }
 
+/* Off its core a holder is RUNNABLE, then holds again; a gc pause of
+ * another thread makes it STOPPED, then it goes back to what it was. */
+static void off_core_and_stopped_return_to_the_state_they_left(void)
+{
+	evseq_init(&q);
+	evseq_add(&q, 0, 0, EV_THREAD_START, 0, 0);
+	evseq_take(&q, 0, 0, 10, 0);
+	evseq_add(&q, 10, 0, EV_OP_START, OP_CPU, 100);
+	evseq_add(&q, 20, 0, EV_OFF_CORE, 0, 0);
+	evseq_add(&q, 50, 0, EV_ON_CORE, 0, 30);
+	evseq_add(&q, 60, 0, EV_STW_STOP, 0, 0);
+	evseq_add(&q, 70, 0, EV_STW_GO, 0, 10);
+	evseq_add(&q, 80, 0, EV_OP_START, OP_NATIVE_HOLD, 100);
+	evseq_add(&q, 90, 0, EV_OFF_CORE, 0, 0);
+	struct history *h = feed(history_create(1, 64));
+	struct history_span s[16];
+	size_t n = all_spans(h, 0, s, 16);
+	CU_ASSERT_EQUAL_FATAL(n, 7);
+	ASSERT_SPAN(s[1], 10, 20, TS_HOLDING);
+	ASSERT_SPAN(s[2], 20, 50, TS_RUNNABLE);
+	ASSERT_SPAN(s[3], 50, 60, TS_HOLDING);
+	ASSERT_SPAN(s[4], 60, 70, TS_STOPPED);
+	ASSERT_SPAN(s[5], 70, 80, TS_HOLDING);
+	ASSERT_SPAN(s[6], 80, 90, TS_NATIVE_HOLD);
+	/* Its ON_CORE lost, the next event is read against the state it
+	 * left: an OP_END means it holds. */
+	CU_ASSERT_EQUAL(history_state(h, 0), TS_RUNNABLE);
+	evseq_skip(&q, 0, 1);
+	history_add(h, evseq_add(&q, 200, 0, EV_OP_END, OP_NATIVE_HOLD, 0));
+	CU_ASSERT_EQUAL(history_state(h, 0), TS_HOLDING);
+	CU_ASSERT_EQUAL(history_lost(h, 0), 1);
+	history_destroy(h);
+}
+
 static void acquire_inside_native_hold_resumes_native_hold(void)
 {
 	/* Lost events aside, a thread may (re)acquire inside the op. */
@@ -623,6 +657,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(take_cpu_io_exit_gives_four_spans),
 	CU_TEST_ENTRY(native_hold_is_its_own_state_while_holding),
 	CU_TEST_ENTRY(acquire_inside_native_hold_resumes_native_hold),
+	CU_TEST_ENTRY(off_core_and_stopped_return_to_the_state_they_left),
 	CU_TEST_ENTRY(forced_drop_waits_until_acquire),
 	CU_TEST_ENTRY(forced_drop_records_marks),
 	CU_TEST_ENTRY(handoff_names_setter_dropper_and_taker),

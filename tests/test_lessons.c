@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cu.h"
+#include "history.h"
 #include "scenario.h"
 #include "stats.h"
 #include "watch.h"
@@ -225,6 +226,122 @@ static void native_code_that_holds_cannot_be_cut_short(void)
 		CU_ASSERT(mean_wait_ms(&s) > 10.0);
 		done(&l);
 	}
+}
+
+static bool running(uint8_t state)
+{
+	return state == TS_HOLDING || state == TS_NATIVE || state == TS_NATIVE_HOLD;
+}
+
+/* The most threads in a running state at one moment over the whole run,
+ * from every kept span (a sweep over their starts and ends). */
+static unsigned most_running_at_once(const struct lesson *l)
+{
+	struct history *h = l->c->h;
+	size_t cap = 1 << 16, n = 0;
+	struct edge { uint64_t t; int d; } *e = calloc(2 * cap, sizeof *e);
+	struct history_span *sp = calloc(cap, sizeof *sp);
+	for (unsigned i = 0; i < history_nthreads(h); i++) {
+		size_t k = history_spans(h, i, 0, l->now, l->now, sp, cap);
+		CU_ASSERT(k < cap);
+		for (size_t j = 0; j < k && n + 2 <= 2 * cap; j++) {
+			if (!running(sp[j].state))
+				continue;
+			e[n++] = (struct edge){ sp[j].t_start, 1 };
+			e[n++] = (struct edge){ sp[j].t_end, -1 };
+		}
+	}
+	/* Ends before starts at the same time: spans are [start, end). */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && (e[j].t < e[j - 1].t ||
+					     (e[j].t == e[j - 1].t && e[j].d < e[j - 1].d)); j--) {
+			struct edge x = e[j];
+			e[j] = e[j - 1];
+			e[j - 1] = x;
+		}
+	int cur = 0, most = 0;
+	for (size_t i = 0; i < n; i++) {
+		cur += e[i].d;
+		if (cur > most)
+			most = cur;
+	}
+	free(e);
+	free(sp);
+	return (unsigned)most;
+}
+
+static uint64_t core_ns_of_all(const struct lesson *l)
+{
+	uint64_t sum = 0;
+	for (size_t i = 0; i < l->sc->nthreads; i++) {
+		struct stats_thread t;
+		stats_thread(l->c->st, (unsigned)i, l->now, &t);
+		sum += t.core_ns;
+	}
+	return sum;
+}
+
+/* 9, 10 and 14 on two cores: the threads beyond the cores are runnable,
+ * waiting for a core, and never more than two run at the same moment
+ * (before, lesson 9 showed its four processes running at once). */
+static void threads_beyond_the_cores_wait_for_a_core(void)
+{
+	struct lesson l;
+	run(&l, "09-multiprocessing.gil", NULL);
+	CU_ASSERT_EQUAL(most_running_at_once(&l), 2);
+	/* Four times 0.5 s of work on two cores: each waits about half. */
+	for (int i = 1; i <= 4; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "worker.%d/main", i);
+		struct stats_thread t = thread(&l, name);
+		CU_ASSERT(sec(t.core_ns) > 0.4 && sec(t.core_ns) < 0.6);
+		CU_ASSERT_DOUBLE_EQUAL(sec(t.hold_ns), 0.5, 0.01);
+	}
+	done(&l);
+	run(&l, "10-free-threaded.gil", NULL);
+	CU_ASSERT_EQUAL(most_running_at_once(&l), 2);
+	CU_ASSERT(sec(core_ns_of_all(&l)) > 1.6);
+	done(&l);
+	run(&l, "14-gunicorn.gil", NULL);
+	CU_ASSERT(most_running_at_once(&l) <= 2);
+	CU_ASSERT(core_ns_of_all(&l) > 50 * MS);
+	done(&l);
+}
+
+/* One thread alone is 8% slower free-threaded (the default slowdown):
+ * lesson 1's first thread, 0.5 s of work, takes 0.54 s under none. */
+static void free_threaded_runs_one_thread_a_little_slower(void)
+{
+	struct lesson l;
+	struct engine_options o = { .policy = GIL_NONE };
+	run(&l, "01-cpu-bound.gil", &o);
+	CU_ASSERT_DOUBLE_EQUAL(sec(thread(&l, "alone").wall_ns), 0.54, 0.002);
+	done(&l);
+	run(&l, "01-cpu-bound.gil", NULL);
+	CU_ASSERT_DOUBLE_EQUAL(sec(thread(&l, "alone").wall_ns), 0.50, 0.002);
+	done(&l);
+}
+
+/* 17: free-threaded, a collection stops the world: the collector's five
+ * 5 ms pauses stop each appender at its next check (up to a chunk of
+ * work, 1 ms, late; an appender off its core meanwhile stops when it
+ * runs again, or not at all), and the collector itself never stops. */
+static void a_collection_stops_every_free_thread(void)
+{
+	struct lesson l;
+	run(&l, "17-free-threaded-costs.gil", NULL);
+	uint64_t all = 0;
+	for (int i = 1; i <= 3; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "appender.%d", i);
+		struct stats_thread t = thread(&l, name);
+		CU_ASSERT(t.time_ns[TS_STOPPED] <= 5 * 5 * MS);
+		CU_ASSERT(t.time_ns[TS_STOPPED] >= 2 * MS);
+		all += t.time_ns[TS_STOPPED];
+	}
+	CU_ASSERT(all >= 30 * MS);
+	CU_ASSERT_EQUAL(thread(&l, "collector").time_ns[TS_STOPPED], 0);
+	done(&l);
 }
 
 /* 9 and 10: processes, and the free-threaded build, run in parallel up to
@@ -500,6 +617,9 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(native_code_that_releases_runs_in_parallel),
 	CU_TEST_ENTRY(native_code_that_holds_cannot_be_cut_short),
 	CU_TEST_ENTRY(processes_and_free_threading_run_in_parallel),
+	CU_TEST_ENTRY(threads_beyond_the_cores_wait_for_a_core),
+	CU_TEST_ENTRY(free_threaded_runs_one_thread_a_little_slower),
+	CU_TEST_ENTRY(a_collection_stops_every_free_thread),
 	CU_TEST_ENTRY(python2_gil_battles_on_two_cores),
 	CU_TEST_ENTRY(cpu_heavy_task_blocks_the_loop),
 	CU_TEST_ENTRY(hybrid_service_uses_the_cores_and_keeps_the_loop_free),

@@ -81,7 +81,7 @@ static const char *srcdir(void)
 	return d && *d ? d : ".";
 }
 
-#define OPS_EXPECTED "cpu, spin, io, sleep, native, native_hold, put, get, await, repeat, forever"
+#define OPS_EXPECTED "cpu, spin, io, sleep, native, native_hold, gc, put, get, await, repeat, forever"
 
 /* ---------------------------------------------------------------- */
 /* The model                                                        */
@@ -170,6 +170,29 @@ static void directives_set_the_scenario(void)
 	CU_ASSERT_EQUAL(sc->duration_ns, 10000000000LL);
 	CU_ASSERT_EQUAL(sc->cores, 3);
 	scenario_free(sc);
+}
+
+/* Free-threaded CPython's single-thread slowdown: 8% unless the file
+ * says, a percentage with one decimal at most, from 0% to 100%. */
+static void slowdown_is_a_percentage_with_a_default(void)
+{
+	struct scenario *sc = parse_ok("thread t { cpu 1ms }");
+	CU_ASSERT_EQUAL(sc->slowdown_permille, 80);
+	scenario_free(sc);
+	sc = parse_ok("slowdown 1.5%\nthread t { cpu 1ms }");
+	CU_ASSERT_EQUAL(sc->slowdown_permille, 15);
+	scenario_free(sc);
+	sc = parse_ok("slowdown 0%\nthread t { cpu 1ms }");
+	CU_ASSERT_EQUAL(sc->slowdown_permille, 0);
+	scenario_free(sc);
+	check_error("slowdown 8\nthread t { cpu 1ms }",
+		    "x.gil:1:10: expected a percentage such as 8% (with its %), got '8'");
+	check_error("slowdown 1.25%\nthread t { cpu 1ms }",
+		    "x.gil:1:10: expected a percentage such as 8% or 1.5% (one decimal at most), got '1.25%'");
+	check_error("slowdown 101%\nthread t { cpu 1ms }",
+		    "x.gil:1:10: slowdown must be between 0% and 100%, got '101%'");
+	check_error("slowdown\nthread t { cpu 1ms }",
+		    "x.gil:1:9: expected a percentage such as 8% after 'slowdown', got end of line");
 }
 
 static void gil_policies_are_new_legacy_none(void)
@@ -424,7 +447,7 @@ static void op_kind_names_match_the_file(void)
 {
 	static const char *const names[] = {
 		"cpu", "spin", "io", "sleep", "native", "native_hold", "repeat", "forever",
-		"put", "get", "await_io", "await_sleep", "await_get",
+		"put", "get", "await_io", "await_sleep", "await_get", "gc",
 	};
 	for (int k = 0; k < OP_KIND_COUNT; k++) {
 		CU_ASSERT_STRING_EQUAL(op_kind_name((enum op_kind)k), names[k]);
@@ -521,11 +544,11 @@ static void nul_and_control_characters_are_refused(void)
 static void unknown_directive_at_top_level(void)
 {
 	check_error("# comment\npace 5\n",
-		    "x.gil:2:1: unknown directive 'pace' (expected title, note, gil, interval, checkinterval, duration, cores, time, speed, queue, thread, loop or process)");
+		    "x.gil:2:1: unknown directive 'pace' (expected title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown, queue, thread, loop or process)");
 	check_error("\"title\"\n",
-		    "x.gil:1:1: expected a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed), 'queue', 'thread', 'loop' or 'process', got a string");
+		    "x.gil:1:1: expected a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown), 'queue', 'thread', 'loop' or 'process', got a string");
 	check_error("  {\n",
-		    "x.gil:1:3: expected a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed), 'queue', 'thread', 'loop' or 'process', got '{'");
+		    "x.gil:1:3: expected a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown), 'queue', 'thread', 'loop' or 'process', got '{'");
 }
 
 static void operation_outside_a_thread(void)
@@ -1120,6 +1143,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(repeat_and_forever_hold_their_bodies),
 	CU_TEST_ENTRY(directives_set_the_scenario),
 	CU_TEST_ENTRY(gil_policies_are_new_legacy_none),
+	CU_TEST_ENTRY(slowdown_is_a_percentage_with_a_default),
 	CU_TEST_ENTRY(defaults_apply_when_directives_are_absent),
 	CU_TEST_ENTRY(text_need_not_be_nul_terminated),
 	CU_TEST_ENTRY(comments_and_one_line_blocks),

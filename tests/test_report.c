@@ -109,18 +109,22 @@ static void text_report_has_each_thread_figures(void)
 	const char *b = line_of(f.buf, "b ");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-	double wall, hold, wait, blocked, native, p50, p99, max;
+	double wall, hold, wait, blocked, native, core, p50, p99, max;
 	unsigned long acq;
-	CU_ASSERT_EQUAL_FATAL(sscanf(a, "a %lf %lf %lf %lf %lf %lu %lf %lf %lf", &wall, &hold,
-				     &wait, &blocked, &native, &acq, &p50, &p99, &max), 9);
+	CU_ASSERT_EQUAL_FATAL(sscanf(a, "a %lf %lf %lf %lf %lf %lf %lu %lf %lf %lf", &wall,
+				     &hold, &wait, &blocked, &native, &core, &acq, &p50, &p99,
+				     &max), 10);
+	CU_ASSERT_DOUBLE_EQUAL(core, 0.0, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(wall, 0.100, 1e-6);
 	CU_ASSERT_DOUBLE_EQUAL(hold, 0.060, 1e-6);
 	CU_ASSERT_DOUBLE_EQUAL(wait, 0.010, 1e-6);
 	CU_ASSERT_DOUBLE_EQUAL(blocked, 0.030, 1e-6);
 	CU_ASSERT_EQUAL(acq, 2);
 	CU_ASSERT_DOUBLE_EQUAL(max, 10.0, 1e-3);
-	CU_ASSERT_EQUAL_FATAL(sscanf(b, "b %lf %lf %lf %lf %lf %lu %lf %lf %lf", &wall, &hold,
-				     &wait, &blocked, &native, &acq, &p50, &p99, &max), 9);
+	CU_ASSERT_EQUAL_FATAL(sscanf(b, "b %lf %lf %lf %lf %lf %lf %lu %lf %lf %lf", &wall,
+				     &hold, &wait, &blocked, &native, &core, &acq, &p50, &p99,
+				     &max), 10);
+	CU_ASSERT_DOUBLE_EQUAL(core, 0.0, 1e-9);
 	/* b is still waiting at the end: its open span counts up to 100 ms. */
 	CU_ASSERT_DOUBLE_EQUAL(wall, 0.090, 1e-6);
 	CU_ASSERT_DOUBLE_EQUAL(hold, 0.040, 1e-6);

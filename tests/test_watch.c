@@ -614,7 +614,9 @@ static void a_paused_real_run_excludes_the_pause(void)
 	CU_ASSERT(watch_elapsed(w) < 1100 * MS);
 	struct stats_thread hog;
 	stats_thread(watch_consumer(w)->st, 0, watch_t_start(w) + (uint64_t)watch_elapsed(w), &hog);
-	CU_ASSERT((double)hog.hold_ns > 0.85 * (double)hog.wall_ns);
+	/* Holding the GIL, on a core or waiting for one (a loaded machine
+	 * takes the core from it now and then; the GIL stays its own). */
+	CU_ASSERT((double)(hog.hold_ns + hog.core_ns) > 0.85 * (double)hog.wall_ns);
 	watch_close(w);
 	scenario_free(sc);
 }
