@@ -83,31 +83,6 @@
 #include "gil_impl.h"
 #include "util.h"
 
-static const char *const policy_names[GIL_POLICY_COUNT] = {
-	[GIL_NEW] = "new",
-	[GIL_LEGACY] = "legacy",
-	[GIL_NONE] = "none",
-	[GIL_PRIORITY] = "priority",
-	[GIL_BFS] = "bfs",
-	[GIL_FIFO] = "fifo",
-	[GIL_RUBY] = "ruby",
-};
-
-const char *gil_policy_name(enum gil_policy policy)
-{
-	if ((unsigned)policy >= GIL_POLICY_COUNT)
-		return "unknown";
-	return policy_names[policy];
-}
-
-int gil_policy_parse(const char *name)
-{
-	for (int i = 0; i < GIL_POLICY_COUNT; i++)
-		if (strcmp(name, policy_names[i]) == 0)
-			return i;
-	return -1;
-}
-
 /* Events are stamped here, on the run's clock, and pushed without
  * blocking: the GIL must not wait on its own recorder. */
 void gil_emit(struct gil_thread *t, enum event_type type, uint8_t aux,
