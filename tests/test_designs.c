@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cu.h"
+#include "mx.h"
 #include "engine.h"
 #include "gil.h"
 #include "scenario.h"
@@ -181,67 +182,16 @@ static void requests_precede_drops(const struct run *r, int nthreads)
 /* ---- every design --------------------------------------------------- */
 
 /* Never two holders, whatever the policy (coroutines, 2 cores). */
-struct mx {
-	struct gil *gil;
-	struct sync *s;
-	int violations;
-	int rounds;
-	struct gil_thread gt[4];
-};
-
-struct mx_arg {
-	struct mx *mx;
-	int i;
-};
-
-static void *mx_thread(void *arg)
-{
-	struct mx_arg *a = arg;
-	struct mx *mx = a->mx;
-	struct gil_thread *t = &mx->gt[a->i];
-	for (int k = 0; k < 200; k++) {
-		gil_take(t);
-		for (int j = 0; j < 5; j++) {
-			gil_run_ticks(t, 20 + (uint64_t)(k % 7) * 3000);
-			int holders = 0;
-			for (int i = 0; i < 4; i++)
-				holders += mx->gt[i].holding;
-			if (holders != 1 || !t->holding)
-				mx->violations++;
-		}
-		mx->rounds++;
-		gil_drop(t, RELEASE_BLOCKING);
-		if (k % 3 == 0)
-			mx->s->ops->sleep(mx->s, 10 * US);
-	}
-	return NULL;
-}
-
 static void every_design_excludes(void)
 {
 	for (int policy = GIL_PRIORITY; policy <= GIL_RUBY; policy++) {
-		struct mx mx = { 0 };
-		mx.s = sync_virtual_create(2, 5);
-		mx.gil = gil_create((enum gil_policy)policy, mx.s, NULL, 0);
-		gil_set_interval(mx.gil, 50 * US);
-		struct mx_arg args[4];
-		struct sync_thread *th[4];
-		for (int i = 0; i < 4; i++) {
-			gil_thread_init(&mx.gt[i], mx.gil, (uint16_t)i);
-			args[i] = (struct mx_arg){ &mx, i };
-			th[i] = mx.s->ops->thread_start(mx.s, mx_thread, &args[i]);
-		}
-		CU_ASSERT_EQUAL(sync_virtual_run(mx.s, INT64_MAX), SYNC_VIRTUAL_ENDED);
-		for (int i = 0; i < 4; i++)
-			mx.s->ops->thread_join(mx.s, th[i]);
+		struct mx mx;
+		struct gil_counters c;
+		mx_run(&mx, (enum gil_policy)policy, 200, 3000, &c);
 		CU_ASSERT_EQUAL(mx.violations, 0);
 		CU_ASSERT_EQUAL(mx.rounds, 4 * 200);
-		struct gil_counters c;
-		gil_counters(mx.gil, &c);
 		/* A handoff is never raced for. */
 		CU_ASSERT_EQUAL(c.failed_wakeups, 0);
-		gil_destroy(mx.gil);
-		sync_destroy(mx.s);
 	}
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cu.h"
+#include "mx.h"
 #include "engine.h"
 #include "gil.h"
 #include "report.h"
@@ -443,65 +444,14 @@ static void cpu_work_shares_a_core_and_runs_in_parallel_on_two(void)
 }
 
 /* test_gil's mutual exclusion, with coroutines: never two holders. */
-struct mx {
-	struct gil *gil;
-	struct sync *s;
-	int violations;
-	int rounds;
-	struct gil_thread gt[4];
-};
-
-struct mx_arg {
-	struct mx *mx;
-	int i;
-};
-
-static void *mx_thread(void *arg)
-{
-	struct mx_arg *a = arg;
-	struct mx *mx = a->mx;
-	struct gil_thread *t = &mx->gt[a->i];
-	for (int k = 0; k < 300; k++) {
-		gil_take(t);
-		for (int j = 0; j < 5; j++) {
-			/* The GIL may change hands inside; after it, t holds
-			 * it again, and nobody else does. */
-			gil_run_ticks(t, 20 + (uint64_t)(k % 7) * 300);
-			int holders = 0;
-			for (int i = 0; i < 4; i++)
-				holders += mx->gt[i].holding;
-			if (holders != 1 || !t->holding)
-				mx->violations++;
-		}
-		mx->rounds++;
-		gil_drop(t, RELEASE_BLOCKING);
-		if (k % 3 == 0)
-			mx->s->ops->sleep(mx->s, 10 * US);
-	}
-	return NULL;
-}
-
 static void the_gil_excludes_under_coroutines_for_every_policy(void)
 {
 	for (int policy = GIL_NEW; policy <= GIL_LEGACY; policy++) {
-		struct mx mx = { 0 };
-		mx.s = sync_virtual_create(2, 5);
-		mx.gil = gil_create((enum gil_policy)policy, mx.s, NULL, 0);
-		gil_set_interval(mx.gil, 50 * US);
-		struct mx_arg args[4];
-		struct sync_thread *th[4];
-		for (int i = 0; i < 4; i++) {
-			gil_thread_init(&mx.gt[i], mx.gil, (uint16_t)i);
-			args[i] = (struct mx_arg){ &mx, i };
-			th[i] = mx.s->ops->thread_start(mx.s, mx_thread, &args[i]);
-		}
-		CU_ASSERT_EQUAL(sync_virtual_run(mx.s, INT64_MAX), SYNC_VIRTUAL_ENDED);
-		for (int i = 0; i < 4; i++)
-			mx.s->ops->thread_join(mx.s, th[i]);
+		struct mx mx;
+		struct gil_counters c;
+		mx_run(&mx, (enum gil_policy)policy, 300, 300, &c);
 		CU_ASSERT_EQUAL(mx.violations, 0);
 		CU_ASSERT_EQUAL(mx.rounds, 4 * 300);
-		gil_destroy(mx.gil);
-		sync_destroy(mx.s);
 	}
 }
 
