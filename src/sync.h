@@ -157,6 +157,11 @@ struct sync_virtual_model {
 	int64_t quantum_ns; /* time slice when threads outnumber cores */
 	int64_t wakeup_gran_ns;
 	int64_t tick_ns;
+	/* A signal wakes the oldest waiter, unless the newest began to wait
+	 * at most steal_window_ns before it: then that one, steal_pct % of
+	 * the time. */
+	int64_t steal_window_ns;
+	int steal_pct;
 };
 void sync_virtual_model(struct sync_virtual_model *out);
 /* Simulated threads started and not ended yet. */
