@@ -147,6 +147,12 @@ struct sim_thread {
 	struct sync_thread *th;
 	struct loop *loop;     /* NULL: a plain thread */
 	bool ended;            /* its THREAD_END is out (its own flag) */
+	/* Starting one by one: the thread started after this one (NULL:
+	 * none), and this thread's own gate, opened by the thread before
+	 * it (NULL: it starts on its own). Under ctl_mutex. */
+	struct sim_thread *next;
+	struct sync_cond *gate;
+	bool gate_open;
 };
 
 struct engine {
@@ -275,9 +281,12 @@ static void wake_all_locked(struct engine *e)
 		sync_broadcast(s, e->queues[q].not_empty);
 		sync_broadcast(s, e->queues[q].not_full);
 	}
-	for (size_t i = 0; i < e->nthreads; i++)
+	for (size_t i = 0; i < e->nthreads; i++) {
 		if (e->threads[i].loop)
 			sync_broadcast(s, e->threads[i].loop->cond);
+		if (e->threads[i].gate)
+			sync_broadcast(s, e->threads[i].gate);
+	}
 }
 
 /* Called with ctl_mutex held whenever a thread begins a wait that only a
@@ -298,6 +307,30 @@ static void check_deadlock_locked(struct engine *e)
 	e->deadlock_t = sync_now(e->sync);
 	atomic_store(&e->deadlock, true);
 	e->sync->ops->poke(e->sync);
+}
+
+/* CPython's Thread.start() returns only once the new thread runs, and a
+ * new thread runs only once it holds the GIL: a program that starts its
+ * threads in a loop starts each one after the one before has taken the
+ * GIL. Each process's threads that have no start time of their own are
+ * chained in the file's order: a thread's gate opens when the thread
+ * before it first takes the GIL. (The main thread's own wait to take
+ * the GIL back between two starts is left out: it has no row.) */
+static void chain_starts(struct engine *e)
+{
+	for (size_t p = 0; p < e->ngils; p++) {
+		struct sim_thread *prev = NULL;
+		for (size_t i = 0; i < e->nthreads; i++) {
+			struct sim_thread *st = &e->threads[i];
+			if (st->sc->process != p || st->sc->start_ns > 0)
+				continue;
+			if (prev) {
+				prev->next = st;
+				st->gate = e->sync->ops->cond_new(e->sync);
+			}
+			prev = st;
+		}
+	}
 }
 
 struct engine *engine_create(const struct scenario *sc,
@@ -379,6 +412,8 @@ struct engine *engine_create(const struct scenario *sc,
 		if (st->sc->ntasks)
 			st->loop = loop_create(e, st->sc);
 	}
+	if (sc->startup == SC_START_ONE_BY_ONE)
+		chain_starts(e);
 	queues_create(e);
 	return e;
 }
@@ -393,8 +428,11 @@ void engine_destroy(struct engine *e)
 		gil_destroy(e->gils[i]);
 	free(e->gils);
 	queues_free(e);
-	for (size_t i = 0; i < e->nthreads; i++)
+	for (size_t i = 0; i < e->nthreads; i++) {
 		loop_free(e, e->threads[i].loop);
+		if (e->threads[i].gate)
+			e->sync->ops->cond_free(e->sync, e->threads[i].gate);
+	}
 	free(e->threads);
 	e->sync->ops->cond_free(e->sync, e->stw_cond);
 	e->sync->ops->mutex_free(e->sync, e->ctl_mutex);
@@ -924,6 +962,32 @@ static void engine_offcore(void *arg, int64_t from, int64_t to)
 	gil_emit_at(&st->gt, (uint64_t)to, EV_ON_CORE, 0, (uint64_t)(to - from));
 }
 
+/* Wait until the thread before has started (true), or the run stops. */
+static bool start_gate(struct sim_thread *st)
+{
+	struct engine *e = st->e;
+	if (!st->gate)
+		return true;
+	sync_lock(e->sync, e->ctl_mutex);
+	while (!st->gate_open && !stopping(e))
+		sync_wait(e->sync, st->gate, e->ctl_mutex);
+	sync_unlock(e->sync, e->ctl_mutex);
+	return !stopping(e);
+}
+
+/* The thread has started: the next one may. */
+static void start_next(struct sim_thread *st)
+{
+	struct sim_thread *n = st->next;
+	if (!n)
+		return;
+	struct engine *e = st->e;
+	sync_lock(e->sync, e->ctl_mutex);
+	n->gate_open = true;
+	sync_signal(e->sync, n->gate);
+	sync_unlock(e->sync, e->ctl_mutex);
+}
+
 static void *sim_thread_main(void *arg)
 {
 	struct sim_thread *st = arg;
@@ -933,10 +997,11 @@ static void *sim_thread_main(void *arg)
 	bool ok = true;
 	if (st->sc->start_ns > 0)
 		ok = engine_sleep(e, scaled(e, st->sc->start_ns));
-	if (ok && checkpoint(e)) {
+	if (ok && start_gate(st) && checkpoint(e)) {
 		gil_emit(t, EV_THREAD_START, 0, 0);
 		/* A Python thread needs the GIL before its first bytecode. */
 		gil_take(t);
+		start_next(st);
 		if (st->loop) {
 			loop_run(st);
 		} else {

@@ -61,13 +61,13 @@ struct thread_def {
 
 enum directive {
 	D_TITLE, D_NOTE, D_GIL, D_INTERVAL, D_CHECKINTERVAL, D_DURATION, D_CORES,
-	D_TIME, D_SPEED, D_SLOWDOWN,
+	D_TIME, D_SPEED, D_SLOWDOWN, D_STARTUP,
 	D_COUNT
 };
 
 static const char *const directive_names[D_COUNT] = {
 	"title", "note", "gil", "interval", "checkinterval", "duration", "cores",
-	"time", "speed", "slowdown",
+	"time", "speed", "slowdown", "startup",
 };
 
 #define MAX_OPEN (SCENARIO_MAX_DEPTH + 4) /* process, thread, repeats */
@@ -1331,6 +1331,22 @@ static int parse_directive(struct parser *p, enum directive d)
 		if (parse_percent(p, kw.line, &sc->slowdown_permille))
 			return -1;
 		break;
+	case D_STARTUP:
+		if (expect_arg(p, kw.line, T_WORD, "'one-by-one' or 'together' after 'startup'"))
+			return -1;
+		if (is_word(&p->tok, "one-by-one")) {
+			sc->startup = SC_START_ONE_BY_ONE;
+		} else if (is_word(&p->tok, "together")) {
+			sc->startup = SC_START_TOGETHER;
+		} else {
+			char got[64];
+			describe(&p->tok, 0, got, sizeof got);
+			return fail(p, p->tok.line, p->tok.col,
+				    "unknown startup %s (expected one-by-one or together)", got);
+		}
+		if (next(p))
+			return -1;
+		break;
 	case D_COUNT:
 		break;
 	}
@@ -1403,7 +1419,7 @@ static int parse_queue(struct parser *p)
 static int parse_top(struct parser *p)
 {
 	static const char expected[] =
-		"a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown), 'queue', 'thread', 'loop' or 'process'";
+		"a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown, startup), 'queue', 'thread', 'loop' or 'process'";
 	for (;;) {
 		struct token *t = &p->tok;
 		switch (t->type) {
@@ -1458,7 +1474,7 @@ static int parse_top(struct parser *p)
 		char got[64];
 		describe(t, 0, got, sizeof got);
 		return fail(p, t->line, t->col,
-			    "unknown directive %s (expected title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown, queue, thread, loop or process)",
+			    "unknown directive %s (expected title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown, startup, queue, thread, loop or process)",
 			    got);
 	}
 }

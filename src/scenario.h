@@ -81,6 +81,9 @@ struct sc_thread {
 /* The clock a scenario asks to be run on ('time'), unless the command
  * line chooses. */
 enum sc_time { SC_TIME_UNSET = 0, SC_TIME_REAL, SC_TIME_VIRTUAL };
+/* How a scenario's threads start ('startup'): one by one, as CPython's
+ * Thread.start() does (the default), or all at once. */
+enum sc_startup { SC_START_ONE_BY_ONE = 0, SC_START_TOGETHER };
 /* The fastest pace a scenario may ask for, as --speed allows. */
 #define SCENARIO_MAX_SPEED 1000000
 
@@ -100,6 +103,7 @@ struct scenario {
 	 * work, in tenths of a percent (80: cpu ops take 8% longer under
 	 * gil none); SCENARIO_DEFAULT_SLOWDOWN unless the file says. */
 	unsigned slowdown_permille;
+	enum sc_startup startup;
 	struct sc_process *procs;
 	size_t nprocs;
 	struct sc_thread *threads;

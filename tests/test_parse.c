@@ -195,6 +195,26 @@ static void slowdown_is_a_percentage_with_a_default(void)
 		    "x.gil:1:9: expected a percentage such as 8% after 'slowdown', got end of line");
 }
 
+/* Threads start one by one unless the file says 'startup together'. */
+static void startup_is_one_by_one_or_together(void)
+{
+	struct scenario *sc = parse_ok("thread t { cpu 1ms }");
+	CU_ASSERT_EQUAL(sc->startup, SC_START_ONE_BY_ONE);
+	scenario_free(sc);
+	sc = parse_ok("startup together\nthread t { cpu 1ms }");
+	CU_ASSERT_EQUAL(sc->startup, SC_START_TOGETHER);
+	scenario_free(sc);
+	sc = parse_ok("startup one-by-one\nthread t { cpu 1ms }");
+	CU_ASSERT_EQUAL(sc->startup, SC_START_ONE_BY_ONE);
+	scenario_free(sc);
+	check_error("startup  staggered\nthread t { cpu 1ms }",
+		    "x.gil:1:10: unknown startup 'staggered' (expected one-by-one or together)");
+	check_error("startup\nthread t { cpu 1ms }",
+		    "x.gil:1:8: expected 'one-by-one' or 'together' after 'startup', got end of line");
+	check_error("startup together now\nthread t { cpu 1ms }",
+		    "x.gil:1:18: unexpected 'now' after the value of 'startup' (expected end of line or ';')");
+}
+
 static void gil_policies_are_new_legacy_none(void)
 {
 	struct scenario *sc = parse_ok("gil none\nthread t { cpu 1s }\n");
@@ -544,11 +564,11 @@ static void nul_and_control_characters_are_refused(void)
 static void unknown_directive_at_top_level(void)
 {
 	check_error("# comment\npace 5\n",
-		    "x.gil:2:1: unknown directive 'pace' (expected title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown, queue, thread, loop or process)");
+		    "x.gil:2:1: unknown directive 'pace' (expected title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown, startup, queue, thread, loop or process)");
 	check_error("\"title\"\n",
-		    "x.gil:1:1: expected a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown), 'queue', 'thread', 'loop' or 'process', got a string");
+		    "x.gil:1:1: expected a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown, startup), 'queue', 'thread', 'loop' or 'process', got a string");
 	check_error("  {\n",
-		    "x.gil:1:3: expected a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown), 'queue', 'thread', 'loop' or 'process', got '{'");
+		    "x.gil:1:3: expected a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown, startup), 'queue', 'thread', 'loop' or 'process', got '{'");
 }
 
 static void operation_outside_a_thread(void)
@@ -1144,6 +1164,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(directives_set_the_scenario),
 	CU_TEST_ENTRY(gil_policies_are_new_legacy_none),
 	CU_TEST_ENTRY(slowdown_is_a_percentage_with_a_default),
+	CU_TEST_ENTRY(startup_is_one_by_one_or_together),
 	CU_TEST_ENTRY(defaults_apply_when_directives_are_absent),
 	CU_TEST_ENTRY(text_need_not_be_nul_terminated),
 	CU_TEST_ENTRY(comments_and_one_line_blocks),

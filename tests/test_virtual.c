@@ -148,6 +148,29 @@ static void four_threads_of_cpu_take_four_times_as_long(void)
 	run_free(&r);
 }
 
+/* CPython's Thread.start() returns once the new thread holds the GIL: by
+ * default each thread starts when the one before first takes the GIL;
+ * 'startup together' starts them all at once. Processes have their own
+ * GILs and start apart (the test above). */
+static void threads_start_one_by_one_unless_told_together(void)
+{
+	struct run r;
+	vrun(&r, "thread t * 4 { cpu 20ms }", 2, 0, -1, 5 * MS);
+	for (int t = 1; t < 4; t++) {
+		int64_t start = t_of(&r, t, EV_THREAD_START, 0);
+		int64_t before = t_of(&r, t - 1, EV_GIL_ACQUIRE, 0);
+		CU_ASSERT(before >= 0 && start >= before);
+	}
+	/* The second takes the GIL after an interval, the third after at
+	 * least another: the fourth starts two intervals in. */
+	CU_ASSERT(t_of(&r, 3, EV_THREAD_START, 0) >= 2 * 5 * MS);
+	run_free(&r);
+	vrun(&r, "startup together\nthread t * 4 { cpu 20ms }", 2, 0, -1, 5 * MS);
+	for (int t = 0; t < 4; t++)
+		CU_ASSERT(t_of(&r, t, EV_THREAD_START, 0) < MS);
+	run_free(&r);
+}
+
 static void four_processes_of_cpu_take_twice_as_long_on_two_cores(void)
 {
 	struct run r;
@@ -524,6 +547,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(two_cpu_threads_switch_once_per_interval),
 	CU_TEST_ENTRY(io_thread_waits_interval_plus_wakeup_cost),
 	CU_TEST_ENTRY(four_threads_of_cpu_take_four_times_as_long),
+	CU_TEST_ENTRY(threads_start_one_by_one_unless_told_together),
 	CU_TEST_ENTRY(four_processes_of_cpu_take_twice_as_long_on_two_cores),
 	CU_TEST_ENTRY(four_spinning_threads_end_at_about_d),
 	CU_TEST_ENTRY(four_spinners_share_the_gil_on_two_cores),
