@@ -104,6 +104,7 @@ static const enum crt_role state_roles[TS_COUNT] = {
 	[TS_BLOCKED] = CR_BLOCKED,         [TS_NATIVE] = CR_NATIVE,
 	[TS_NATIVE_HOLD] = CR_NATIVE_HOLD, [TS_DONE] = CR_DONE,
 	[TS_RUNNABLE] = CR_RUNNABLE,       [TS_STOPPED] = CR_STOPPED,
+	[TS_LOCK_WAIT] = CR_LOCK_WAIT,
 	[TS_NOT_STARTED] = CR_NORMAL,      [TS_UNKNOWN] = CR_NORMAL,
 };
 
@@ -598,6 +599,7 @@ static const struct legend_item legend[] = {
 	{ TS_NATIVE_HOLD, "C holding GIL" },
 	{ TS_RUNNABLE, "waits for a core" },
 	{ TS_STOPPED, "stopped by a gc" },
+	{ TS_LOCK_WAIT, "waits for a lock" },
 	{ TS_DONE, "finished" },
 	{ -4, "held part of it" },
 	{ -1, "drop request" },
@@ -675,12 +677,22 @@ static void draw_gils(struct ui *ui, const struct ui_layout *l, uint64_t now_rel
 {
 	double slow = watch_slow(ui->w);
 	for (int g = 0; g < l->gil_lines; g++) {
+		if ((size_t)g >= ui->sc->nprocs) {
+			/* A shared object: its lock's waits, where the GILs' are. */
+			unsigned o = (unsigned)g - (unsigned)ui->sc->nprocs;
+			char words[200], name[80];
+			describe_object(ui->c->st, o, now_rel, words, sizeof words);
+			snprintf(name, sizeof name, "lock %s", ui->sc->objects[o]);
+			put_cut(l->gils_y + g, 0, l->name_w + 1, CR_TITLE, name);
+			put_cut(l->gils_y + g, l->tl_x, COLS, CR_NORMAL, words);
+			continue;
+		}
 		struct stats_gil sg;
 		stats_gil(ui->c->st, (unsigned)g, now_rel, &sg);
 		double rate = stats_rate(ui->snap_old->gils[g].switches,
 					 ui->snap_now->gils[g].switches, ui->snap_old->now,
 					 ui->snap_now->now);
-		char iv[32], items[7][64];
+		char iv[32], items[8][96];
 		describe_setting((uint64_t)((double)sg.interval_ns / slow), iv, sizeof iv);
 		snprintf(items[0], sizeof items[0], "switches/s %.0f", rate);
 		snprintf(items[1], sizeof items[1], "failed wake-ups %" PRIu64,
@@ -697,6 +709,17 @@ static void draw_gils(struct ui *ui, const struct ui_layout *l, uint64_t now_rel
 		snprintf(items[4], sizeof items[4], "drop requests %" PRIu64, sg.c.drop_requests);
 		snprintf(items[5], sizeof items[5], "interval %s", iv);
 		snprintf(items[6], sizeof items[6], "switches %" PRIu64, sg.c.switches);
+		items[7][0] = '\0';
+		if (sg.enabled) {
+			/* Free-threaded, and the GIL came back: said first. */
+			char at[32];
+			describe_time(sg.enabled_t > watch_t_start(ui->w) ?
+				      sg.enabled_t - watch_t_start(ui->w) : 0, at, sizeof at);
+			snprintf(items[7], sizeof items[7], "%s", items[0]);
+			snprintf(items[0], sizeof items[0], "GIL on since %s (%s imported %s)", at,
+				 sg.enabled_by < ui->sc->nthreads ? ui->sc->threads[sg.enabled_by].name : "?",
+				 sg.enabled_module < ui->sc->nmodules ? ui->sc->modules[sg.enabled_module] : "?");
+		}
 		char buf[400] = "";
 		size_t len = 0;
 		for (size_t i = 0; i < GV_ARRAY_LEN(items); i++) {
@@ -1047,7 +1070,8 @@ int ui_screen_layout(struct ui *ui, struct ui_layout *l, int *hidden_tasks)
 {
 	struct layout_want want = {
 		.threads = (int)ui->sc->nthreads,
-		.ngils = (int)ui->sc->nprocs,
+		/* A line a GIL, then one a shared object (its lock). */
+		.ngils = (int)(ui->sc->nprocs + ui->sc->nobjects),
 		.narration = true,
 		.note = ui->sc->note ? view_wrap(ui->sc->note, COLS - 2, NULL, NULL, 0) : 0,
 		.labels = ui->sc->nprocs > 1 ? (int)ui->sc->nprocs : 0,
