@@ -1012,17 +1012,18 @@ static enum run_end interpret(struct sim_thread *st, struct cursor *c,
 	for (;;) {
 		if (!check_site(st))
 			return RUN_STOPPED;
+		/* Entering and leaving a critical section is C code: no
+		 * check site of its own. */
 		bool leave;
-		const struct op *op = cursor_next(c, &leave);
-		if (!op)
-			return RUN_END;
-		if (op->kind == OP_WITH) {
+		const struct op *op;
+		while ((op = cursor_next(c, &leave)) && op->kind == OP_WITH) {
 			if (leave)
 				cs_leave(st);
 			else
 				cs_enter(st, op->object);
-			continue;
 		}
+		if (!op)
+			return RUN_END;
 		if (op_kind_is_await(op->kind)) {
 			*await = op;
 			return RUN_AWAIT;
