@@ -316,22 +316,31 @@ static void print_text(FILE *out, const struct report_meta *m,
 			w, w, sc->procs[g].name, gil_policy_words(m, &sg), interval,
 			sg.c.switches, sg.switches_per_s, sg.c.forced_switches,
 			sg.c.drop_requests, sg.c.failed_wakeups);
-		if (sg.enabled) {
-			char at[32];
-			describe_time(sg.enabled_t > m->t_start ? sg.enabled_t - m->t_start : 0, at,
-				      sizeof at);
-			fprintf(out, "%*s  the GIL was turned on at %s: %s imported %s, not marked free-thread-safe\n",
-				w, "", at,
-				sg.enabled_by < sc->nthreads ? sc->threads[sg.enabled_by].name : "?",
-				sg.enabled_module < sc->nmodules ? sc->modules[sg.enabled_module] : "?");
-		}
+	}
+	fputc('\n', out);
+	/* Free-threaded Python's own costs, under the table. */
+	bool any = false;
+	for (unsigned g = 0; g < stats_ngils(st); g++) {
+		struct stats_gil sg;
+		stats_gil(st, g, (uint64_t)m->elapsed_ns, &sg);
+		if (!sg.enabled)
+			continue;
+		char at[32];
+		describe_time(sg.enabled_t > m->t_start ? sg.enabled_t - m->t_start : 0, at, sizeof at);
+		fprintf(out, "GIL %s turned on at %s: %s imported %s, not marked free-thread-safe\n",
+			sc->procs[g].name, at,
+			sg.enabled_by < sc->nthreads ? sc->threads[sg.enabled_by].name : "?",
+			sg.enabled_module < sc->nmodules ? sc->modules[sg.enabled_module] : "?");
+		any = true;
 	}
 	for (unsigned o = 0; o < stats_nobjects(st); o++) {
 		char line[200];
 		describe_object(st, o, (uint64_t)m->elapsed_ns, line, sizeof line);
-		fprintf(out, "object %s: %s\n", sc->objects[o], line);
+		fprintf(out, "lock of %s: %s\n", sc->objects[o], line);
+		any = true;
 	}
-	fputc('\n', out);
+	if (any)
+		fputc('\n', out);
 	report_timeline(out, sc, h, m->t_start, now, REPORT_TIMELINE_WIDTH);
 }
 
