@@ -487,6 +487,9 @@ void history_add(struct history *h, const struct event *ev)
 	case EV_FAILED_WAKEUP:
 		mark_push(h, t, ev->tid, th->gil, MARK_FAILED_WAKEUP, 0);
 		break;
+	case EV_GIL_ENABLE:
+		mark_push(h, t, ev->tid, th->gil, MARK_GIL_ON, ev->arg);
+		break;
 	case EV_GIL_ACQUIRE:
 		provenance_acquire(h, th->gil, t, ev->tid);
 		break;

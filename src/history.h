@@ -92,6 +92,9 @@ enum history_mark_type {
 	MARK_INTERVAL,         /* tid EVENT_TID_GIL; arg: new interval ns */
 	MARK_FAILED_WAKEUP,    /* tid woke to a release and found the GIL
 	                          taken again (the legacy GIL's battle) */
+	MARK_GIL_ON,           /* tid turned the GIL on (free-threaded: an
+	                          extension not free-thread-safe); arg: the
+	                          module */
 	MARK_TYPE_COUNT
 };
 

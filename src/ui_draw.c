@@ -113,6 +113,13 @@ static enum crt_role state_role(enum thread_state s)
 	return (unsigned)s < TS_COUNT ? state_roles[s] : CR_NORMAL;
 }
 
+/* Has an unsafe import turned GIL g on (free-threaded Python)? */
+static bool gil_turned_on(const struct ui *ui, unsigned g)
+{
+	struct stats_gil sg;
+	return stats_gil(ui->c->st, g, 0, &sg) == 0 && sg.enabled;
+}
+
 static void draw_header(struct ui *ui)
 {
 	struct stats_gil g;
@@ -160,12 +167,13 @@ static void draw_header(struct ui *ui)
 	/* Which clock and what speed, always: in full where there is room. */
 	if (COLS < 110 && ui->live)
 		watch_clock_brief(ui->w, mode, sizeof mode);
+	/* Free-threaded, once an import has turned the GIL on: none>new. */
+	const char *policy = watch_policy(ui->w) == GIL_NONE && gil_turned_on(ui, 0) ?
+			     "none>new" : gil_policy_name(watch_policy(ui->w));
 	if (COLS < 110 && !ui->live) /* the state says the replay's speed */
-		snprintf(buf, sizeof buf, "GIL %s | interval %s | %s ",
-			 gil_policy_name(watch_policy(ui->w)), iv, el);
+		snprintf(buf, sizeof buf, "GIL %s | interval %s | %s ", policy, iv, el);
 	else
-		snprintf(buf, sizeof buf, "GIL %s | interval %s | %s | %s ",
-			 gil_policy_name(watch_policy(ui->w)), iv, el, mode);
+		snprintf(buf, sizeof buf, "GIL %s | interval %s | %s | %s ", policy, iv, el, mode);
 	int fw = (int)strlen(buf), room = COLS - sw - fw - 2;
 	put(0, COLS - sw - fw, COLS - sw, CR_HEADER, buf);
 	put(0, COLS - sw, COLS,
@@ -365,7 +373,8 @@ static void collect_marks(struct ui *ui, const struct ui_layout *l, uint64_t now
 	bool per_row = ui->view.col_ns <= interval;
 	for (size_t i = 0; i < n; i++) {
 		const struct history_mark *m = &ui->marks[i];
-		if (m->type == MARK_INTERVAL || !per_row || m->tid >= ui->sc->nthreads)
+		if (m->type == MARK_INTERVAL || m->type == MARK_GIL_ON || !per_row ||
+		    m->tid >= ui->sc->nthreads)
 			continue;
 		int c = view_col(&ui->view, now_rel, cols, m->t - ui->t_start);
 		if (c < 0)
@@ -540,13 +549,16 @@ static void draw_interval_marks(struct ui *ui, const struct ui_layout *l, uint64
 	const struct crt_glyphs *gl = crt_glyphs();
 	for (size_t i = 0; i < nmarks; i++) {
 		const struct history_mark *m = &ui->marks[i];
-		if (m->type != MARK_INTERVAL)
+		if (m->type != MARK_INTERVAL && m->type != MARK_GIL_ON)
 			continue;
 		int c = view_col(&ui->view, now_rel, (unsigned)l->tl_w, m->t - ui->t_start);
 		if (c < 0)
 			continue;
 		char d[32], lab[48];
-		describe_setting((uint64_t)((double)m->arg / watch_slow(ui->w)), d, sizeof d);
+		if (m->type == MARK_GIL_ON) /* free-threaded, and the GIL came back */
+			snprintf(d, sizeof d, "GIL on");
+		else
+			describe_setting((uint64_t)((double)m->arg / watch_slow(ui->w)), d, sizeof d);
 		snprintf(lab, sizeof lab, "%s%s", gl->interval, d);
 		put(l->axis_y, l->tl_x + c, l->tl_x + l->tl_w, CR_MARK, lab);
 		/* The glyph may be several bytes but is one cell. */
@@ -680,11 +692,11 @@ static void draw_gils(struct ui *ui, const struct ui_layout *l, uint64_t now_rel
 		if ((size_t)g >= ui->sc->nprocs) {
 			/* A shared object: its lock's waits, where the GILs' are. */
 			unsigned o = (unsigned)g - (unsigned)ui->sc->nprocs;
-			char words[200], name[80];
+			char words[220], line[240];
 			describe_object(ui->c->st, o, now_rel, words, sizeof words);
-			snprintf(name, sizeof name, "lock %s", ui->sc->objects[o]);
-			put_cut(l->gils_y + g, 0, l->name_w + 1, CR_TITLE, name);
-			put_cut(l->gils_y + g, l->tl_x, COLS, CR_NORMAL, words);
+			snprintf(line, sizeof line, "lock: %s", words);
+			put_cut(l->gils_y + g, 0, l->name_w + 1, CR_TITLE, ui->sc->objects[o]);
+			put_cut(l->gils_y + g, l->tl_x, COLS, CR_NORMAL, line);
 			continue;
 		}
 		struct stats_gil sg;
@@ -715,8 +727,8 @@ static void draw_gils(struct ui *ui, const struct ui_layout *l, uint64_t now_rel
 			char at[32];
 			describe_time(sg.enabled_t > watch_t_start(ui->w) ?
 				      sg.enabled_t - watch_t_start(ui->w) : 0, at, sizeof at);
-			snprintf(items[7], sizeof items[7], "%s", items[0]);
-			snprintf(items[0], sizeof items[0], "GIL on since %s (%s imported %s)", at,
+			snprintf(items[7], sizeof items[7], "%s", items[2]);
+			snprintf(items[2], sizeof items[2], "GIL on since %s (%s imported %s)", at,
 				 sg.enabled_by < ui->sc->nthreads ? ui->sc->threads[sg.enabled_by].name : "?",
 				 sg.enabled_module < ui->sc->nmodules ? ui->sc->modules[sg.enabled_module] : "?");
 		}
@@ -998,9 +1010,9 @@ static void draw_narration(struct ui *ui, const struct ui_layout *l)
 		.gil = sel ? ui->sc->threads[sel->id].process : 0,
 		.now = ui->t_start + ui_now(ui),
 		.slow = watch_slow(ui->w),
-		.no_gil = watch_policy(ui->w) == GIL_NONE,
 		.ended = ui->ended,
 	};
+	in.no_gil = watch_policy(ui->w) == GIL_NONE && !gil_turned_on(ui, in.gil);
 	char buf[400], line[420];
 	narrate(&in, buf, sizeof buf);
 	snprintf(line, sizeof line, " %s", buf);
