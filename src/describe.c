@@ -134,7 +134,7 @@ static const char *const op_words[OP_KIND_COUNT] = {
 	[OP_AWAIT_GET] = "awaits an item from a queue: the loop runs other tasks",
 	[OP_GC] = "collects garbage for %s: every other thread stops at its next check",
 	[OP_WITH] = "enters a critical section",
-	[OP_IMPORT_UNSAFE] = "imports an extension not marked free-thread-safe",
+	[OP_IMPORT_UNSAFE] = "imports an extension module",
 };
 
 /* A duration the run took, said in the scenario's own time (slow

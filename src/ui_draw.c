@@ -328,7 +328,10 @@ static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y,
 			role = (int)state_role(TS_WAITING);
 		} else if (split && gl->hold_part[cell.hold_eighths]) {
 			g = gl->hold_part[cell.hold_eighths];
-			role = cell.rest == TS_WAITING ? CR_HOLD_WAIT : CR_HOLD_PART;
+			/* The rest on waiting's ground: for the GIL, or (free-
+			 * threaded) for an object's lock, both orange. */
+			role = cell.rest == TS_WAITING || cell.rest == TS_LOCK_WAIT ? CR_HOLD_WAIT
+										    : CR_HOLD_PART;
 		} else if (split) {
 			g = history_cell_ascii(&cell);
 			role = g[0] == HISTORY_ASCII_HOLD_PART[0] ? CR_HOLD_PART
@@ -418,7 +421,9 @@ static void draw_figures(const struct ui *ui, const struct ui_layout *l, int y,
 			pct(v, sizeof v, t.hold_ns, t.wall_ns);
 			break;
 		case FIG_WAIT:
-			pct(v, sizeof v, t.wait_ns, t.wall_ns);
+			/* Waiting: for the GIL, or (free-threaded) for an
+			 * object's lock, the same orange on the timeline. */
+			pct(v, sizeof v, t.wait_ns + t.time_ns[TS_LOCK_WAIT], t.wall_ns);
 			break;
 		case FIG_BLOCKED:
 			pct(v, sizeof v, t.blocked_ns, t.wall_ns);
