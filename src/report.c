@@ -339,6 +339,35 @@ static void print_text(FILE *out, const struct report_meta *m,
 		fprintf(out, "lock of %s: %s\n", sc->objects[o], line);
 		any = true;
 	}
+	/* Each thread's time waiting for a lock and stopped by a gc, when
+	 * any thread had some (free-threaded Python's costs, not in the
+	 * table above). */
+	static const struct { enum thread_state state; const char *words; } extra[] = {
+		{ TS_LOCK_WAIT, "waited for an object's lock" },
+		{ TS_STOPPED, "stopped by a gc" },
+	};
+	for (size_t k = 0; k < GV_ARRAY_LEN(extra); k++) {
+		uint64_t sum = 0;
+		for (unsigned i = 0; i < stats_nthreads(st); i++) {
+			struct stats_thread t;
+			stats_thread(st, i, now, &t);
+			sum += t.time_ns[extra[k].state];
+		}
+		if (!sum)
+			continue;
+		fprintf(out, "%s (s):", extra[k].words);
+		unsigned n = stats_nthreads(st), shown = n < 8 ? n : 8;
+		for (unsigned i = 0; i < shown; i++) {
+			struct stats_thread t;
+			stats_thread(st, i, now, &t);
+			fprintf(out, "%s %s %.3f", i ? "," : "", sc->threads[i].name,
+				sec(t.time_ns[extra[k].state]));
+		}
+		if (n > shown)
+			fprintf(out, " and %u more (--format=json has them all)", n - shown);
+		fputc('\n', out);
+		any = true;
+	}
 	if (any)
 		fputc('\n', out);
 	report_timeline(out, sc, h, m->t_start, now, REPORT_TIMELINE_WIDTH);
