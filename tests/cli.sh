@@ -90,6 +90,10 @@ expect "an unsafe import turns the GIL on" 0 "^GIL main turned on at 216\.000 ms
 	-- "$gilviz" --headless --virtual "$srcdir/scenarios/18-gil-comes-back.gil"
 expect "the JSON says when" 0 '"gil_enabled_module": "old_ext"' \
 	-- "$gilviz" --headless --virtual --format=json "$srcdir/scenarios/18-gil-comes-back.gil"
+"$gilviz" --headless --virtual --export perfetto "$tmp/gil-on.json" "$srcdir/scenarios/18-gil-comes-back.gil" >/dev/null
+expect "the Perfetto export marks the GIL turned on" 0 '"name":"GIL turned on".*"args":\{"module":"old_ext"\}' -- cat "$tmp/gil-on.json"
+"$gilviz" --headless --virtual --export csv "$tmp/locks.csv" "$srcdir/scenarios/17-free-threaded-costs.gil" >/dev/null
+expect "the CSV export has the lock waits" 0 '^appender\.1,main,lock wait,[0-9]+,[0-9]+$' -- cat "$tmp/locks.csv"
 expect "two scenarios" 2 "one scenario at a time" -- "$gilviz" a.gil b.gil
 
 expect "the UI needs a terminal" 1 "needs a terminal.*--headless" -- "$gilviz" "$srcdir/scenarios/04-convoy.gil"
