@@ -167,6 +167,48 @@
 #include <sanitizer/tsan_interface.h>
 #endif
 
+/* Switching stacks. glibc's _longjmp, which this file used after a
+ * coroutine's first entry, also walks the thread's cleanup handlers
+ * (__pthread_cleanup_upto) on every jump: with setjmp, about a tenth of
+ * the cost of a simulated event. On x86-64 a switch is six callee-saved
+ * registers and the stack pointer (the System V ABI saves nothing else
+ * across a call that C code relies on, as with _longjmp). Sanitizer
+ * builds and other machines keep _setjmp and _longjmp, which the
+ * sanitizers know. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(SV_ASAN) && !defined(SV_TSAN)
+#define SV_ASM_SWITCH 1
+/* Saves the callee-saved registers on the current stack, stores the
+ * stack pointer in *save, and resumes the stack `to` (saved the same way,
+ * or made by co_stack_init). */
+void gilviz_sv_switch(void **save, void *to) __attribute__((visibility("hidden")));
+void gilviz_sv_start(void) __attribute__((visibility("hidden")));
+__asm__(".text\n"
+	".p2align 4\n"
+	".globl gilviz_sv_switch\n"
+	".hidden gilviz_sv_switch\n"
+	".type gilviz_sv_switch,@function\n"
+	"gilviz_sv_switch:\n"
+	"\tpushq %rbp\n\tpushq %rbx\n\tpushq %r12\n"
+	"\tpushq %r13\n\tpushq %r14\n\tpushq %r15\n"
+	"\tmovq %rsp, (%rdi)\n"
+	"\tmovq %rsi, %rsp\n"
+	"\tpopq %r15\n\tpopq %r14\n\tpopq %r13\n"
+	"\tpopq %r12\n\tpopq %rbx\n\tpopq %rbp\n"
+	"\tret\n"
+	".size gilviz_sv_switch, .-gilviz_sv_switch\n"
+	/* A new coroutine's first return lands here: r13 holds the
+	 * function, r12 its argument; the function never returns. */
+	".p2align 4\n"
+	".globl gilviz_sv_start\n"
+	".hidden gilviz_sv_start\n"
+	".type gilviz_sv_start,@function\n"
+	"gilviz_sv_start:\n"
+	"\tmovq %r12, %rdi\n"
+	"\tcallq *%r13\n"
+	"\tud2\n"
+	".size gilviz_sv_start, .-gilviz_sv_start\n");
+#endif
+
 /* The model's constants (see the comment above and gilviz(1)). */
 #define SV_QUANTUM_NS 3000000     /* time slice when threads outnumber cores */
 #define SV_WAKEUP_GRAN_NS 1000000 /* wake-up preemption granularity */
@@ -199,34 +241,33 @@ enum co_state {
 
 enum timer_kind { T_RESUME, T_CPU_DONE, T_QUANTUM, T_TIMEOUT, T_WAKE };
 
+/* The fields the scheduler reads on every timer and switch come first,
+ * together in a cache line or two; the contexts and the rest after them:
+ * with thousands of threads, each timer that fires touches one thread's
+ * struct, and a miss per field was most of the cost of a timeout. */
 struct sync_thread {
-	struct sync_virtual *v;
-	ucontext_t ctx;   /* only for the first entry */
-	jmp_buf jb;       /* where it is suspended, after that */
-	bool started;
-	char *map;      /* the mapping: a guard page, then the stack */
-	size_t map_len;
-	sync_thread_fn fn;
-	void *arg;
-	void *ret;
-	unsigned id;
-
 	enum co_state state;
 	int core;       /* -1: none */
 	uint32_t gen;   /* invalidates its pending T_RESUME/T_CPU_DONE/T_TIMEOUT */
 	uint32_t qgen;  /* invalidates its pending T_QUANTUM */
 	bool q_armed;
 	bool must_yield; /* it lost its core to a thread it woke */
+	bool in_cpu;
+	bool started;
+	unsigned noff;
 	int64_t slice_start; /* when it got its core */
 	int64_t run_ns;      /* work done on a core so far: its "vruntime" */
-	/* Runnable off a core (sync.h's offcore): since when (-1: on one, or
-	 * not runnable), and the stretches not reported yet. */
-	int64_t off_since;
-	int64_t off[SV_OFF_MAX][2];
-	unsigned noff;
+	/* Waiting. */
+	struct sync_thread *next, *prev; /* in at most one queue at a time */
+	struct sync_cond *cond;   /* the condition it waits on, if any */
+	unsigned slot;            /* its slot among cond's waiters */
+	bool timed_out;
+	struct sync_virtual *v;
+#ifdef SV_ASM_SWITCH
+	void *sp;         /* where it is suspended (sv_switch) */
+#endif
 
 	/* Work in progress (cpu, spin), in ns of work done on a core. */
-	bool in_cpu;
 	bool spin;
 	bool cut;
 	const atomic_int *stop;
@@ -236,12 +277,22 @@ struct sync_thread {
 	int64_t cut_end;    /* where the eval breaker cut it, once cut */
 	int64_t spin_until;
 	int64_t seg_start;  /* when the current stretch on a core began */
+	/* Runnable off a core (sync.h's offcore): since when (-1: on one, or
+	 * not runnable), and the stretches not reported yet. */
+	int64_t off_since;
+	int64_t off[SV_OFF_MAX][2];
 
-	/* Waiting. */
-	struct sync_thread *next; /* in exactly one queue at a time */
-	struct sync_cond *cond;   /* the condition it waits on, if any */
-	bool timed_out;
 	struct sync_thread *joiner;
+	char *map;      /* the mapping: a guard page, then the stack */
+	size_t map_len;
+	sync_thread_fn fn;
+	void *arg;
+	void *ret;
+	unsigned id;
+#ifndef SV_ASM_SWITCH
+	ucontext_t ctx;   /* only for the first entry */
+	jmp_buf jb;       /* where it is suspended, after that */
+#endif
 
 #ifdef SV_ASAN
 	void *fake_stack;
@@ -261,8 +312,16 @@ struct sync_mutex {
 	struct queue waiters;
 };
 
+/* A condition's waiters (ws_push and the functions beside it). */
+struct waiters {
+	struct sync_thread **co; /* [cap]: slots in the order of waiting */
+	uint64_t *mask;          /* [nwords]: the filled slots */
+	int *bit;                /* [nwords]: Fenwick tree of their counts */
+	unsigned cap, nwords, tail, n; /* slots, words, slots used, waiters */
+};
+
 struct sync_cond {
-	struct queue waiters;
+	struct waiters waiters;
 };
 
 struct timer {
@@ -300,8 +359,12 @@ struct sync_virtual {
 	size_t nheap, capheap;
 	uint64_t timer_seq;
 
+#ifdef SV_ASM_SWITCH
+	void *sched_sp;
+#else
 	ucontext_t sched_ctx;
 	jmp_buf sched_jb;
+#endif
 #ifdef SV_ASAN
 	const void *sched_bottom;
 	size_t sched_size;
@@ -351,9 +414,12 @@ static int64_t draw(struct sync_virtual *v, const int64_t q[11])
 
 /* ---- queues and the timer heap --------------------------------------- */
 
+/* Queues are doubly linked: a thread leaves the ready queue from
+ * anywhere in O(1), however many threads queue for a core. */
 static void q_push(struct queue *q, struct sync_thread *co)
 {
 	co->next = NULL;
+	co->prev = q->tail;
 	if (q->tail)
 		q->tail->next = co;
 	else
@@ -361,35 +427,140 @@ static void q_push(struct queue *q, struct sync_thread *co)
 	q->tail = co;
 }
 
+static void q_remove(struct queue *q, struct sync_thread *co)
+{
+	if (co->prev)
+		co->prev->next = co->next;
+	else
+		q->head = co->next;
+	if (co->next)
+		co->next->prev = co->prev;
+	else
+		q->tail = co->prev;
+	co->next = co->prev = NULL;
+}
+
 static struct sync_thread *q_pop(struct queue *q)
 {
 	struct sync_thread *co = q->head;
-	if (co) {
-		q->head = co->next;
-		if (!q->head)
-			q->tail = NULL;
-		co->next = NULL;
-	}
+	if (co)
+		q_remove(q, co);
 	return co;
 }
 
-static void q_remove(struct queue *q, struct sync_thread *co)
+/* ---- a condition's waiters ------------------------------------------- */
+
+/* The waiters of a condition, in the order they began to wait: slots
+ * filled in that order (a waiter that leaves empties its slot), a bitmap
+ * of the filled ones, and a Fenwick tree of the bitmap's words' counts,
+ * so that counting them, finding the k-th and removing any one cost
+ * O(log n), not a walk along a list: with thousands of threads waiting
+ * for one GIL, every signal and every timed wait's timeout used to walk
+ * them all. With up to 64 slots (a few threads) the tree has one node and
+ * all of it is a word of bits. When the slots run out they are packed
+ * (and doubled if more than half are still filled): O(1) a wait,
+ * amortized. */
+#define WS_WORD 64
+
+static void ws_bit_add(struct waiters *w, unsigned word, int d)
 {
-	struct sync_thread *prev = NULL;
-	for (struct sync_thread *p = q->head; p; prev = p, p = p->next) {
-		if (p != co)
-			continue;
-		if (prev)
-			prev->next = p->next;
-		else
-			q->head = p->next;
-		if (q->tail == p)
-			q->tail = prev;
-		p->next = NULL;
-		return;
-	}
+	for (unsigned i = word + 1; i <= w->nwords; i += i & -i)
+		w->bit[i - 1] += d;
 }
 
+/* Pack the filled slots to the front of cap slots (a multiple of
+ * WS_WORD words, a power of two), in order. */
+static void ws_pack(struct waiters *w, unsigned cap)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < w->tail; i++)
+		if (w->mask[i / WS_WORD] >> (i % WS_WORD) & 1) {
+			w->co[n] = w->co[i];
+			w->co[n]->slot = n;
+			n++;
+		}
+	unsigned nwords = cap / WS_WORD;
+	if (cap != w->cap) {
+		w->co = xreallocarray(w->co, cap, sizeof *w->co);
+		free(w->mask);
+		free(w->bit);
+		w->mask = xcalloc(nwords, sizeof *w->mask);
+		w->bit = xcalloc(nwords, sizeof *w->bit);
+		w->cap = cap;
+		w->nwords = nwords;
+	}
+	/* The first n slots filled; node i of the tree covers the words
+	 * (i - lowbit(i), i]. */
+	for (unsigned i = 0; i < nwords; i++)
+		w->mask[i] = n >= (i + 1) * WS_WORD ? ~(uint64_t)0
+			     : n > i * WS_WORD     ? ((uint64_t)1 << (n - i * WS_WORD)) - 1
+						   : 0;
+	for (unsigned i = 1; i <= nwords; i++) {
+		unsigned lo = (i - (i & -i)) * WS_WORD, hi = i * WS_WORD;
+		w->bit[i - 1] = (int)(n >= hi ? hi - lo : n > lo ? n - lo : 0);
+	}
+	w->tail = n;
+}
+
+static void ws_push(struct waiters *w, struct sync_thread *co)
+{
+	if (w->tail == w->cap) {
+		unsigned cap = w->cap ? w->cap : WS_WORD;
+		while (w->n * 2 > cap)
+			cap *= 2;
+		ws_pack(w, cap);
+	}
+	unsigned slot = w->tail++;
+	co->slot = slot;
+	w->co[slot] = co;
+	w->n++;
+	w->mask[slot / WS_WORD] |= (uint64_t)1 << (slot % WS_WORD);
+	if (w->nwords > 1)
+		ws_bit_add(w, slot / WS_WORD, 1);
+}
+
+static void ws_remove(struct waiters *w, struct sync_thread *co)
+{
+	unsigned slot = co->slot;
+	w->mask[slot / WS_WORD] &= ~((uint64_t)1 << (slot % WS_WORD));
+	w->n--;
+	if (w->nwords > 1)
+		ws_bit_add(w, slot / WS_WORD, -1);
+	if (w->n == 0)
+		w->tail = 0; /* every slot is empty: start over */
+}
+
+/* The k-th waiter (0: the oldest), k < n. */
+static struct sync_thread *ws_nth(const struct waiters *w, unsigned k)
+{
+	unsigned word = 0;
+	if (w->nwords > 1)
+		for (unsigned step = w->nwords; step; step >>= 1)
+			if (word + step <= w->nwords && (unsigned)w->bit[word + step - 1] <= k) {
+				word += step;
+				k -= (unsigned)w->bit[word - 1];
+			}
+	uint64_t m = w->mask[word];
+	while (k--)
+		m &= m - 1;
+	return w->co[word * WS_WORD + (unsigned)__builtin_ctzll(m)];
+}
+
+static struct sync_thread *ws_pop(struct waiters *w)
+{
+	if (w->n == 0)
+		return NULL;
+	struct sync_thread *co = ws_nth(w, 0);
+	ws_remove(w, co);
+	return co;
+}
+
+static void ws_free(struct waiters *w)
+{
+	free(w->co);
+	free(w->mask);
+	free(w->bit);
+}
 
 /* The waiter a signal wakes. A futex queue is FIFO, but glibc's
  * condition variable lets any waiter of the group being signalled consume
@@ -401,20 +572,16 @@ static void q_remove(struct queue *q, struct sync_thread *co)
  * the handoff to the hog that just asked for it several times in a row)
  * comes from this; the share was chosen against those waits (make bench,
  * case 5 with two hogs: 0% gave a p50 below one interval, 50% a p99 over
- * twice CPython's). Removed from q. */
-static struct sync_thread *q_pick(struct sync_virtual *v, struct queue *q)
+ * twice CPython's). Removed from w. */
+static struct sync_thread *q_pick(struct sync_virtual *v, struct waiters *w)
 {
-	size_t n = 0;
-	for (struct sync_thread *p = q->head; p; p = p->next)
-		n++;
+	size_t n = w->n;
 	if (n < 2)
-		return q_pop(q);
+		return ws_pop(w);
 	size_t k = rng_next(v) % 100 < SV_SIGNAL_NEWEST_PCT ? n - 1
 							   : (size_t)(rng_next(v) % n);
-	struct sync_thread *p = q->head;
-	while (k--)
-		p = p->next;
-	q_remove(q, p);
+	struct sync_thread *p = ws_nth(w, (unsigned)k);
+	ws_remove(w, p);
 	return p;
 }
 
@@ -479,6 +646,10 @@ static void switch_to(struct sync_virtual *v, struct sync_thread *co)
 #endif
 	v->current = co;
 	co->state = CO_CURRENT;
+#ifdef SV_ASM_SWITCH
+	co->started = true;
+	gilviz_sv_switch(&v->sched_sp, co->sp);
+#else
 	if (_setjmp(v->sched_jb) == 0) {
 		if (co->started)
 			_longjmp(co->jb, 1);
@@ -486,6 +657,7 @@ static void switch_to(struct sync_virtual *v, struct sync_thread *co)
 		if (swapcontext(&v->sched_ctx, &co->ctx) != 0)
 			fatal("swapcontext failed: %s", strerror(errno));
 	}
+#endif
 	v->current = NULL;
 #ifdef SV_ASAN
 	__sanitizer_finish_switch_fiber(fake, NULL, NULL);
@@ -501,8 +673,12 @@ static void co_yield(struct sync_virtual *v, struct sync_thread *co)
 #ifdef SV_TSAN
 	__tsan_switch_to_fiber(v->sched_fiber, 0);
 #endif
+#ifdef SV_ASM_SWITCH
+	gilviz_sv_switch(&co->sp, v->sched_sp);
+#else
 	if (_setjmp(co->jb) == 0)
 		_longjmp(v->sched_jb, 1);
+#endif
 #ifdef SV_ASAN
 	__sanitizer_finish_switch_fiber(co->fake_stack, &v->sched_bottom, &v->sched_size);
 #endif
@@ -891,8 +1067,10 @@ static struct sync_cond *virtual_cond_new(struct sync *s)
 static void virtual_cond_free(struct sync *s, struct sync_cond *c)
 {
 	(void)s;
-	if (c && c->waiters.head)
+	if (c && c->waiters.n)
 		fatal("virtual condition freed while threads wait on it");
+	if (c)
+		ws_free(&c->waiters);
 	free(c);
 }
 
@@ -905,7 +1083,7 @@ static bool cond_wait(struct sync_virtual *v, struct sync_cond *c, struct sync_m
 		fatal("virtual condition wait without holding the mutex");
 	co->cond = c;
 	co->timed_out = false;
-	q_push(&c->waiters, co);
+	ws_push(&c->waiters, co);
 	if (ns >= 0)
 		heap_push(v, clock_get(v) + ns, co, co->gen, T_TIMEOUT);
 	/* Release the mutex without yielding: the wait must begin first. */
@@ -975,7 +1153,7 @@ static bool virtual_sleep(struct sync *s, int64_t ns)
 	if (ns <= 0)
 		return true;
 	co->cond = &v->naps;
-	q_push(&v->naps.waiters, co);
+	ws_push(&v->naps.waiters, co);
 	heap_push(v, clock_get(v) + ns, co, co->gen, T_TIMEOUT);
 	block(v, co);
 	return !v->interrupted;
@@ -988,10 +1166,9 @@ static int64_t virtual_now(struct sync *s)
 
 /* ---- threads ----------------------------------------------------------- */
 
-/* makecontext passes ints: the coroutine's address comes in two halves. */
-static void co_entry(unsigned hi, unsigned lo)
+/* A coroutine's life: its function, then back to the scheduler for good. */
+static void co_main(struct sync_thread *co)
 {
-	struct sync_thread *co = (struct sync_thread *)(((uintptr_t)hi << 32) | (uintptr_t)lo);
 	struct sync_virtual *v = co->v;
 #ifdef SV_ASAN
 	__sanitizer_finish_switch_fiber(NULL, &v->sched_bottom, &v->sched_size);
@@ -1012,8 +1189,34 @@ static void co_entry(unsigned hi, unsigned lo)
 #ifdef SV_TSAN
 	__tsan_switch_to_fiber(v->sched_fiber, 0);
 #endif
+#ifdef SV_ASM_SWITCH
+	gilviz_sv_switch(&co->sp, v->sched_sp);
+#else
 	_longjmp(v->sched_jb, 1);
+#endif
 }
+
+#ifdef SV_ASM_SWITCH
+/* The new stack, as gilviz_sv_switch leaves a suspended one: six
+ * registers (r12 the coroutine, r13 co_main), then the address to return
+ * to, gilviz_sv_start, which calls co_main with the stack 16-byte aligned
+ * as the ABI wants at a call. */
+static void co_stack_init(struct sync_thread *co, char *top)
+{
+	uintptr_t *sp = (uintptr_t *)(void *)(top - 72);
+	memset(sp, 0, 72);
+	sp[2] = (uintptr_t)co_main;  /* r13 */
+	sp[3] = (uintptr_t)co;       /* r12 */
+	sp[6] = (uintptr_t)gilviz_sv_start;
+	co->sp = sp;
+}
+#else
+/* makecontext passes ints: the coroutine's address comes in two halves. */
+static void co_entry(unsigned hi, unsigned lo)
+{
+	co_main((struct sync_thread *)(((uintptr_t)hi << 32) | (uintptr_t)lo));
+}
+#endif
 
 static struct sync_thread *virtual_thread_start(struct sync *s, sync_thread_fn fn,
 						void *arg)
@@ -1035,6 +1238,9 @@ static struct sync_thread *virtual_thread_start(struct sync *s, sync_thread_fn f
 		      strerror(errno));
 	if (mprotect(co->map, page, PROT_NONE) != 0)
 		fatal("mprotect of a stack guard page failed: %s", strerror(errno));
+#ifdef SV_ASM_SWITCH
+	co_stack_init(co, co->map + co->map_len);
+#else
 	if (getcontext(&co->ctx) != 0)
 		fatal("getcontext failed: %s", strerror(errno));
 	co->ctx.uc_stack.ss_sp = co->map + page;
@@ -1043,6 +1249,7 @@ static struct sync_thread *virtual_thread_start(struct sync *s, sync_thread_fn f
 	uintptr_t p = (uintptr_t)co;
 	makecontext(&co->ctx, (void (*)(void))co_entry, 2, (unsigned)(p >> 32),
 		    (unsigned)(p & 0xFFFFFFFFu));
+#endif
 #ifdef SV_TSAN
 	co->fiber = __tsan_create_fiber(0);
 #endif
@@ -1133,7 +1340,7 @@ static void fire(struct sync_virtual *v, const struct timer *tm)
 		if (co->state != CO_BLOCKED || tm->gen != co->gen)
 			return;
 		if (co->cond) {
-			q_remove(&co->cond->waiters, co);
+			ws_remove(&co->cond->waiters, co);
 			co->cond = NULL;
 			co->timed_out = true;
 		}
@@ -1236,7 +1443,7 @@ static void virtual_interrupt(struct sync *s)
 	struct sync_virtual *v = virt(s);
 	v->interrupted = true;
 	struct sync_thread *w;
-	while ((w = q_pop(&v->naps.waiters)) != NULL) {
+	while ((w = ws_pop(&v->naps.waiters)) != NULL) {
 		w->gen++;
 		w->cond = NULL;
 		wake(v, w, SV_WAKE_LATENCY);
@@ -1329,6 +1536,7 @@ void sync_virtual_set_speed(struct sync *s, double speed)
 static void virtual_destroy(struct sync *s)
 {
 	struct sync_virtual *v = virt(s);
+	ws_free(&v->naps.waiters);
 	free(v->heap);
 	free(v->cores);
 	free(v);
