@@ -329,30 +329,77 @@ static size_t lane_pop_until(struct ring_lane *ring, struct event *out, size_t m
  * another (which drew two holders of one GIL). An event stamped but not
  * yet pushed may still arrive later than a later one: the events pane
  * and history take that small disorder.
+ *
+ * The lanes with an event are kept in a small min-heap keyed by their
+ * next event's time and then the lane's index (the earliest, the lowest
+ * lane first among equals), built once a call: after each run only the
+ * lane that gave it is looked at again, O(log lanes), where a scan of
+ * every lane after every run cost a tenth of all the instructions of a
+ * virtual-time run of eight threads. A lane empty when the call began is
+ * looked at by the next call.
  */
+struct lane_head {
+	uint64_t t;
+	size_t lane;
+};
+
+static inline bool head_before(const struct lane_head *a, const struct lane_head *b)
+{
+	return a->t < b->t || (a->t == b->t && a->lane < b->lane);
+}
+
+static void heads_push(struct lane_head *h, size_t *n, struct lane_head x)
+{
+	size_t i = (*n)++;
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (!head_before(&x, &h[p]))
+			break;
+		h[i] = h[p];
+		i = p;
+	}
+	h[i] = x;
+}
+
+static void heads_pop(struct lane_head *h, size_t *n)
+{
+	struct lane_head last = h[--*n];
+	size_t i = 0, m = *n;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= m)
+			break;
+		if (c + 1 < m && head_before(&h[c + 1], &h[c]))
+			c++;
+		if (!head_before(&h[c], &last))
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	if (m)
+		h[i] = last;
+}
+
 size_t ring_pop(struct ring *ring, struct event *out, size_t max)
 {
 	if (ring->nlanes == 1)
 		return lane_pop(ring->lanes[0], out, max);
+	struct lane_head h[RING_MAX_LANES];
+	size_t nh = 0;
+	for (size_t i = 0; i < ring->nlanes; i++) {
+		const struct event *ev = lane_peek(ring->lanes[i]);
+		if (ev)
+			heads_push(h, &nh, (struct lane_head){ ev->t, i });
+	}
 	size_t n = 0;
-	while (n < max) {
-		size_t best = SIZE_MAX;
-		uint64_t t_best = UINT64_MAX, t_next = UINT64_MAX;
-		for (size_t i = 0; i < ring->nlanes; i++) {
-			const struct event *ev = lane_peek(ring->lanes[i]);
-			if (!ev)
-				continue;
-			if (best == SIZE_MAX || ev->t < t_best) {
-				t_next = t_best;
-				t_best = ev->t;
-				best = i;
-			} else if (ev->t < t_next) {
-				t_next = ev->t;
-			}
-		}
-		if (best == SIZE_MAX)
-			break;
+	while (n < max && nh > 0) {
+		size_t best = h[0].lane;
+		heads_pop(h, &nh);
+		uint64_t t_next = nh ? h[0].t : UINT64_MAX;
 		n += lane_pop_until(ring->lanes[best], out + n, max - n, t_next);
+		const struct event *ev = lane_peek(ring->lanes[best]);
+		if (ev)
+			heads_push(h, &nh, (struct lane_head){ ev->t, best });
 	}
 	return n;
 }
