@@ -164,6 +164,7 @@ static struct push_result bench_push_run(int nprod, uint32_t count,
 {
 	struct ring *ring = ring_create_lanes(
 		concurrent ? BENCH_RING_SLOTS : (size_t)nprod * count, lanes);
+	ring_touch(ring); /* as a real-time run does: no page faults in pushes */
 	atomic_bool go = false, stop = false;
 	struct producer prod[2];
 	struct consumer cons = { .ring = ring, .stop = &stop };

@@ -93,6 +93,26 @@ static void new_ring_is_empty_with_zero_counters(void)
 	ring_destroy(r);
 }
 
+/* Touching a new ring's memory (as real time does) leaves it a new ring:
+ * empty, every slot free, all of them usable before one is refused. */
+static void a_touched_ring_is_still_empty_and_takes_its_capacity(void)
+{
+	struct ring *r = ring_create_lanes(64, 4);
+	ring_touch(r);
+	struct event out[80];
+	CU_ASSERT_EQUAL(ring_pop(r, out, 80), 0);
+	for (uint32_t i = 0; i < 16; i++) {
+		struct event ev = make_event(1, i);
+		CU_ASSERT_TRUE(ring_push(r, &ev));
+	}
+	struct event ev = make_event(1, 16);
+	CU_ASSERT_FALSE(ring_push(r, &ev));
+	CU_ASSERT_EQUAL(ring_pop(r, out, 80), 16);
+	for (uint32_t i = 0; i < 16; i++)
+		CU_ASSERT_EQUAL(out[i].seq, i);
+	ring_destroy(r);
+}
+
 static void push_then_pop_returns_same_events_in_order(void)
 {
 	struct ring *r = ring_create(16);
@@ -549,6 +569,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(capacity_rounds_up_to_a_power_of_two),
 	CU_TEST_ENTRY(absurd_capacities_are_refused),
 	CU_TEST_ENTRY(new_ring_is_empty_with_zero_counters),
+	CU_TEST_ENTRY(a_touched_ring_is_still_empty_and_takes_its_capacity),
 	CU_TEST_ENTRY(push_then_pop_returns_same_events_in_order),
 	CU_TEST_ENTRY(wraparound_over_many_laps_keeps_order_and_content),
 	CU_TEST_ENTRY(full_ring_refuses_counts_drops_and_accepts_after_pop),
