@@ -418,6 +418,11 @@ struct engine *engine_create(const struct scenario *sc,
 		gv_error_set(err, NULL, 0, 0, "cannot make an event ring of %zu events", cap);
 		return NULL;
 	}
+	/* In real time the simulated threads push: the ring's pages are
+	 * faulted in now, not in their pushes. Virtual time takes them as
+	 * its events reach them (a short run never touches most). */
+	if (!opt->virtual_time)
+		ring_touch(ring);
 
 	struct engine *e = xcalloc(1, sizeof *e);
 	e->sc = sc;

@@ -411,6 +411,86 @@ static void a_signal_wakes_one_waiter_chosen_by_the_seed(void)
 	CU_ASSERT(first[2] > first[0]);
 }
 
+/* Many waiters on one condition, far more than a word of the waiter
+ * set's bitmap, some of them timing out while others are still beginning
+ * to wait: every one leaves the condition exactly once, by its timeout
+ * or by one signal each, and a signal wakes exactly one. */
+#define MANY_WAITERS 300
+
+struct many {
+	struct prim p;
+	int woken_by_signal, timed_out;
+	bool out[MANY_WAITERS];
+	int order[MANY_WAITERS];
+};
+
+struct many_arg {
+	struct many *m;
+	int id;
+};
+
+static void *many_waiter(void *arg)
+{
+	struct many_arg *a = arg;
+	struct many *m = a->m;
+	struct prim *p = &m->p;
+	p->s->ops->sleep(p->s, (a->id + 1) * US);
+	sync_lock(p->s, p->m);
+	bool timed_out;
+	if (a->id % 2) {
+		/* Times out while later ids still arrive. */
+		timed_out = sync_timedwait(p->s, p->c, p->m, 40 * US);
+	} else {
+		sync_wait(p->s, p->c, p->m);
+		timed_out = false;
+	}
+	CU_ASSERT_FALSE(m->out[a->id]);
+	m->out[a->id] = true;
+	if (timed_out)
+		m->timed_out++;
+	else
+		m->order[m->woken_by_signal++] = a->id;
+	sync_unlock(p->s, p->m);
+	return NULL;
+}
+
+static void hundreds_of_waiters_each_leave_a_condition_once(void)
+{
+	struct many *m = calloc(1, sizeof *m);
+	struct many_arg a[MANY_WAITERS];
+	struct sync_thread *th[MANY_WAITERS];
+	prim_init_seed(&m->p, 2, 11);
+	struct sync *s = m->p.s;
+	for (int i = 0; i < MANY_WAITERS; i++) {
+		a[i] = (struct many_arg){ m, i };
+		th[i] = s->ops->thread_start(s, many_waiter, &a[i]);
+	}
+	CU_ASSERT_EQUAL(sync_virtual_run(s, 100 * MS), SYNC_VIRTUAL_STUCK);
+	CU_ASSERT_EQUAL(m->timed_out, MANY_WAITERS / 2);
+	CU_ASSERT_EQUAL(m->woken_by_signal, 0);
+	for (int k = 1; k <= MANY_WAITERS / 2; k++) {
+		sync_lock(s, m->p.m);
+		sync_signal(s, m->p.c);
+		sync_unlock(s, m->p.m);
+		enum sync_virtual_status st = sync_virtual_run(s, INT64_MAX);
+		CU_ASSERT_EQUAL(st, k == MANY_WAITERS / 2 ? SYNC_VIRTUAL_ENDED : SYNC_VIRTUAL_STUCK);
+		CU_ASSERT_EQUAL_FATAL(m->woken_by_signal, k);
+	}
+	int fifo = 0, odd = 0;
+	for (int i = 0; i < MANY_WAITERS / 2; i++) {
+		fifo += i && m->order[i] > m->order[i - 1];
+		odd += m->order[i] % 2;
+	}
+	CU_ASSERT_EQUAL(odd, 0); /* only the ones that had no timeout */
+	CU_ASSERT(fifo < MANY_WAITERS / 2 - 1); /* not simply the oldest first */
+	for (int i = 0; i < MANY_WAITERS; i++) {
+		CU_ASSERT(m->out[i]);
+		s->ops->thread_join(s, th[i]);
+	}
+	prim_fini(&m->p);
+	free(m);
+}
+
 static void *timed_waiter(void *arg)
 {
 	struct prim *p = arg;
@@ -811,6 +891,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(same_seed_gives_identical_json_reports),
 	CU_TEST_ENTRY(two_seeds_may_differ_but_both_keep_the_invariants),
 	CU_TEST_ENTRY(a_signal_wakes_one_waiter_chosen_by_the_seed),
+	CU_TEST_ENTRY(hundreds_of_waiters_each_leave_a_condition_once),
 	CU_TEST_ENTRY(timedwait_times_out_at_the_deadline_plus_timer_latency),
 	CU_TEST_ENTRY(cpu_work_shares_a_core_and_runs_in_parallel_on_two),
 	CU_TEST_ENTRY(the_gil_excludes_under_coroutines_for_every_policy),
