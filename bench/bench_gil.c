@@ -96,6 +96,7 @@ static void run_init(struct run *r, int ms, int64_t run_ns)
 {
 	r->sync = sync_real_create();
 	r->ring = ring_create(1u << 22);
+	ring_touch(r->ring); /* as a real-time run does */
 	r->gil = gil_create(GIL_NEW, r->sync, r->ring, 0);
 	gil_set_interval(r->gil, ms * MS);
 	r->run_ns = run_ns;

@@ -12,9 +12,17 @@
  *      time, at 1, 5 and 20 ms;
  *   5. waiting for a core: lesson 9's four processes on 2 cores, the
  *      time they spent runnable off a core, measured in real time from
- *      the threads' CPU clocks against what virtual time knows.
+ *      the threads' CPU clocks against what virtual time knows;
+ *   6. many threads in virtual time: N threads of ten turns of 1 ms of
+ *      work and 1 ms of I/O, N = 1024 and 2048 (and 4096 with --many).
+ *      Every waiter times out once an interval, so a run has N x its
+ *      length / 5 ms timeouts, at least N^2 x 2 (N x 10 ms of work, more
+ *      when the waiters' wake-ups take the cores from the holder): the
+ *      figure is the CPU time per waiter and interval, which stays the
+ *      same at every N if each operation costs the same whatever the
+ *      number of waiters.
  *
- * Usage: bench_virtual [--no-real]
+ * Usage: bench_virtual [--no-real] [--many]
  */
 #include "config.h"
 
@@ -32,6 +40,7 @@
 
 struct result {
 	double wall_s;
+	double cpu_s; /* the process's CPU time over the run */
 	uint64_t events;
 	double switches_per_s;
 	uint64_t io_wait_mean_ns; /* thread 1's mean wait for the GIL */
@@ -39,6 +48,14 @@ struct result {
 	uint64_t core_ns; /* every thread's time waiting for a core */
 	uint64_t hold_ns; /* ... and holding its GIL */
 };
+
+static double process_cpu_s(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		fatal("clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed");
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static struct result run(const char *text, bool virt, int64_t interval)
 {
@@ -51,7 +68,7 @@ static struct result run(const char *text, bool virt, int64_t interval)
 	struct engine_options o = { .policy = -1, .interval_ns = interval,
 				    .virtual_time = virt, .cores = 2 };
 	struct result r = { 0 };
-	double t0 = ((double)bench_now_ns() / 1e9);
+	double t0 = ((double)bench_now_ns() / 1e9), c0 = process_cpu_s();
 	struct engine *e = engine_create(sc, &o, &err);
 	struct stats *st = stats_create((unsigned)sc->nthreads, NULL, 1);
 	struct event *batch = malloc(4096 * sizeof *batch);
@@ -67,6 +84,7 @@ static struct result run(const char *text, bool virt, int64_t interval)
 		}
 	} while (!ended);
 	r.wall_s = ((double)bench_now_ns() / 1e9) - t0;
+	r.cpu_s = process_cpu_s() - c0;
 	r.elapsed = engine_elapsed(e);
 	struct stats_gil g;
 	stats_gil(st, 0, (uint64_t)r.elapsed, &g);
@@ -89,22 +107,29 @@ static struct result run(const char *text, bool virt, int64_t interval)
 	return r;
 }
 
-static double process_cpu_s(void)
-{
-	struct timespec ts;
-	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
-		fatal("clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed");
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv)
 {
-	bool real = !(argc > 1 && !strcmp(argv[1], "--no-real"));
+	bool real = true, many = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--no-real"))
+			real = false;
+		else if (!strcmp(argv[i], "--many"))
+			many = true;
+	}
 
-	struct result r = run("duration 20s\nthread a { cpu 100s }\nthread b { cpu 100s }",
-			      true, 10000);
-	printf("simulated events: %llu in %.3f s of wall time: %.2f million events/s (target >= 5)\n",
-	       (unsigned long long)r.events, r.wall_s, (double)r.events / r.wall_s / 1e6);
+	/* The best of three: a short run, easily disturbed on a busy
+	 * machine; the CPU time beside the wall time for the same reason. */
+	struct result r = { 0 };
+	for (int i = 0; i < 3; i++) {
+		struct result x = run("duration 20s\nthread a { cpu 100s }\nthread b { cpu 100s }",
+				      true, 10000);
+		if (i == 0 || x.wall_s < r.wall_s)
+			r = x;
+	}
+	printf("simulated events: %llu in %.3f s of wall time (%.3f s of CPU): "
+	       "%.2f million events/s (goal >= 10)%s\n",
+	       (unsigned long long)r.events, r.wall_s, r.cpu_s, (double)r.events / r.wall_s / 1e6,
+	       (double)r.events / r.wall_s / 1e6 >= 10 ? "" : "  MISSED");
 
 	const char *eight = "duration 60s\nthread t * 8 { cpu 100s }";
 	r = run(eight, true, 5 * MS);
@@ -124,15 +149,35 @@ int main(int argc, char **argv)
 			sweep_result_free(&res);
 		/* The CPU time beside: on a machine whose cores are not all
 		 * free, wall time alone hides what the workers did. */
+		double wall = ((double)bench_now_ns() / 1e9) - t0;
 		printf("20-point sweep of it, 0.1 ms to 50 ms, %u worker%s: %.3f s of wall time%s, "
-		       "%.3f s of CPU\n", sweep_workers(&o, jobs, 20),
-		       sweep_workers(&o, jobs, 20) == 1 ? "" : "s",
-		       ((double)bench_now_ns() / 1e9) - t0, jobs ? "" : " (goal <= 2)",
-		       process_cpu_s() - c0);
+		       "%.3f s of CPU%s\n", sweep_workers(&o, jobs, 20),
+		       sweep_workers(&o, jobs, 20) == 1 ? "" : "s", wall,
+		       jobs ? "" : " (goal <= 2)", process_cpu_s() - c0,
+		       !jobs && wall > 2 ? "  MISSED" : "");
 		if (!jobs)
 			break;
 	}
 	scenario_free(sc);
+
+	double first = 0;
+	for (unsigned n = 1024; n <= (many ? 4096u : 2048u); n *= 2) {
+		char text[128];
+		snprintf(text, sizeof text, "thread t * %u {\n repeat 10 {\n  cpu 1ms\n  io 1ms\n }\n}\n",
+			 n);
+		r = run(text, true, 5 * MS);
+		/* Every waiter times out once an interval: the CPU time per
+		 * waiter and interval is the cost of one such timeout, which
+		 * should not grow with N. */
+		double per = r.cpu_s * 1e9 / ((double)n * ((double)r.elapsed / (5.0 * MS)));
+		if (!first)
+			first = per;
+		printf("%u threads, 10 x (1 ms cpu, 1 ms io), virtual: %.2f s of wall time, "
+		       "%.2f s of CPU, %.1f s virtual; %.0f ns of CPU per waiter and interval "
+		       "(goal <= 1.5 x 1024's)%s\n",
+		       n, r.wall_s, r.cpu_s, (double)r.elapsed / 1e9, per,
+		       per <= 1.5 * first ? "" : "  MISSED");
+	}
 
 	if (!real)
 		return 0;

@@ -5,8 +5,8 @@ Each thread does 1 ms of pure-Python work and sleeps 1 ms, ten times:
 Prints the wall time in seconds. CPython starts its threads one by one
 from a main thread that needs the GIL for each start, so the early ones
 have often ended before the late ones begin, and only a few wait for the
-GIL at any time ("staggered"). gilviz starts all N at once, so all N
-wait for the GIL together; "together" does that here: every thread
+GIL at any time ("staggered", gilviz's 'startup one-by-one'). "together"
+has all N wait for the GIL at once (gilviz's 'startup together'): every thread
 sleeps until one instant after all have started (a sleep, not a lock or
 an Event, which would queue the threads on that lock instead of on the
 GIL), and the time is counted from that instant.

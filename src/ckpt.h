@@ -31,7 +31,7 @@
 #include "spanring.h"
 
 /* Raise it when the meaning of a saved field changes. */
-#define CKPT_MODEL_VERSION 1u
+#define CKPT_MODEL_VERSION 2u
 #define CKPT_SPANS 2048
 #define CKPT_TASK_SPANS 256
 #define CKPT_MARKS 1024 /* and as many handoffs */

@@ -38,6 +38,7 @@ void consumer_init(struct consumer *c, const struct scenario *sc,
 		.ngils = (unsigned)sc->nprocs,
 	};
 	c->st = stats_create((unsigned)sc->nthreads, c->gil_of, (unsigned)sc->nprocs);
+	stats_set_objects(c->st, (unsigned)sc->nobjects);
 	c->h = history_create_config(&hc);
 	unsigned *ntasks = xcalloc(sc->nthreads ? sc->nthreads : 1, sizeof *ntasks);
 	for (size_t i = 0; i < sc->nthreads; i++)

@@ -56,7 +56,9 @@ static struct sigaction crash_old[GV_ARRAY_LEN(crash_signals)];
  * stop-the-world pause (gc) takes the last hue, vermillion (bold red on 8
  * colours), with a glyph of its own, a heavy bar: vermillion and orange
  * (waiting) come close for a deuteranope, so the glyph, not the colour,
- * is what tells those two apart. Nothing a class must read is dim: the
+ * is what tells those two apart. A thread waiting for an object's lock
+ * (free-threaded Python's critical sections) waits as for the GIL, so it
+ * takes waiting's orange, bold, with a darker shade for its glyph. Nothing a class must read is dim: the
  * secondary text (time axis, "more" lines) is a plain light grey.
  *
  * With 256 colours each role gets the nearest xterm colour to its
@@ -109,6 +111,7 @@ static const struct crt_role_look looks[CR_COUNT] = {
 	[CR_HOLD_PART] = { COLOR_CYAN, -1, X_SKY_BLUE, -1, A_BOLD, A_BOLD },
 	[CR_RUNNABLE] = { COLOR_RED, -1, X_DEEP_BLUE, -1, A_NORMAL, A_NORMAL },
 	[CR_STOPPED] = { COLOR_RED, -1, X_VERMILLION, -1, A_BOLD, A_BOLD },
+	[CR_LOCK_WAIT] = { COLOR_YELLOW, -1, X_ORANGE, -1, A_BOLD, A_BOLD },
 	[CR_MARK] = { COLOR_YELLOW, -1, X_YELLOW, -1, A_BOLD, A_BOLD },
 	[CR_DIM] = { COLOR_WHITE, -1, X_GREY, -1, A_NORMAL, A_NORMAL },
 	[CR_TITLE] = { -1, -1, -1, -1, A_BOLD, A_BOLD },
@@ -128,6 +131,7 @@ static const struct crt_glyphs glyphs_utf8 = {
 		[TS_DONE] = "\u00b7",        /* middle dot */
 		[TS_RUNNABLE] = "\u254d",    /* heavy double dash */
 		[TS_STOPPED] = "\u2503",     /* heavy vertical */
+		[TS_LOCK_WAIT] = "\u2593",   /* dark shade */
 		[TS_UNKNOWN] = "?",
 	},
 	/* Left one-eighth to seven-eighths blocks. */

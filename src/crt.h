@@ -28,6 +28,7 @@ enum crt_role {
 	CR_HOLD_PART,      /* held in part, another state the rest */
 	CR_RUNNABLE,
 	CR_STOPPED,
+	CR_LOCK_WAIT,
 	CR_MARK,
 	CR_DIM,
 	CR_TITLE,

@@ -14,6 +14,7 @@
 
 #include "describe.h"
 #include "gil.h"
+#include "stats.h"
 
 void describe_duration(uint64_t ns, char *buf, size_t len)
 {
@@ -88,6 +89,15 @@ static const char *thread_name(const struct scenario *sc, unsigned tid, char *bu
 	return buf;
 }
 
+/* An object's name, or "object N". */
+static const char *object_name(const struct scenario *sc, unsigned obj, char *buf, size_t len)
+{
+	if (sc && obj < sc->nobjects)
+		return sc->objects[obj];
+	snprintf(buf, len, "object %u", obj);
+	return buf;
+}
+
 static const char *release_words(unsigned reason)
 {
 	switch (reason) {
@@ -123,6 +133,8 @@ static const char *const op_words[OP_KIND_COUNT] = {
 	[OP_AWAIT_SLEEP] = "awaits asyncio.sleep of %s: the loop runs other tasks",
 	[OP_AWAIT_GET] = "awaits an item from a queue: the loop runs other tasks",
 	[OP_GC] = "collects garbage for %s: every other thread stops at its next check",
+	[OP_WITH] = "enters a critical section",
+	[OP_IMPORT_UNSAFE] = "imports an extension module",
 };
 
 /* A duration the run took, said in the scenario's own time (slow
@@ -135,7 +147,7 @@ static void scenario_duration(uint64_t ns, double slow, char *buf, size_t len)
 int describe_event(char *buf, size_t len, const struct event *ev,
 		   const struct scenario *sc, uint64_t nth, double slow)
 {
-	char nb[32], d[32];
+	char nb[32], nb2[32], d[32];
 	const char *who = thread_name(sc, ev->tid, nb, sizeof nb);
 	switch (ev->type) {
 	case EV_THREAD_START:
@@ -184,6 +196,23 @@ int describe_event(char *buf, size_t len, const struct event *ev,
 	case EV_STW_GO:
 		scenario_duration(ev->arg, slow, d, sizeof d);
 		return snprintf(buf, len, "%s goes on after %s stopped by a gc", who, d);
+	case EV_LOCK_WAIT:
+		return snprintf(buf, len, "%s waits for the lock of %s (a critical section)", who,
+				object_name(sc, ev->aux, nb2, sizeof nb2));
+	case EV_LOCK_TAKE:
+		if (ev->arg < 1000)
+			return snprintf(buf, len, "%s takes the lock of %s", who,
+					object_name(sc, ev->aux, nb2, sizeof nb2));
+		scenario_duration(ev->arg, slow, d, sizeof d);
+		return snprintf(buf, len, "%s takes the lock of %s after %s", who,
+				object_name(sc, ev->aux, nb2, sizeof nb2), d);
+	case EV_LOCK_RELEASE:
+		return snprintf(buf, len, "%s releases the lock of %s", who,
+				object_name(sc, ev->aux, nb2, sizeof nb2));
+	case EV_GIL_ENABLE:
+		return snprintf(buf, len,
+				"%s imports %s, not marked free-thread-safe: RuntimeWarning, the GIL is enabled",
+				who, sc && ev->arg < sc->nmodules ? sc->modules[ev->arg] : "a module");
 	case EV_INTERVAL:
 		describe_setting(slow > 1 ? (uint64_t)((double)ev->arg / slow) : ev->arg, d, sizeof d);
 		if (sc && sc->nprocs > 1 && ev->aux < sc->nprocs)
@@ -205,4 +234,22 @@ int describe_line(char *buf, size_t len, const struct event *ev, uint64_t t_star
 		return n;
 	int m = describe_event(buf + n, len - (size_t)n, ev, sc, nth, slow);
 	return m < 0 ? m : n + m;
+}
+
+/* A shared object's line: its lock's waits and how much of the run it
+ * was held. */
+void describe_object(const struct stats *st, unsigned obj, uint64_t elapsed_ns,
+			 char *buf, size_t len)
+{
+	struct stats_object so;
+	if (stats_object(st, obj, &so) != 0) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	char p50[32], p99[32];
+	describe_duration(so.wait_p50_ns, p50, sizeof p50);
+	describe_duration(so.wait_p99_ns, p99, sizeof p99);
+	snprintf(buf, len, "%" PRIu64 " waits of %" PRIu64 " takes, wait p50 %s p99 %s, held %.0f%% of the run",
+		 so.waits, so.takes, p50, p99,
+		 elapsed_ns ? 100.0 * (double)so.held_ns / (double)elapsed_ns : 0.0);
 }

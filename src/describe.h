@@ -50,4 +50,10 @@ int describe_event(char *buf, size_t len, const struct event *ev,
 int describe_line(char *buf, size_t len, const struct event *ev, uint64_t t_start,
 		  const struct scenario *sc, uint64_t nth, double slow);
 
+/* A shared object's figures in words: its lock's waits (p50, p99) and
+ * the share of elapsed_ns it was held (free-threaded critical sections). */
+struct stats;
+void describe_object(const struct stats *st, unsigned obj, uint64_t elapsed_ns,
+		     char *buf, size_t len);
+
 #endif

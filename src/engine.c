@@ -17,7 +17,11 @@
  *   gc P           a stop-the-world pause: P of work that checks nothing,
  *                  keeping the GIL; every other thread stops at its next
  *                  check (an op boundary, a loop turn, or the end of its
- *                  current chunk of work) until the pause ends.
+ *                  current chunk of work) until the pause ends;
+ *   with O { ops } ops in object O's critical section (below);
+ *   import_unsafe M an extension not marked free-thread-safe: under
+ *                  gil none, the GIL is turned on for the rest of the run
+ *                  (gil_enable); under a GIL, nothing.
  *
  * Between two ops, at each turn of a loop and between two asyncio tasks
  * the one op interpreter (interpret) passes a check site: one tick of
@@ -71,6 +75,25 @@
  * again (after the EV_TASK), so that the ops between two EV_TASK events
  * are one task's.
  *
+ * Critical sections. Free-threaded CPython (PEP 703) guards a shared
+ * object (a list, a dict) with a per-object lock that C code takes around
+ * its work on the object (Py_BEGIN_CRITICAL_SECTION); with a GIL they
+ * compile to nothing. So `with O { ops }` costs nothing under a GIL, and
+ * under gil none takes O's lock, a mutex over the sync backend (struct
+ * eobject, under ctl_mutex) with LOCK_WAIT / LOCK_TAKE / LOCK_RELEASE
+ * events. As in Python/critical_section.c, a thread's sections are
+ * suspended (their locks released) whenever it would block: I/O, sleep,
+ * C code that releases the GIL, a blocking queue operation, a stop for
+ * another thread's gc, waiting for the GIL once it is turned on, and
+ * waiting for a lock that is taken (so two sections never deadlock);
+ * when it goes on, only its innermost section is taken again, the
+ * others when the inner ones end.
+ *
+ * Collections. `gc every D pause P` runs a gc P (as the op) every D of
+ * run time, by the first thread that reaches a check holding its GIL at
+ * or after each due time; work is cut at the due time, so in virtual
+ * time a running thread collects exactly then.
+ *
  * A deadlock (every live thread waits on a queue that nothing can fill or
  * drain any more: a consumer left alone after its producers ended) ends
  * the run, in both times, at the moment it happened; engine_deadlocked()
@@ -103,6 +126,14 @@ struct equeue {
 	size_t nloops;
 };
 
+/* A shared object's lock (a critical section under gil none); under
+ * ctl_mutex. */
+struct eobject {
+	struct sim_thread *holder;
+	unsigned waiters;
+	struct sync_cond *cond;
+};
+
 enum task_state { TASK_READY, TASK_TIMER, TASK_QUEUE, TASK_DONE };
 
 /* Where a script (a thread's, or a task's) is: a stack of the blocks it
@@ -111,6 +142,7 @@ struct frame {
 	const struct op *ops;
 	size_t n, i;
 	uint64_t left;         /* passes of the block left; UINT64_MAX: forever */
+	const struct op *with; /* a with block: its op, to leave it at the end */
 };
 
 struct cursor {
@@ -147,6 +179,21 @@ struct sim_thread {
 	struct sync_thread *th;
 	struct loop *loop;     /* NULL: a plain thread */
 	bool ended;            /* its THREAD_END is out (its own flag) */
+	/* Starting one by one: the thread started after this one (NULL:
+	 * none), and this thread's own gate, opened by the thread before
+	 * it (NULL: it starts on its own). Under ctl_mutex. */
+	struct sim_thread *next;
+	struct sync_cond *gate;
+	bool gate_open;
+	/* The critical sections it is in, innermost last; held: its lock
+	 * is taken now (not suspended). Its own, but for held and since,
+	 * which change under ctl_mutex. */
+	struct {
+		unsigned object;
+		bool held;
+		int64_t since;
+	} cs[SCENARIO_MAX_DEPTH + 1];
+	int ncs;
 };
 
 struct engine {
@@ -176,6 +223,12 @@ struct engine {
 	struct sim_thread *stw_owner;
 	atomic_int stw;
 	struct sync_cond *stw_cond;
+	struct eobject *objects;
+	size_t nobjects;
+	/* gc every: the next collection is due at gc_due (run clock); -1:
+	 * none. Claimed under ctl_mutex. */
+	_Atomic int64_t gc_due;
+	int64_t gc_every, gc_pause; /* after slow motion */
 	atomic_bool deadlock;  /* written under ctl_mutex */
 	int64_t deadlock_t;
 
@@ -271,13 +324,18 @@ static void wake_all_locked(struct engine *e)
 	struct sync *s = e->sync;
 	s->ops->interrupt(s);
 	sync_broadcast(s, e->stw_cond);
+	for (size_t o = 0; o < e->nobjects; o++)
+		sync_broadcast(s, e->objects[o].cond);
 	for (size_t q = 0; q < e->nqueues; q++) {
 		sync_broadcast(s, e->queues[q].not_empty);
 		sync_broadcast(s, e->queues[q].not_full);
 	}
-	for (size_t i = 0; i < e->nthreads; i++)
+	for (size_t i = 0; i < e->nthreads; i++) {
 		if (e->threads[i].loop)
 			sync_broadcast(s, e->threads[i].loop->cond);
+		if (e->threads[i].gate)
+			sync_broadcast(s, e->threads[i].gate);
+	}
 }
 
 /* Called with ctl_mutex held whenever a thread begins a wait that only a
@@ -299,6 +357,31 @@ static void check_deadlock_locked(struct engine *e)
 	atomic_store(&e->deadlock, true);
 	e->sync->ops->poke(e->sync);
 }
+
+/* CPython's Thread.start() returns only once the new thread runs, and a
+ * new thread runs only once it holds the GIL: a program that starts its
+ * threads in a loop starts each one after the one before has taken the
+ * GIL. Each process's threads that have no start time of their own are
+ * chained in the file's order: a thread's gate opens when the thread
+ * before it first takes the GIL. (The main thread's own wait to take
+ * the GIL back between two starts is left out: it has no row.) */
+static void chain_starts(struct engine *e)
+{
+	for (size_t p = 0; p < e->ngils; p++) {
+		struct sim_thread *prev = NULL;
+		for (size_t i = 0; i < e->nthreads; i++) {
+			struct sim_thread *st = &e->threads[i];
+			if (st->sc->process != p || st->sc->start_ns > 0)
+				continue;
+			if (prev) {
+				prev->next = st;
+				st->gate = e->sync->ops->cond_new(e->sync);
+			}
+			prev = st;
+		}
+	}
+}
+static void cs_on_detach(struct gil_thread *t, bool detach);
 
 struct engine *engine_create(const struct scenario *sc,
 			     const struct engine_options *opt,
@@ -335,6 +418,11 @@ struct engine *engine_create(const struct scenario *sc,
 		gv_error_set(err, NULL, 0, 0, "cannot make an event ring of %zu events", cap);
 		return NULL;
 	}
+	/* In real time the simulated threads push: the ring's pages are
+	 * faulted in now, not in their pushes. Virtual time takes them as
+	 * its events reach them (a short run never touches most). */
+	if (!opt->virtual_time)
+		ring_touch(ring);
 
 	struct engine *e = xcalloc(1, sizeof *e);
 	e->sc = sc;
@@ -376,10 +464,20 @@ struct engine *engine_create(const struct scenario *sc,
 		st->e = e;
 		st->sc = &sc->threads[i];
 		gil_thread_init(&st->gt, e->gils[st->sc->process], (uint16_t)i);
+		st->gt.on_detach = cs_on_detach;
 		if (st->sc->ntasks)
 			st->loop = loop_create(e, st->sc);
 	}
+	if (sc->startup == SC_START_ONE_BY_ONE)
+		chain_starts(e);
 	queues_create(e);
+	e->nobjects = sc->nobjects;
+	e->objects = xcalloc(e->nobjects ? e->nobjects : 1, sizeof *e->objects);
+	for (size_t o = 0; o < e->nobjects; o++)
+		e->objects[o].cond = e->sync->ops->cond_new(e->sync);
+	e->gc_every = scaled(e, sc->gc_every_ns);
+	e->gc_pause = scaled(e, sc->gc_pause_ns);
+	atomic_init(&e->gc_due, -1);
 	return e;
 }
 
@@ -393,8 +491,14 @@ void engine_destroy(struct engine *e)
 		gil_destroy(e->gils[i]);
 	free(e->gils);
 	queues_free(e);
-	for (size_t i = 0; i < e->nthreads; i++)
+	for (size_t o = 0; o < e->nobjects; o++)
+		e->sync->ops->cond_free(e->sync, e->objects[o].cond);
+	free(e->objects);
+	for (size_t i = 0; i < e->nthreads; i++) {
 		loop_free(e, e->threads[i].loop);
+		if (e->threads[i].gate)
+			e->sync->ops->cond_free(e->sync, e->threads[i].gate);
+	}
 	free(e->threads);
 	e->sync->ops->cond_free(e->sync, e->stw_cond);
 	e->sync->ops->mutex_free(e->sync, e->ctl_mutex);
@@ -416,6 +520,164 @@ static bool checkpoint(struct engine *e)
 	return !stopping(e);
 }
 
+/* ---------------------------------------------------------------- */
+/* critical sections                                                */
+/* ---------------------------------------------------------------- */
+
+/* Do critical sections take locks? Only without a GIL: under a GIL
+ * CPython compiles them to nothing, and once the GIL has been turned on
+ * they are suspended whenever it changes hands, so none is ever waited
+ * for. */
+static bool cs_active(const struct sim_thread *st)
+{
+	return gil_policy(st->gt.gil) == GIL_NONE;
+}
+
+/* Take the lock of section i (waiting while another thread has it).
+ * ctl_mutex held. Not taken if the run stops meanwhile. */
+static void cs_lock_locked(struct sim_thread *st, int i)
+{
+	struct engine *e = st->e;
+	unsigned obj = st->cs[i].object;
+	struct eobject *o = &e->objects[obj];
+	int64_t t0 = sync_now(e->sync);
+	bool waited = false;
+	if (o->holder && o->holder != st) {
+		waited = true;
+		gil_emit(&st->gt, EV_LOCK_WAIT, (uint8_t)obj, 0);
+		o->waiters++;
+		while (o->holder && !stopping(e))
+			sync_wait(e->sync, o->cond, e->ctl_mutex);
+		o->waiters--;
+	}
+	if (o->holder)
+		return; /* stopping */
+	o->holder = st;
+	st->cs[i].held = true;
+	st->cs[i].since = sync_now(e->sync);
+	gil_emit(&st->gt, EV_LOCK_TAKE, (uint8_t)obj,
+		 waited ? (uint64_t)(st->cs[i].since - t0) : 0);
+}
+
+/* Release it: recorded before a waiter can take it. ctl_mutex held. */
+static void cs_unlock_locked(struct sim_thread *st, int i)
+{
+	struct engine *e = st->e;
+	unsigned obj = st->cs[i].object;
+	struct eobject *o = &e->objects[obj];
+	if (!st->cs[i].held)
+		return;
+	gil_emit(&st->gt, EV_LOCK_RELEASE, (uint8_t)obj,
+		 (uint64_t)(sync_now(e->sync) - st->cs[i].since));
+	st->cs[i].held = false;
+	o->holder = NULL;
+	if (o->waiters)
+		sync_signal(e->sync, o->cond);
+}
+
+/* The thread is about to block: suspend every section it holds. */
+static void cs_suspend_locked(struct sim_thread *st)
+{
+	for (int i = st->ncs - 1; i >= 0; i--)
+		cs_unlock_locked(st, i);
+}
+
+/* ... and it goes on: take its innermost section again. */
+static void cs_resume_locked(struct sim_thread *st)
+{
+	if (st->ncs && !st->cs[st->ncs - 1].held && cs_active(st) && !stopping(st->e))
+		cs_lock_locked(st, st->ncs - 1);
+}
+
+static bool cs_held_any(const struct sim_thread *st)
+{
+	for (int i = 0; i < st->ncs; i++)
+		if (st->cs[i].held)
+			return true;
+	return false;
+}
+
+static void cs_suspend(struct sim_thread *st)
+{
+	if (!cs_held_any(st))
+		return;
+	sync_lock(st->e->sync, st->e->ctl_mutex);
+	cs_suspend_locked(st);
+	sync_unlock(st->e->sync, st->e->ctl_mutex);
+}
+
+static void cs_resume(struct sim_thread *st)
+{
+	if (!st->ncs || st->cs[st->ncs - 1].held || !cs_active(st))
+		return;
+	sync_lock(st->e->sync, st->e->ctl_mutex);
+	cs_resume_locked(st);
+	sync_unlock(st->e->sync, st->e->ctl_mutex);
+}
+
+/* The GIL was turned on and the thread stops running without it. */
+static void cs_on_detach(struct gil_thread *t, bool detach)
+{
+	struct sim_thread *st = (struct sim_thread *)((char *)t - offsetof(struct sim_thread, gt));
+	if (detach)
+		cs_suspend(st);
+	else
+		cs_resume(st);
+}
+
+/* with O {: enter O's section. If O's lock is taken, the thread would
+ * block: its other sections are suspended first. */
+static void cs_enter(struct sim_thread *st, unsigned object)
+{
+	struct engine *e = st->e;
+	int i = st->ncs++;
+	st->cs[i].object = object;
+	st->cs[i].held = false;
+	if (!cs_active(st))
+		return;
+	sync_lock(e->sync, e->ctl_mutex);
+	struct sim_thread *h = e->objects[object].holder;
+	if (h && h != st)
+		for (int k = i - 1; k >= 0; k--)
+			cs_unlock_locked(st, k);
+	cs_lock_locked(st, i);
+	sync_unlock(e->sync, e->ctl_mutex);
+}
+
+/* }: leave the innermost section; the one around it, if suspended, is
+ * taken again. */
+static void cs_leave(struct sim_thread *st)
+{
+	struct engine *e = st->e;
+	if (!st->ncs)
+		return;
+	bool again = st->ncs > 1 && !st->cs[st->ncs - 2].held && cs_active(st);
+	if (!st->cs[st->ncs - 1].held && !again) {
+		st->ncs--;
+		return;
+	}
+	sync_lock(e->sync, e->ctl_mutex);
+	cs_unlock_locked(st, st->ncs - 1);
+	st->ncs--;
+	cs_resume_locked(st);
+	sync_unlock(e->sync, e->ctl_mutex);
+}
+
+/* The thread blocks (io, sleep, C code that releases the GIL, a queue):
+ * its sections are suspended, then the GIL released; it goes on once it
+ * has the GIL back and its innermost section again. */
+static void thread_detach(struct sim_thread *st, enum release_reason reason)
+{
+	cs_suspend(st);
+	gil_drop(&st->gt, reason);
+}
+
+static void thread_attach(struct sim_thread *st)
+{
+	gil_take(&st->gt);
+	cs_resume(st);
+}
+
 /* Stop-the-world. A thread that reaches a check while another thread's
  * gc pause is in progress stops there (STW_STOP) until the pause ends
  * (STW_GO), as CPython's threads stop at their next eval-breaker check
@@ -426,13 +688,48 @@ static void stw_wait_locked(struct sim_thread *st)
 	if (!e->stw_owner || e->stw_owner == st || stopping(e))
 		return;
 	int64_t t0 = sync_now(e->sync);
+	/* Stopped, it is detached: its sections are suspended. */
+	cs_suspend_locked(st);
 	gil_emit(&st->gt, EV_STW_STOP, 0, 0);
 	while (e->stw_owner && !stopping(e))
 		sync_wait(e->sync, e->stw_cond, e->ctl_mutex);
 	gil_emit(&st->gt, EV_STW_GO, 0, (uint64_t)(sync_now(e->sync) - t0));
+	cs_resume_locked(st);
 }
 
-/* The check: cheap when no pause is in progress. */
+static bool stw_pause(struct sim_thread *st, int64_t ns);
+
+/* gc every: the first thread at a check at or after the due time, holding
+ * its GIL, collects (the op gc, as if the script had it there). */
+static bool gc_due_check(struct sim_thread *st)
+{
+	struct engine *e = st->e;
+	int64_t due = atomic_load_explicit(&e->gc_due, memory_order_relaxed);
+	if (due < 0 || !st->gt.holding)
+		return true;
+	int64_t now = sync_now(e->sync);
+	if (now < due)
+		return true;
+	sync_lock(e->sync, e->ctl_mutex);
+	due = atomic_load_explicit(&e->gc_due, memory_order_relaxed);
+	bool mine = now >= due;
+	if (mine) {
+		/* Collections missed (no thread ran) are not made up. */
+		while (due <= now)
+			due += e->gc_every;
+		atomic_store_explicit(&e->gc_due, due, memory_order_relaxed);
+	}
+	sync_unlock(e->sync, e->ctl_mutex);
+	if (!mine)
+		return true;
+	gil_emit(&st->gt, EV_OP_START, OP_GC, (uint64_t)e->gc_pause);
+	bool ok = stw_pause(st, e->gc_pause);
+	gil_emit(&st->gt, EV_OP_END, OP_GC, 0);
+	return ok;
+}
+
+/* The check: cheap when no pause is in progress, no collection is due
+ * and the GIL has not been turned on. */
 static bool stw_check(struct sim_thread *st)
 {
 	struct engine *e = st->e;
@@ -441,7 +738,26 @@ static bool stw_check(struct sim_thread *st)
 		stw_wait_locked(st);
 		sync_unlock(e->sync, e->ctl_mutex);
 	}
+	if (gil_must_reattach(&st->gt))
+		gil_reattach(&st->gt);
+	if (!gc_due_check(st))
+		return false;
 	return !stopping(e);
+}
+
+/* Ticks of work to run before the next look: at most a chunk, and no
+ * further than a collection that is due. */
+static uint64_t chunk_of(const struct engine *e, uint64_t left)
+{
+	uint64_t chunk = left < e->chunk_ticks ? left : e->chunk_ticks;
+	int64_t due = atomic_load_explicit(&e->gc_due, memory_order_relaxed);
+	if (due >= 0) {
+		int64_t until = due - sync_now(e->sync);
+		uint64_t n = until > 0 ? (uint64_t)((double)until / e->sync->tick_ns) + 1 : 1;
+		if (n < chunk)
+			chunk = n;
+	}
+	return chunk;
 }
 
 /* gc P: waits for a pause in progress to end, then pauses the world for
@@ -527,7 +843,7 @@ static bool queue_put(struct sim_thread *st, struct equeue *q)
 	sync_lock(s, e->ctl_mutex);
 	if (queue_full(q) && !stopping(e)) {
 		sync_unlock(s, e->ctl_mutex);
-		gil_drop(&st->gt, RELEASE_BLOCKING);
+		thread_detach(st, RELEASE_BLOCKING);
 		dropped = true;
 		sync_lock(s, e->ctl_mutex);
 		q->putters++;
@@ -545,7 +861,7 @@ static bool queue_put(struct sim_thread *st, struct equeue *q)
 	}
 	sync_unlock(s, e->ctl_mutex);
 	if (ok && dropped)
-		gil_take(&st->gt);
+		thread_attach(st);
 	return ok;
 }
 
@@ -559,7 +875,7 @@ static bool queue_get(struct sim_thread *st, struct equeue *q)
 	sync_lock(s, e->ctl_mutex);
 	if (!q->items && !stopping(e)) {
 		sync_unlock(s, e->ctl_mutex);
-		gil_drop(&st->gt, RELEASE_BLOCKING);
+		thread_detach(st, RELEASE_BLOCKING);
 		dropped = true;
 		sync_lock(s, e->ctl_mutex);
 		q->getters++;
@@ -577,7 +893,7 @@ static bool queue_get(struct sim_thread *st, struct equeue *q)
 	}
 	sync_unlock(s, e->ctl_mutex);
 	if (ok && dropped)
-		gil_take(&st->gt);
+		thread_attach(st);
 	return ok;
 }
 
@@ -597,7 +913,7 @@ static bool run_leaf(struct sim_thread *st, const struct op *op)
 			ns += ns / 1000 * (int64_t)e->sc->slowdown_permille;
 		uint64_t left = ticks_of(e, ns);
 		while (left && ok) {
-			uint64_t chunk = left < e->chunk_ticks ? left : e->chunk_ticks;
+			uint64_t chunk = chunk_of(e, left);
 			gil_run_ticks(t, chunk);
 			left -= chunk;
 			ok = checkpoint(e) && stw_check(st);
@@ -609,6 +925,9 @@ static bool run_leaf(struct sim_thread *st, const struct op *op)
 		for (int64_t now = sync_now(e->sync); now < until && ok;
 		     now = sync_now(e->sync)) {
 			int64_t step = now + ENGINE_CHUNK_NS;
+			int64_t due = atomic_load_explicit(&e->gc_due, memory_order_relaxed);
+			if (due > now && due < step)
+				step = due;
 			gil_run_until(t, step < until ? step : until);
 			ok = checkpoint(e) && stw_check(st);
 		}
@@ -616,16 +935,27 @@ static bool run_leaf(struct sim_thread *st, const struct op *op)
 	}
 	case OP_IO:
 	case OP_SLEEP:
-		gil_drop(t, RELEASE_BLOCKING);
+		thread_detach(st, RELEASE_BLOCKING);
 		ok = engine_sleep(e, ns);
 		if (ok)
-			gil_take(t);
+			thread_attach(st);
 		break;
 	case OP_NATIVE:
-		gil_drop(t, RELEASE_NATIVE);
+		thread_detach(st, RELEASE_NATIVE);
 		ok = run_unchecked(e, ns);
 		if (ok)
-			gil_take(t);
+			thread_attach(st);
+		break;
+	case OP_IMPORT_UNSAFE:
+		/* Under none the GIL is turned on; the sections are suspended
+		 * while the importer waits for the others to stop. A thread
+		 * that finds it on already takes it at the check below. */
+		if (t->free_hold) {
+			cs_suspend(st);
+			gil_enable(t, op->module);
+			cs_resume(st);
+		}
+		ok = checkpoint(e) && stw_check(st);
 		break;
 	case OP_NATIVE_HOLD:
 		ok = run_unchecked(e, ns);
@@ -652,15 +982,18 @@ static bool run_leaf(struct sim_thread *st, const struct op *op)
 
 static void cursor_init(struct cursor *c, const struct op *ops, size_t n)
 {
-	c->stack[0] = (struct frame){ ops, n, 0, 1 };
+	c->stack[0] = (struct frame){ ops, n, 0, 1, NULL };
 	c->depth = 1;
 }
 
 /* The script's next leaf op, stepping into and out of repeat and forever
- * blocks; NULL at the end of the script. Bodies are never empty, so this
- * always ends. */
-static const struct op *cursor_next(struct cursor *c)
+ * blocks; NULL at the end of the script. A with block is returned as it
+ * is entered (*leave false) and as it is left (*leave true), for the
+ * interpreter to take and release its lock. Bodies are never empty, so
+ * this always ends. */
+static const struct op *cursor_next(struct cursor *c, bool *leave)
 {
+	*leave = false;
 	while (c->depth > 0) {
 		struct frame *f = &c->stack[c->depth - 1];
 		if (f->i == f->n) {
@@ -669,14 +1002,22 @@ static const struct op *cursor_next(struct cursor *c)
 				continue;
 			}
 			c->depth--;
+			if (f->with) {
+				*leave = true;
+				return f->with;
+			}
 			continue;
 		}
 		const struct op *op = &f->ops[f->i++];
-		if (op->kind == OP_REPEAT || op->kind == OP_FOREVER) {
+		if (op->kind == OP_REPEAT || op->kind == OP_FOREVER || op->kind == OP_WITH) {
 			c->stack[c->depth++] = (struct frame){
 				op->body, op->nbody, 0,
-				op->kind == OP_FOREVER ? UINT64_MAX : op->count,
+				op->kind == OP_FOREVER ? UINT64_MAX :
+				op->kind == OP_WITH ? 1 : op->count,
+				op->kind == OP_WITH ? op : NULL,
 			};
+			if (op->kind == OP_WITH)
+				return op;
 			continue;
 		}
 		return op;
@@ -713,7 +1054,16 @@ static enum run_end interpret(struct sim_thread *st, struct cursor *c,
 	for (;;) {
 		if (!check_site(st))
 			return RUN_STOPPED;
-		const struct op *op = cursor_next(c);
+		/* Entering and leaving a critical section is C code: no
+		 * check site of its own. */
+		bool leave;
+		const struct op *op;
+		while ((op = cursor_next(c, &leave)) && op->kind == OP_WITH) {
+			if (leave)
+				cs_leave(st);
+			else
+				cs_enter(st, op->object);
+		}
 		if (!op)
 			return RUN_END;
 		if (op_kind_is_await(op->kind)) {
@@ -843,7 +1193,7 @@ static bool loop_block(struct sim_thread *st)
 	struct sync *s = e->sync;
 	struct loop *l = st->loop;
 	bool stuck = false;
-	gil_drop(&st->gt, RELEASE_BLOCKING);
+	thread_detach(st, RELEASE_BLOCKING);
 	sync_lock(s, e->ctl_mutex);
 	l->sleeping = true;
 	while (!stopping(e)) {
@@ -874,7 +1224,7 @@ static bool loop_block(struct sim_thread *st)
 	sync_unlock(s, e->ctl_mutex);
 	if (!ok)
 		return false;
-	gil_take(&st->gt);
+	thread_attach(st);
 	return true;
 }
 
@@ -924,6 +1274,32 @@ static void engine_offcore(void *arg, int64_t from, int64_t to)
 	gil_emit_at(&st->gt, (uint64_t)to, EV_ON_CORE, 0, (uint64_t)(to - from));
 }
 
+/* Wait until the thread before has started (true), or the run stops. */
+static bool start_gate(struct sim_thread *st)
+{
+	struct engine *e = st->e;
+	if (!st->gate)
+		return true;
+	sync_lock(e->sync, e->ctl_mutex);
+	while (!st->gate_open && !stopping(e))
+		sync_wait(e->sync, st->gate, e->ctl_mutex);
+	sync_unlock(e->sync, e->ctl_mutex);
+	return !stopping(e);
+}
+
+/* The thread has started: the next one may. */
+static void start_next(struct sim_thread *st)
+{
+	struct sim_thread *n = st->next;
+	if (!n)
+		return;
+	struct engine *e = st->e;
+	sync_lock(e->sync, e->ctl_mutex);
+	n->gate_open = true;
+	sync_signal(e->sync, n->gate);
+	sync_unlock(e->sync, e->ctl_mutex);
+}
+
 static void *sim_thread_main(void *arg)
 {
 	struct sim_thread *st = arg;
@@ -933,10 +1309,11 @@ static void *sim_thread_main(void *arg)
 	bool ok = true;
 	if (st->sc->start_ns > 0)
 		ok = engine_sleep(e, scaled(e, st->sc->start_ns));
-	if (ok && checkpoint(e)) {
+	if (ok && start_gate(st) && checkpoint(e)) {
 		gil_emit(t, EV_THREAD_START, 0, 0);
 		/* A Python thread needs the GIL before its first bytecode. */
 		gil_take(t);
+		start_next(st);
 		if (st->loop) {
 			loop_run(st);
 		} else {
@@ -945,6 +1322,7 @@ static void *sim_thread_main(void *arg)
 			cursor_init(&c, st->sc->ops, st->sc->nops);
 			interpret(st, &c, &await);
 		}
+		cs_suspend(st);
 		if (t->holding)
 			gil_drop(t, RELEASE_EXIT);
 		gil_emit(t, EV_THREAD_END, 0, 0);
@@ -966,6 +1344,8 @@ void engine_start(struct engine *e)
 		return;
 	e->started = true;
 	e->start_t = sync_now(e->sync);
+	if (e->gc_every > 0)
+		atomic_store(&e->gc_due, e->start_t + e->gc_every);
 	e->sync->offcore = engine_offcore;
 	atomic_store(&e->alive, (int)e->nthreads);
 	for (size_t i = 0; i < e->nthreads; i++)

@@ -25,6 +25,10 @@ static const char *const type_names[EV_TYPE_COUNT] = {
 	[EV_ON_CORE] = "on_core",
 	[EV_STW_STOP] = "stw_stop",
 	[EV_STW_GO] = "stw_go",
+	[EV_LOCK_WAIT] = "lock_wait",
+	[EV_LOCK_TAKE] = "lock_take",
+	[EV_LOCK_RELEASE] = "lock_release",
+	[EV_GIL_ENABLE] = "gil_enable",
 };
 
 static const char *const reason_names[RELEASE_REASON_COUNT] = {
@@ -64,6 +68,8 @@ static const char *const op_kind_names[OP_KIND_COUNT] = {
 	[OP_AWAIT_SLEEP] = "await_sleep",
 	[OP_AWAIT_GET] = "await_get",
 	[OP_GC] = "gc",
+	[OP_WITH] = "with",
+	[OP_IMPORT_UNSAFE] = "import_unsafe",
 };
 
 int op_kind_is_await(enum op_kind kind)

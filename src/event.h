@@ -49,6 +49,19 @@ enum event_type {
 	EV_STW_STOP,      /* the thread stopped at a check for another's
 	                     stop-the-world pause (gc) */
 	EV_STW_GO,        /* ... the pause is over; arg: ns it was stopped */
+	/* Free-threaded Python's per-object locks (critical sections, under
+	 * gil none only): aux names the object (scenario.objects). */
+	EV_LOCK_WAIT,     /* the thread found the object's lock taken and
+	                     waits for it */
+	EV_LOCK_TAKE,     /* it has the lock; arg: ns it waited (0: free) */
+	EV_LOCK_RELEASE,  /* it let the lock go, at the end of its 'with' or
+	                     suspended because it blocks; arg: ns it held it */
+	EV_GIL_ENABLE,    /* the thread imported an extension not marked
+	                     free-thread-safe: its process's GIL is enabled
+	                     (policy new) from now on; aux: the GIL's index;
+	                     arg: the module (scenario.modules). The thread
+	                     waits for every other thread to stop running
+	                     without the GIL, then takes it (EV_GIL_ACQUIRE) */
 	EV_TYPE_COUNT
 };
 
@@ -81,6 +94,9 @@ enum op_kind {
 	OP_AWAIT_SLEEP, /* await sleep D: asyncio.sleep(D) */
 	OP_AWAIT_GET,   /* await get Q: suspend until an item is taken */
 	OP_GC,          /* gc P: a stop-the-world pause of P (a collection) */
+	OP_WITH,        /* with OBJ { body }: body in OBJ's critical section */
+	OP_IMPORT_UNSAFE, /* import_unsafe "mod": an extension not marked
+	                     free-thread-safe; under gil none it enables the GIL */
 	OP_KIND_COUNT
 };
 

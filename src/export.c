@@ -6,7 +6,9 @@
  * slice ("ph":"X") for each span of holding, waiting, blocked, native and
  * native_hold; an instant ("ph":"i") on the thread's track for each drop
  * request it set and each forced switch it made; a counter track per
- * process for the switch interval. Times are microseconds from the run's
+ * process for the switch interval; free-threaded, an instant where a
+ * thread turned the GIL on (its module in args), and the spans of
+ * waiting for an object's lock ("lock wait"). Times are microseconds from the run's
  * start, with nanosecond decimals.
  *
  * CSV: thread,process,state,start_ns,end_ns, one row per span, ns from
@@ -108,6 +110,10 @@ static void write_instant(struct exporter *x, const struct event *e, const char 
 		fputs(",\"args\":{\"waited_us\":", x->f);
 		put_us(x->f, e->arg);
 		fputc('}', x->f);
+	} else if (e->type == EV_GIL_ENABLE) {
+		fputs(",\"args\":{\"module\":", x->f);
+		json_put_string(x->f, e->arg < x->sc->nmodules ? x->sc->modules[e->arg] : "?");
+		fputc('}', x->f);
 	}
 	fputc('}', x->f);
 }
@@ -187,6 +193,8 @@ void export_add(struct exporter *x, const struct event *evs, size_t n)
 				write_instant(x, e, "drop request");
 			else if (e->type == EV_FORCED_DROP)
 				write_instant(x, e, "forced switch");
+			else if (e->type == EV_GIL_ENABLE)
+				write_instant(x, e, "GIL turned on");
 		}
 	}
 }

@@ -64,7 +64,16 @@
  *
  *   Taking and dropping never block; threads run in parallel as far as
  *   there are cores. The events are still recorded, with waits of zero, so
- *   every view shows the same kind of picture.
+ *   every view shows the same kind of picture. The lock only counts the
+ *   threads that run without it (free_holders), for the one thing that
+ *   can change: importing an extension not marked free-thread-safe turns
+ *   the GIL on for good (CPython 3.13t warns with a RuntimeWarning that
+ *   names the module). CPython stops the world to do it; here the
+ *   importing thread makes the policy new (so every thread that asks for
+ *   the GIL from then on waits for it), reserves the GIL, and waits until
+ *   every thread that ran without it has stopped at its next check
+ *   (gil_reattach: it asks for the GIL like any waiter); then it takes
+ *   the GIL, and only one thread runs Python at a time from then on.
  *
  * Several processes or subinterpreters are several struct gil.
  *
@@ -126,6 +135,7 @@ struct gil *gil_create(enum gil_policy policy, struct sync *sync,
 	gil->cond = sync->ops->cond_new(sync);
 	gil->switch_mutex = sync->ops->mutex_new(sync);
 	gil->switch_cond = sync->ops->cond_new(sync);
+	gil->free_cond = sync->ops->cond_new(sync);
 	return gil;
 }
 
@@ -138,6 +148,7 @@ void gil_destroy(struct gil *gil)
 	s->ops->mutex_free(s, gil->mutex);
 	s->ops->cond_free(s, gil->switch_cond);
 	s->ops->mutex_free(s, gil->switch_mutex);
+	s->ops->cond_free(s, gil->free_cond);
 	free(gil);
 }
 
@@ -376,6 +387,83 @@ static void legacy_check(struct gil_thread *t)
 	gil_take(t);
 }
 
+/* ---- none, and the GIL turned back on ------------------------------- */
+
+/* Take it without waiting, unless the GIL has been turned on meanwhile
+ * (then false: the caller takes it as policy new). */
+static bool none_take(struct gil_thread *t)
+{
+	struct gil *gil = t->gil;
+	struct sync *s = gil->sync;
+	sync_lock(s, gil->mutex);
+	if (gil->policy != GIL_NONE) {
+		sync_unlock(s, gil->mutex);
+		return false;
+	}
+	gil->free_holders++;
+	t->free_hold = true;
+	gil_took(t, false);
+	sync_unlock(s, gil->mutex);
+	return true;
+}
+
+static void none_drop(struct gil_thread *t)
+{
+	struct gil *gil = t->gil;
+	struct sync *s = gil->sync;
+	sync_lock(s, gil->mutex);
+	t->free_hold = false;
+	t->holding = false;
+	if (--gil->free_holders == 0)
+		sync_broadcast(s, gil->free_cond);
+	sync_unlock(s, gil->mutex);
+}
+
+bool gil_enable(struct gil_thread *t, uint64_t arg)
+{
+	struct gil *gil = t->gil;
+	struct sync *s = gil->sync;
+	sync_lock(s, gil->mutex);
+	if (gil->policy != GIL_NONE || !t->free_hold) {
+		sync_unlock(s, gil->mutex);
+		return false;
+	}
+	/* Stamped before anyone can see the GIL on. */
+	t->request_t = sync_now(s);
+	gil_emit(t, EV_GIL_ENABLE, (uint8_t)gil->index, arg);
+	sync_lock(s, gil->switch_mutex);
+	atomic_store_explicit(&gil->locked, 1, memory_order_relaxed);
+	atomic_store_explicit(&gil->last_holder, t, memory_order_relaxed);
+	sync_unlock(s, gil->switch_mutex);
+	gil->policy = GIL_NEW;
+	t->free_hold = false;
+	gil->free_holders--;
+	while (gil->free_holders > 0)
+		sync_wait(s, gil->free_cond, gil->mutex);
+	atomic_store_explicit(&gil->eval_breaker, 0, memory_order_relaxed);
+	gil_took(t, false);
+	rearm_ticker(t);
+	sync_unlock(s, gil->mutex);
+	return true;
+}
+
+void gil_reattach(struct gil_thread *t)
+{
+	if (!gil_must_reattach(t))
+		return;
+	if (t->on_detach)
+		t->on_detach(t, true);
+	/* Asked for before it stops running: the importer takes the GIL only
+	 * once this thread has stopped. */
+	t->request_t = sync_now(t->gil->sync);
+	gil_emit(t, EV_GIL_REQUEST, 0, 0);
+	none_drop(t);
+	new_take(t);
+	rearm_ticker(t);
+	if (t->on_detach)
+		t->on_detach(t, false);
+}
+
 /* ---- the interface -------------------------------------------------- */
 
 void gil_take(struct gil_thread *t)
@@ -396,7 +484,8 @@ void gil_take(struct gil_thread *t)
 		gil_design_take(t);
 		break;
 	default:
-		gil_took(t, false);
+		if (!none_take(t))
+			new_take(t); /* the GIL was turned on meanwhile */
 		break;
 	}
 	rearm_ticker(t);
@@ -405,6 +494,11 @@ void gil_take(struct gil_thread *t)
 void gil_drop(struct gil_thread *t, enum release_reason reason)
 {
 	gil_emit(t, EV_GIL_RELEASE, (uint8_t)reason, 0);
+	if (t->free_hold) {
+		/* Held under none, whatever the policy has become since. */
+		none_drop(t);
+		return;
+	}
 	switch (t->gil->policy) {
 	case GIL_NEW:
 		new_drop(t, reason != RELEASE_EXIT);
@@ -428,6 +522,13 @@ void gil_drop(struct gil_thread *t, enum release_reason reason)
 void gil_check_slow(struct gil_thread *t)
 {
 	struct gil *gil = t->gil;
+	if (t->free_hold) {
+		/* Running without the GIL: a drop request is not for it, but
+		 * the GIL may have been turned on. */
+		gil_reattach(t);
+		rearm_ticker(t);
+		return;
+	}
 	switch (gil->policy) {
 	case GIL_NEW:
 		if (atomic_load_explicit(&gil->eval_breaker, memory_order_relaxed)) {

@@ -40,6 +40,12 @@ struct gil_thread {
 	uint32_t seq;     /* sequence number of this thread's next event */
 	uint16_t tid;     /* the thread's index in the run, used in events */
 	bool holding;     /* does this thread hold the GIL now? */
+	bool free_hold;   /* ... under none: it runs without a GIL */
+	/* Called, if set, as the thread stops running without the GIL
+	 * because the GIL was turned on (detach true, before it waits for
+	 * the GIL) and once it holds the GIL (false): the engine suspends
+	 * and resumes the thread's critical sections there. */
+	void (*on_detach)(struct gil_thread *t, bool detach);
 	int64_t request_t; /* when it last asked for the GIL */
 	/* Kept by the designs of gil_designs.c, under the GIL's mutex. */
 	struct gil_thread *next_waiter; /* the GIL's queue of waiters */
@@ -136,6 +142,26 @@ uint64_t gil_run_ticks(struct gil_thread *t, uint64_t ticks);
  * early if the run is paused (its clock stands still), for the caller to
  * wait out the pause and call again. */
 uint64_t gil_run_until(struct gil_thread *t, int64_t until);
+
+/* Free-threaded Python turns its GIL on at run time when an extension
+ * that is not marked free-thread-safe is imported. gil_enable, from a
+ * thread that runs without the GIL under policy none: records
+ * EV_GIL_ENABLE (arg: what the caller says was imported), makes the
+ * policy new, waits until no other thread runs without the GIL any more
+ * (each stops at its next check: gil_reattach), and takes the GIL.
+ * Returns false, doing nothing, if the GIL is on already or t does not
+ * run without it. */
+bool gil_enable(struct gil_thread *t, uint64_t arg);
+/* Is t running without the GIL although the GIL has been turned on? Then
+ * at its next check it must call gil_reattach. Cheap. */
+static inline bool gil_must_reattach(const struct gil_thread *t)
+{
+	return t->free_hold && gil_policy(t->gil) != GIL_NONE;
+}
+/* Stop running without the GIL and take it (EV_GIL_REQUEST ..
+ * EV_GIL_ACQUIRE), as a thread that CPython stopped to turn the GIL on
+ * takes it when it attaches again. */
+void gil_reattach(struct gil_thread *t);
 
 /* Record an event from this thread (for the engine's op events). */
 void gil_emit(struct gil_thread *t, enum event_type type, uint8_t aux,

@@ -9,7 +9,9 @@
 #include "gil.h"
 
 struct gil {
-	enum gil_policy policy;
+	/* Atomic: free-threaded Python turns the GIL on at run time
+	 * (gil_enable: none becomes new), while other threads read it. */
+	_Atomic(enum gil_policy) policy;
 	struct sync *sync;
 	struct ring *ring;
 	unsigned index;
@@ -30,6 +32,11 @@ struct gil {
 	struct sync_cond *cond;
 	struct sync_mutex *switch_mutex;
 	struct sync_cond *switch_cond;
+
+	/* none: the threads that run without the GIL now, under mutex;
+	 * gil_enable waits on free_cond until they have all stopped. */
+	unsigned free_holders;
+	struct sync_cond *free_cond;
 
 	/* The designs of gil_designs.c, all under mutex. */
 	struct gil_thread *owner;  /* the holder, or the waiter it was handed to */

@@ -13,7 +13,10 @@
  * NATIVE_HOLD while it holds. An OFF_CORE makes it RUNNABLE (the OS
  * took its core during work) until the ON_CORE that puts it back in the
  * state it left; a STW_STOP makes it STOPPED (another thread's gc pause)
- * until its STW_GO, the same way. The time a thread spends in a state is a
+ * until its STW_GO, the same way. A LOCK_WAIT makes it LOCK_WAIT (an
+ * object's lock is taken: free-threaded only) until its LOCK_TAKE makes
+ * it HOLDING again; an importer's GIL_ENABLE makes it WAITING until it
+ * has the GIL it turned on. The time a thread spends in a state is a
  * span [t_start, t_end); consecutive spans of a thread touch, so they add
  * up to its wall time (start to DONE).
  *
@@ -59,6 +62,7 @@ static const char *const state_names[TS_COUNT] = {
 	[TS_DONE] = "done",
 	[TS_RUNNABLE] = "runnable",
 	[TS_STOPPED] = "stopped",
+	[TS_LOCK_WAIT] = "lock wait",
 	[TS_UNKNOWN] = "unknown",
 };
 
@@ -162,7 +166,12 @@ static uint8_t track_next_state(const struct history_track *tr,
 	case EV_DROP_REQUEST:
 	case EV_FAILED_WAKEUP:
 	case EV_FORCED_DROP:
+	case EV_GIL_ENABLE:
 		return TS_WAITING;
+	case EV_LOCK_WAIT:
+		return cur == TS_NOT_STARTED || cur == TS_DONE ? cur : TS_LOCK_WAIT;
+	case EV_LOCK_TAKE:
+		return cur == TS_LOCK_WAIT ? TS_HOLDING : cur;
 	case EV_GIL_ACQUIRE:
 		return tr->op == OP_NATIVE_HOLD ? TS_NATIVE_HOLD : TS_HOLDING;
 	case EV_GIL_RELEASE:
@@ -477,6 +486,9 @@ void history_add(struct history *h, const struct event *ev)
 		break;
 	case EV_FAILED_WAKEUP:
 		mark_push(h, t, ev->tid, th->gil, MARK_FAILED_WAKEUP, 0);
+		break;
+	case EV_GIL_ENABLE:
+		mark_push(h, t, ev->tid, th->gil, MARK_GIL_ON, ev->arg);
 		break;
 	case EV_GIL_ACQUIRE:
 		provenance_acquire(h, th->gil, t, ev->tid);

@@ -31,6 +31,8 @@ enum thread_state {
 	                       still holds the GIL) */
 	TS_STOPPED,         /* stopped at a check by another thread's
 	                       stop-the-world pause (STW_STOP .. STW_GO) */
+	TS_LOCK_WAIT,       /* waits for an object's lock (a critical section,
+	                       free-threaded only: LOCK_WAIT .. LOCK_TAKE) */
 	TS_UNKNOWN,         /* history_state_at: older than what is kept */
 	TS_COUNT
 };
@@ -45,7 +47,7 @@ const char *history_state_name(enum thread_state state);
 		[TS_NOT_STARTED] = " ", [TS_HOLDING] = "#", [TS_WAITING] = "-", \
 		[TS_BLOCKED] = "_", [TS_NATIVE] = "=", [TS_NATIVE_HOLD] = "N",  \
 		[TS_DONE] = ".", [TS_RUNNABLE] = ":", [TS_STOPPED] = "|",        \
-		[TS_UNKNOWN] = "?",                                              \
+		[TS_LOCK_WAIT] = "~", [TS_UNKNOWN] = "?",                        \
 	}
 
 /* One stretch of one state: [t_start, t_end). */
@@ -90,6 +92,9 @@ enum history_mark_type {
 	MARK_INTERVAL,         /* tid EVENT_TID_GIL; arg: new interval ns */
 	MARK_FAILED_WAKEUP,    /* tid woke to a release and found the GIL
 	                          taken again (the legacy GIL's battle) */
+	MARK_GIL_ON,           /* tid turned the GIL on (free-threaded: an
+	                          extension not free-thread-safe); arg: the
+	                          module */
 	MARK_TYPE_COUNT
 };
 

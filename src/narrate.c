@@ -59,7 +59,7 @@ void narrate(const struct narrate_input *in, char *buf, size_t len)
 {
 	const struct scenario *sc = in->sc;
 	int holder = -1, waiter = -1, nhold = 0, nwait = 0, nblocked = 0, nnative = 0, ndone = 0,
-	    nthreads = 0;
+	    nthreads = 0, nlock = 0, nstopped = 0;
 	for (size_t i = 0; i < sc->nthreads; i++) {
 		if (sc->threads[i].process != in->gil)
 			continue;
@@ -86,6 +86,12 @@ void narrate(const struct narrate_input *in, char *buf, size_t len)
 		case TS_DONE:
 			ndone++;
 			break;
+		case TS_LOCK_WAIT:
+			nlock++;
+			break;
+		case TS_STOPPED:
+			nstopped++;
+			break;
 		default:
 			break;
 		}
@@ -95,8 +101,15 @@ void narrate(const struct narrate_input *in, char *buf, size_t len)
 	if (in->ended || (nthreads && ndone == nthreads)) {
 		add(buf, len, &n, "The run has ended");
 	} else if (in->no_gil) {
-		add(buf, len, &n, "No GIL: %d thread%s run%s Python at once, %d in C code, %d blocked",
-		    nhold, nhold == 1 ? "" : "s", nhold == 1 ? "s" : "", nnative, nblocked);
+		add(buf, len, &n, "No GIL: %d thread%s run%s Python at once", nhold,
+		    nhold == 1 ? "" : "s", nhold == 1 ? "s" : "");
+		/* Free-threaded Python's own waits, when there are any. */
+		if (nlock)
+			add(buf, len, &n, ", %d wait%s for an object's lock", nlock,
+			    nlock == 1 ? "s" : "");
+		if (nstopped)
+			add(buf, len, &n, ", %d stopped by a gc", nstopped);
+		add(buf, len, &n, ", %d in C code, %d blocked", nnative, nblocked);
 	} else if (holder >= 0) {
 		char d[32];
 		uint64_t since = history_since(in->h, (unsigned)holder);

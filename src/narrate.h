@@ -20,7 +20,8 @@ struct narrate_input {
 	unsigned gil;   /* the process whose GIL to tell about */
 	uint64_t now;   /* on the events' clock */
 	double slow;    /* slow motion: durations are said divided by it */
-	bool no_gil;    /* the policy has no GIL (free-threaded) */
+	bool no_gil;    /* the policy has no GIL (free-threaded), and it has
+	                   not been turned on */
 	bool ended;     /* the run has ended */
 };
 

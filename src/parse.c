@@ -61,13 +61,13 @@ struct thread_def {
 
 enum directive {
 	D_TITLE, D_NOTE, D_GIL, D_INTERVAL, D_CHECKINTERVAL, D_DURATION, D_CORES,
-	D_TIME, D_SPEED, D_SLOWDOWN,
+	D_TIME, D_SPEED, D_SLOWDOWN, D_STARTUP,
 	D_COUNT
 };
 
 static const char *const directive_names[D_COUNT] = {
 	"title", "note", "gil", "interval", "checkinterval", "duration", "cores",
-	"time", "speed", "slowdown",
+	"time", "speed", "slowdown", "startup",
 };
 
 #define MAX_OPEN (SCENARIO_MAX_DEPTH + 4) /* process, thread, repeats */
@@ -98,10 +98,15 @@ struct parser {
 	bool in_task;       /* inside a loop's task: 'await' is allowed */
 	size_t queues_cap;
 	struct { int line, col; } queue_at[SCENARIO_MAX_QUEUES];
+	struct { int line, col; } object_at[SCENARIO_MAX_OBJECTS];
+	struct { int line, col; } gc_every_at; /* line 0: unset */
+	/* The 'with' blocks open around the op being read, innermost last. */
+	struct { unsigned object; int line, col; } with_open[SCENARIO_MAX_DEPTH + 1];
+	int nwith;
 };
 
 static const char ops_expected[] =
-	"cpu, spin, io, sleep, native, native_hold, gc, put, get, await, repeat, forever";
+	"cpu, spin, io, sleep, native, native_hold, gc, put, get, await, import_unsafe, repeat, forever, with";
 
 GV_PRINTF(4, 5)
 static int fail(struct parser *p, int line, int col, const char *fmt, ...)
@@ -344,6 +349,20 @@ static bool is_word(const struct token *t, const char *w)
 {
 	return t->type == T_WORD && strlen(w) == t->len &&
 	       memcmp(t->p, w, t->len) == 0;
+}
+
+/* Is the token after the current one the word w, on the same line? The
+ * lexer is put back where it was. */
+static bool peek_word(struct parser *p, const char *w)
+{
+	size_t off = p->off;
+	int line = p->line, col = p->col;
+	struct token t;
+	bool yes = lex(p, &t) == 0 && is_word(&t, w) && t.line == p->tok.line;
+	p->off = off;
+	p->line = line;
+	p->col = col;
+	return yes;
 }
 
 /* What a token is, for "got ..." in messages. A token on a later line than
@@ -652,6 +671,60 @@ static int parse_queue_ref(struct parser *p, int line, int kind, unsigned *out)
 	return -1;
 }
 
+/* The object a 'with' names: declared before, at top level. */
+static int parse_object_ref(struct parser *p, int line, unsigned *out)
+{
+	struct token at = p->tok;
+	char *name = NULL;
+	if (parse_name(p, line, "an object name after 'with'", &name))
+		return -1;
+	for (size_t i = 0; i < p->sc->nobjects; i++) {
+		if (strcmp(p->sc->objects[i], name) == 0) {
+			free(name);
+			*out = (unsigned)i;
+			return 0;
+		}
+	}
+	fail(p, at.line, at.col,
+	     "unknown object '%s' (declare it at top level with 'object %s' before it is used)",
+	     name, name);
+	free(name);
+	return -1;
+}
+
+/* import_unsafe "module": the module's name, kept once in
+ * scenario.modules. */
+static int parse_module(struct parser *p, int line, unsigned *out)
+{
+	static const char expected[] =
+		"a module name in double quotes after 'import_unsafe'";
+	if (expect_arg(p, line, T_STRING, expected))
+		return -1;
+	struct token at = p->tok;
+	if (p->str_len == 0 || p->str_len > SCENARIO_MAX_NAME ||
+	    memchr(p->str, ' ', p->str_len))
+		return fail(p, at.line, at.col,
+			    "invalid module name (expected 1 to %d characters without spaces, such as \"old_ext\")",
+			    SCENARIO_MAX_NAME);
+	struct scenario *sc = p->sc;
+	size_t i;
+	for (i = 0; i < sc->nmodules; i++)
+		if (strlen(sc->modules[i]) == p->str_len &&
+		    memcmp(sc->modules[i], p->str, p->str_len) == 0)
+			break;
+	if (i == sc->nmodules) {
+		if (sc->nmodules >= SCENARIO_MAX_MODULES)
+			return fail(p, at.line, at.col,
+				    "too many modules: the limit is %d in a file",
+				    SCENARIO_MAX_MODULES);
+		sc->modules = xreallocarray(sc->modules, sc->nmodules + 1,
+					    sizeof *sc->modules);
+		sc->modules[sc->nmodules++] = xstrndup(p->str, p->str_len);
+	}
+	*out = (unsigned)i;
+	return next(p);
+}
+
 /* The '{' ops '}' of a thread, repeat or forever; the current token is the
  * '{'. An empty body is an error naming what. Leaves the block owned by
  * the scenario in *ops. */
@@ -685,9 +758,10 @@ static int parse_op(struct parser *p, int depth, struct op_vec *vec)
 	bool await = is_word(&kw, "await");
 	if (kind < 0 && !await) {
 		if (is_word(&kw, "thread") || is_word(&kw, "process") ||
-		    is_word(&kw, "loop") || is_word(&kw, "queue"))
+		    is_word(&kw, "loop") || is_word(&kw, "queue") ||
+		    is_word(&kw, "object"))
 			return fail(p, kw.line, kw.col,
-				    "'%.*s' inside a thread (threads, loops, processes and queues are defined at top level; expected %s)",
+				    "'%.*s' inside a thread (threads, loops, processes, queues and objects are defined at top level; expected %s)",
 				    (int)kw.len, kw.p, ops_expected);
 		if (is_word(&kw, "task"))
 			return fail(p, kw.line, kw.col,
@@ -709,10 +783,16 @@ static int parse_op(struct parser *p, int depth, struct op_vec *vec)
 			    "too many operations: the limit is %d in a file",
 			    SCENARIO_MAX_OPS);
 	p->nops++;
-	if ((kind == OP_REPEAT || kind == OP_FOREVER) && depth >= SCENARIO_MAX_DEPTH)
+	if ((kind == OP_REPEAT || kind == OP_FOREVER || kind == OP_WITH) &&
+	    depth >= SCENARIO_MAX_DEPTH)
 		return fail(p, kw.line, kw.col,
-			    "'%s' nested too deep: the limit is %d levels of repeat and forever",
+			    "'%s' nested too deep: the limit is %d levels of repeat, forever and with",
 			    op_kind_name(kind), SCENARIO_MAX_DEPTH);
+	if (await && p->nwith > 0)
+		return fail(p, kw.line, kw.col,
+			    "'await' inside 'with %s' (opened at %d:%d): a critical section is held by C code, which never awaits",
+			    p->sc->objects[p->with_open[p->nwith - 1].object],
+			    p->with_open[p->nwith - 1].line, p->with_open[p->nwith - 1].col);
 	if (await) {
 		if (!p->in_task)
 			return fail(p, kw.line, kw.col,
@@ -746,6 +826,19 @@ static int parse_op(struct parser *p, int depth, struct op_vec *vec)
 	} else if (kind == OP_PUT || kind == OP_GET || kind == OP_AWAIT_GET) {
 		if (parse_queue_ref(p, kw.line, kind, &op.queue))
 			return -1;
+	} else if (kind == OP_WITH) {
+		struct token at = p->tok;
+		if (parse_object_ref(p, kw.line, &op.object))
+			return -1;
+		for (int i = 0; i < p->nwith; i++)
+			if (p->with_open[i].object == op.object)
+				return fail(p, at.line, at.col,
+					    "'with %s' inside 'with %s' (opened at %d:%d): a thread cannot enter the same object's critical section twice",
+					    p->sc->objects[op.object], p->sc->objects[op.object],
+					    p->with_open[i].line, p->with_open[i].col);
+	} else if (kind == OP_IMPORT_UNSAFE) {
+		if (parse_module(p, kw.line, &op.module))
+			return -1;
 	} else if (kind != OP_FOREVER) {
 		char what[32];
 		if (await)
@@ -766,6 +859,20 @@ static int parse_op(struct parser *p, int depth, struct op_vec *vec)
 		char what[32];
 		snprintf(what, sizeof what, "'%s' block", op_kind_name(kind));
 		if (parse_body(p, depth + 1, what, &op.body, &op.nbody))
+			return -1;
+	}
+	if (kind == OP_WITH) {
+		if (p->tok.type != T_LBRACE)
+			return fail_expected(p, 0, "'{' after the object's name");
+		p->with_open[p->nwith].object = op.object;
+		p->with_open[p->nwith].line = kw.line;
+		p->with_open[p->nwith].col = kw.col;
+		p->nwith++;
+		char what[SCENARIO_MAX_NAME + 16];
+		snprintf(what, sizeof what, "'with %s' block", p->sc->objects[op.object]);
+		int rc = parse_body(p, depth + 1, what, &op.body, &op.nbody);
+		p->nwith--;
+		if (rc)
 			return -1;
 	}
 	*op_vec_push(vec) = op;
@@ -1331,6 +1438,22 @@ static int parse_directive(struct parser *p, enum directive d)
 		if (parse_percent(p, kw.line, &sc->slowdown_permille))
 			return -1;
 		break;
+	case D_STARTUP:
+		if (expect_arg(p, kw.line, T_WORD, "'one-by-one' or 'together' after 'startup'"))
+			return -1;
+		if (is_word(&p->tok, "one-by-one")) {
+			sc->startup = SC_START_ONE_BY_ONE;
+		} else if (is_word(&p->tok, "together")) {
+			sc->startup = SC_START_TOGETHER;
+		} else {
+			char got[64];
+			describe(&p->tok, 0, got, sizeof got);
+			return fail(p, p->tok.line, p->tok.col,
+				    "unknown startup %s (expected one-by-one or together)", got);
+		}
+		if (next(p))
+			return -1;
+		break;
 	case D_COUNT:
 		break;
 	}
@@ -1400,10 +1523,95 @@ static int parse_queue(struct parser *p)
 	return 0;
 }
 
+/* 'object NAME' at top level: a shared object with a lock of its own
+ * under gil none. */
+static int parse_object(struct parser *p)
+{
+	struct scenario *sc = p->sc;
+	struct token kw = p->tok;
+	if (next(p))
+		return -1;
+	struct token name_tok = p->tok;
+	char *name = NULL;
+	if (parse_name(p, kw.line, "an object name after 'object'", &name))
+		return -1;
+	for (size_t i = 0; i < sc->nobjects; i++) {
+		if (strcmp(sc->objects[i], name) == 0) {
+			fail(p, name_tok.line, name_tok.col,
+			     "object name '%s' is already used by the object declared at %d:%d",
+			     name, p->object_at[i].line, p->object_at[i].col);
+			free(name);
+			return -1;
+		}
+	}
+	if (sc->nobjects >= SCENARIO_MAX_OBJECTS) {
+		free(name);
+		return fail(p, kw.line, kw.col,
+			    "too many objects: the limit is %d in a file",
+			    SCENARIO_MAX_OBJECTS);
+	}
+	if (p->tok.type != T_EOF && p->tok.type != T_SEMI &&
+	    p->tok.line == kw.line) {
+		char got[64];
+		describe(&p->tok, 0, got, sizeof got);
+		free(name);
+		return fail(p, p->tok.line, p->tok.col,
+			    "unexpected %s after object '%.*s' (expected end of line or ';')",
+			    got, (int)name_tok.len, name_tok.p);
+	}
+	sc->objects = xreallocarray(sc->objects, sc->nobjects + 1, sizeof *sc->objects);
+	p->object_at[sc->nobjects].line = name_tok.line;
+	p->object_at[sc->nobjects].col = name_tok.col;
+	sc->objects[sc->nobjects++] = name;
+	return 0;
+}
+
+/* 'gc every D pause P' at top level: a collection every D of run time. */
+static int parse_gc_every(struct parser *p)
+{
+	struct scenario *sc = p->sc;
+	struct token kw = p->tok;
+	if (p->gc_every_at.line)
+		return fail(p, kw.line, kw.col,
+			    "duplicate 'gc every' (first set at %d:%d)",
+			    p->gc_every_at.line, p->gc_every_at.col);
+	p->gc_every_at.line = kw.line;
+	p->gc_every_at.col = kw.col;
+	if (next(p))
+		return -1;
+	/* The caller saw 'every' next. */
+	if (next(p))
+		return -1;
+	struct token every = p->tok;
+	if (parse_dur(p, kw.line, "'gc every'", &sc->gc_every_ns))
+		return -1;
+	if (sc->gc_every_ns <= 0)
+		return fail(p, every.line, every.col,
+			    "the period of 'gc every' must be greater than 0");
+	if (!is_word(&p->tok, "pause") || p->tok.line != kw.line)
+		return fail_expected(p, kw.line, "'pause' after the period of 'gc every'");
+	if (next(p))
+		return -1;
+	struct token pause = p->tok;
+	if (parse_dur(p, kw.line, "'pause'", &sc->gc_pause_ns))
+		return -1;
+	if (sc->gc_pause_ns <= 0 || sc->gc_pause_ns >= sc->gc_every_ns)
+		return fail(p, pause.line, pause.col,
+			    "the pause of 'gc every' must be greater than 0 and shorter than its period");
+	if (p->tok.type != T_EOF && p->tok.type != T_SEMI &&
+	    p->tok.line == kw.line) {
+		char got[64];
+		describe(&p->tok, 0, got, sizeof got);
+		return fail(p, p->tok.line, p->tok.col,
+			    "unexpected %s after 'gc every' (expected end of line or ';')", got);
+	}
+	return 0;
+}
+
 static int parse_top(struct parser *p)
 {
 	static const char expected[] =
-		"a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown), 'queue', 'thread', 'loop' or 'process'";
+		"a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown, startup, gc every), 'queue', 'object', 'thread', 'loop' or 'process'";
 	for (;;) {
 		struct token *t = &p->tok;
 		switch (t->type) {
@@ -1427,6 +1635,16 @@ static int parse_top(struct parser *p)
 		}
 		if (is_word(t, "queue")) {
 			if (parse_queue(p))
+				return -1;
+			continue;
+		}
+		if (is_word(t, "object")) {
+			if (parse_object(p))
+				return -1;
+			continue;
+		}
+		if (is_word(t, "gc") && peek_word(p, "every")) {
+			if (parse_gc_every(p))
 				return -1;
 			continue;
 		}
@@ -1458,7 +1676,7 @@ static int parse_top(struct parser *p)
 		char got[64];
 		describe(t, 0, got, sizeof got);
 		return fail(p, t->line, t->col,
-			    "unknown directive %s (expected title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown, queue, thread, loop or process)",
+			    "unknown directive %s (expected title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown, startup, gc every, queue, object, thread, loop or process)",
 			    got);
 	}
 }

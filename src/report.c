@@ -114,6 +114,31 @@ static void print_text_tasks(FILE *out, const struct report_meta *m, uint64_t no
 	      out);
 }
 
+/* A GIL's policy, and what it became: "none>new" once free-threaded
+ * Python turned it on. */
+static const char *gil_policy_words(const struct report_meta *m, const struct stats_gil *g)
+{
+	return g->enabled && m->policy == GIL_NONE ? "none>new" : gil_policy_name(m->policy);
+}
+
+/* The shared objects' locks, in JSON. */
+static void print_json_objects(FILE *out, const struct report_meta *m, const struct stats *st)
+{
+	fputs(",\n  \"objects\": [", out);
+	for (unsigned o = 0; o < stats_nobjects(st); o++) {
+		struct stats_object so;
+		stats_object(st, o, &so);
+		fputs(o ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
+		json_put_string(out, m->sc->objects[o]);
+		fprintf(out, ", \"takes\": %" PRIu64 ", \"waits\": %" PRIu64 ", "
+			     "\"wait_p50_ms\": %.4f, \"wait_p99_ms\": %.4f, \"wait_max_ms\": %.4f, "
+			     "\"held_s\": %.6f}",
+			so.takes, so.waits, msec(so.wait_p50_ns), msec(so.wait_p99_ns),
+			msec(so.wait_max_ns), sec(so.held_ns));
+	}
+	fputs(stats_nobjects(st) ? "\n  ]" : "]", out);
+}
+
 static void print_json(FILE *out, const struct report_meta *m,
 		       const struct stats *st)
 {
@@ -139,12 +164,24 @@ static void print_json(FILE *out, const struct report_meta *m,
 		fprintf(out, ", \"policy\": \"%s\", \"interval_s\": %.6f, "
 			     "\"switches\": %" PRIu64 ", \"forced_switches\": %" PRIu64 ", "
 			     "\"drop_requests\": %" PRIu64 ", \"failed_wakeups\": %" PRIu64 ", "
-			     "\"switches_per_s\": %.3f}",
+			     "\"switches_per_s\": %.3f",
 			gil_policy_name(m->policy), sec(sg.interval_ns), sg.c.switches,
 			sg.c.forced_switches, sg.c.drop_requests, sg.c.failed_wakeups,
 			sg.switches_per_s);
+		if (sg.enabled) {
+			fprintf(out, ", \"gil_enabled_s\": %.6f, \"gil_enabled_by\": ",
+				sec(sg.enabled_t > m->t_start ? sg.enabled_t - m->t_start : 0));
+			json_put_string(out, sg.enabled_by < sc->nthreads ?
+					     sc->threads[sg.enabled_by].name : "?");
+			fputs(", \"gil_enabled_module\": ", out);
+			json_put_string(out, sg.enabled_module < sc->nmodules ?
+					     sc->modules[sg.enabled_module] : "?");
+		}
+		fputc('}', out);
 	}
-	fputs("\n  ],\n  \"threads\": [", out);
+	fputs("\n  ]", out);
+	print_json_objects(out, m, st);
+	fputs(",\n  \"threads\": [", out);
 	for (unsigned i = 0; i < stats_nthreads(st); i++) {
 		struct stats_thread t;
 		stats_thread(st, i, now, &t);
@@ -157,12 +194,13 @@ static void print_json(FILE *out, const struct report_meta *m,
 			     "\"acquisitions\": %" PRIu64 ", \"wait_p50_ms\": %.4f, "
 			     "\"wait_p99_ms\": %.4f, \"wait_max_ms\": %.4f, "
 			     "\"switches_in\": %" PRIu64 ", \"switch_wait_p50_ms\": %.4f, "
-			     "\"switch_wait_p99_ms\": %.4f, "
-			     "\"lost_events\": %" PRIu64,
+			     "\"switch_wait_p99_ms\": %.4f, \"lock_wait_s\": %.6f, "
+			     "\"stopped_s\": %.6f, \"lost_events\": %" PRIu64,
 			sec(t.wall_ns), sec(t.hold_ns), sec(t.wait_ns), sec(t.blocked_ns),
 			sec(t.native_ns), sec(t.core_ns), t.c.acquisitions, msec(t.wait_p50_ns),
 			msec(t.wait_p99_ns), msec(t.wait_max_ns), t.c.switches_in,
-			msec(t.switch_wait_p50_ns), msec(t.switch_wait_p99_ns), t.c.lost);
+			msec(t.switch_wait_p50_ns), msec(t.switch_wait_p99_ns),
+			sec(t.time_ns[TS_LOCK_WAIT]), sec(t.time_ns[TS_STOPPED]), t.c.lost);
 		print_json_tasks(out, m, i, now);
 		fputc('}', out);
 	}
@@ -268,18 +306,70 @@ static void print_text(FILE *out, const struct report_meta *m,
 
 	fputc('\n', out);
 	print_text_tasks(out, m, now);
-	fprintf(out, "%-*s %7s %10s %9s %10s %7s %9s %9s\n", w, "GIL", "policy", "interval",
+	fprintf(out, "%-*s %8s %10s %9s %10s %7s %9s %9s\n", w, "GIL", "policy", "interval",
 		"switches", "switches/s", "forced", "drop req", "failed");
 	for (unsigned g = 0; g < stats_ngils(st); g++) {
 		struct stats_gil sg;
 		stats_gil(st, g, (uint64_t)m->elapsed_ns, &sg);
 		format_duration((int64_t)sg.interval_ns, interval, sizeof interval);
-		fprintf(out, "%-*.*s %7s %10s %9" PRIu64 " %10.1f %7" PRIu64 " %9" PRIu64 " %9" PRIu64 "\n",
-			w, w, sc->procs[g].name, gil_policy_name(m->policy), interval,
+		fprintf(out, "%-*.*s %8s %10s %9" PRIu64 " %10.1f %7" PRIu64 " %9" PRIu64 " %9" PRIu64 "\n",
+			w, w, sc->procs[g].name, gil_policy_words(m, &sg), interval,
 			sg.c.switches, sg.switches_per_s, sg.c.forced_switches,
 			sg.c.drop_requests, sg.c.failed_wakeups);
 	}
 	fputc('\n', out);
+	/* Free-threaded Python's own costs, under the table. */
+	bool any = false;
+	for (unsigned g = 0; g < stats_ngils(st); g++) {
+		struct stats_gil sg;
+		stats_gil(st, g, (uint64_t)m->elapsed_ns, &sg);
+		if (!sg.enabled)
+			continue;
+		char at[32];
+		describe_time(sg.enabled_t > m->t_start ? sg.enabled_t - m->t_start : 0, at, sizeof at);
+		fprintf(out, "GIL %s turned on at %s: %s imported %s, not marked free-thread-safe\n",
+			sc->procs[g].name, at,
+			sg.enabled_by < sc->nthreads ? sc->threads[sg.enabled_by].name : "?",
+			sg.enabled_module < sc->nmodules ? sc->modules[sg.enabled_module] : "?");
+		any = true;
+	}
+	for (unsigned o = 0; o < stats_nobjects(st); o++) {
+		char line[200];
+		describe_object(st, o, (uint64_t)m->elapsed_ns, line, sizeof line);
+		fprintf(out, "lock of %s: %s\n", sc->objects[o], line);
+		any = true;
+	}
+	/* Each thread's time waiting for a lock and stopped by a gc, when
+	 * any thread had some (free-threaded Python's costs, not in the
+	 * table above). */
+	static const struct { enum thread_state state; const char *words; } extra[] = {
+		{ TS_LOCK_WAIT, "waited for an object's lock" },
+		{ TS_STOPPED, "stopped by a gc" },
+	};
+	for (size_t k = 0; k < GV_ARRAY_LEN(extra); k++) {
+		uint64_t sum = 0;
+		for (unsigned i = 0; i < stats_nthreads(st); i++) {
+			struct stats_thread t;
+			stats_thread(st, i, now, &t);
+			sum += t.time_ns[extra[k].state];
+		}
+		if (!sum)
+			continue;
+		fprintf(out, "%s (s):", extra[k].words);
+		unsigned n = stats_nthreads(st), shown = n < 8 ? n : 8;
+		for (unsigned i = 0; i < shown; i++) {
+			struct stats_thread t;
+			stats_thread(st, i, now, &t);
+			fprintf(out, "%s %s %.3f", i ? "," : "", sc->threads[i].name,
+				sec(t.time_ns[extra[k].state]));
+		}
+		if (n > shown)
+			fprintf(out, " and %u more (--format=json has them all)", n - shown);
+		fputc('\n', out);
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
 	report_timeline(out, sc, h, m->t_start, now, REPORT_TIMELINE_WIDTH);
 }
 
@@ -337,12 +427,16 @@ void report_timeline(FILE *out, const struct scenario *sc,
 	free(bins);
 	fprintf(out, "%*s  %c holds the GIL   %c waits for it   %c blocked (io, sleep)\n"
 		     "%*s  %c native code, GIL released   %c native code holding the GIL\n"
-		     "%*s  %c runnable, waiting for a core   %c stopped by a gc\n"
-		     "%*s  %s held the GIL for half the column or less\n",
+		     "%*s  %c runnable, waiting for a core   %c stopped by a gc\n",
 		w, "", report_state_glyph(TS_HOLDING), report_state_glyph(TS_WAITING),
 		report_state_glyph(TS_BLOCKED), w, "", report_state_glyph(TS_NATIVE),
 		report_state_glyph(TS_NATIVE_HOLD), w, "", report_state_glyph(TS_RUNNABLE),
-		report_state_glyph(TS_STOPPED), w, "", HISTORY_ASCII_HOLD_PART);
+		report_state_glyph(TS_STOPPED));
+	if (sc->nobjects)
+		fprintf(out, "%*s  %c waits for an object's lock (free-threaded)\n", w, "",
+			report_state_glyph(TS_LOCK_WAIT));
+	fprintf(out, "%*s  %s held the GIL for half the column or less\n", w, "",
+		HISTORY_ASCII_HOLD_PART);
 }
 
 /* The report of a watched run, from what the watch says of it. */

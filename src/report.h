@@ -81,4 +81,5 @@ void report_timeline(FILE *out, const struct scenario *sc,
 /* One character per state in the ASCII timeline (' ' for none). */
 char report_state_glyph(enum thread_state state);
 
+
 #endif

@@ -41,6 +41,12 @@ size_t ring_lanes(const struct ring *ring);
  * once every producer and the consumer are done with the ring. */
 struct ring *ring_create(size_t capacity);
 void ring_destroy(struct ring *ring);
+
+/* A ring's memory is taken from the system as its events first reach
+ * it. Before producers that must not pay for that (real time, where a
+ * page fault in a push would slow the simulated thread), touch all of it
+ * once, before any push. */
+void ring_touch(struct ring *ring);
 size_t ring_capacity(const struct ring *ring);
 
 /* Producer side, any number of threads: never blocks, never locks, never

@@ -46,7 +46,7 @@ static int64_t mul_sat(int64_t a, uint64_t n)
  * or anything next to it, still never ends. */
 int64_t scenario_ops_total_ns(const struct op *ops, size_t n, enum op_kind kind)
 {
-	if (kind == OP_REPEAT || kind == OP_FOREVER)
+	if (kind == OP_REPEAT || kind == OP_FOREVER || kind == OP_WITH)
 		return 0;
 	int64_t total = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -56,11 +56,11 @@ int64_t scenario_ops_total_ns(const struct op *ops, size_t n, enum op_kind kind)
 			if (scenario_ops_contain(op->body, op->nbody, kind))
 				return -1;
 			part = 0;
-		} else if (op->kind == OP_REPEAT) {
+		} else if (op->kind == OP_REPEAT || op->kind == OP_WITH) {
 			int64_t body = scenario_ops_total_ns(op->body, op->nbody, kind);
 			if (body < 0)
 				return -1;
-			part = mul_sat(body, op->count);
+			part = mul_sat(body, op->kind == OP_WITH ? 1 : op->count);
 		} else {
 			part = op->kind == kind ? op->ns : 0;
 		}
@@ -125,6 +125,12 @@ void scenario_free(struct scenario *sc)
 	for (size_t i = 0; i < sc->nqueues; i++)
 		free(sc->queues[i].name);
 	free(sc->queues);
+	for (size_t i = 0; i < sc->nobjects; i++)
+		free(sc->objects[i]);
+	free(sc->objects);
+	for (size_t i = 0; i < sc->nmodules; i++)
+		free(sc->modules[i]);
+	free(sc->modules);
 	for (size_t i = 0; i < sc->nblocks; i++)
 		free(sc->blocks[i]);
 	free(sc->blocks);

@@ -36,6 +36,10 @@
  * (macOS aarch64) to 8% (x86-64 Linux); 3.14's What's New roughly 5-10%. */
 #define SCENARIO_DEFAULT_SLOWDOWN 80u    /* per mille: 8% */
 #define SCENARIO_MAX_SLOWDOWN 1000u      /* per mille: 100%, twice as slow */
+/* Shared objects (`object NAME`) and the modules `import_unsafe` names:
+ * an event names one in its aux byte. */
+#define SCENARIO_MAX_OBJECTS 64
+#define SCENARIO_MAX_MODULES 64
 
 struct op {
 	enum op_kind kind;
@@ -44,6 +48,8 @@ struct op {
 	struct op *body;   /* repeat, forever */
 	size_t nbody;
 	unsigned queue;    /* put, get, await get: index into scenario.queues */
+	unsigned object;   /* with: index into scenario.objects */
+	unsigned module;   /* import_unsafe: index into scenario.modules */
 	int line, col;     /* where it was written */
 };
 
@@ -81,6 +87,9 @@ struct sc_thread {
 /* The clock a scenario asks to be run on ('time'), unless the command
  * line chooses. */
 enum sc_time { SC_TIME_UNSET = 0, SC_TIME_REAL, SC_TIME_VIRTUAL };
+/* How a scenario's threads start ('startup'): one by one, as CPython's
+ * Thread.start() does (the default), or all at once. */
+enum sc_startup { SC_START_ONE_BY_ONE = 0, SC_START_TOGETHER };
 /* The fastest pace a scenario may ask for, as --speed allows. */
 #define SCENARIO_MAX_SPEED 1000000
 
@@ -100,12 +109,24 @@ struct scenario {
 	 * work, in tenths of a percent (80: cpu ops take 8% longer under
 	 * gil none); SCENARIO_DEFAULT_SLOWDOWN unless the file says. */
 	unsigned slowdown_permille;
+	enum sc_startup startup;
 	struct sc_process *procs;
 	size_t nprocs;
 	struct sc_thread *threads;
 	size_t nthreads;
 	struct sc_queue *queues;
 	size_t nqueues;
+	/* Shared objects ('object NAME'), each with a per-object lock under
+	 * gil none (a critical section), and the names of the extension
+	 * modules 'import_unsafe' imports, in order of first use. */
+	char **objects;
+	size_t nobjects;
+	char **modules;
+	size_t nmodules;
+	/* 'gc every D pause P': a collection of P every D of run time
+	 * (0: none). */
+	int64_t gc_every_ns;
+	int64_t gc_pause_ns;
 	/* The op trees, owned here (threads point into them). */
 	struct op **blocks;
 	size_t nblocks;

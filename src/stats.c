@@ -49,6 +49,13 @@ struct stats_g {
 	struct stats_gil_counters c;
 	uint64_t interval_ns;
 	unsigned nthreads;
+	bool enabled;
+	uint64_t enabled_t;
+	unsigned enabled_by, enabled_module;
+};
+
+struct stats_obj {
+	struct stats_object c; /* p50 and p99 computed on demand */
 };
 
 struct stats {
@@ -58,6 +65,9 @@ struct stats {
 	struct stats_g *gils;
 	uint64_t *buckets; /* nthreads * NBUCKETS */
 	uint64_t *switch_buckets; /* the same, for waits that ended in a switch */
+	unsigned nobjects;
+	struct stats_obj *objects;
+	uint64_t *obj_buckets;    /* nobjects * NBUCKETS: the waits for a lock */
 	uint64_t starvation_ns;
 	uint64_t end_t;
 	uint64_t ignored;
@@ -112,6 +122,7 @@ struct stats *stats_create(unsigned nthreads, const unsigned *gil_of,
 	s->buckets = xcalloc((size_t)nthreads * NBUCKETS, sizeof *s->buckets);
 	s->switch_buckets = xcalloc((size_t)nthreads * NBUCKETS, sizeof *s->switch_buckets);
 	s->starvation_ns = STATS_STARVATION_DEFAULT_NS;
+	stats_set_objects(s, 0);
 	for (unsigned i = 0; i < nthreads; i++) {
 		history_track_init(&s->threads[i].tr);
 		unsigned g = gil_of ? gil_of[i] : 0;
@@ -129,6 +140,8 @@ void stats_destroy(struct stats *s)
 	free(s->gils);
 	free(s->buckets);
 	free(s->switch_buckets);
+	free(s->objects);
+	free(s->obj_buckets);
 	free(s);
 }
 
@@ -174,6 +187,10 @@ void stats_save(const struct stats *s, struct ckpt_out *o)
 		ckpt_put_u64(o, s->buckets[i]);
 	for (size_t i = 0; i < (size_t)s->nthreads * NBUCKETS; i++)
 		ckpt_put_u64(o, s->switch_buckets[i]);
+	ckpt_put_u64(o, s->nobjects);
+	ckpt_put_raw(o, s->objects, s->nobjects * sizeof *s->objects);
+	for (size_t i = 0; i < (size_t)s->nobjects * NBUCKETS; i++)
+		ckpt_put_u64(o, s->obj_buckets[i]);
 	ckpt_put_u64(o, s->end_t);
 	ckpt_put_u64(o, s->ignored);
 }
@@ -202,13 +219,62 @@ void stats_load(struct stats *s, struct ckpt_in *in)
 		s->buckets[i] = ckpt_get_u64(in);
 	for (size_t i = 0; i < (size_t)s->nthreads * NBUCKETS; i++)
 		s->switch_buckets[i] = ckpt_get_u64(in);
+	if (ckpt_get_u64(in) != s->nobjects) {
+		in->bad = true;
+		return;
+	}
+	ckpt_get_raw(in, s->objects, s->nobjects * sizeof *s->objects);
+	for (size_t i = 0; i < (size_t)s->nobjects * NBUCKETS; i++)
+		s->obj_buckets[i] = ckpt_get_u64(in);
 	s->end_t = ckpt_get_u64(in);
 	s->ignored = ckpt_get_u64(in);
 }
 
 size_t stats_layout(void)
 {
-	return sizeof(struct stats_thr) * 7 + sizeof(struct stats_g) * 5 + NBUCKETS * 2;
+	return sizeof(struct stats_thr) * 7 + sizeof(struct stats_g) * 5 + NBUCKETS * 2 +
+	       sizeof(struct stats_obj) * 11;
+}
+
+void stats_set_objects(struct stats *s, unsigned n)
+{
+	free(s->objects);
+	free(s->obj_buckets);
+	s->nobjects = n;
+	s->objects = xcalloc(n ? n : 1, sizeof *s->objects);
+	s->obj_buckets = xcalloc((size_t)(n ? n : 1) * NBUCKETS, sizeof *s->obj_buckets);
+}
+
+unsigned stats_nobjects(const struct stats *s)
+{
+	return s->nobjects;
+}
+
+/* A lock event: counted on its object, whatever the thread's state. */
+static void stats_add_lock(struct stats *s, const struct event *ev)
+{
+	if (ev->aux >= s->nobjects)
+		return;
+	struct stats_object *o = &s->objects[ev->aux].c;
+	switch (ev->type) {
+	case EV_LOCK_WAIT:
+		o->waits++;
+		break;
+	case EV_LOCK_TAKE:
+		o->takes++;
+		if (ev->arg) {
+			s->obj_buckets[(size_t)ev->aux * NBUCKETS + wait_bucket(ev->arg)]++;
+			o->wait_sum_ns += ev->arg;
+			if (ev->arg > o->wait_max_ns)
+				o->wait_max_ns = ev->arg;
+		}
+		break;
+	case EV_LOCK_RELEASE:
+		o->held_ns += ev->arg;
+		break;
+	default:
+		break;
+	}
 }
 
 
@@ -277,6 +343,19 @@ void stats_add(struct stats *s, const struct event *ev)
 	case EV_FAILED_WAKEUP:
 		th->c.failed_wakeups++;
 		g->c.failed_wakeups++;
+		break;
+	case EV_LOCK_WAIT:
+	case EV_LOCK_TAKE:
+	case EV_LOCK_RELEASE:
+		stats_add_lock(s, ev);
+		break;
+	case EV_GIL_ENABLE:
+		if (!g->enabled) {
+			g->enabled = true;
+			g->enabled_t = ev->t;
+			g->enabled_by = ev->tid;
+			g->enabled_module = (unsigned)ev->arg;
+		}
 		break;
 	default:
 		break;
@@ -402,9 +481,32 @@ int stats_gil(const struct stats *s, unsigned gil, uint64_t elapsed_ns,
 		return -1;
 	const struct stats_g *g = &s->gils[gil];
 	out->c = g->c;
+	out->enabled = g->enabled;
+	out->enabled_t = g->enabled_t;
+	out->enabled_by = g->enabled_by;
+	out->enabled_module = g->enabled_module;
 	out->interval_ns = g->interval_ns;
 	out->nthreads = g->nthreads;
 	out->switches_per_s = stats_rate(0, g->c.switches, 0, elapsed_ns);
+	return 0;
+}
+
+int stats_object(const struct stats *s, unsigned obj, struct stats_object *out)
+{
+	if (obj >= s->nobjects)
+		return -1;
+	*out = s->objects[obj].c;
+	/* The waits are the takes with a wait in them (arg > 0). */
+	uint64_t n = 0;
+	const uint64_t *b = &s->obj_buckets[(size_t)obj * NBUCKETS];
+	for (unsigned i = 0; i < NBUCKETS; i++)
+		n += b[i];
+	if (n) {
+		out->wait_p50_ns = hist_rank_in(s->obj_buckets, obj, obj + 1,
+						percentile_rank(n, 50.0), out->wait_max_ns);
+		out->wait_p99_ns = hist_rank_in(s->obj_buckets, obj, obj + 1,
+						percentile_rank(n, 99.0), out->wait_max_ns);
+	}
 	return 0;
 }
 

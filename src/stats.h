@@ -88,9 +88,27 @@ struct stats_gil_counters {
 
 struct stats_gil {
 	struct stats_gil_counters c;
+	/* Free-threaded: the GIL was turned on (an import_unsafe) at
+	 * enabled_t, by thread enabled_by, for module enabled_module. */
+	bool enabled;
+	uint64_t enabled_t;
+	unsigned enabled_by;
+	unsigned enabled_module;
 	uint64_t interval_ns;  /* the latest EV_INTERVAL; 0 if none seen */
 	double switches_per_s; /* c.switches over the caller's elapsed time */
 	unsigned nthreads;     /* threads that run under it */
+};
+
+/* A shared object's lock (free-threaded critical sections), from
+ * EV_LOCK_WAIT, EV_LOCK_TAKE and EV_LOCK_RELEASE. */
+struct stats_object {
+	uint64_t takes;       /* times a thread took its lock */
+	uint64_t waits;       /* ... after waiting for it (it was taken) */
+	uint64_t wait_sum_ns;
+	uint64_t wait_max_ns;
+	uint64_t wait_p50_ns; /* of the waits, within 1.6% like the GIL's */
+	uint64_t wait_p99_ns;
+	uint64_t held_ns;     /* time it was held, summed over its releases */
 };
 
 /* The counters of every thread and GIL at one time. */
@@ -135,6 +153,12 @@ size_t stats_layout(void);
  * Returns -1 (and fills nothing) if tid is out of range. */
 int stats_thread(const struct stats *s, unsigned tid, uint64_t now,
 		 struct stats_thread *out);
+/* The shared objects (scenario.objects) whose lock events to count;
+ * events of other objects are ignored. Once, before any event. */
+void stats_set_objects(struct stats *s, unsigned n);
+unsigned stats_nobjects(const struct stats *s);
+/* The figures of object obj; -1 if out of range. */
+int stats_object(const struct stats *s, unsigned obj, struct stats_object *out);
 /* The figures of GIL gil; switches per second over elapsed_ns (0: 0). */
 int stats_gil(const struct stats *s, unsigned gil, uint64_t elapsed_ns,
 	      struct stats_gil *out);

@@ -17,6 +17,16 @@
  * condition, which is broadcast only to pause, resume and interrupt (stop
  * the run), never on an ordinary happening of the run; the driver waits
  * on a condition of its own, which only poke() signals.
+ *
+ * Why not the CPU's time-stamp counter, cheaper than clock_gettime where
+ * it is invariant (bench/bench_ring prints both): an event must never be
+ * stamped before the state change that caused it, so the read has to be
+ * ordered (lfence, then rdtsc, as the kernel's vDSO orders its own), and
+ * ordered it saves a few ns of an event's 40 (p50 36 ns against 41 on
+ * the 2-core machine gilviz is developed on, whose clocksource is the
+ * TSC, with constant_tsc and nonstop_tsc), not enough to bring an event
+ * under 25 ns. Only a bare rdtsc would (p50 17 ns), and it may execute
+ * before the load that saw another thread's change.
  */
 #include "config.h"
 

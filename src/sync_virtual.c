@@ -10,11 +10,14 @@
  * long as it lasts.
  *
  * THREADS ARE COROUTINES. Each simulated thread is a coroutine with a
- * stack of its own, entered the first time by makecontext and swapcontext
- * and after that by _setjmp and _longjmp: glibc's swapcontext saves and
- * sets the signal mask, a system call on every switch, which made a third
- * of the cost of a switch (bench_virtual: 1.4 million events/s with it,
- * 4.7 without). One scheduler, in
+ * stack of its own. On x86-64 a switch is gilviz_sv_switch, six registers
+ * and the stack pointer; elsewhere, and in sanitizer builds, a coroutine
+ * is entered the first time by makecontext and swapcontext and after that
+ * by _setjmp and _longjmp: glibc's swapcontext saves and sets the signal
+ * mask, a system call on every switch, which made a third of the cost of
+ * a switch (bench_virtual: 1.4 million events/s with it, 4.7 without),
+ * and its _longjmp walks the cleanup handlers on every jump (a tenth of
+ * an event's cost, gone with the register switch). One scheduler, in
  * the one OS thread that calls sync_virtual_run(), resumes them one at a
  * time. Code between two calls into this backend takes no virtual time:
  * only cpu() and spin() (work on a core), sleep() and the waits move a
@@ -23,11 +26,21 @@
  *
  * THE CLOCK AND THE TIMER HEAP. Every future happening (a thread's work
  * ends, a timed wait times out, a woken thread starts running, a time
- * slice ends) is a timer in a min-heap keyed (time, sequence number): two
- * timers due at the same nanosecond fire in the order they were set, so
- * ties are broken the same way on every machine. The scheduler runs every
- * thread that can run now; when none can, it pops the earliest timer and
- * moves the clock to it.
+ * slice ends) is a timer keyed (time, sequence number): two timers due at
+ * the same nanosecond fire in the order they were set, so ties are broken
+ * the same way on every machine. The scheduler runs every thread that can
+ * run now; when none can, it takes the earliest timer and moves the clock
+ * to it. Timers wait in three places, all ordered by that one key: a
+ * FIFO for those set for the current time, a min-heap for the time
+ * slices' ends, and a min-heap for the rest (timer_next). A cancelled
+ * timer stays where it is and does nothing when its time comes.
+ *
+ * COSTS. Every operation on a thread costs the same however many threads
+ * there are: a condition's waiters are a bitmap with a Fenwick tree
+ * (counting them, finding the k-th, removing one: O(log n)), queues are
+ * doubly linked, timers are in heaps. Only the run's own events grow with
+ * it: N threads each waiting for one GIL with a timeout time out N times
+ * an interval.
  *
  * CORES. A thread that is not blocked needs a core, as on a real machine.
  * With N cores, at most N threads hold one; the others queue for one in
@@ -170,6 +183,48 @@
 #include <sanitizer/tsan_interface.h>
 #endif
 
+/* Switching stacks. glibc's _longjmp, which this file used after a
+ * coroutine's first entry, also walks the thread's cleanup handlers
+ * (__pthread_cleanup_upto) on every jump: with setjmp, about a tenth of
+ * the cost of a simulated event. On x86-64 a switch is six callee-saved
+ * registers and the stack pointer (the System V ABI saves nothing else
+ * across a call that C code relies on, as with _longjmp). Sanitizer
+ * builds and other machines keep _setjmp and _longjmp, which the
+ * sanitizers know. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(SV_ASAN) && !defined(SV_TSAN)
+#define SV_ASM_SWITCH 1
+/* Saves the callee-saved registers on the current stack, stores the
+ * stack pointer in *save, and resumes the stack `to` (saved the same way,
+ * or made by co_stack_init). */
+void gilviz_sv_switch(void **save, void *to) __attribute__((visibility("hidden")));
+void gilviz_sv_start(void) __attribute__((visibility("hidden")));
+__asm__(".text\n"
+	".p2align 4\n"
+	".globl gilviz_sv_switch\n"
+	".hidden gilviz_sv_switch\n"
+	".type gilviz_sv_switch,@function\n"
+	"gilviz_sv_switch:\n"
+	"\tpushq %rbp\n\tpushq %rbx\n\tpushq %r12\n"
+	"\tpushq %r13\n\tpushq %r14\n\tpushq %r15\n"
+	"\tmovq %rsp, (%rdi)\n"
+	"\tmovq %rsi, %rsp\n"
+	"\tpopq %r15\n\tpopq %r14\n\tpopq %r13\n"
+	"\tpopq %r12\n\tpopq %rbx\n\tpopq %rbp\n"
+	"\tret\n"
+	".size gilviz_sv_switch, .-gilviz_sv_switch\n"
+	/* A new coroutine's first return lands here: r13 holds the
+	 * function, r12 its argument; the function never returns. */
+	".p2align 4\n"
+	".globl gilviz_sv_start\n"
+	".hidden gilviz_sv_start\n"
+	".type gilviz_sv_start,@function\n"
+	"gilviz_sv_start:\n"
+	"\tmovq %r12, %rdi\n"
+	"\tcallq *%r13\n"
+	"\tud2\n"
+	".size gilviz_sv_start, .-gilviz_sv_start\n");
+#endif
+
 /* The model's constants (see the comment above and gilviz(1)). */
 #define SV_QUANTUM_NS 3000000     /* time slice when threads outnumber cores */
 #define SV_WAKEUP_GRAN_NS 1000000 /* wake-up preemption granularity */
@@ -203,34 +258,34 @@ enum co_state {
 
 enum timer_kind { T_RESUME, T_CPU_DONE, T_QUANTUM, T_TIMEOUT, T_WAKE };
 
+/* The fields the scheduler reads on every timer and switch come first,
+ * together in a cache line or two; the contexts and the rest after them:
+ * with thousands of threads, each timer that fires touches one thread's
+ * struct, and a miss per field was most of the cost of a timeout. */
 struct sync_thread {
-	struct sync_virtual *v;
-	ucontext_t ctx;   /* only for the first entry */
-	jmp_buf jb;       /* where it is suspended, after that */
-	bool started;
-	char *map;      /* the mapping: a guard page, then the stack */
-	size_t map_len;
-	sync_thread_fn fn;
-	void *arg;
-	void *ret;
-	unsigned id;
-
 	enum co_state state;
 	int core;       /* -1: none */
 	uint32_t gen;   /* invalidates its pending T_RESUME/T_CPU_DONE/T_TIMEOUT */
 	uint32_t qgen;  /* invalidates its pending T_QUANTUM */
 	bool q_armed;
 	bool must_yield; /* it lost its core to a thread it woke */
+	bool in_cpu;
+	bool started;
+	unsigned noff;
 	int64_t slice_start; /* when it got its core */
 	int64_t run_ns;      /* work done on a core so far: its "vruntime" */
-	/* Runnable off a core (sync.h's offcore): since when (-1: on one, or
-	 * not runnable), and the stretches not reported yet. */
-	int64_t off_since;
-	int64_t off[SV_OFF_MAX][2];
-	unsigned noff;
+	/* Waiting. */
+	struct sync_thread *next, *prev; /* in at most one queue at a time */
+	struct sync_cond *cond;   /* the condition it waits on, if any */
+	unsigned slot;            /* its slot among cond's waiters */
+	bool timed_out;
+	int64_t wait_since;       /* when it began to wait on cond */
+	struct sync_virtual *v;
+#ifdef SV_ASM_SWITCH
+	void *sp;         /* where it is suspended (sv_switch) */
+#endif
 
 	/* Work in progress (cpu, spin), in ns of work done on a core. */
-	bool in_cpu;
 	bool spin;
 	bool cut;
 	const atomic_int *stop;
@@ -240,13 +295,22 @@ struct sync_thread {
 	int64_t cut_end;    /* where the eval breaker cut it, once cut */
 	int64_t spin_until;
 	int64_t seg_start;  /* when the current stretch on a core began */
+	/* Runnable off a core (sync.h's offcore): since when (-1: on one, or
+	 * not runnable), and the stretches not reported yet. */
+	int64_t off_since;
+	int64_t off[SV_OFF_MAX][2];
 
-	/* Waiting. */
-	struct sync_thread *next; /* in exactly one queue at a time */
-	struct sync_cond *cond;   /* the condition it waits on, if any */
-	int64_t wait_since;       /* when it began to wait on it */
-	bool timed_out;
 	struct sync_thread *joiner;
+	char *map;      /* the mapping: a guard page, then the stack */
+	size_t map_len;
+	sync_thread_fn fn;
+	void *arg;
+	void *ret;
+	unsigned id;
+#ifndef SV_ASM_SWITCH
+	ucontext_t ctx;   /* only for the first entry */
+	jmp_buf jb;       /* where it is suspended, after that */
+#endif
 
 #ifdef SV_ASAN
 	void *fake_stack;
@@ -266,16 +330,34 @@ struct sync_mutex {
 	struct queue waiters;
 };
 
-struct sync_cond {
-	struct queue waiters;
+/* A condition's waiters (ws_push and the functions beside it). */
+struct waiters {
+	struct sync_thread **co; /* [cap]: slots in the order of waiting */
+	uint64_t *mask;          /* [nwords]: the filled slots */
+	int *bit;                /* [nwords]: Fenwick tree of their counts */
+	unsigned cap, nwords, tail, n; /* slots, words, slots used, waiters */
 };
 
+struct sync_cond {
+	struct waiters waiters;
+};
+
+/* key: the time (never negative) in the high half, the sequence number
+ * in the low: one unsigned comparison orders two timers, without the
+ * branches a compare of (time, sequence) took, which the heap's sift
+ * mispredicted half the time. */
+__extension__ typedef unsigned __int128 timer_key;
+
 struct timer {
-	int64_t t;
-	uint64_t seq;
+	timer_key key;
 	struct sync_thread *co;
 	uint32_t gen;
 	uint8_t kind;
+};
+
+struct timer_heap {
+	struct timer *t;
+	size_t n, cap;
 };
 
 struct sync_virtual {
@@ -301,12 +383,20 @@ struct sync_virtual {
 	int64_t pace_wall;      /* pacing (re)started */
 	int64_t pace_virt;
 
-	struct timer *heap;
-	size_t nheap, capheap;
+	struct timer_heap heap;  /* every timer but those below */
+	struct timer_heap quanta; /* the time slices' ends (T_QUANTUM) */
+	/* Timers set for the current time (a thread given a free core at
+	 * once, mostly): in the order set, apart from the heap (timer_push). */
+	struct timer *nowq;
+	size_t nowq_head, nnowq, capnowq; /* capnowq: a power of two */
 	uint64_t timer_seq;
 
+#ifdef SV_ASM_SWITCH
+	void *sched_sp;
+#else
 	ucontext_t sched_ctx;
 	jmp_buf sched_jb;
+#endif
 #ifdef SV_ASAN
 	const void *sched_bottom;
 	size_t sched_size;
@@ -356,9 +446,12 @@ static int64_t draw(struct sync_virtual *v, const int64_t q[11])
 
 /* ---- queues and the timer heap --------------------------------------- */
 
+/* Queues are doubly linked: a thread leaves the ready queue from
+ * anywhere in O(1), however many threads queue for a core. */
 static void q_push(struct queue *q, struct sync_thread *co)
 {
 	co->next = NULL;
+	co->prev = q->tail;
 	if (q->tail)
 		q->tail->next = co;
 	else
@@ -366,37 +459,142 @@ static void q_push(struct queue *q, struct sync_thread *co)
 	q->tail = co;
 }
 
+static void q_remove(struct queue *q, struct sync_thread *co)
+{
+	if (co->prev)
+		co->prev->next = co->next;
+	else
+		q->head = co->next;
+	if (co->next)
+		co->next->prev = co->prev;
+	else
+		q->tail = co->prev;
+	co->next = co->prev = NULL;
+}
+
 static struct sync_thread *q_pop(struct queue *q)
 {
 	struct sync_thread *co = q->head;
-	if (co) {
-		q->head = co->next;
-		if (!q->head)
-			q->tail = NULL;
-		co->next = NULL;
-	}
+	if (co)
+		q_remove(q, co);
 	return co;
 }
 
-static void q_remove(struct queue *q, struct sync_thread *co)
+/* ---- a condition's waiters ------------------------------------------- */
+
+/* The waiters of a condition, in the order they began to wait: slots
+ * filled in that order (a waiter that leaves empties its slot), a bitmap
+ * of the filled ones, and a Fenwick tree of the bitmap's words' counts,
+ * so that counting them, finding the k-th and removing any one cost
+ * O(log n), not a walk along a list: with thousands of threads waiting
+ * for one GIL, every signal and every timed wait's timeout used to walk
+ * them all. With up to 64 slots (a few threads) the tree has one node and
+ * all of it is a word of bits. When the slots run out they are packed
+ * (and doubled if more than half are still filled): O(1) a wait,
+ * amortized. */
+#define WS_WORD 64
+
+static void ws_bit_add(struct waiters *w, unsigned word, int d)
 {
-	struct sync_thread *prev = NULL;
-	for (struct sync_thread *p = q->head; p; prev = p, p = p->next) {
-		if (p != co)
-			continue;
-		if (prev)
-			prev->next = p->next;
-		else
-			q->head = p->next;
-		if (q->tail == p)
-			q->tail = prev;
-		p->next = NULL;
-		return;
-	}
+	for (unsigned i = word + 1; i <= w->nwords; i += i & -i)
+		w->bit[i - 1] += d;
 }
 
+/* Pack the filled slots to the front of cap slots (a multiple of
+ * WS_WORD words, a power of two), in order. */
+static void ws_pack(struct waiters *w, unsigned cap)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < w->tail; i++)
+		if (w->mask[i / WS_WORD] >> (i % WS_WORD) & 1) {
+			w->co[n] = w->co[i];
+			w->co[n]->slot = n;
+			n++;
+		}
+	unsigned nwords = cap / WS_WORD;
+	if (cap != w->cap) {
+		w->co = xreallocarray(w->co, cap, sizeof *w->co);
+		free(w->mask);
+		free(w->bit);
+		w->mask = xcalloc(nwords, sizeof *w->mask);
+		w->bit = xcalloc(nwords, sizeof *w->bit);
+		w->cap = cap;
+		w->nwords = nwords;
+	}
+	/* The first n slots filled; node i of the tree covers the words
+	 * (i - lowbit(i), i]. */
+	for (unsigned i = 0; i < nwords; i++)
+		w->mask[i] = n >= (i + 1) * WS_WORD ? ~(uint64_t)0
+			     : n > i * WS_WORD     ? ((uint64_t)1 << (n - i * WS_WORD)) - 1
+						   : 0;
+	for (unsigned i = 1; i <= nwords; i++) {
+		unsigned lo = (i - (i & -i)) * WS_WORD, hi = i * WS_WORD;
+		w->bit[i - 1] = (int)(n >= hi ? hi - lo : n > lo ? n - lo : 0);
+	}
+	w->tail = n;
+}
 
-/* The waiter a signal wakes, removed from q.
+static void ws_push(struct waiters *w, struct sync_thread *co)
+{
+	if (w->tail == w->cap) {
+		unsigned cap = w->cap ? w->cap : WS_WORD;
+		while (w->n * 2 > cap)
+			cap *= 2;
+		ws_pack(w, cap);
+	}
+	unsigned slot = w->tail++;
+	co->slot = slot;
+	w->co[slot] = co;
+	w->n++;
+	w->mask[slot / WS_WORD] |= (uint64_t)1 << (slot % WS_WORD);
+	if (w->nwords > 1)
+		ws_bit_add(w, slot / WS_WORD, 1);
+}
+
+static void ws_remove(struct waiters *w, struct sync_thread *co)
+{
+	unsigned slot = co->slot;
+	w->mask[slot / WS_WORD] &= ~((uint64_t)1 << (slot % WS_WORD));
+	w->n--;
+	if (w->nwords > 1)
+		ws_bit_add(w, slot / WS_WORD, -1);
+	if (w->n == 0)
+		w->tail = 0; /* every slot is empty: start over */
+}
+
+/* The k-th waiter (0: the oldest), k < n. */
+static struct sync_thread *ws_nth(const struct waiters *w, unsigned k)
+{
+	unsigned word = 0;
+	if (w->nwords > 1)
+		for (unsigned step = w->nwords; step; step >>= 1)
+			if (word + step <= w->nwords && (unsigned)w->bit[word + step - 1] <= k) {
+				word += step;
+				k -= (unsigned)w->bit[word - 1];
+			}
+	uint64_t m = w->mask[word];
+	while (k--)
+		m &= m - 1;
+	return w->co[word * WS_WORD + (unsigned)__builtin_ctzll(m)];
+}
+
+static struct sync_thread *ws_pop(struct waiters *w)
+{
+	if (w->n == 0)
+		return NULL;
+	struct sync_thread *co = ws_nth(w, 0);
+	ws_remove(w, co);
+	return co;
+}
+
+static void ws_free(struct waiters *w)
+{
+	free(w->co);
+	free(w->mask);
+	free(w->bit);
+}
+
+/* The waiter a signal wakes, removed from w.
  *
  * glibc's pthread_cond_signal posts a signal and wakes one sleeper through
  * a futex, whose queue is FIFO: the oldest waiter. But a thread that has
@@ -418,62 +616,134 @@ static void q_remove(struct queue *q, struct sync_thread *co)
  * convoy with two hogs (make bench, case 5). A draw is made only when
  * there is a choice, so a run in which no signal ever finds two waiters
  * draws what it drew before this rule. */
-static struct sync_thread *cond_pick(struct sync_virtual *v, struct queue *q)
+static struct sync_thread *cond_pick(struct sync_virtual *v, struct waiters *w)
 {
-	struct sync_thread *newest = q->tail;
-	if (newest && newest != q->head &&
-	    clock_get(v) - newest->wait_since <= SV_STEAL_WINDOW_NS &&
+	if (w->n < 2)
+		return ws_pop(w);
+	struct sync_thread *newest = ws_nth(w, w->n - 1);
+	if (clock_get(v) - newest->wait_since <= SV_STEAL_WINDOW_NS &&
 	    rng_next(v) % 100 < SV_STEAL_PCT) {
-		q_remove(q, newest);
+		ws_remove(w, newest);
 		return newest;
 	}
-	return q_pop(q);
+	return ws_pop(w);
 }
 
 static inline bool timer_before(const struct timer *a, const struct timer *b)
 {
-	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+	return a->key < b->key;
 }
 
-static void heap_push(struct sync_virtual *v, int64_t t, struct sync_thread *co,
-		      uint32_t gen, enum timer_kind kind)
+static inline int64_t timer_t_of(const struct timer *tm)
 {
-	if (v->nheap == v->capheap) {
-		v->capheap = v->capheap ? v->capheap * 2 : 64;
-		v->heap = xreallocarray(v->heap, v->capheap, sizeof *v->heap);
+	return (int64_t)(uint64_t)(tm->key >> 64);
+}
+
+static void heap_insert(struct timer_heap *hp, const struct timer *tm)
+{
+	if (hp->n == hp->cap) {
+		hp->cap = hp->cap ? hp->cap * 2 : 64;
+		hp->t = xreallocarray(hp->t, hp->cap, sizeof *hp->t);
 	}
-	struct timer tm = { .t = t, .seq = v->timer_seq++, .co = co, .gen = gen,
-			    .kind = (uint8_t)kind };
-	size_t i = v->nheap++;
+	struct timer *h = hp->t;
+	size_t i = hp->n++;
 	while (i > 0) {
 		size_t p = (i - 1) / 2;
-		if (!timer_before(&tm, &v->heap[p]))
+		if (!timer_before(tm, &h[p]))
 			break;
-		v->heap[i] = v->heap[p];
+		h[i] = h[p];
 		i = p;
 	}
-	v->heap[i] = tm;
+	h[i] = *tm;
 }
 
-static struct timer heap_pop(struct sync_virtual *v)
+/* The hole left at the top goes down to a leaf along the smaller
+ * children (one comparison a level), then the last timer goes up from
+ * there (rarely more than a level or two): fewer comparisons than sifting
+ * the last one down. Keys are unique, so the order of pops is the same
+ * whatever the heap's layout. */
+static void heap_pop(struct timer_heap *hp)
 {
-	struct timer top = v->heap[0];
-	struct timer last = v->heap[--v->nheap];
-	size_t i = 0, n = v->nheap;
+	size_t n = --hp->n;
+	if (n == 0)
+		return;
+	struct timer *h = hp->t;
+	size_t i = 0;
 	for (;;) {
 		size_t c = 2 * i + 1;
 		if (c >= n)
 			break;
-		if (c + 1 < n && timer_before(&v->heap[c + 1], &v->heap[c]))
+		if (c + 1 < n && timer_before(&h[c + 1], &h[c]))
 			c++;
-		if (!timer_before(&v->heap[c], &last))
-			break;
-		v->heap[i] = v->heap[c];
+		h[i] = h[c];
 		i = c;
 	}
-	if (n)
-		v->heap[i] = last;
-	return top;
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (!timer_before(&h[n], &h[p]))
+			break;
+		h[i] = h[p];
+		i = p;
+	}
+	h[i] = h[n];
+}
+
+/* A timer for t. One set for the current time is due after every timer
+ * already set for it (a smaller sequence number) and before any later
+ * one: it goes to the back of a FIFO (nowq), not through the heap, and
+ * timer_next merges the two. The clock moves on only when both hold
+ * nothing due now, so every timer in nowq is for the current time. About
+ * a third of all timers are such, and the heap was a quarter of the cost
+ * of an event. */
+static void heap_push(struct sync_virtual *v, int64_t t, struct sync_thread *co,
+		      uint32_t gen, enum timer_kind kind)
+{
+	struct timer tm = { .key = (timer_key)(uint64_t)t << 64 | v->timer_seq++,
+			    .co = co, .gen = gen, .kind = (uint8_t)kind };
+	if (t != clock_get(v)) {
+		heap_insert(kind == T_QUANTUM ? &v->quanta : &v->heap, &tm);
+		return;
+	}
+	if (v->nnowq == v->capnowq) {
+		size_t cap = v->capnowq ? v->capnowq * 2 : 64;
+		struct timer *q = xreallocarray(NULL, cap, sizeof *q);
+		for (size_t i = 0; i < v->nnowq; i++)
+			q[i] = v->nowq[(v->nowq_head + i) & (v->capnowq - 1)];
+		free(v->nowq);
+		v->nowq = q;
+		v->nowq_head = 0;
+		v->capnowq = cap;
+	}
+	v->nowq[(v->nowq_head + v->nnowq++) & (v->capnowq - 1)] = tm;
+}
+
+/* The earliest timer (NULL: none), of the three places timers wait.
+ * Time slices have a heap of their own: most of their timers are
+ * cancelled (a thread's stretch of work ends long before its slice) and
+ * wait for their time doing nothing, two in three of all the timers in
+ * the heap with eight threads on two cores; apart, they no longer make
+ * every other timer's way through the heap longer. */
+static inline const struct timer *timer_next(const struct sync_virtual *v)
+{
+	const struct timer *best = v->heap.n ? &v->heap.t[0] : NULL;
+	if (v->quanta.n && (!best || timer_before(&v->quanta.t[0], best)))
+		best = &v->quanta.t[0];
+	if (v->nnowq && (!best || timer_before(&v->nowq[v->nowq_head], best)))
+		best = &v->nowq[v->nowq_head];
+	return best;
+}
+
+/* Remove the earliest timer, which timer_next returned. */
+static void timer_pop(struct sync_virtual *v, const struct timer *tm)
+{
+	if (v->nnowq && tm == &v->nowq[v->nowq_head]) {
+		v->nowq_head = (v->nowq_head + 1) & (v->capnowq - 1);
+		v->nnowq--;
+	} else if (v->quanta.n && tm == &v->quanta.t[0]) {
+		heap_pop(&v->quanta);
+	} else {
+		heap_pop(&v->heap);
+	}
 }
 
 /* ---- switching stacks ------------------------------------------------- */
@@ -491,6 +761,10 @@ static void switch_to(struct sync_virtual *v, struct sync_thread *co)
 #endif
 	v->current = co;
 	co->state = CO_CURRENT;
+#ifdef SV_ASM_SWITCH
+	co->started = true;
+	gilviz_sv_switch(&v->sched_sp, co->sp);
+#else
 	if (_setjmp(v->sched_jb) == 0) {
 		if (co->started)
 			_longjmp(co->jb, 1);
@@ -498,6 +772,7 @@ static void switch_to(struct sync_virtual *v, struct sync_thread *co)
 		if (swapcontext(&v->sched_ctx, &co->ctx) != 0)
 			fatal("swapcontext failed: %s", strerror(errno));
 	}
+#endif
 	v->current = NULL;
 #ifdef SV_ASAN
 	__sanitizer_finish_switch_fiber(fake, NULL, NULL);
@@ -513,8 +788,12 @@ static void co_yield(struct sync_virtual *v, struct sync_thread *co)
 #ifdef SV_TSAN
 	__tsan_switch_to_fiber(v->sched_fiber, 0);
 #endif
+#ifdef SV_ASM_SWITCH
+	gilviz_sv_switch(&co->sp, v->sched_sp);
+#else
 	if (_setjmp(co->jb) == 0)
 		_longjmp(v->sched_jb, 1);
+#endif
 #ifdef SV_ASAN
 	__sanitizer_finish_switch_fiber(co->fake_stack, &v->sched_bottom, &v->sched_size);
 #endif
@@ -786,8 +1065,9 @@ static uint64_t do_work(struct sync_virtual *v, struct sync_thread *co)
 	plan_work(co, now);
 	int64_t end = now + co->work_end;
 	/* The fast path: nothing else can happen before the work ends. */
+	const struct timer *next = timer_next(v);
 	if (!v->run_now.head && !v->ready.head && end <= v->run_until &&
-	    (v->nheap == 0 || end < v->heap[0].t)) {
+	    (!next || end < timer_t_of(next))) {
 		clock_set(v, end);
 		co->run_ns += co->work_end;
 		co->work_done = co->work_end;
@@ -903,8 +1183,10 @@ static struct sync_cond *virtual_cond_new(struct sync *s)
 static void virtual_cond_free(struct sync *s, struct sync_cond *c)
 {
 	(void)s;
-	if (c && c->waiters.head)
+	if (c && c->waiters.n)
 		fatal("virtual condition freed while threads wait on it");
+	if (c)
+		ws_free(&c->waiters);
 	free(c);
 }
 
@@ -918,7 +1200,7 @@ static bool cond_wait(struct sync_virtual *v, struct sync_cond *c, struct sync_m
 	co->cond = c;
 	co->wait_since = clock_get(v);
 	co->timed_out = false;
-	q_push(&c->waiters, co);
+	ws_push(&c->waiters, co);
 	if (ns >= 0)
 		heap_push(v, clock_get(v) + ns, co, co->gen, T_TIMEOUT);
 	/* Release the mutex without yielding: the wait must begin first. */
@@ -988,7 +1270,7 @@ static bool virtual_sleep(struct sync *s, int64_t ns)
 	if (ns <= 0)
 		return true;
 	co->cond = &v->naps;
-	q_push(&v->naps.waiters, co);
+	ws_push(&v->naps.waiters, co);
 	heap_push(v, clock_get(v) + ns, co, co->gen, T_TIMEOUT);
 	block(v, co);
 	return !v->interrupted;
@@ -1001,10 +1283,9 @@ static int64_t virtual_now(struct sync *s)
 
 /* ---- threads ----------------------------------------------------------- */
 
-/* makecontext passes ints: the coroutine's address comes in two halves. */
-static void co_entry(unsigned hi, unsigned lo)
+/* A coroutine's life: its function, then back to the scheduler for good. */
+static void co_main(struct sync_thread *co)
 {
-	struct sync_thread *co = (struct sync_thread *)(((uintptr_t)hi << 32) | (uintptr_t)lo);
 	struct sync_virtual *v = co->v;
 #ifdef SV_ASAN
 	__sanitizer_finish_switch_fiber(NULL, &v->sched_bottom, &v->sched_size);
@@ -1025,8 +1306,34 @@ static void co_entry(unsigned hi, unsigned lo)
 #ifdef SV_TSAN
 	__tsan_switch_to_fiber(v->sched_fiber, 0);
 #endif
+#ifdef SV_ASM_SWITCH
+	gilviz_sv_switch(&co->sp, v->sched_sp);
+#else
 	_longjmp(v->sched_jb, 1);
+#endif
 }
+
+#ifdef SV_ASM_SWITCH
+/* The new stack, as gilviz_sv_switch leaves a suspended one: six
+ * registers (r12 the coroutine, r13 co_main), then the address to return
+ * to, gilviz_sv_start, which calls co_main with the stack 16-byte aligned
+ * as the ABI wants at a call. */
+static void co_stack_init(struct sync_thread *co, char *top)
+{
+	uintptr_t *sp = (uintptr_t *)(void *)(top - 72);
+	memset(sp, 0, 72);
+	sp[2] = (uintptr_t)co_main;  /* r13 */
+	sp[3] = (uintptr_t)co;       /* r12 */
+	sp[6] = (uintptr_t)gilviz_sv_start;
+	co->sp = sp;
+}
+#else
+/* makecontext passes ints: the coroutine's address comes in two halves. */
+static void co_entry(unsigned hi, unsigned lo)
+{
+	co_main((struct sync_thread *)(((uintptr_t)hi << 32) | (uintptr_t)lo));
+}
+#endif
 
 static struct sync_thread *virtual_thread_start(struct sync *s, sync_thread_fn fn,
 						void *arg)
@@ -1048,6 +1355,9 @@ static struct sync_thread *virtual_thread_start(struct sync *s, sync_thread_fn f
 		      strerror(errno));
 	if (mprotect(co->map, page, PROT_NONE) != 0)
 		fatal("mprotect of a stack guard page failed: %s", strerror(errno));
+#ifdef SV_ASM_SWITCH
+	co_stack_init(co, co->map + co->map_len);
+#else
 	if (getcontext(&co->ctx) != 0)
 		fatal("getcontext failed: %s", strerror(errno));
 	co->ctx.uc_stack.ss_sp = co->map + page;
@@ -1056,6 +1366,7 @@ static struct sync_thread *virtual_thread_start(struct sync *s, sync_thread_fn f
 	uintptr_t p = (uintptr_t)co;
 	makecontext(&co->ctx, (void (*)(void))co_entry, 2, (unsigned)(p >> 32),
 		    (unsigned)(p & 0xFFFFFFFFu));
+#endif
 #ifdef SV_TSAN
 	co->fiber = __tsan_create_fiber(0);
 #endif
@@ -1146,7 +1457,7 @@ static void fire(struct sync_virtual *v, const struct timer *tm)
 		if (co->state != CO_BLOCKED || tm->gen != co->gen)
 			return;
 		if (co->cond) {
-			q_remove(&co->cond->waiters, co);
+			ws_remove(&co->cond->waiters, co);
 			co->cond = NULL;
 			co->timed_out = true;
 		}
@@ -1173,19 +1484,21 @@ enum sync_virtual_status sync_virtual_run(struct sync *s, int64_t until)
 		}
 		if (v->live == 0)
 			return SYNC_VIRTUAL_ENDED;
-		if (v->nheap == 0) {
+		const struct timer *next = timer_next(v);
+		if (!next) {
 			if (until != INT64_MAX && until > clock_get(v))
 				clock_set(v, until);
 			return SYNC_VIRTUAL_STUCK;
 		}
-		if (v->heap[0].t > until) {
+		if (timer_t_of(next) > until) {
 			if (until > clock_get(v))
 				clock_set(v, until);
 			return SYNC_VIRTUAL_UNTIL;
 		}
-		struct timer tm = heap_pop(v);
-		if (tm.t > clock_get(v))
-			clock_set(v, tm.t);
+		struct timer tm = *next;
+		timer_pop(v, next);
+		if (timer_t_of(&tm) > clock_get(v))
+			clock_set(v, timer_t_of(&tm));
 		fire(v, &tm);
 	}
 }
@@ -1251,7 +1564,7 @@ static void virtual_interrupt(struct sync *s)
 	struct sync_virtual *v = virt(s);
 	v->interrupted = true;
 	struct sync_thread *w;
-	while ((w = q_pop(&v->naps.waiters)) != NULL) {
+	while ((w = ws_pop(&v->naps.waiters)) != NULL) {
 		w->gen++;
 		w->cond = NULL;
 		wake(v, w, SV_WAKE_LATENCY);
@@ -1344,7 +1657,10 @@ void sync_virtual_set_speed(struct sync *s, double speed)
 static void virtual_destroy(struct sync *s)
 {
 	struct sync_virtual *v = virt(s);
-	free(v->heap);
+	ws_free(&v->naps.waiters);
+	free(v->heap.t);
+	free(v->quanta.t);
+	free(v->nowq);
 	free(v->cores);
 	free(v);
 }

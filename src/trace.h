@@ -79,6 +79,16 @@
  * (ckpt.h): every counter and open span, and the last CKPT_SPANS closed
  * spans of each thread, which is what a timeline shows around the time
  * sought; older spans count as forgotten.
+ *
+ * New kinds of event. An event's type, aux and arg are stored as they
+ * are, whatever they mean, so kinds added later (free-threaded Python's
+ * lock events, EV_LOCK_WAIT to EV_GIL_ENABLE, and the op kinds with and
+ * import_unsafe) need no new version: a recording that has them reads
+ * back whole here, and a gilviz from before them counts them as ignored
+ * events and shows the rest. Their checkpoints hold a model of another
+ * layout (CKPT_MODEL_VERSION 2: a thread state and per-object figures
+ * were added), so an older reader passes over them, with a warning, and
+ * replays from the start.
  */
 #ifndef GILVIZ_TRACE_H
 #define GILVIZ_TRACE_H

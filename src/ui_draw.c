@@ -104,12 +104,20 @@ static const enum crt_role state_roles[TS_COUNT] = {
 	[TS_BLOCKED] = CR_BLOCKED,         [TS_NATIVE] = CR_NATIVE,
 	[TS_NATIVE_HOLD] = CR_NATIVE_HOLD, [TS_DONE] = CR_DONE,
 	[TS_RUNNABLE] = CR_RUNNABLE,       [TS_STOPPED] = CR_STOPPED,
+	[TS_LOCK_WAIT] = CR_LOCK_WAIT,
 	[TS_NOT_STARTED] = CR_NORMAL,      [TS_UNKNOWN] = CR_NORMAL,
 };
 
 static enum crt_role state_role(enum thread_state s)
 {
 	return (unsigned)s < TS_COUNT ? state_roles[s] : CR_NORMAL;
+}
+
+/* Has an unsafe import turned GIL g on (free-threaded Python)? */
+static bool gil_turned_on(const struct ui *ui, unsigned g)
+{
+	struct stats_gil sg;
+	return stats_gil(ui->c->st, g, 0, &sg) == 0 && sg.enabled;
 }
 
 static void draw_header(struct ui *ui)
@@ -159,12 +167,13 @@ static void draw_header(struct ui *ui)
 	/* Which clock and what speed, always: in full where there is room. */
 	if (COLS < 110 && ui->live)
 		watch_clock_brief(ui->w, mode, sizeof mode);
+	/* Free-threaded, once an import has turned the GIL on: none>new. */
+	const char *policy = watch_policy(ui->w) == GIL_NONE && gil_turned_on(ui, 0) ?
+			     "none>new" : gil_policy_name(watch_policy(ui->w));
 	if (COLS < 110 && !ui->live) /* the state says the replay's speed */
-		snprintf(buf, sizeof buf, "GIL %s | interval %s | %s ",
-			 gil_policy_name(watch_policy(ui->w)), iv, el);
+		snprintf(buf, sizeof buf, "GIL %s | interval %s | %s ", policy, iv, el);
 	else
-		snprintf(buf, sizeof buf, "GIL %s | interval %s | %s | %s ",
-			 gil_policy_name(watch_policy(ui->w)), iv, el, mode);
+		snprintf(buf, sizeof buf, "GIL %s | interval %s | %s | %s ", policy, iv, el, mode);
 	int fw = (int)strlen(buf), room = COLS - sw - fw - 2;
 	put(0, COLS - sw - fw, COLS - sw, CR_HEADER, buf);
 	put(0, COLS - sw, COLS,
@@ -319,7 +328,10 @@ static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y,
 			role = (int)state_role(TS_WAITING);
 		} else if (split && gl->hold_part[cell.hold_eighths]) {
 			g = gl->hold_part[cell.hold_eighths];
-			role = cell.rest == TS_WAITING ? CR_HOLD_WAIT : CR_HOLD_PART;
+			/* The rest on waiting's ground: for the GIL, or (free-
+			 * threaded) for an object's lock, both orange. */
+			role = cell.rest == TS_WAITING || cell.rest == TS_LOCK_WAIT ? CR_HOLD_WAIT
+										    : CR_HOLD_PART;
 		} else if (split) {
 			g = history_cell_ascii(&cell);
 			role = g[0] == HISTORY_ASCII_HOLD_PART[0] ? CR_HOLD_PART
@@ -364,7 +376,8 @@ static void collect_marks(struct ui *ui, const struct ui_layout *l, uint64_t now
 	bool per_row = ui->view.col_ns <= interval;
 	for (size_t i = 0; i < n; i++) {
 		const struct history_mark *m = &ui->marks[i];
-		if (m->type == MARK_INTERVAL || !per_row || m->tid >= ui->sc->nthreads)
+		if (m->type == MARK_INTERVAL || m->type == MARK_GIL_ON || !per_row ||
+		    m->tid >= ui->sc->nthreads)
 			continue;
 		int c = view_col(&ui->view, now_rel, cols, m->t - ui->t_start);
 		if (c < 0)
@@ -408,7 +421,9 @@ static void draw_figures(const struct ui *ui, const struct ui_layout *l, int y,
 			pct(v, sizeof v, t.hold_ns, t.wall_ns);
 			break;
 		case FIG_WAIT:
-			pct(v, sizeof v, t.wait_ns, t.wall_ns);
+			/* Waiting: for the GIL, or (free-threaded) for an
+			 * object's lock, the same orange on the timeline. */
+			pct(v, sizeof v, t.wait_ns + t.time_ns[TS_LOCK_WAIT], t.wall_ns);
 			break;
 		case FIG_BLOCKED:
 			pct(v, sizeof v, t.blocked_ns, t.wall_ns);
@@ -539,13 +554,16 @@ static void draw_interval_marks(struct ui *ui, const struct ui_layout *l, uint64
 	const struct crt_glyphs *gl = crt_glyphs();
 	for (size_t i = 0; i < nmarks; i++) {
 		const struct history_mark *m = &ui->marks[i];
-		if (m->type != MARK_INTERVAL)
+		if (m->type != MARK_INTERVAL && m->type != MARK_GIL_ON)
 			continue;
 		int c = view_col(&ui->view, now_rel, (unsigned)l->tl_w, m->t - ui->t_start);
 		if (c < 0)
 			continue;
 		char d[32], lab[48];
-		describe_setting((uint64_t)((double)m->arg / watch_slow(ui->w)), d, sizeof d);
+		if (m->type == MARK_GIL_ON) /* free-threaded, and the GIL came back */
+			snprintf(d, sizeof d, "GIL on");
+		else
+			describe_setting((uint64_t)((double)m->arg / watch_slow(ui->w)), d, sizeof d);
 		snprintf(lab, sizeof lab, "%s%s", gl->interval, d);
 		put(l->axis_y, l->tl_x + c, l->tl_x + l->tl_w, CR_MARK, lab);
 		/* The glyph may be several bytes but is one cell. */
@@ -598,6 +616,7 @@ static const struct legend_item legend[] = {
 	{ TS_NATIVE_HOLD, "C holding GIL" },
 	{ TS_RUNNABLE, "waits for a core" },
 	{ TS_STOPPED, "stopped by a gc" },
+	{ TS_LOCK_WAIT, "waits for a lock" },
 	{ TS_DONE, "finished" },
 	{ -4, "held part of it" },
 	{ -1, "drop request" },
@@ -675,12 +694,22 @@ static void draw_gils(struct ui *ui, const struct ui_layout *l, uint64_t now_rel
 {
 	double slow = watch_slow(ui->w);
 	for (int g = 0; g < l->gil_lines; g++) {
+		if ((size_t)g >= ui->sc->nprocs) {
+			/* A shared object: its lock's waits, where the GILs' are. */
+			unsigned o = (unsigned)g - (unsigned)ui->sc->nprocs;
+			char words[220], line[240];
+			describe_object(ui->c->st, o, now_rel, words, sizeof words);
+			snprintf(line, sizeof line, "lock: %s", words);
+			put_cut(l->gils_y + g, 0, l->name_w + 1, CR_TITLE, ui->sc->objects[o]);
+			put_cut(l->gils_y + g, l->tl_x, COLS, CR_NORMAL, line);
+			continue;
+		}
 		struct stats_gil sg;
 		stats_gil(ui->c->st, (unsigned)g, now_rel, &sg);
 		double rate = stats_rate(ui->snap_old->gils[g].switches,
 					 ui->snap_now->gils[g].switches, ui->snap_old->now,
 					 ui->snap_now->now);
-		char iv[32], items[7][64];
+		char iv[32], items[8][96];
 		describe_setting((uint64_t)((double)sg.interval_ns / slow), iv, sizeof iv);
 		snprintf(items[0], sizeof items[0], "switches/s %.0f", rate);
 		snprintf(items[1], sizeof items[1], "failed wake-ups %" PRIu64,
@@ -697,6 +726,17 @@ static void draw_gils(struct ui *ui, const struct ui_layout *l, uint64_t now_rel
 		snprintf(items[4], sizeof items[4], "drop requests %" PRIu64, sg.c.drop_requests);
 		snprintf(items[5], sizeof items[5], "interval %s", iv);
 		snprintf(items[6], sizeof items[6], "switches %" PRIu64, sg.c.switches);
+		items[7][0] = '\0';
+		if (sg.enabled) {
+			/* Free-threaded, and the GIL came back: said first. */
+			char at[32];
+			describe_time(sg.enabled_t > watch_t_start(ui->w) ?
+				      sg.enabled_t - watch_t_start(ui->w) : 0, at, sizeof at);
+			snprintf(items[7], sizeof items[7], "%s", items[2]);
+			snprintf(items[2], sizeof items[2], "GIL on since %s (%s imported %s)", at,
+				 sg.enabled_by < ui->sc->nthreads ? ui->sc->threads[sg.enabled_by].name : "?",
+				 sg.enabled_module < ui->sc->nmodules ? ui->sc->modules[sg.enabled_module] : "?");
+		}
 		char buf[400] = "";
 		size_t len = 0;
 		for (size_t i = 0; i < GV_ARRAY_LEN(items); i++) {
@@ -975,9 +1015,9 @@ static void draw_narration(struct ui *ui, const struct ui_layout *l)
 		.gil = sel ? ui->sc->threads[sel->id].process : 0,
 		.now = ui->t_start + ui_now(ui),
 		.slow = watch_slow(ui->w),
-		.no_gil = watch_policy(ui->w) == GIL_NONE,
 		.ended = ui->ended,
 	};
+	in.no_gil = watch_policy(ui->w) == GIL_NONE && !gil_turned_on(ui, in.gil);
 	char buf[400], line[420];
 	narrate(&in, buf, sizeof buf);
 	snprintf(line, sizeof line, " %s", buf);
@@ -1047,7 +1087,8 @@ int ui_screen_layout(struct ui *ui, struct ui_layout *l, int *hidden_tasks)
 {
 	struct layout_want want = {
 		.threads = (int)ui->sc->nthreads,
-		.ngils = (int)ui->sc->nprocs,
+		/* A line a GIL, then one a shared object (its lock). */
+		.ngils = (int)(ui->sc->nprocs + ui->sc->nobjects),
 		.narration = true,
 		.note = ui->sc->note ? view_wrap(ui->sc->note, COLS - 2, NULL, NULL, 0) : 0,
 		.labels = ui->sc->nprocs > 1 ? (int)ui->sc->nprocs : 0,

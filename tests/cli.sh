@@ -80,6 +80,20 @@ a=$("$gilviz" --headless --virtual --cores=2 --seed=9 --format=json "$tmp/two.gi
 b=$("$gilviz" --headless --virtual --cores=2 --seed=9 --format=json "$tmp/two.gil")
 if [ "$a" = "$b" ]; then echo "ok: the same seed gives the same JSON"; pass=$((pass + 1))
 else echo "FAIL: the same seed gave different JSON"; fail=$((fail + 1)); fi
+# Free-threaded Python's own costs, in the report: a line a shared object's
+# lock, and the GIL turned on by an unsafe import.
+expect "a shared object's lock has its line" 0 "^lock of shared_list: [0-9]+ waits of [0-9]+ takes, wait p50" \
+	-- "$gilviz" --headless --virtual "$srcdir/scenarios/17-free-threaded-costs.gil"
+expect "the JSON has the objects" 0 '"objects": \[$' \
+	-- "$gilviz" --headless --virtual --format=json "$srcdir/scenarios/17-free-threaded-costs.gil"
+expect "an unsafe import turns the GIL on" 0 "^GIL main turned on at 216\.000 ms: importer imported old_ext" \
+	-- "$gilviz" --headless --virtual "$srcdir/scenarios/18-gil-comes-back.gil"
+expect "the JSON says when" 0 '"gil_enabled_module": "old_ext"' \
+	-- "$gilviz" --headless --virtual --format=json "$srcdir/scenarios/18-gil-comes-back.gil"
+"$gilviz" --headless --virtual --export perfetto "$tmp/gil-on.json" "$srcdir/scenarios/18-gil-comes-back.gil" >/dev/null
+expect "the Perfetto export marks the GIL turned on" 0 '"name":"GIL turned on".*"args":\{"module":"old_ext"\}' -- cat "$tmp/gil-on.json"
+"$gilviz" --headless --virtual --export csv "$tmp/locks.csv" "$srcdir/scenarios/17-free-threaded-costs.gil" >/dev/null
+expect "the CSV export has the lock waits" 0 '^appender\.1,main,lock wait,[0-9]+,[0-9]+$' -- cat "$tmp/locks.csv"
 expect "two scenarios" 2 "one scenario at a time" -- "$gilviz" a.gil b.gil
 
 expect "the UI needs a terminal" 1 "needs a terminal.*--headless" -- "$gilviz" "$srcdir/scenarios/04-convoy.gil"

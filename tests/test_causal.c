@@ -10,7 +10,10 @@
  *     since the GIL was last taken, which clears the request);
  *   - an acquisition follows the previous holder's release or forced drop
  *     (under a GIL: policy none has no holder);
- *   - forced switches are numbered 1, 2, 3... on each GIL, in time order.
+ *   - forced switches are numbered 1, 2, 3... on each GIL, in time order;
+ *   - under none, once a thread has turned the GIL on (an unsafe import),
+ *     the GIL is taken only when no thread runs without it any more, and
+ *     the rules of a GIL hold from then on.
  * Two events stamped with the same time happened at once; among those,
  * a cause is put before its effect, as the events pane may show them.
  */
@@ -118,6 +121,8 @@ struct gil_state {
 	int holder;         /* tid, or -1 */
 	uint64_t requests;  /* drop requests since the last forced drop or acquisition */
 	uint64_t forced;    /* number of the last forced switch */
+	bool on;            /* none: the GIL has been turned on */
+	unsigned free;      /* none: threads running without it */
 };
 
 /* Reads the merged stream; returns the number of violations and prints
@@ -130,6 +135,8 @@ static unsigned check_order(const char *what, const struct scenario *sc,
 	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
 	for (size_t i = 0; i < sc->nprocs; i++)
 		g[i].holder = -1;
+	bool *free_hold = calloc(sc->nthreads + 1, sizeof *free_hold);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(free_hold);
 	unsigned bad = 0;
 	for (size_t i = 0; i < r->n; i++) {
 		const struct event *e = &r->evs[i];
@@ -137,7 +144,23 @@ static unsigned check_order(const char *what, const struct scenario *sc,
 			continue;
 		struct gil_state *s = &g[sc->threads[e->tid].process];
 		const char *err = NULL;
+		bool gil = policy != GIL_NONE || s->on;
+		/* A thread that ran without the GIL stops doing so as it asks
+		 * for it, releases it, or turns it on. */
+		bool stops = e->type == EV_GIL_REQUEST || e->type == EV_GIL_RELEASE ||
+			     e->type == EV_FORCED_DROP || e->type == EV_GIL_ENABLE;
+		if (stops && free_hold[e->tid]) {
+			free_hold[e->tid] = false;
+			s->free--;
+			if (e->type != EV_GIL_ENABLE)
+				continue;
+		}
 		switch (e->type) {
+		case EV_GIL_ENABLE:
+			if (s->on)
+				err = "the GIL turned on twice";
+			s->on = true;
+			break;
 		case EV_DROP_REQUEST:
 			s->requests++;
 			break;
@@ -151,13 +174,20 @@ static unsigned check_order(const char *what, const struct scenario *sc,
 			/* It is a release too. */
 			__attribute__((fallthrough));
 		case EV_GIL_RELEASE:
-			if (policy != GIL_NONE && !err && s->holder != e->tid)
+			if (gil && !err && s->holder != e->tid)
 				err = "a release by a thread that does not hold the GIL";
 			s->holder = -1;
 			break;
 		case EV_GIL_ACQUIRE:
-			if (policy != GIL_NONE && s->holder >= 0)
+			if (!gil) {
+				free_hold[e->tid] = true;
+				s->free++;
+				break;
+			}
+			if (s->holder >= 0)
 				err = "an acquisition before the holder's release";
+			else if (s->free)
+				err = "an acquisition while a thread runs without the GIL";
 			s->holder = e->tid;
 			s->requests = 0;
 			break;
@@ -169,6 +199,7 @@ static unsigned check_order(const char *what, const struct scenario *sc,
 				e->tid, (unsigned long long)e->t);
 	}
 	free(g);
+	free(free_hold);
 	return bad;
 }
 

@@ -147,7 +147,9 @@ static const char convoy_two_hogs[] =
 	"duration 1s\nthread hog * 2 { cpu 10s }\n"
 	"thread server start 5ms { forever { io 1ms\ncpu 50us } }";
 
-static const char four_hogs[] = "duration 1s\nthread t * 4 { cpu 10s }";
+/* Started together, so that all four queue from the first turn on (one
+ * by one, each joins the queue when the one before takes the GIL). */
+static const char four_hogs[] = "duration 1s\nstartup together\nthread t * 4 { cpu 10s }";
 
 /* A holder keeps the GIL 10 ms in C code; three threads ask for it in
  * turn, then the holder blocks for 10 us and asks again. */

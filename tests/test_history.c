@@ -418,6 +418,39 @@ static void state_at_covers_before_during_and_after(void)
 	history_destroy(h);
 }
 
+/* Free-threaded: waiting for an object's lock is a state of its own,
+ * from LOCK_WAIT to LOCK_TAKE; a thread that turns the GIL on waits
+ * until it has it, and leaves a mark. */
+static void lock_waits_and_the_gil_turned_on(void)
+{
+	evseq_init(&q);
+	evseq_add(&q, 0, 0, EV_THREAD_START, 0, 0);
+	evseq_take(&q, 0, 0, 0, 0);
+	evseq_add(&q, 10, 0, EV_LOCK_WAIT, 2, 0);
+	evseq_add(&q, 40, 0, EV_LOCK_TAKE, 2, 30);
+	evseq_add(&q, 60, 0, EV_LOCK_RELEASE, 2, 20);
+	evseq_add(&q, 70, 0, EV_GIL_ENABLE, 0, 3);
+	evseq_add(&q, 90, 0, EV_GIL_ACQUIRE, 0, 20);
+	struct history *h = feed(history_create(1, 16));
+	struct history_span sp[8];
+	size_t n = all_spans(h, 0, sp, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	CU_ASSERT_EQUAL(sp[0].state, TS_HOLDING);
+	CU_ASSERT_EQUAL(sp[1].state, TS_LOCK_WAIT);
+	CU_ASSERT_EQUAL(sp[1].t_start, 10);
+	CU_ASSERT_EQUAL(sp[1].t_end, 40);
+	CU_ASSERT_EQUAL(sp[2].state, TS_HOLDING);
+	CU_ASSERT_EQUAL(sp[3].state, TS_WAITING);
+	CU_ASSERT_EQUAL(sp[3].t_start, 70);
+	CU_ASSERT_EQUAL(history_state(h, 0), TS_HOLDING);
+	struct history_mark m[4];
+	CU_ASSERT_EQUAL_FATAL(history_marks(h, 0, 100, m, 4), 1);
+	CU_ASSERT_EQUAL(m[0].type, MARK_GIL_ON);
+	CU_ASSERT_EQUAL(m[0].t, 70);
+	CU_ASSERT_EQUAL(m[0].arg, 3);
+	history_destroy(h);
+}
+
 static void interval_changes_are_marks_of_their_gil(void)
 {
 	evseq_init(&q);
@@ -671,6 +704,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(spans_query_clips_to_window_and_open_span_to_now),
 	CU_TEST_ENTRY(state_at_covers_before_during_and_after),
 	CU_TEST_ENTRY(interval_changes_are_marks_of_their_gil),
+	CU_TEST_ENTRY(lock_waits_and_the_gil_turned_on),
 	CU_TEST_ENTRY(marks_ring_keeps_the_newest),
 	CU_TEST_ENTRY(bad_sources_are_ignored_and_done_threads_stay_done),
 	CU_TEST_ENTRY(legacy_check_release_and_yield_mean_waiting),

@@ -15,21 +15,60 @@
 #include <string.h>
 
 #include "cu.h"
+#include "engine.h"
+#include "ring.h"
 #include "stats.h"
 #include "util.h"
 #include "watch.h"
 
 #define MS 1000000LL
 
-static struct scenario *many(unsigned n)
+static struct scenario *many_started(unsigned n, const char *startup)
 {
-	char text[128];
+	char text[160];
 	int len = snprintf(text, sizeof text,
-			   "thread t * %u {\n repeat 10 {\n  cpu 1ms\n  io 1ms\n }\n}\n", n);
+			   "startup %s\nthread t * %u {\n repeat 10 {\n  cpu 1ms\n  io 1ms\n }\n}\n",
+			   startup, n);
 	struct gv_error err = { 0 };
 	struct scenario *sc = scenario_parse(text, (size_t)len, "many.gil", &err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
 	return sc;
+}
+
+static struct scenario *many(unsigned n)
+{
+	return many_started(n, "one-by-one");
+}
+
+/* The most threads that were ever waiting for the GIL at once, in a
+ * virtual-time run of n threads started so. */
+static unsigned peak_waiters(unsigned n, const char *startup)
+{
+	struct scenario *sc = many_started(n, startup);
+	struct gv_error err = { 0 };
+	struct engine_options o = { .policy = -1, .virtual_time = true, .cores = 2, .seed = 1 };
+	struct engine *e = engine_create(sc, &o, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	engine_start(e);
+	static struct event evs[4096];
+	unsigned waiting = 0, peak = 0;
+	bool ended;
+	do {
+		ended = engine_wait(e, 2 * MS);
+		size_t got;
+		while ((got = ring_pop(engine_ring(e), evs, 4096)) > 0) {
+			for (size_t i = 0; i < got; i++) {
+				if (evs[i].type == EV_GIL_REQUEST && ++waiting > peak)
+					peak = waiting;
+				else if (evs[i].type == EV_GIL_ACQUIRE && waiting > 0)
+					waiting--;
+			}
+		}
+	} while (!ended);
+	CU_ASSERT_EQUAL(ring_dropped(engine_ring(e)), 0);
+	engine_destroy(e);
+	scenario_free(sc);
+	return peak;
 }
 
 /* Runs n threads to their end (or the bound); the wall time it took. */
@@ -74,6 +113,19 @@ static void a_thousand_threads_take_virtual_time_in_proportion_to_their_work(voi
 	scenario_free(sc);
 }
 
+/* What made real time collapse at a thousand threads was that all of them
+ * waited for the GIL together, each waking once an interval. Started one
+ * by one, as CPython's Thread.start() in a loop starts them, only a few
+ * ever wait at once; started together, all of them do. */
+static void threads_started_one_by_one_rarely_wait_together(void)
+{
+	unsigned one = peak_waiters(1024, "one-by-one");
+	unsigned together = peak_waiters(1024, "together");
+	printf("(peak waiters %u one by one, %u together) ", one, together);
+	CU_ASSERT_TRUE(one <= 64);
+	CU_ASSERT_TRUE(together >= 1000);
+}
+
 /* 256 real threads: 2.56 s of work; the run must end well within a
  * minute (the duration bound), loaded machine or not. */
 static void many_real_threads_end(void)
@@ -89,6 +141,7 @@ static void many_real_threads_end(void)
 
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(a_thousand_threads_take_virtual_time_in_proportion_to_their_work),
+	CU_TEST_ENTRY(threads_started_one_by_one_rarely_wait_together),
 	CU_TEST_ENTRY(many_real_threads_end),
 	CU_TEST_END,
 };

@@ -118,10 +118,42 @@ static void test_nobody_holds_it_and_the_end(void)
 	scenario_free(sc);
 }
 
+/* Free-threaded: the threads waiting for an object's lock and those
+ * stopped by a gc are counted, when there are any. */
+static void test_no_gil_counts_lock_waits_and_stops(void)
+{
+	struct scenario *sc = convoy();
+	struct evseq q;
+	evseq_init(&q);
+	evseq_add(&q, 0, 0, EV_THREAD_START, 0, 0);
+	evseq_take(&q, 0, 0, 0, 0);
+	evseq_add(&q, 0, 1, EV_THREAD_START, 0, 0);
+	evseq_take(&q, 0, 1, 0, 0);
+	evseq_add(&q, 1 * MS, 1, EV_LOCK_WAIT, 0, 0);
+	struct history *h = feed(&q);
+	char buf[256];
+	struct narrate_input in = { .h = h, .sc = sc, .now = 2 * MS, .slow = 1, .no_gil = true };
+	narrate(&in, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "No GIL: 1 thread runs Python at once, 1 waits for an object's lock, 0 in C code, 0 blocked.");
+	history_destroy(h);
+	evseq_init(&q);
+	evseq_add(&q, 0, 0, EV_THREAD_START, 0, 0);
+	evseq_take(&q, 0, 0, 0, 0);
+	evseq_add(&q, 0, 1, EV_THREAD_START, 0, 0);
+	evseq_take(&q, 0, 1, 0, 0);
+	h = feed(&q);
+	in.h = h;
+	narrate(&in, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "No GIL: 2 threads run Python at once, 0 in C code, 0 blocked.");
+	history_destroy(h);
+	scenario_free(sc);
+}
+
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(test_holder_and_waiter_and_the_drop_request),
 	CU_TEST_ENTRY(test_slow_motion_says_the_scenarios_times),
 	CU_TEST_ENTRY(test_nobody_holds_it_and_the_end),
+	CU_TEST_ENTRY(test_no_gil_counts_lock_waits_and_stops),
 	CU_TEST_END,
 };
 

@@ -81,7 +81,7 @@ static const char *srcdir(void)
 	return d && *d ? d : ".";
 }
 
-#define OPS_EXPECTED "cpu, spin, io, sleep, native, native_hold, gc, put, get, await, repeat, forever"
+#define OPS_EXPECTED "cpu, spin, io, sleep, native, native_hold, gc, put, get, await, import_unsafe, repeat, forever, with"
 
 /* ---------------------------------------------------------------- */
 /* The model                                                        */
@@ -193,6 +193,26 @@ static void slowdown_is_a_percentage_with_a_default(void)
 		    "x.gil:1:10: slowdown must be between 0% and 100%, got '101%'");
 	check_error("slowdown\nthread t { cpu 1ms }",
 		    "x.gil:1:9: expected a percentage such as 8% after 'slowdown', got end of line");
+}
+
+/* Threads start one by one unless the file says 'startup together'. */
+static void startup_is_one_by_one_or_together(void)
+{
+	struct scenario *sc = parse_ok("thread t { cpu 1ms }");
+	CU_ASSERT_EQUAL(sc->startup, SC_START_ONE_BY_ONE);
+	scenario_free(sc);
+	sc = parse_ok("startup together\nthread t { cpu 1ms }");
+	CU_ASSERT_EQUAL(sc->startup, SC_START_TOGETHER);
+	scenario_free(sc);
+	sc = parse_ok("startup one-by-one\nthread t { cpu 1ms }");
+	CU_ASSERT_EQUAL(sc->startup, SC_START_ONE_BY_ONE);
+	scenario_free(sc);
+	check_error("startup  staggered\nthread t { cpu 1ms }",
+		    "x.gil:1:10: unknown startup 'staggered' (expected one-by-one or together)");
+	check_error("startup\nthread t { cpu 1ms }",
+		    "x.gil:1:8: expected 'one-by-one' or 'together' after 'startup', got end of line");
+	check_error("startup together now\nthread t { cpu 1ms }",
+		    "x.gil:1:18: unexpected 'now' after the value of 'startup' (expected end of line or ';')");
 }
 
 static void gil_policies_are_new_legacy_none(void)
@@ -447,7 +467,7 @@ static void op_kind_names_match_the_file(void)
 {
 	static const char *const names[] = {
 		"cpu", "spin", "io", "sleep", "native", "native_hold", "repeat", "forever",
-		"put", "get", "await_io", "await_sleep", "await_get", "gc",
+		"put", "get", "await_io", "await_sleep", "await_get", "gc", "with", "import_unsafe",
 	};
 	for (int k = 0; k < OP_KIND_COUNT; k++) {
 		CU_ASSERT_STRING_EQUAL(op_kind_name((enum op_kind)k), names[k]);
@@ -544,11 +564,11 @@ static void nul_and_control_characters_are_refused(void)
 static void unknown_directive_at_top_level(void)
 {
 	check_error("# comment\npace 5\n",
-		    "x.gil:2:1: unknown directive 'pace' (expected title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown, queue, thread, loop or process)");
+		    "x.gil:2:1: unknown directive 'pace' (expected title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown, startup, gc every, queue, object, thread, loop or process)");
 	check_error("\"title\"\n",
-		    "x.gil:1:1: expected a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown), 'queue', 'thread', 'loop' or 'process', got a string");
+		    "x.gil:1:1: expected a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown, startup, gc every), 'queue', 'object', 'thread', 'loop' or 'process', got a string");
 	check_error("  {\n",
-		    "x.gil:1:3: expected a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown), 'queue', 'thread', 'loop' or 'process', got '{'");
+		    "x.gil:1:3: expected a directive (title, note, gil, interval, checkinterval, duration, cores, time, speed, slowdown, startup, gc every), 'queue', 'object', 'thread', 'loop' or 'process', got '{'");
 }
 
 static void operation_outside_a_thread(void)
@@ -562,7 +582,7 @@ static void directives_and_threads_do_not_go_inside_threads(void)
 	check_error("thread t {\n  interval 5ms\n}\n",
 		    "x.gil:2:3: directive 'interval' inside a thread (directives go at top level; expected " OPS_EXPECTED ")");
 	check_error("thread t { thread u { cpu 1s } }",
-		    "x.gil:1:12: 'thread' inside a thread (threads, loops, processes and queues are defined at top level; expected " OPS_EXPECTED ")");
+		    "x.gil:1:12: 'thread' inside a thread (threads, loops, processes, queues and objects are defined at top level; expected " OPS_EXPECTED ")");
 	check_error("thread t { cpu 1s * }",
 		    "x.gil:1:19: expected an operation (" OPS_EXPECTED ") or '}', got '*'");
 }
@@ -732,7 +752,7 @@ static void nesting_depth_is_limited(void)
 	sb_add(&b, "thread t {\n");
 	sb_repeat(&b, "repeat 2 {\n", SCENARIO_MAX_DEPTH);
 	sb_add(&b, "forever { cpu 1ms }\n");
-	check_error(b.s, "x.gil:18:1: 'forever' nested too deep: the limit is 16 levels of repeat and forever");
+	check_error(b.s, "x.gil:18:1: 'forever' nested too deep: the limit is 16 levels of repeat, forever and with");
 	free(b.s);
 }
 
@@ -978,6 +998,78 @@ static void every_example_scenario_parses(void)
 }
 
 /* Each .gil file in tests/bad starts with "# expect: LINE:COL: substring". */
+/* object, with, import_unsafe and gc every: free-threaded Python's costs. */
+static void objects_imports_and_collections_build_the_model(void)
+{
+	struct scenario *sc = parse_ok(
+		"gil none\nobject shared\nobject other; gc every 60ms pause 5ms\n"
+		"thread t {\n  with shared { cpu 1ms; with other { io 2ms } }\n"
+		"  import_unsafe \"old.ext\"; import_unsafe \"b\"; import_unsafe \"old.ext\"\n}\n");
+	CU_ASSERT_EQUAL(sc->nobjects, 2);
+	CU_ASSERT_STRING_EQUAL(sc->objects[0], "shared");
+	CU_ASSERT_STRING_EQUAL(sc->objects[1], "other");
+	CU_ASSERT_EQUAL(sc->gc_every_ns, 60000000);
+	CU_ASSERT_EQUAL(sc->gc_pause_ns, 5000000);
+	const struct op *ops = sc->threads[0].ops;
+	CU_ASSERT_EQUAL_FATAL(sc->threads[0].nops, 4);
+	CU_ASSERT_EQUAL(ops[0].kind, OP_WITH);
+	CU_ASSERT_EQUAL(ops[0].object, 0);
+	CU_ASSERT_EQUAL_FATAL(ops[0].nbody, 2);
+	CU_ASSERT_EQUAL(ops[0].body[1].kind, OP_WITH);
+	CU_ASSERT_EQUAL(ops[0].body[1].object, 1);
+	CU_ASSERT_EQUAL(ops[0].body[1].body[0].kind, OP_IO);
+	/* A module is kept once, in order of first use. */
+	CU_ASSERT_EQUAL(sc->nmodules, 2);
+	CU_ASSERT_STRING_EQUAL(sc->modules[0], "old.ext");
+	CU_ASSERT_EQUAL(ops[1].kind, OP_IMPORT_UNSAFE);
+	CU_ASSERT_EQUAL(ops[1].module, 0);
+	CU_ASSERT_EQUAL(ops[2].module, 1);
+	CU_ASSERT_EQUAL(ops[3].module, 0);
+	/* The work inside a with counts once. */
+	CU_ASSERT_EQUAL(scenario_thread_total_ns(&sc->threads[0], OP_IO), 2000000);
+	CU_ASSERT_TRUE(scenario_thread_contains(&sc->threads[0], OP_IO));
+	scenario_free(sc);
+	/* Without the directive there is no collection. */
+	sc = parse_ok("thread t { cpu 1ms }\n");
+	CU_ASSERT_EQUAL(sc->gc_every_ns, 0);
+	CU_ASSERT_EQUAL(sc->nobjects, 0);
+	scenario_free(sc);
+}
+
+static void object_and_import_errors_name_the_place(void)
+{
+	check_error("thread t { with l { cpu 1ms } }\n",
+		    "x.gil:1:17: unknown object 'l' (declare it at top level with 'object l' before it is used)");
+	check_error("object l\nobject l\n",
+		    "x.gil:2:8: object name 'l' is already used by the object declared at 1:8");
+	check_error("object l\nthread t {\n  with l {\n    with l { cpu 1ms }\n  }\n}\n",
+		    "x.gil:4:10: 'with l' inside 'with l' (opened at 3:3): a thread cannot enter the same object's critical section twice");
+	check_error("object l\nthread t { with l { } }\n",
+		    "x.gil:2:21: 'with l' block has no operations (expected at least one of " OPS_EXPECTED " before '}')");
+	check_error("object l\nthread t { with l cpu 1ms }\n",
+		    "x.gil:2:19: expected '{' after the object's name, got 'cpu'");
+	check_error("object l\nloop ev {\n  task a {\n    with l { await sleep 1ms }\n  }\n}\n",
+		    "x.gil:4:14: 'await' inside 'with l' (opened at 4:5): a critical section is held by C code, which never awaits");
+	check_error("thread t { object l }\n",
+		    "x.gil:1:12: 'object' inside a thread (threads, loops, processes, queues and objects are defined at top level; expected " OPS_EXPECTED ")");
+	check_error("object l extra\n",
+		    "x.gil:1:10: unexpected 'extra' after object 'l' (expected end of line or ';')");
+	check_error("thread t { import_unsafe old }\n",
+		    "x.gil:1:26: expected a module name in double quotes after 'import_unsafe', got 'old'");
+	check_error("thread t { import_unsafe \"\" }\n",
+		    "x.gil:1:26: invalid module name (expected 1 to 64 characters without spaces, such as \"old_ext\")");
+	check_error("gc every 10ms pause 10ms\nthread t { cpu 1ms }\n",
+		    "x.gil:1:21: the pause of 'gc every' must be greater than 0 and shorter than its period");
+	check_error("gc every 0ms pause 1ms\n",
+		    "x.gil:1:10: the period of 'gc every' must be greater than 0");
+	check_error("gc every 10ms\n",
+		    "x.gil:2:1: expected 'pause' after the period of 'gc every', got end of file");
+	check_error("gc every 10ms pause 1ms\ngc every 20ms pause 1ms\n",
+		    "x.gil:2:1: duplicate 'gc every' (first set at 1:1)");
+	check_error("gc 5ms\n",
+		    "x.gil:1:1: operation 'gc' outside a thread (expected it inside 'thread NAME { ... }')");
+}
+
 static void every_bad_file_fails_where_it_says(void)
 {
 	char dir[1024];
@@ -1079,7 +1171,7 @@ static void queue_errors_name_the_place(void)
 	check_error("thread t { get }\n",
 		    "x.gil:1:16: expected a queue name after 'get', got '}'");
 	check_error("thread t { queue q }\n",
-		    "x.gil:1:12: 'queue' inside a thread (threads, loops, processes and queues are defined at top level; expected " OPS_EXPECTED ")");
+		    "x.gil:1:12: 'queue' inside a thread (threads, loops, processes, queues and objects are defined at top level; expected " OPS_EXPECTED ")");
 	check_error("process p { queue q }\n",
 		    "x.gil:1:13: 'queue' inside process 'p' (queues are declared at top level and shared by every process)");
 	struct sb b = { 0 };
@@ -1144,6 +1236,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(directives_set_the_scenario),
 	CU_TEST_ENTRY(gil_policies_are_new_legacy_none),
 	CU_TEST_ENTRY(slowdown_is_a_percentage_with_a_default),
+	CU_TEST_ENTRY(startup_is_one_by_one_or_together),
 	CU_TEST_ENTRY(defaults_apply_when_directives_are_absent),
 	CU_TEST_ENTRY(text_need_not_be_nul_terminated),
 	CU_TEST_ENTRY(comments_and_one_line_blocks),
@@ -1198,6 +1291,8 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(queue_errors_name_the_place),
 	CU_TEST_ENTRY(loop_and_task_errors_name_the_place),
 	CU_TEST_ENTRY(blocking_ops_are_allowed_in_tasks),
+	CU_TEST_ENTRY(objects_imports_and_collections_build_the_model),
+	CU_TEST_ENTRY(object_and_import_errors_name_the_place),
 	CU_TEST_ENTRY(every_bad_file_fails_where_it_says),
 	CU_TEST_END,
 };

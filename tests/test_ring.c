@@ -93,6 +93,26 @@ static void new_ring_is_empty_with_zero_counters(void)
 	ring_destroy(r);
 }
 
+/* Touching a new ring's memory (as real time does) leaves it a new ring:
+ * empty, every slot free, all of them usable before one is refused. */
+static void a_touched_ring_is_still_empty_and_takes_its_capacity(void)
+{
+	struct ring *r = ring_create_lanes(64, 4);
+	ring_touch(r);
+	struct event out[80];
+	CU_ASSERT_EQUAL(ring_pop(r, out, 80), 0);
+	for (uint32_t i = 0; i < 16; i++) {
+		struct event ev = make_event(1, i);
+		CU_ASSERT_TRUE(ring_push(r, &ev));
+	}
+	struct event ev = make_event(1, 16);
+	CU_ASSERT_FALSE(ring_push(r, &ev));
+	CU_ASSERT_EQUAL(ring_pop(r, out, 80), 16);
+	for (uint32_t i = 0; i < 16; i++)
+		CU_ASSERT_EQUAL(out[i].seq, i);
+	ring_destroy(r);
+}
+
 static void push_then_pop_returns_same_events_in_order(void)
 {
 	struct ring *r = ring_create(16);
@@ -483,6 +503,48 @@ static void lanes_are_merged_by_time(void)
 	ring_destroy(r);
 }
 
+/* Equal times: the lower lane first; and a lane giving events keeps on
+ * up to and including the runner-up's time. Virtual time's reports are
+ * the same byte for byte only if the merge keeps this exact order. */
+static void lanes_merge_ties_by_lane_and_runs_to_the_runner_up(void)
+{
+	struct ring *r = ring_create_lanes(64, 4);
+	/* (source, time) as pushed; lane = source. */
+	static const uint64_t in[][2] = {
+		{ 0, 5 }, { 0, 6 }, { 0, 9 }, { 1, 5 }, { 1, 7 }, { 2, 3 }, { 2, 6 },
+		{ 3, 10 }, { 3, 11 }, { 3, 12 },
+	};
+	static const uint64_t want[][2] = {
+		{ 2, 3 }, { 0, 5 }, { 1, 5 }, { 0, 6 }, { 2, 6 }, { 1, 7 }, { 0, 9 },
+		{ 3, 10 }, { 3, 11 }, { 3, 12 },
+	};
+	for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+		struct event ev = { .t = in[i][1], .tid = (uint16_t)in[i][0] };
+		CU_ASSERT_TRUE(ring_push(r, &ev));
+	}
+	struct event out[16];
+	/* Three at a time: a run cut by max goes on at the next call. */
+	size_t n = 0, got;
+	while ((got = ring_pop(r, out + n, 3)) > 0)
+		n += got;
+	CU_ASSERT_EQUAL_FATAL(n, sizeof want / sizeof want[0]);
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(out[i].tid, want[i][0]);
+		CU_ASSERT_EQUAL(out[i].t, want[i][1]);
+	}
+	/* Lane 1 (5) before lane 0 (6), and then lane 1's own 6 before lane
+	 * 0's: it runs up to the runner-up's time, ties included. */
+	struct event a = { .t = 6, .tid = 0 }, b = { .t = 5, .tid = 1 }, c = { .t = 6, .tid = 1 };
+	ring_push(r, &a);
+	ring_push(r, &b);
+	ring_push(r, &c);
+	CU_ASSERT_EQUAL_FATAL(ring_pop(r, out, 16), 3);
+	CU_ASSERT(out[0].tid == 1 && out[0].t == 5);
+	CU_ASSERT(out[1].tid == 1 && out[1].t == 6);
+	CU_ASSERT(out[2].tid == 0 && out[2].t == 6);
+	ring_destroy(r);
+}
+
 static void a_full_lane_drops_only_its_own_sources(void)
 {
 	struct ring *r = ring_create_lanes(4, 2); /* two lanes of two */
@@ -500,12 +562,14 @@ static void a_full_lane_drops_only_its_own_sources(void)
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(lanes_round_up_and_share_the_capacity),
 	CU_TEST_ENTRY(lanes_are_merged_by_time),
+	CU_TEST_ENTRY(lanes_merge_ties_by_lane_and_runs_to_the_runner_up),
 	CU_TEST_ENTRY(lanes_keep_each_source_in_order),
 	CU_TEST_ENTRY(a_full_lane_drops_only_its_own_sources),
 	CU_TEST_ENTRY(concurrent_producers_on_lanes_every_event_once_or_dropped),
 	CU_TEST_ENTRY(capacity_rounds_up_to_a_power_of_two),
 	CU_TEST_ENTRY(absurd_capacities_are_refused),
 	CU_TEST_ENTRY(new_ring_is_empty_with_zero_counters),
+	CU_TEST_ENTRY(a_touched_ring_is_still_empty_and_takes_its_capacity),
 	CU_TEST_ENTRY(push_then_pop_returns_same_events_in_order),
 	CU_TEST_ENTRY(wraparound_over_many_laps_keeps_order_and_content),
 	CU_TEST_ENTRY(full_ring_refuses_counts_drops_and_accepts_after_pop),

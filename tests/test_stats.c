@@ -458,8 +458,53 @@ static void out_of_order_threads_give_the_same_figures(void)
 	stats_destroy(b);
 }
 
+/* A shared object's lock: takes, the waits among them with their
+ * percentiles, and the time held, from the lock events of any thread;
+ * the GIL turned on, once, with who and what. */
+static void object_locks_and_the_gil_turned_on(void)
+{
+	evseq_init(&q);
+	for (unsigned tid = 0; tid < 2; tid++) {
+		evseq_add(&q, 0, (uint16_t)tid, EV_THREAD_START, 0, 0);
+		evseq_take(&q, 0, (uint16_t)tid, 0, 0);
+	}
+	evseq_add(&q, 10, 0, EV_LOCK_TAKE, 1, 0);
+	evseq_add(&q, 20, 1, EV_LOCK_WAIT, 1, 0);
+	evseq_add(&q, 110, 0, EV_LOCK_RELEASE, 1, 100);
+	evseq_add(&q, 110, 1, EV_LOCK_TAKE, 1, 90);
+	evseq_add(&q, 140, 1, EV_LOCK_RELEASE, 1, 30);
+	evseq_add(&q, 150, 1, EV_LOCK_TAKE, 5, 0); /* no object 5: ignored */
+	evseq_add(&q, 200, 1, EV_GIL_ENABLE, 0, 2);
+	evseq_add(&q, 300, 0, EV_GIL_ENABLE, 0, 1); /* the first one counts */
+	struct stats *s = stats_create(2, NULL, 1);
+	stats_set_objects(s, 2);
+	feed(s);
+	CU_ASSERT_EQUAL(stats_nobjects(s), 2);
+	struct stats_object o;
+	CU_ASSERT_EQUAL_FATAL(stats_object(s, 1, &o), 0);
+	CU_ASSERT_EQUAL(o.takes, 2);
+	CU_ASSERT_EQUAL(o.waits, 1);
+	CU_ASSERT_EQUAL(o.wait_max_ns, 90);
+	CU_ASSERT(o.wait_p50_ns >= 88 && o.wait_p50_ns <= 92);
+	CU_ASSERT_EQUAL(o.held_ns, 130);
+	CU_ASSERT_EQUAL_FATAL(stats_object(s, 0, &o), 0);
+	CU_ASSERT_EQUAL(o.takes + o.waits + o.held_ns, 0);
+	CU_ASSERT_EQUAL(stats_object(s, 2, &o), -1);
+	struct stats_thread t;
+	stats_thread(s, 1, 400, &t);
+	CU_ASSERT_EQUAL(t.time_ns[TS_LOCK_WAIT], 90);
+	struct stats_gil g;
+	stats_gil(s, 0, 400, &g);
+	CU_ASSERT(g.enabled);
+	CU_ASSERT_EQUAL(g.enabled_t, 200);
+	CU_ASSERT_EQUAL(g.enabled_by, 1);
+	CU_ASSERT_EQUAL(g.enabled_module, 2);
+	stats_destroy(s);
+}
+
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(thread_times_follow_the_script),
+	CU_TEST_ENTRY(object_locks_and_the_gil_turned_on),
 	CU_TEST_ENTRY(thread_times_sum_to_wall_with_native_hold_counted_twice),
 	CU_TEST_ENTRY(open_span_counts_up_to_now),
 	CU_TEST_ENTRY(wait_percentiles_are_within_2_percent_of_sorting),

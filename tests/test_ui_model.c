@@ -101,6 +101,26 @@ static void test_describe_ops_threads_interval(void)
 	scenario_free(sc);
 }
 
+/* Free-threaded Python's own events name the object and the module. */
+static void test_describe_locks_and_the_gil_coming_back(void)
+{
+	static const char text[] = "gil none\nobject shared_list\n"
+		"thread a { with shared_list { cpu 1ms }; import_unsafe \"old_ext\" }\n";
+	struct gv_error err;
+	struct scenario *sc = scenario_parse(text, sizeof text - 1, "t.gil", &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+	says(sc, ev_of(0, EV_LOCK_WAIT, 0, 0), 0,
+	     "a waits for the lock of shared_list (a critical section)");
+	says(sc, ev_of(0, EV_LOCK_TAKE, 0, 2500000), 0, "a takes the lock of shared_list after 2.5 ms");
+	says(sc, ev_of(0, EV_LOCK_TAKE, 0, 0), 0, "a takes the lock of shared_list");
+	says(sc, ev_of(0, EV_LOCK_RELEASE, 0, 1000000), 0, "a releases the lock of shared_list");
+	says(sc, ev_of(0, EV_GIL_ENABLE, 0, 0), 0,
+	     "a imports old_ext, not marked free-thread-safe: RuntimeWarning, the GIL is enabled");
+	says(NULL, ev_of(3, EV_LOCK_WAIT, 7, 0), 0,
+	     "thread 3 waits for the lock of object 7 (a critical section)");
+	scenario_free(sc);
+}
+
 /* No sentence names an op the way the scenario file or the code does
  * (await_io, native_hold, put 0 ns): every op has words of its own. */
 static void test_describe_has_no_internal_names(void)
@@ -109,7 +129,7 @@ static void test_describe_has_no_internal_names(void)
 	for (int k = 0; k < OP_KIND_COUNT; k++) {
 		char buf[200];
 		bool timed = k != OP_PUT && k != OP_GET && k != OP_AWAIT_GET && k != OP_REPEAT &&
-			     k != OP_FOREVER;
+			     k != OP_FOREVER && k != OP_WITH && k != OP_IMPORT_UNSAFE;
 		struct event ev = ev_of(1, EV_OP_START, (uint8_t)k, timed ? 1000000 : 0);
 		describe_event(buf, sizeof buf, &ev, sc, 0, 1);
 		CU_ASSERT_PTR_NULL(strchr(buf, '_'));
@@ -664,6 +684,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(test_describe_ops_threads_interval),
 	CU_TEST_ENTRY(test_describe_line_and_time),
 	CU_TEST_ENTRY(test_describe_has_no_internal_names),
+	CU_TEST_ENTRY(test_describe_locks_and_the_gil_coming_back),
 	CU_TEST_ENTRY(test_describe_shown_leaves_out_op_ends),
 	CU_TEST_ENTRY(test_keys_every_action_has_one_binding),
 	CU_TEST_ENTRY(test_keys_the_issue_s_keys),

@@ -148,6 +148,29 @@ static void four_threads_of_cpu_take_four_times_as_long(void)
 	run_free(&r);
 }
 
+/* CPython's Thread.start() returns once the new thread holds the GIL: by
+ * default each thread starts when the one before first takes the GIL;
+ * 'startup together' starts them all at once. Processes have their own
+ * GILs and start apart (the test above). */
+static void threads_start_one_by_one_unless_told_together(void)
+{
+	struct run r;
+	vrun(&r, "thread t * 4 { cpu 20ms }", 2, 0, -1, 5 * MS);
+	for (int t = 1; t < 4; t++) {
+		int64_t start = t_of(&r, t, EV_THREAD_START, 0);
+		int64_t before = t_of(&r, t - 1, EV_GIL_ACQUIRE, 0);
+		CU_ASSERT(before >= 0 && start >= before);
+	}
+	/* The second takes the GIL after an interval, the third after at
+	 * least another: the fourth starts two intervals in. */
+	CU_ASSERT(t_of(&r, 3, EV_THREAD_START, 0) >= 2 * 5 * MS);
+	run_free(&r);
+	vrun(&r, "startup together\nthread t * 4 { cpu 20ms }", 2, 0, -1, 5 * MS);
+	for (int t = 0; t < 4; t++)
+		CU_ASSERT(t_of(&r, t, EV_THREAD_START, 0) < MS);
+	run_free(&r);
+}
+
 static void four_processes_of_cpu_take_twice_as_long_on_two_cores(void)
 {
 	struct run r;
@@ -459,6 +482,89 @@ static void a_waiter_just_beginning_to_wait_often_takes_the_signal(void)
 	CU_ASSERT(fresh < rounds);
 }
 
+/* Many waiters on one condition, far more than a word of the waiter
+ * set's bitmap, some of them timing out while others are still beginning
+ * to wait: every one leaves the condition exactly once, by its timeout
+ * or by one signal each, and a signal wakes exactly one. */
+#define MANY_WAITERS 300
+
+struct many {
+	struct prim p;
+	int woken_by_signal, timed_out;
+	bool out[MANY_WAITERS];
+	int order[MANY_WAITERS];
+	int64_t began[MANY_WAITERS]; /* when each began to wait */
+};
+
+struct many_arg {
+	struct many *m;
+	int id;
+};
+
+static void *many_waiter(void *arg)
+{
+	struct many_arg *a = arg;
+	struct many *m = a->m;
+	struct prim *p = &m->p;
+	p->s->ops->sleep(p->s, (a->id + 1) * US);
+	sync_lock(p->s, p->m);
+	m->began[a->id] = sync_now(p->s);
+	bool timed_out;
+	if (a->id % 2) {
+		/* Times out while later ids still arrive. */
+		timed_out = sync_timedwait(p->s, p->c, p->m, 40 * US);
+	} else {
+		sync_wait(p->s, p->c, p->m);
+		timed_out = false;
+	}
+	CU_ASSERT_FALSE(m->out[a->id]);
+	m->out[a->id] = true;
+	if (timed_out)
+		m->timed_out++;
+	else
+		m->order[m->woken_by_signal++] = a->id;
+	sync_unlock(p->s, p->m);
+	return NULL;
+}
+
+static void hundreds_of_waiters_each_leave_a_condition_once(void)
+{
+	struct many *m = calloc(1, sizeof *m);
+	struct many_arg a[MANY_WAITERS];
+	struct sync_thread *th[MANY_WAITERS];
+	prim_init_seed(&m->p, 2, 11);
+	struct sync *s = m->p.s;
+	for (int i = 0; i < MANY_WAITERS; i++) {
+		a[i] = (struct many_arg){ m, i };
+		th[i] = s->ops->thread_start(s, many_waiter, &a[i]);
+	}
+	CU_ASSERT_EQUAL(sync_virtual_run(s, 100 * MS), SYNC_VIRTUAL_STUCK);
+	CU_ASSERT_EQUAL(m->timed_out, MANY_WAITERS / 2);
+	CU_ASSERT_EQUAL(m->woken_by_signal, 0);
+	for (int k = 1; k <= MANY_WAITERS / 2; k++) {
+		sync_lock(s, m->p.m);
+		sync_signal(s, m->p.c);
+		sync_unlock(s, m->p.m);
+		enum sync_virtual_status st = sync_virtual_run(s, INT64_MAX);
+		CU_ASSERT_EQUAL(st, k == MANY_WAITERS / 2 ? SYNC_VIRTUAL_ENDED : SYNC_VIRTUAL_STUCK);
+		CU_ASSERT_EQUAL_FATAL(m->woken_by_signal, k);
+	}
+	int fifo = 0, odd = 0;
+	for (int i = 0; i < MANY_WAITERS / 2; i++) {
+		fifo += i && m->began[m->order[i]] >= m->began[m->order[i - 1]];
+		odd += m->order[i] % 2;
+	}
+	CU_ASSERT_EQUAL(odd, 0); /* only the ones that had no timeout */
+	/* Signalled long after they began to wait: the oldest first. */
+	CU_ASSERT_EQUAL(fifo, MANY_WAITERS / 2 - 1);
+	for (int i = 0; i < MANY_WAITERS; i++) {
+		CU_ASSERT(m->out[i]);
+		s->ops->thread_join(s, th[i]);
+	}
+	prim_fini(&m->p);
+	free(m);
+}
+
 static void *timed_waiter(void *arg)
 {
 	struct prim *p = arg;
@@ -591,10 +697,265 @@ static void four_spinners_share_the_gil_on_two_cores(void)
 	run_free(&b);
 }
 
+
+/* ---- free-threaded Python's costs ---------------------------------- */
+
+/* A point where a thread begins (+1) or ends (-1) holding something. */
+struct edge {
+	uint64_t t;
+	int d;
+};
+
+static int by_edge(const void *pa, const void *pb)
+{
+	const struct edge *a = pa, *b = pb;
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	return a->d - b->d; /* an end before a start at the same time */
+}
+
+/* The most threads holding at once from `from` on: a hold runs from a
+ * start event to the thread's next end event, each a list of types. */
+static int most_at_once(const struct run *r, uint64_t from, const int *starts, size_t nstarts,
+			const int *ends, size_t nends, unsigned aux_only, bool use_aux)
+{
+	struct edge *ev = calloc(r->n * 2 + 1, sizeof *ev);
+	size_t n = 0;
+	bool held[64] = { false };
+	uint64_t since[64] = { 0 };
+	for (size_t i = 0; i < r->n; i++) {
+		const struct event *e = &r->evs[i];
+		if (e->tid >= 64 || (use_aux && e->aux != aux_only))
+			continue;
+		bool is_start = false, is_end = false;
+		for (size_t k = 0; k < nstarts; k++)
+			is_start |= e->type == starts[k];
+		for (size_t k = 0; k < nends; k++)
+			is_end |= e->type == ends[k];
+		if (is_start && !held[e->tid]) {
+			held[e->tid] = true;
+			since[e->tid] = e->t;
+		} else if (is_end && held[e->tid]) {
+			held[e->tid] = false;
+			if (e->t > from && e->t > since[e->tid]) {
+				ev[n++] = (struct edge){ since[e->tid] > from ? since[e->tid] : from, 1 };
+				ev[n++] = (struct edge){ e->t, -1 };
+			}
+		}
+	}
+	qsort(ev, n, sizeof *ev, by_edge);
+	int cur = 0, most = 0;
+	for (size_t i = 0; i < n; i++) {
+		cur += ev[i].d;
+		if (cur > most)
+			most = cur;
+	}
+	free(ev);
+	return most;
+}
+
+static int lock_holders_at_once(const struct run *r, unsigned obj)
+{
+	static const int starts[] = { EV_LOCK_TAKE }, ends[] = { EV_LOCK_RELEASE };
+	return most_at_once(r, 0, starts, 1, ends, 1, obj, true);
+}
+
+/* GIL holders: from an acquisition to the thread's next release, forced
+ * drop, request (a thread that stops running without the GIL asks for
+ * it) or its own turning on of the GIL. */
+static int gil_holders_at_once(const struct run *r, uint64_t from)
+{
+	static const int starts[] = { EV_GIL_ACQUIRE };
+	static const int ends[] = { EV_GIL_RELEASE, EV_FORCED_DROP, EV_GIL_REQUEST,
+				    EV_GIL_ENABLE, EV_THREAD_END };
+	return most_at_once(r, from, starts, 1, ends, 5, 0, false);
+}
+
+static size_t count_of(const struct run *r, enum event_type type)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		n += r->evs[i].type == type;
+	return n;
+}
+
+static const char shared_list[] =
+	"gil none\nobject l\n"
+	"thread t * 4 { repeat 20 { cpu 200us; with l { cpu 300us } } }\n";
+
+/* Under gil none a shared object's lock admits one thread at a time,
+ * and with four threads on four cores they do wait for it. */
+static void a_critical_section_admits_one_thread_at_a_time_under_none(void)
+{
+	struct run r;
+	vrun(&r, shared_list, 4, 3, -1, 0);
+	CU_ASSERT_EQUAL(count_of(&r, EV_LOCK_TAKE), 80);
+	CU_ASSERT_EQUAL(count_of(&r, EV_LOCK_RELEASE), 80);
+	CU_ASSERT(count_of(&r, EV_LOCK_WAIT) > 10);
+	CU_ASSERT_EQUAL(lock_holders_at_once(&r, 0), 1);
+	/* The threads themselves ran in parallel outside the section. */
+	CU_ASSERT(gil_holders_at_once(&r, 0) >= 2);
+	/* Serialised sections: at least 80 x 300 us, 8% slower. */
+	CU_ASSERT(r.elapsed >= 80 * 300 * US);
+	run_free(&r);
+}
+
+/* Under a GIL the sections compile to nothing: no lock events, and the
+ * run is the very same as without them. */
+static void critical_sections_cost_nothing_under_a_gil(void)
+{
+	static const char plain[] =
+		"gil none\nobject l\n"
+		"thread t * 4 { repeat 20 { cpu 200us; cpu 300us } }\n";
+	struct run a, b;
+	vrun(&a, shared_list, 2, 3, GIL_NEW, 0);
+	vrun(&b, plain, 2, 3, GIL_NEW, 0);
+	CU_ASSERT_EQUAL(count_of(&a, EV_LOCK_TAKE) + count_of(&a, EV_LOCK_WAIT), 0);
+	CU_ASSERT_EQUAL(a.elapsed, b.elapsed);
+	run_free(&a);
+	run_free(&b);
+}
+
+/* A thread that blocks inside a section lets its lock go (CPython
+ * suspends the section) and takes it back when it goes on: the other
+ * thread gets the lock during the io, not after the whole section. */
+static void a_thread_releases_its_lock_while_it_blocks(void)
+{
+	struct run r;
+	vrun(&r, "gil none\nobject l\n"
+		 "thread a { with l { cpu 1ms; io 10ms; cpu 1ms } }\n"
+		 "thread b { cpu 500us; with l { cpu 1ms } }\n", 2, 1, -1, 0);
+	int64_t a_off = t_of(&r, 0, EV_LOCK_RELEASE, 0);
+	int64_t a_back = t_of(&r, 0, EV_LOCK_TAKE, 1);
+	int64_t b_take = t_of(&r, 1, EV_LOCK_TAKE, 0);
+	CU_ASSERT(a_off > 0 && a_back > a_off);
+	CU_ASSERT(b_take > a_off && b_take < a_back);
+	/* b waited for a's first millisecond, never for its io. */
+	CU_ASSERT(t_of(&r, 1, EV_LOCK_WAIT, 0) > 0);
+	CU_ASSERT(b_take - t_of(&r, 1, EV_LOCK_WAIT, 0) < 2 * MS);
+	CU_ASSERT_EQUAL(lock_holders_at_once(&r, 0), 1);
+	run_free(&r);
+}
+
+/* gc every D pause P: a collection starts every D of run time (within a
+ * few ticks in virtual time) and pauses P. */
+static void gc_every_collects_on_time_in_virtual_time(void)
+{
+	struct run r;
+	vrun(&r, "gil none\ngc every 10ms pause 1ms\nthread t { cpu 50ms }\n", 2, 1, -1, 0);
+	int64_t start = engine_start_time(r.e);
+	int k = 0;
+	for (size_t i = 0; i < r.n; i++) {
+		const struct event *e = &r.evs[i];
+		if (e->type == EV_OP_START && e->aux == OP_GC) {
+			k++;
+			int64_t late = (int64_t)e->t - start - k * 10 * MS;
+			CU_ASSERT(late >= 0 && late <= 4 * SYNC_VIRTUAL_TICK_NS);
+			CU_ASSERT_EQUAL(e->arg, 1 * MS);
+		}
+	}
+	/* 54 ms of work and 5 ms of pauses: collections at 10..50 ms. */
+	CU_ASSERT_EQUAL(k, 5);
+	CU_ASSERT(r.elapsed >= 59 * MS && r.elapsed < 60 * MS);
+	run_free(&r);
+}
+
+/* Under a GIL the collecting thread holds the GIL throughout: nobody
+ * acquires it between a collection's start and end. */
+static void gc_every_holds_the_gil_under_a_gil(void)
+{
+	struct run r;
+	vrun(&r, "gc every 7ms pause 2ms\nthread t * 2 { cpu 30ms }\n", 2, 1, GIL_NEW, 0);
+	int gcs = 0;
+	for (size_t i = 0; i < r.n; i++) {
+		const struct event *e = &r.evs[i];
+		if (e->type != EV_OP_START || e->aux != OP_GC)
+			continue;
+		gcs++;
+		uint64_t from = e->t, to = UINT64_MAX;
+		for (size_t j = i + 1; j < r.n; j++)
+			if (r.evs[j].tid == e->tid && r.evs[j].type == EV_OP_END) {
+				to = r.evs[j].t;
+				break;
+			}
+		CU_ASSERT(to - from >= 2 * MS);
+		for (size_t j = 0; j < r.n; j++) {
+			const struct event *o = &r.evs[j];
+			if (o->t > from && o->t < to)
+				CU_ASSERT(!(o->type == EV_GIL_ACQUIRE ||
+					    (o->tid == e->tid && (o->type == EV_GIL_RELEASE ||
+								  o->type == EV_FORCED_DROP))));
+		}
+	}
+	CU_ASSERT(gcs >= 6);
+	run_free(&r);
+}
+
+/* When tid took the GIL it turned on: its first acquisition after
+ * its EV_GIL_ENABLE. From then on at most one thread may hold it. */
+static uint64_t gil_on_since(const struct run *r, int tid)
+{
+	int64_t on = t_of(r, tid, EV_GIL_ENABLE, 0);
+	CU_ASSERT_FATAL(on >= 0);
+	for (size_t i = 0; i < r->n; i++)
+		if (r->evs[i].tid == tid && r->evs[i].type == EV_GIL_ACQUIRE &&
+		    r->evs[i].t >= (uint64_t)on)
+			return r->evs[i].t;
+	CU_FAIL("no acquisition after the GIL came on");
+	return UINT64_MAX;
+}
+
+static const char importer[] =
+	"gil none\n"
+	"thread w { cpu 100ms }\n"
+	"thread i { cpu 20ms; import_unsafe \"old_ext\"; cpu 50ms }\n";
+
+/* import_unsafe under none: the threads ran in parallel before it, at
+ * most one holds the GIL after it, and the run takes the longer for it. */
+static void an_unsafe_import_turns_the_gil_on(void)
+{
+	struct run r;
+	vrun(&r, importer, 2, 5, -1, 0);
+	CU_ASSERT_EQUAL_FATAL(count_of(&r, EV_GIL_ENABLE), 1);
+	int64_t on = t_of(&r, 1, EV_GIL_ENABLE, 0);
+	CU_ASSERT(on >= 21 * MS && on < 23 * MS);
+	CU_ASSERT_EQUAL(gil_holders_at_once(&r, 0), 2);
+	/* The importer waits at most a chunk of work (1 ms) for the other
+	 * thread to stop at its next check. */
+	CU_ASSERT(gil_on_since(&r, 1) - (uint64_t)on <= 1100 * US);
+	CU_ASSERT_EQUAL(gil_holders_at_once(&r, gil_on_since(&r, 1)), 1);
+	/* After it the two share one GIL: switches, forced ones. */
+	CU_ASSERT(r.c.forced_switches > 5);
+	/* 21.6 ms side by side, then 86.4 + 54 ms one at a time. */
+	CU_ASSERT(r.elapsed > 150 * MS);
+	run_free(&r);
+	/* Under a GIL the import changes nothing. */
+	vrun(&r, importer, 2, 5, GIL_NEW, 0);
+	CU_ASSERT_EQUAL(count_of(&r, EV_GIL_ENABLE), 0);
+	run_free(&r);
+}
+
+/* A thread inside a section when the GIL comes on lets its lock go: a
+ * thread waiting for that lock is not left waiting, and the run ends. */
+static void an_unsafe_import_releases_the_locks_in_flight(void)
+{
+	struct run r;
+	vrun(&r, "gil none\nobject l\n"
+		 "thread h { with l { cpu 30ms } }\n"
+		 "thread w { cpu 1ms; with l { cpu 1ms } }\n"
+		 "thread i { cpu 5ms; import_unsafe \"old\"; cpu 1ms }\n", 3, 2, -1, 0);
+	CU_ASSERT_EQUAL(count_of(&r, EV_GIL_ENABLE), 1);
+	CU_ASSERT_EQUAL(count_of(&r, EV_THREAD_END), 3);
+	CU_ASSERT_EQUAL(gil_holders_at_once(&r, gil_on_since(&r, 2)), 1);
+	CU_ASSERT_EQUAL(lock_holders_at_once(&r, 0), 1);
+	run_free(&r);
+}
+
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(two_cpu_threads_switch_once_per_interval),
 	CU_TEST_ENTRY(io_thread_waits_interval_plus_wakeup_cost),
 	CU_TEST_ENTRY(four_threads_of_cpu_take_four_times_as_long),
+	CU_TEST_ENTRY(threads_start_one_by_one_unless_told_together),
 	CU_TEST_ENTRY(four_processes_of_cpu_take_twice_as_long_on_two_cores),
 	CU_TEST_ENTRY(four_spinning_threads_end_at_about_d),
 	CU_TEST_ENTRY(four_spinners_share_the_gil_on_two_cores),
@@ -605,10 +966,18 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(two_seeds_may_differ_but_both_keep_the_invariants),
 	CU_TEST_ENTRY(a_signal_wakes_the_oldest_sleeping_waiter),
 	CU_TEST_ENTRY(a_waiter_just_beginning_to_wait_often_takes_the_signal),
+	CU_TEST_ENTRY(hundreds_of_waiters_each_leave_a_condition_once),
 	CU_TEST_ENTRY(timedwait_times_out_at_the_deadline_plus_timer_latency),
 	CU_TEST_ENTRY(cpu_work_shares_a_core_and_runs_in_parallel_on_two),
 	CU_TEST_ENTRY(the_gil_excludes_under_coroutines_for_every_policy),
 	CU_TEST_ENTRY(a_pause_freezes_the_virtual_clock),
+	CU_TEST_ENTRY(a_critical_section_admits_one_thread_at_a_time_under_none),
+	CU_TEST_ENTRY(critical_sections_cost_nothing_under_a_gil),
+	CU_TEST_ENTRY(a_thread_releases_its_lock_while_it_blocks),
+	CU_TEST_ENTRY(gc_every_collects_on_time_in_virtual_time),
+	CU_TEST_ENTRY(gc_every_holds_the_gil_under_a_gil),
+	CU_TEST_ENTRY(an_unsafe_import_turns_the_gil_on),
+	CU_TEST_ENTRY(an_unsafe_import_releases_the_locks_in_flight),
 	CU_TEST_END,
 };
 
