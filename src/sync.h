@@ -112,7 +112,9 @@ struct sync {
 	 * least SYNC_OFFCORE_MIN_CALL_NS of work compares the thread's CPU
 	 * clock (CLOCK_THREAD_CPUTIME_ID) with the wall clock, and a gap of
 	 * more than SYNC_OFFCORE_MIN_NS becomes one stretch at the end of
-	 * the call (where it was inside the call is not known). */
+	 * the call (where it was inside the call is not known). The CPU
+	 * clock is read at the end only when the wall time leaves room for
+	 * such a gap. */
 	sync_offcore_fn offcore;
 };
 
@@ -155,6 +157,11 @@ struct sync_virtual_model {
 	int64_t quantum_ns; /* time slice when threads outnumber cores */
 	int64_t wakeup_gran_ns;
 	int64_t tick_ns;
+	/* A signal wakes the oldest waiter, unless the newest began to wait
+	 * at most steal_window_ns before it: then that one, steal_pct % of
+	 * the time. */
+	int64_t steal_window_ns;
+	int steal_pct;
 };
 void sync_virtual_model(struct sync_virtual_model *out);
 /* Simulated threads started and not ended yet. */

@@ -216,22 +216,31 @@ static void real_wait(struct sync *s, struct sync_cond *c, struct sync_mutex *m)
 }
 
 /* ns of the run's time: a wait that spans a pause waits again for what
- * is left (while paused nothing is used up). */
+ * is left (while paused nothing is used up). The clock is read once
+ * before the wait, as CPython's take_gil reads it once to compute its
+ * deadline: who wins a handoff of the GIL is decided in the few hundred
+ * nanoseconds between a waiter setting the drop request and sleeping
+ * again (see real_cpu), so this path must not be longer than CPython's. */
 static bool real_timedwait(struct sync *s, struct sync_cond *c,
 			   struct sync_mutex *m, int64_t ns)
 {
-	int64_t deadline = real_now(s) + (ns > 0 ? ns : 0);
-	int64_t left = ns;
+	struct sync_real *r = real(s);
+	int64_t mono = mono_ns();
+	int64_t f = atomic_load_explicit(&r->frozen, memory_order_acquire);
+	int64_t run = f >= 0 ? f : mono - atomic_load_explicit(&r->offset, memory_order_acquire);
+	int64_t deadline = run + (ns > 0 ? ns : 0);
+	int64_t d = mono + (ns > 0 ? ns : 0);
+	struct timespec ts = { .tv_sec = d / 1000000000, .tv_nsec = d % 1000000000 };
 	for (;;) {
-		struct timespec ts = mono_deadline(left);
 		int rc = pthread_cond_timedwait(&c->c, &m->m, &ts);
 		if (rc != ETIMEDOUT) {
 			check(rc, "pthread_cond_timedwait");
 			return false;
 		}
-		left = deadline - real_now(s);
+		int64_t left = deadline - real_now(s);
 		if (left <= 0)
 			return true;
+		ts = mono_deadline(left);
 	}
 }
 
@@ -371,18 +380,41 @@ static void probe_begin(struct sync *s, struct offcore_probe *p, uint64_t ticks)
 	}
 }
 
-static void probe_end(struct sync *s, const struct offcore_probe *p)
+static void probe_end(struct sync *s, const struct offcore_probe *p, uint64_t ticks)
 {
 	if (!p->on)
 		return;
-	int64_t cpu = thread_cpu_ns() - p->cpu;
 	int64_t wall_end = real_now(s);
+	/* The work used at least about its calibrated CPU time (0.9 of it,
+	 * for a core a little faster than at calibration): when the wall
+	 * time leaves no room for a stretch, the CPU clock is not read. That
+	 * read is a system call, and it would sit between the eval breaker
+	 * and the GIL's drop, where CPython has none: see real_cpu. */
+	if ((double)(wall_end - p->wall) - 0.9 * (double)ticks * s->tick_ns <=
+	    (double)SYNC_OFFCORE_MIN_NS)
+		return;
+	int64_t cpu = thread_cpu_ns() - p->cpu;
 	int64_t gap = wall_end - p->wall - cpu;
 	if (gap > SYNC_OFFCORE_MIN_NS)
 		s->offcore(pthread_getspecific(real(s)->arg_key), wall_end - gap, wall_end);
 }
 
-/* The hot loop of every cpu op: one tick of work, then the eval breaker. */
+/* The hot loop of every cpu op: one tick of work, then the eval breaker.
+ *
+ * What follows the breaker is timed as in CPython, on purpose. A waiter
+ * that times out in take_gil sets the drop request and at once waits
+ * again; the holder sees the request at its next check and drops the
+ * GIL. If the holder's signal comes while the requester is still on its
+ * way into the kernel (a few hundred nanoseconds), the requester takes it
+ * and gets the GIL; if it comes later, the futex wakes the oldest waiter.
+ * Beside two hogs, the oldest is the I/O thread. CPython drops within
+ * tens of nanoseconds of its check, and its I/O thread loses most of
+ * these races (bench_cases, case 5 with two hogs). Here a read of the
+ * thread's CPU clock (a system call) used to sit between the check and
+ * the drop: the requester was always asleep by then, and the I/O thread
+ * won nearly every handoff, its waits a third of CPython's. So nothing
+ * slower than a clock read of the vDSO may sit on that path (probe_end),
+ * nor on the requester's (real_timedwait). */
 static uint64_t real_cpu(struct sync *s, uint64_t ticks, const atomic_int *stop)
 {
 	uint64_t x = ticks, done = 0;
@@ -395,7 +427,7 @@ static uint64_t real_cpu(struct sync *s, uint64_t ticks, const atomic_int *stop)
 		if (stop && atomic_load_explicit(stop, memory_order_relaxed))
 			break;
 	}
-	probe_end(s, &p);
+	probe_end(s, &p, done);
 	return done;
 }
 
@@ -413,7 +445,7 @@ static uint64_t real_spin(struct sync *s, int64_t until, uint64_t max_ticks,
 		if (stop && atomic_load_explicit(stop, memory_order_relaxed))
 			break;
 	}
-	probe_end(s, &p);
+	probe_end(s, &p, done);
 	return done;
 }
 

@@ -108,12 +108,15 @@
  *     taken again: the "GIL battle".
  *   - A thread taken from the ready queue onto a core starts after
  *     SV_SWITCH_NS, the cost of a context switch.
- *   - A signal wakes the newest of the condition's waiters a quarter of
- *     the time, otherwise one drawn evenly from the PRNG, never simply
- *     the oldest (q_pick says why): a thread waiting for the GIL may lose
- *     the handoff several times in a row, a fresh interval each time,
- *     which is where CPython's spread of waits (p99 several times p50)
- *     comes from. Waiters on a mutex are
+ *   - A signal wakes the oldest of the condition's sleeping waiters, as
+ *     the kernel's futex queue is FIFO, unless the newest waiter began
+ *     its wait less than SV_STEAL_WINDOW_NS before: it has released the
+ *     mutex but is not asleep yet, and it takes a signal posted meanwhile
+ *     itself SV_STEAL_PCT percent of the time (cond_pick says why). That
+ *     race is how an I/O thread beside two hogs loses the handoff to the
+ *     hog that has just asked for it, several times in a row, a fresh
+ *     interval each time: CPython's spread of waits (p99 several times
+ *     p50). Waiters on a mutex are
  *     woken in FIFO order; a released mutex is not handed over: the woken
  *     waiter tries again when it runs, and the thread that released it
  *     may take it back first, as with a futex. Who wins that race is
@@ -226,7 +229,8 @@ __asm__(".text\n"
 #define SV_QUANTUM_NS 3000000     /* time slice when threads outnumber cores */
 #define SV_WAKEUP_GRAN_NS 1000000 /* wake-up preemption granularity */
 #define SV_SWITCH_NS 2000         /* ready queue to running */
-#define SV_SIGNAL_NEWEST_PCT 25   /* a signal wakes the newest waiter */
+#define SV_STEAL_WINDOW_NS 1000   /* a waiter this new is not asleep yet */
+#define SV_STEAL_PCT 75           /* ... and takes a signal posted meanwhile */
 #define SV_STACK_SIZE (256 * 1024)
 #define SV_OFF_MAX 8              /* off-core stretches kept per work call */
 
@@ -275,6 +279,7 @@ struct sync_thread {
 	struct sync_cond *cond;   /* the condition it waits on, if any */
 	unsigned slot;            /* its slot among cond's waiters */
 	bool timed_out;
+	int64_t wait_since;       /* when it began to wait on cond */
 	struct sync_virtual *v;
 #ifdef SV_ASM_SWITCH
 	void *sp;         /* where it is suspended (sv_switch) */
@@ -589,27 +594,39 @@ static void ws_free(struct waiters *w)
 	free(w->bit);
 }
 
-/* The waiter a signal wakes. A futex queue is FIFO, but glibc's
- * condition variable lets any waiter of the group being signalled consume
- * the signal, and one that has only just begun to wait (still spinning
- * before it sleeps, or still on its core) often gets there first; which
- * one it is depends on timing the model does not follow. So: the newest
- * waiter SV_SIGNAL_NEWEST_PCT percent of the time, otherwise one drawn
- * evenly. CPython's spread of waits (an I/O thread beside two hogs losing
- * the handoff to the hog that just asked for it several times in a row)
- * comes from this; the share was chosen against those waits (make bench,
- * case 5 with two hogs: 0% gave a p50 below one interval, 50% a p99 over
- * twice CPython's). Removed from w. */
-static struct sync_thread *q_pick(struct sync_virtual *v, struct waiters *w)
+/* The waiter a signal wakes, removed from w.
+ *
+ * glibc's pthread_cond_signal posts a signal and wakes one sleeper through
+ * a futex, whose queue is FIFO: the oldest waiter. But a thread that has
+ * only just called pthread_cond_wait has released the mutex and is still
+ * on its way into the kernel; a signal posted in that window of a few
+ * hundred nanoseconds is found by it, and the sleeper the futex woke finds
+ * none and sleeps again. In CPython's take_gil that window is the one
+ * that matters: a waiter times out, sets the drop request and waits again;
+ * the holder sees the request at its next check, tens of nanoseconds
+ * later, and drops the GIL at once. Whether its signal lands before the
+ * requester sleeps decides whether the I/O thread, which has waited
+ * longer, gets the GIL, or the requesting hog does (measured with a C
+ * program doing take_gil's steps, two spinning holders and a thread
+ * sleeping 1 ms: the requester won about two handoffs in three; with one
+ * system call more between the holder's check and its drop, a few in a
+ * hundred). So: the newest waiter, if it began to wait within
+ * SV_STEAL_WINDOW_NS, takes the signal SV_STEAL_PCT percent of the time;
+ * otherwise the oldest does. The share was chosen against CPython 3.11's
+ * convoy with two hogs (make bench, case 5). A draw is made only when
+ * there is a choice, so a run in which no signal ever finds two waiters
+ * draws what it drew before this rule. */
+static struct sync_thread *cond_pick(struct sync_virtual *v, struct waiters *w)
 {
-	size_t n = w->n;
-	if (n < 2)
+	if (w->n < 2)
 		return ws_pop(w);
-	size_t k = rng_next(v) % 100 < SV_SIGNAL_NEWEST_PCT ? n - 1
-							   : (size_t)(rng_next(v) % n);
-	struct sync_thread *p = ws_nth(w, (unsigned)k);
-	ws_remove(w, p);
-	return p;
+	struct sync_thread *newest = ws_nth(w, w->n - 1);
+	if (clock_get(v) - newest->wait_since <= SV_STEAL_WINDOW_NS &&
+	    rng_next(v) % 100 < SV_STEAL_PCT) {
+		ws_remove(w, newest);
+		return newest;
+	}
+	return ws_pop(w);
 }
 
 static inline bool timer_before(const struct timer *a, const struct timer *b)
@@ -1181,6 +1198,7 @@ static bool cond_wait(struct sync_virtual *v, struct sync_cond *c, struct sync_m
 	if (m->owner != co)
 		fatal("virtual condition wait without holding the mutex");
 	co->cond = c;
+	co->wait_since = clock_get(v);
 	co->timed_out = false;
 	ws_push(&c->waiters, co);
 	if (ns >= 0)
@@ -1211,11 +1229,11 @@ static bool virtual_timedwait(struct sync *s, struct sync_cond *c,
 	return cond_wait(virt(s), c, m, ns > 0 ? ns : 0);
 }
 
-/* Wake one waiter of c (q_pick's), cancelling its timeout. Returns 0
+/* Wake one waiter of c (cond_pick's), cancelling its timeout. Returns 0
  * if none waited, 1 if one was woken, 2 if it also took the waker's core. */
 static int wake_one(struct sync_virtual *v, struct sync_cond *c)
 {
-	struct sync_thread *w = q_pick(v, &c->waiters);
+	struct sync_thread *w = cond_pick(v, &c->waiters);
 	if (!w)
 		return 0;
 	w->gen++;
@@ -1517,6 +1535,8 @@ void sync_virtual_model(struct sync_virtual_model *out)
 		.quantum_ns = SV_QUANTUM_NS,
 		.wakeup_gran_ns = SV_WAKEUP_GRAN_NS,
 		.tick_ns = SYNC_VIRTUAL_TICK_NS,
+		.steal_window_ns = SV_STEAL_WINDOW_NS,
+		.steal_pct = SV_STEAL_PCT,
 	};
 }
 

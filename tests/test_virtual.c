@@ -328,30 +328,6 @@ struct waiter_arg {
 	int id;
 };
 
-static void *waiter(void *arg)
-{
-	struct waiter_arg *w = arg;
-	struct prim *p = w->p;
-	/* Start waiting in the order of the ids. */
-	p->s->ops->sleep(p->s, (w->id + 1) * US);
-	sync_lock(p->s, p->m);
-	sync_wait(p->s, p->c, p->m);
-	p->woken++;
-	p->order[p->norder++] = w->id;
-	sync_unlock(p->s, p->m);
-	return NULL;
-}
-
-static void *signal_once(void *arg)
-{
-	struct prim *p = arg;
-	p->s->ops->sleep(p->s, 1 * MS);
-	sync_lock(p->s, p->m);
-	sync_signal(p->s, p->c);
-	sync_unlock(p->s, p->m);
-	return NULL;
-}
-
 static void prim_init_seed(struct prim *p, unsigned cores, uint64_t seed)
 {
 	memset(p, 0, sizeof *p);
@@ -372,12 +348,48 @@ static void prim_fini(struct prim *p)
 	sync_destroy(p->s);
 }
 
-/* A signal wakes exactly one waiter, which one the seed decides (the
- * model favours the newest, never simply the oldest); two more signals
- * wake the other two. */
-static void a_signal_wakes_one_waiter_chosen_by_the_seed(void)
+/* Waiters that begin to wait id + 1 ms after the start, far enough apart
+ * that no timer's latency can reorder them. */
+static void *waiter_ms(void *arg)
 {
-	int first[3] = { 0, 0, 0 };
+	struct waiter_arg *w = arg;
+	struct prim *p = w->p;
+	p->s->ops->sleep(p->s, (w->id + 1) * MS);
+	sync_lock(p->s, p->m);
+	sync_wait(p->s, p->c, p->m);
+	p->woken++;
+	p->order[p->norder++] = w->id;
+	sync_unlock(p->s, p->m);
+	return NULL;
+}
+
+static void *signal_at_10ms(void *arg)
+{
+	struct prim *p = arg;
+	p->s->ops->sleep(p->s, 10 * MS);
+	sync_lock(p->s, p->m);
+	sync_signal(p->s, p->c);
+	sync_unlock(p->s, p->m);
+	return NULL;
+}
+
+/* Wake the waiters left, one signal each, from outside, and end the run. */
+static void prim_finish(struct prim *p, struct sync_thread **th, int n, int left)
+{
+	sync_lock(p->s, p->m);
+	for (int i = 0; i < left; i++)
+		sync_signal(p->s, p->c);
+	sync_unlock(p->s, p->m);
+	CU_ASSERT_EQUAL(sync_virtual_run(p->s, INT64_MAX), SYNC_VIRTUAL_ENDED);
+	for (int i = 0; i < n; i++)
+		p->s->ops->thread_join(p->s, th[i]);
+	prim_fini(p);
+}
+
+/* A signal wakes exactly one waiter: of waiters long asleep, the oldest,
+ * whatever the seed (a futex queue is FIFO). */
+static void a_signal_wakes_the_oldest_sleeping_waiter(void)
+{
 	for (uint64_t seed = 1; seed <= 60; seed++) {
 		struct prim p;
 		prim_init_seed(&p, 4, seed);
@@ -385,30 +397,89 @@ static void a_signal_wakes_one_waiter_chosen_by_the_seed(void)
 		struct sync_thread *th[4];
 		for (int i = 0; i < 3; i++) {
 			wa[i] = (struct waiter_arg){ &p, i };
-			th[i] = p.s->ops->thread_start(p.s, waiter, &wa[i]);
+			th[i] = p.s->ops->thread_start(p.s, waiter_ms, &wa[i]);
 		}
-		th[3] = p.s->ops->thread_start(p.s, signal_once, &p);
-		CU_ASSERT_EQUAL(sync_virtual_run(p.s, 10 * MS), SYNC_VIRTUAL_STUCK);
+		th[3] = p.s->ops->thread_start(p.s, signal_at_10ms, &p);
+		CU_ASSERT_EQUAL(sync_virtual_run(p.s, 20 * MS), SYNC_VIRTUAL_STUCK);
 		CU_ASSERT_EQUAL_FATAL(p.woken, 1);
-		first[p.order[0]]++;
+		CU_ASSERT_EQUAL(p.order[0], 0);
 		CU_ASSERT_EQUAL(sync_virtual_live(p.s), 2);
-		/* The others: both are woken; each runs after a wake-up
-		 * latency of its own, so the one woken second may run first. */
-		sync_lock(p.s, p.m);
-		sync_signal(p.s, p.c);
-		sync_signal(p.s, p.c);
-		sync_unlock(p.s, p.m);
-		CU_ASSERT_EQUAL(sync_virtual_run(p.s, INT64_MAX), SYNC_VIRTUAL_ENDED);
-		CU_ASSERT_EQUAL(p.order[0] + p.order[1] + p.order[2], 3);
-		CU_ASSERT_NOT_EQUAL(p.order[1], p.order[2]);
-		for (int i = 0; i < 4; i++)
-			p.s->ops->thread_join(p.s, th[i]);
-		prim_fini(&p);
+		prim_finish(&p, th, 4, 2);
 	}
-	/* Any waiter may be the one, the newest most often. */
-	for (int i = 0; i < 3; i++)
-		CU_ASSERT(first[i] > 5);
-	CU_ASSERT(first[2] > first[0]);
+}
+
+/* take_gil's race, with the primitives: a thread spins until a flag is
+ * set (the holder checking its eval breaker), then signals; another sets
+ * the flag and begins to wait (the waiter that timed out and set the drop
+ * request), while an older waiter sleeps (the I/O thread). */
+struct race {
+	struct prim p;
+	atomic_int flag;
+};
+
+static void *race_old(void *arg)
+{
+	struct waiter_arg *w = arg;
+	struct prim *p = w->p;
+	sync_lock(p->s, p->m);
+	sync_wait(p->s, p->c, p->m);
+	p->order[p->norder++] = w->id;
+	sync_unlock(p->s, p->m);
+	return NULL;
+}
+
+static void *race_new(void *arg)
+{
+	struct waiter_arg *w = arg;
+	struct prim *p = w->p;
+	struct race *r = (struct race *)p;
+	p->s->ops->sleep(p->s, 5 * MS);
+	sync_lock(p->s, p->m);
+	atomic_store(&r->flag, 1);
+	sync_wait(p->s, p->c, p->m);
+	p->order[p->norder++] = w->id;
+	sync_unlock(p->s, p->m);
+	return NULL;
+}
+
+static void *race_holder(void *arg)
+{
+	struct race *r = arg;
+	struct prim *p = &r->p;
+	p->s->ops->cpu(p->s, 1000000, &r->flag); /* until the flag */
+	sync_lock(p->s, p->m);
+	sync_signal(p->s, p->c);
+	sync_unlock(p->s, p->m);
+	return NULL;
+}
+
+/* ... the waiter that has only just begun to wait, not asleep yet, takes
+ * the signal the model's share of the time; the older one otherwise. */
+static void a_waiter_just_beginning_to_wait_often_takes_the_signal(void)
+{
+	struct sync_virtual_model m = model();
+	const int rounds = 200;
+	int fresh = 0;
+	for (uint64_t seed = 1; seed <= (uint64_t)rounds; seed++) {
+		struct race r;
+		prim_init_seed(&r.p, 4, seed);
+		atomic_init(&r.flag, 0);
+		struct waiter_arg old = { &r.p, 0 }, young = { &r.p, 1 };
+		struct sync_thread *th[3];
+		th[0] = r.p.s->ops->thread_start(r.p.s, race_old, &old);
+		th[1] = r.p.s->ops->thread_start(r.p.s, race_new, &young);
+		th[2] = r.p.s->ops->thread_start(r.p.s, race_holder, &r);
+		/* Past the end of the holder's planned work (its timer). */
+		CU_ASSERT_EQUAL(sync_virtual_run(r.p.s, 100 * MS), SYNC_VIRTUAL_STUCK);
+		CU_ASSERT_EQUAL_FATAL(r.p.norder, 1);
+		fresh += r.p.order[0] == 1;
+		prim_finish(&r.p, th, 3, 1);
+	}
+	/* 200 draws of a share of m.steal_pct %: four standard deviations
+	 * (at most 14 points) either side. */
+	CU_ASSERT(fresh * 100 >= (m.steal_pct - 14) * rounds);
+	CU_ASSERT(fresh * 100 <= (m.steal_pct + 14) * rounds);
+	CU_ASSERT(fresh < rounds);
 }
 
 /* Many waiters on one condition, far more than a word of the waiter
@@ -422,6 +493,7 @@ struct many {
 	int woken_by_signal, timed_out;
 	bool out[MANY_WAITERS];
 	int order[MANY_WAITERS];
+	int64_t began[MANY_WAITERS]; /* when each began to wait */
 };
 
 struct many_arg {
@@ -436,6 +508,7 @@ static void *many_waiter(void *arg)
 	struct prim *p = &m->p;
 	p->s->ops->sleep(p->s, (a->id + 1) * US);
 	sync_lock(p->s, p->m);
+	m->began[a->id] = sync_now(p->s);
 	bool timed_out;
 	if (a->id % 2) {
 		/* Times out while later ids still arrive. */
@@ -478,11 +551,12 @@ static void hundreds_of_waiters_each_leave_a_condition_once(void)
 	}
 	int fifo = 0, odd = 0;
 	for (int i = 0; i < MANY_WAITERS / 2; i++) {
-		fifo += i && m->order[i] > m->order[i - 1];
+		fifo += i && m->began[m->order[i]] >= m->began[m->order[i - 1]];
 		odd += m->order[i] % 2;
 	}
 	CU_ASSERT_EQUAL(odd, 0); /* only the ones that had no timeout */
-	CU_ASSERT(fifo < MANY_WAITERS / 2 - 1); /* not simply the oldest first */
+	/* Signalled long after they began to wait: the oldest first. */
+	CU_ASSERT_EQUAL(fifo, MANY_WAITERS / 2 - 1);
 	for (int i = 0; i < MANY_WAITERS; i++) {
 		CU_ASSERT(m->out[i]);
 		s->ops->thread_join(s, th[i]);
@@ -890,7 +964,8 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(same_seed_gives_identical_events),
 	CU_TEST_ENTRY(same_seed_gives_identical_json_reports),
 	CU_TEST_ENTRY(two_seeds_may_differ_but_both_keep_the_invariants),
-	CU_TEST_ENTRY(a_signal_wakes_one_waiter_chosen_by_the_seed),
+	CU_TEST_ENTRY(a_signal_wakes_the_oldest_sleeping_waiter),
+	CU_TEST_ENTRY(a_waiter_just_beginning_to_wait_often_takes_the_signal),
 	CU_TEST_ENTRY(hundreds_of_waiters_each_leave_a_condition_once),
 	CU_TEST_ENTRY(timedwait_times_out_at_the_deadline_plus_timer_latency),
 	CU_TEST_ENTRY(cpu_work_shares_a_core_and_runs_in_parallel_on_two),
