@@ -142,6 +142,7 @@ static void pump(struct ui *ui)
 		ui->ended = true;
 		ui->paused = false;
 		ui->dirty = true;
+		ui->repaint = true;
 		/* The end: the whole run on the screen, to explore. */
 		view_freeze(&ui->view, ui_now(ui));
 		ui_fit(ui);
@@ -282,6 +283,7 @@ int ui_run_start(struct ui *ui, struct gv_error *err)
 	if (ui->sel >= ui->nlines)
 		ui->sel = -1;
 	ui->acc_cols = 0; /* the scratch rows depend on the thread count */
+	ui_draw_forget(ui); /* what was drawn was another run's */
 	ui->dirty = true;
 	return 0;
 }
@@ -338,6 +340,11 @@ void ui_destroy(struct ui *ui)
 	evlog_destroy(ui->log);
 	catalog_free(&ui->cat);
 	free(ui->marks);
+	ui_draw_forget(ui);
+	free(ui->rowkeys);
+	free(ui->glyphs);
+	free(ui->cells);
+	free(ui->tcells);
 	free(ui->acc);
 	free(ui->markgrid);
 	free(ui->lines);
