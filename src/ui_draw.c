@@ -37,6 +37,20 @@ static void put(int y, int x, int x_end, int role, const char *s)
 {
 	if (x >= x_end || y < 0 || y >= LINES)
 		return;
+	/* Printable ASCII, most of the text (figures, events, hints), goes
+	 * to curses as cells: nothing to escape, nothing to decode. */
+	chtype ascii[256];
+	int room = (x_end < COLS ? x_end : COLS) - x, n = 0;
+	chtype a = (chtype)crt_attr((enum crt_role)role);
+	const unsigned char *u = (const unsigned char *)s;
+	while (u[n] >= 0x20 && u[n] < 0x7f && n < room && n < (int)GV_ARRAY_LEN(ascii)) {
+		ascii[n] = u[n] | a;
+		n++;
+	}
+	if (!u[n] || n == room) {
+		mvaddchnstr(y, x, ascii, n);
+		return;
+	}
 	/* Text from files (titles, a recording's header) with control and
 	 * bidirectional characters escaped: curses shows C0 as ^X, but
 	 * neither C1 nor a right-to-left override. */

@@ -74,7 +74,7 @@ struct ui {
 	struct catalog cat;
 	int cat_i;
 	long frames;
-	int64_t frame_t;       /* when the last frame ended */
+	int64_t frame_t;       /* when the last frame began */
 	/* Scratch space for drawing, sized for the widest timeline. */
 	struct history_mark *marks;
 	struct history_column *acc; /* a row's columns, binned */
