@@ -881,12 +881,12 @@ static void draw_gils(struct ui *ui, const struct ui_layout *l, uint64_t now_rel
 	}
 }
 
-static void draw_rule(int y, const char *title)
+static void draw_rule(struct ui *ui, int y, const char *title)
 {
-	const struct crt_glyphs *gl = crt_glyphs();
-	attrset(crt_attr(CR_DIM));
-	for (int x = 0; x < COLS; x++)
-		mvaddstr(y, x, gl->hline);
+	if (!line_stale(ui, y, key_str(key_u64(0, (uint64_t)COLS), title)))
+		return;
+	attrset(A_NORMAL);
+	mvhline_set(y, 0, glyph_cell(ui, crt_glyphs()->hline, CR_DIM), COLS);
 	put(y, 2, COLS, CR_TITLE, title);
 }
 
@@ -963,11 +963,11 @@ static void draw_events(struct ui *ui, const struct ui_layout *l)
 	uint64_t key = key_str(key_str(0, title), words);
 	key = key_u64(key_u64(key_u64(key, end), evlog_total(ui->log)), (uint64_t)n);
 	key = key_u64(key_u64(key, sel ? (uint64_t)(sel - ui->lines) : UINT64_MAX), looking);
-	if (!stale(ui, l->events_y, PART_TEXT, key))
+	draw_rule(ui, l->events_y, title);
+	if (!stale(ui, l->events_y, PART_CELLS, key))
 		return;
-	for (int y = l->events_y; y <= l->events_y + n; y++)
+	for (int y = y0; y < y0 + n; y++)
 		blank(ui, y, 0, COLS);
-	draw_rule(l->events_y, title);
 	if (sel && n > 1) {
 		/* Its figures in full: on one line if they fit, else on two
 		 * (split where the words say). */
