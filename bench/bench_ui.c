@@ -3,6 +3,10 @@
  * with 64 threads, the frames per second that allows, the UI thread's
  * share of a core with 8 threads at 30 frames a second, and how much the
  * UI beside a run changes its GIL figures against a headless consumer.
+ * The machine may be shared: each UI run sits between two headless runs
+ * of the same scenario, so that a change of load affects both sides, and
+ * the two headless runs give the noise floor; a few rounds, the median
+ * and the least of them printed, with the load average before and after.
  *
  * The UI draws into a real curses screen whose output goes to /dev/null
  * (TERM=xterm-256color, 200x50), so drawing and curses' own diffing are
@@ -11,11 +15,13 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curses.h>
 
@@ -196,6 +202,36 @@ static double pct_diff(double a, double b)
 	return b ? 100.0 * (a - b) / b : 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median(const double *v, size_t n)
+{
+	double s[16];
+	memcpy(s, v, n * sizeof *s);
+	qsort(s, n, sizeof *s, cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static double least(const double *v, size_t n)
+{
+	double m = v[0];
+	for (size_t i = 1; i < n; i++)
+		m = v[i] < m ? v[i] : m;
+	return m;
+}
+
+/* The load average over the last minute, as uptime says it. */
+static void print_load(const char *when)
+{
+	double l[1];
+	if (getloadavg(l, 1) == 1)
+		printf("load average %s: %.2f (%ld cores)\n", when, l[0], sysconf(_SC_NPROCESSORS_ONLN));
+}
+
 int main(void)
 {
 	setenv("LINES", "50", 1);
@@ -208,6 +244,7 @@ int main(void)
 	static int64_t ft[100000];
 	struct gv_error err;
 	int64_t cpu, wall;
+	print_load("before");
 
 	/* 64 threads: the time to build a frame. */
 	struct ui *ui = start(many_text, &err);
@@ -223,40 +260,60 @@ int main(void)
 	ui_destroy(ui);
 
 	/* 8 threads at 30 frames a second: the UI thread's CPU share, and
-	 * the run's GIL figures beside a headless run of the same length. */
-	const double secs = 5.0;
-	double h_rate, h_wait, u_rate, u_wait, h2_rate, h2_wait;
-	headless(eight_text, secs, &h_rate, &h_wait);
-	headless(eight_text, secs, &h2_rate, &h2_wait);
-	ui = start(eight_text, &err);
-	n = run_frames(ui, secs, ft, 100000, &cpu, &wall);
-	watch_finish(ui_watch(ui), NULL);
-	gil_figures(ui_watch(ui), &u_rate, &u_wait);
-	ui_destroy(ui);
-	bench_print("8 threads, 30 fps: the UI thread's share of a core", 100.0 * (double)cpu / (double)wall, "%", BENCH_AT_MOST, 5);
-	bench_print("8 threads: frames drawn a second", (double)n / ((double)wall / 1e9), "fps", BENCH_AT_LEAST, 0);
-	printf("8 threads, %.0f s each: headless (first) %.1f switches/s, mean wait %.3f ms; "
-	       "with the UI %.1f switches/s, mean wait %.3f ms\n",
-	       secs, h_rate, h_wait / 1e6, u_rate, u_wait / 1e6);
-	printf("two headless runs differ by %.1f%% in switches/s and %.1f%% in mean wait "
-	       "(the noise floor of this machine)\n",
-	       fabs(pct_diff(h2_rate, h_rate)), fabs(pct_diff(h2_wait, h_wait)));
-	h_rate = (h_rate + h2_rate) / 2;
-	h_wait = (h_wait + h2_wait) / 2;
-	bench_print("the UI's effect on switches/s (|difference|)", fabs(pct_diff(u_rate, h_rate)), "%", BENCH_AT_MOST, 2);
-	bench_print("the UI's effect on the mean GIL wait (|difference|)", fabs(pct_diff(u_wait, h_wait)), "%", BENCH_AT_MOST, 2);
+	 * the run's GIL figures beside headless runs of the same length. */
+	enum { ROUNDS = 3 };
+	const double secs = 4.0;
+	double share[ROUNDS], fps[ROUNDS], rows[ROUNDS], eff_rate[ROUNDS], eff_wait[ROUNDS],
+		noise_rate[ROUNDS], noise_wait[ROUNDS];
+	for (int r = 0; r < ROUNDS; r++) {
+		double a_rate, a_wait, b_rate, b_wait, u_rate, u_wait;
+		headless(eight_text, secs, &a_rate, &a_wait);
+		ui = start(eight_text, &err);
+		n = run_frames(ui, secs, ft, 100000, &cpu, &wall);
+		watch_finish(ui_watch(ui), NULL);
+		gil_figures(ui_watch(ui), &u_rate, &u_wait);
+		long draws = ui_draws(ui), written = ui_rows_drawn(ui);
+		ui_destroy(ui);
+		headless(eight_text, secs, &b_rate, &b_wait);
+		double h_rate = (a_rate + b_rate) / 2, h_wait = (a_wait + b_wait) / 2;
+		share[r] = 100.0 * (double)cpu / (double)wall;
+		fps[r] = (double)draws / ((double)wall / 1e9);
+		rows[r] = draws ? (double)written / (double)draws : 0;
+		eff_rate[r] = fabs(pct_diff(u_rate, h_rate));
+		eff_wait[r] = fabs(pct_diff(u_wait, h_wait));
+		noise_rate[r] = fabs(pct_diff(a_rate, b_rate));
+		noise_wait[r] = fabs(pct_diff(a_wait, b_wait));
+		printf("8 threads, round %d of %d, %.0f s a run: headless %.1f and %.1f switches/s, "
+		       "mean wait %.3f and %.3f ms; with the UI %.1f switches/s, %.3f ms; "
+		       "UI thread %.2f%% of a core, %.1f frames drawn a second, %.1f row parts "
+		       "written a frame\n",
+		       r + 1, ROUNDS, secs, a_rate, b_rate, a_wait / 1e6, b_wait / 1e6, u_rate,
+		       u_wait / 1e6, share[r], fps[r], rows[r]);
+	}
+	bench_print("8 threads, 30 fps: the UI thread's share of a core, median", median(share, ROUNDS), "%", BENCH_AT_MOST, 1);
+	bench_print("8 threads, 30 fps: the UI thread's share of a core, least", least(share, ROUNDS), "%", BENCH_AT_MOST, 0);
+	bench_print("8 threads: frames drawn a second, median", median(fps, ROUNDS), "fps", BENCH_AT_LEAST, 0);
+	bench_print("the UI's effect on switches/s (|difference|), median", median(eff_rate, ROUNDS), "%", BENCH_AT_MOST, 1);
+	bench_print("  noise floor: two headless runs, switches/s, median", median(noise_rate, ROUNDS), "%", BENCH_AT_MOST, 0);
+	bench_print("the UI's effect on the mean GIL wait (|difference|), median", median(eff_wait, ROUNDS), "%", BENCH_AT_MOST, 1);
+	bench_print("  noise floor: two headless runs, mean wait, median", median(noise_wait, ROUNDS), "%", BENCH_AT_MOST, 0);
+	bench_print("the UI's effect on switches/s, least of the rounds", least(eff_rate, ROUNDS), "%", BENCH_AT_MOST, 0);
+	bench_print("the UI's effect on the mean GIL wait, least of the rounds", least(eff_wait, ROUNDS), "%", BENCH_AT_MOST, 0);
 	/* The consumer against a flood, while the UI draws at 30 frames a
 	 * second: as fast as the ring takes events, then at 2 million a
 	 * second (the free-threaded lesson under the old GIL makes about a
 	 * million). */
-	double taken, share;
+	double taken;
 	uint64_t behind, dropped;
-	flood_frames(0, 3.0, &taken, &share, &behind, &dropped);
-	bench_print("a flood while the UI draws: events the consumer takes a second", taken / 1e6, "M/s", BENCH_AT_LEAST, 2);
-	flood_frames(2e6, 3.0, &taken, &share, &behind, &dropped);
-	bench_print("2 M events/s offered while the UI draws: share taken", share, "%", BENCH_AT_LEAST, 99.9);
+	double taken_share;
+	flood_frames(0, 3.0, &taken, &taken_share, &behind, &dropped);
+	bench_print("a flood while the UI draws: events the consumer takes a second", taken / 1e6, "M/s", BENCH_AT_LEAST, 5);
+	bench_print("  of the events the flood offered", taken_share, "%", BENCH_AT_LEAST, 0);
+	flood_frames(2e6, 3.0, &taken, &taken_share, &behind, &dropped);
+	bench_print("2 M events/s offered while the UI draws: share taken", taken_share, "%", BENCH_AT_LEAST, 99.9);
 	bench_print("2 M events/s offered: most left in the ring after a frame", (double)behind / 2e3, "ms", BENCH_AT_MOST, 1000.0 / UI_FPS);
 	bench_print("2 M events/s offered: events dropped", (double)dropped, "events", BENCH_AT_MOST, 0);
 	crt_done();
+	print_load("after");
 	return 0;
 }

@@ -70,6 +70,7 @@ struct history_thread {
 	struct history_track tr;
 	struct span_ring ring; /* its kept spans */
 	unsigned gil;
+	uint64_t changes;      /* its events folded in (a timeline row's key) */
 };
 
 /* One request/drop/take record in the making, per GIL. */
@@ -112,6 +113,7 @@ struct history {
 
 	uint64_t end_t;
 	uint64_t ignored;
+	uint64_t epoch; /* loads from a checkpoint (a timeline row's key) */
 };
 
 const char *history_state_name(enum thread_state state)
@@ -466,6 +468,7 @@ void history_add(struct history *h, const struct event *ev)
 		return;
 	}
 	struct history_thread *th = &h->threads[ev->tid];
+	th->changes++;
 	bool was_done = th->tr.state == TS_DONE;
 	struct history_span closed;
 	if (history_track_step(&th->tr, ev, &closed))
@@ -653,6 +656,84 @@ const char *history_cell_ascii(const struct history_cell *cell)
 	return (unsigned)cell->state < TS_COUNT ? glyphs[cell->state] : "?";
 }
 
+void history_row_init(struct history_row *r)
+{
+	memset(r, 0, sizeof *r);
+}
+
+void history_row_free(struct history_row *r)
+{
+	free(r->cols);
+	free(r->cells);
+	history_row_init(r);
+}
+
+void history_row_forget(struct history_row *r)
+{
+	r->valid = false;
+}
+
+/*
+ * What the cells of [t0, t1) depend on, besides the window: now, where
+ * it is inside the window (the open span is drawn up to it); the spans
+ * there, which only the thread's own events change, and only while its
+ * latest time is before t1 (later events are clamped to that time, so
+ * they close the open span at t1 or after, where the window clips it);
+ * the oldest span kept, once it starts inside the window (memory is
+ * bounded and the oldest spans go first); and a load from a checkpoint,
+ * which replaces every span.
+ */
+bool history_row_cells(struct history_row *r, const struct history *h, unsigned tid,
+		       uint64_t t0, uint64_t col_ns, unsigned ncols, uint64_t now)
+{
+	const struct history_thread *th = tid < h->nthreads ? &h->threads[tid] : NULL;
+	uint64_t t1 = t0 + col_ns * ncols, in_now = now < t1 ? now : t1;
+	uint64_t changes = 0, floor = 0;
+	bool done = false;
+	if (th) {
+		changes = th->tr.last_t >= t1 && now >= t1 ? UINT64_MAX : th->changes;
+		if (th->ring.forgotten && th->ring.count) {
+			floor = thread_span(h, tid, 0)->t_start;
+			if (floor < t0)
+				floor = t0;
+		} else if (th->ring.forgotten) {
+			floor = UINT64_MAX - th->ring.forgotten;
+		}
+		done = th->tr.state == TS_DONE;
+	}
+	if (r->valid && r->h == h && r->tid == tid && r->t0 == t0 && r->col_ns == col_ns &&
+	    r->ncols == ncols && r->now == in_now && r->changes == changes &&
+	    r->floor == floor && r->epoch == h->epoch && r->done == done)
+		return false;
+	if (ncols > r->cap) {
+		free(r->cols);
+		free(r->cells);
+		r->cols = xcalloc(ncols, sizeof *r->cols);
+		r->cells = xcalloc(ncols, sizeof *r->cells);
+		r->cap = ncols;
+	}
+	r->last_end = history_bin(h, tid, t0, col_ns, ncols, now, r->cols);
+	for (unsigned c = 0; c < ncols; c++) {
+		history_column_cell(&r->cols[c], col_ns, &r->cells[c]);
+		uint64_t c0 = t0 + c * col_ns;
+		if (r->cells[c].state == TS_NOT_STARTED && done && c0 >= r->last_end && c0 < now)
+			r->cells[c].state = TS_DONE;
+	}
+	r->h = h;
+	r->tid = tid;
+	r->t0 = t0;
+	r->col_ns = col_ns;
+	r->ncols = ncols;
+	r->now = in_now;
+	r->changes = changes;
+	r->floor = floor;
+	r->epoch = h->epoch;
+	r->done = done;
+	r->valid = true;
+	r->builds++;
+	return true;
+}
+
 uint64_t history_forgotten(const struct history *h, unsigned tid)
 {
 	return tid < h->nthreads ? h->threads[tid].ring.forgotten : 0;
@@ -769,6 +850,7 @@ static uint16_t load_tid(const struct history *h, struct ckpt_in *in)
 
 void history_load(struct history *h, struct ckpt_in *in)
 {
+	h->epoch++;
 	if (ckpt_get_u64(in) != h->nthreads || ckpt_get_u64(in) != h->ngils) {
 		in->bad = true;
 		return;

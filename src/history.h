@@ -213,6 +213,36 @@ void history_column_cell(const struct history_column *col, uint64_t col_ns,
 #define HISTORY_ASCII_HOLD_PART "+"
 const char *history_cell_ascii(const struct history_cell *cell);
 
+/*
+ * A row of a timeline kept between frames: its cells, binned as
+ * history_bin bins them and drawn as history_column_cell says (a column
+ * with nothing in it after the thread finished, before now, is TS_DONE),
+ * and the inputs they were made from: the window (t0, col_ns, ncols),
+ * now where it falls inside the window, the thread's events folded in
+ * while they could still reach the window, the oldest span kept there
+ * and the thread's end. history_row_cells bins again only when one of
+ * them changed; builds counts the times it did.
+ */
+struct history_row {
+	uint64_t t0, col_ns, now, changes, floor, epoch;
+	const struct history *h;
+	unsigned tid, ncols, cap;
+	bool valid, done;
+	uint64_t last_end; /* as history_bin returns it */
+	uint64_t builds;
+	struct history_column *cols; /* scratch, cap columns */
+	struct history_cell *cells;  /* ncols of them */
+};
+
+void history_row_init(struct history_row *r);
+void history_row_free(struct history_row *r);
+/* Bin again at the next call, whatever the inputs (a new run). */
+void history_row_forget(struct history_row *r);
+/* The cells of tid's row in r->cells, made again only if what they show
+ * changed since the last call with r; returns true if they were. */
+bool history_row_cells(struct history_row *r, const struct history *h, unsigned tid,
+		       uint64_t t0, uint64_t col_ns, unsigned ncols, uint64_t now);
+
 /* Spans of tid forgotten to keep memory bounded (cumulative). */
 uint64_t history_forgotten(const struct history *h, unsigned tid);
 /* Events of tid lost (gaps in its seq numbers, cumulative). */

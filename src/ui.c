@@ -130,8 +130,14 @@ int ui_choose_lines(struct ui *ui, int threads, bool labels, int task_room, int 
 /* A frame drains the ring for at most this long: threads that make
  * events faster than the consumer takes them (a thousand threads) would
  * otherwise keep it draining for ever, and no key, quit signal or frame
- * would ever be seen. What is left waits in the ring, or is dropped. */
-#define UI_DRAIN_NS (1000000000LL / UI_FPS / 2)
+ * would ever be seen. What is left waits in the ring, or is dropped.
+ * Three quarters of a frame: the rest is left for drawing, which takes
+ * a few hundred microseconds now that only what changed is drawn. */
+#define UI_FRAME_NS (1000000000LL / UI_FPS)
+#define UI_DRAIN_NS (UI_FRAME_NS * 3 / 4)
+/* With nothing moving (paused, ended), a frame waits this long for a
+ * key: nothing can change without one, and a key ends the wait at once. */
+#define UI_IDLE_NS 250000000LL
 
 /* This frame's events, from the watch. */
 static void pump(struct ui *ui)
@@ -142,6 +148,7 @@ static void pump(struct ui *ui)
 		ui->ended = true;
 		ui->paused = false;
 		ui->dirty = true;
+		ui->repaint = true;
 		/* The end: the whole run on the screen, to explore. */
 		view_freeze(&ui->view, ui_now(ui));
 		ui_fit(ui);
@@ -282,6 +289,7 @@ int ui_run_start(struct ui *ui, struct gv_error *err)
 	if (ui->sel >= ui->nlines)
 		ui->sel = -1;
 	ui->acc_cols = 0; /* the scratch rows depend on the thread count */
+	ui_draw_forget(ui); /* what was drawn was another run's */
 	ui->dirty = true;
 	return 0;
 }
@@ -338,6 +346,11 @@ void ui_destroy(struct ui *ui)
 	evlog_destroy(ui->log);
 	catalog_free(&ui->cat);
 	free(ui->marks);
+	ui_draw_forget(ui);
+	free(ui->rowkeys);
+	free(ui->glyphs);
+	free(ui->cells);
+	free(ui->tcells);
 	free(ui->acc);
 	free(ui->markgrid);
 	free(ui->lines);
@@ -348,6 +361,16 @@ void ui_destroy(struct ui *ui)
 struct watch *ui_watch(struct ui *ui)
 {
 	return ui->w;
+}
+
+long ui_draws(const struct ui *ui)
+{
+	return ui->draws;
+}
+
+long ui_rows_drawn(const struct ui *ui)
+{
+	return ui->rows_drawn;
 }
 
 /* Switches per second over the last one to two seconds: three snapshots
@@ -367,6 +390,7 @@ static void take_snapshots(struct ui *ui)
 
 bool ui_frame(struct ui *ui)
 {
+	ui->frame_t = gv_mono_ns();
 	pump(ui);
 	ui_handle_keys(ui);
 	if (crt_quit_signal())
@@ -379,15 +403,27 @@ bool ui_frame(struct ui *ui)
 		ui_draw(ui);
 	ui->dirty = false;
 	ui->frames++;
-	ui->frame_t = gv_mono_ns();
 	if (ui->opt.frames > 0 && ui->frames >= ui->opt.frames)
 		return false;
 	return true;
 }
 
+/* The next frame a frame period after this one began, while the run
+ * moves: its live edge is never more than a frame old. Paused or ended,
+ * nothing changes until a key, which ends the wait at once: frames come
+ * seldom (UI_IDLE_NS), or when a status message is to go. */
 void ui_wait(struct ui *ui)
 {
-	int64_t left = 1000000000LL / UI_FPS - (gv_mono_ns() - ui->frame_t);
+	int64_t now = gv_mono_ns(), next = ui->frame_t + UI_FRAME_NS;
+	if (ui->paused || ui->ended) {
+		/* Just after the status message goes: ui_frame draws the
+		 * line without it within 100 ms of then. */
+		int64_t gone = ui->status_until + 10000000;
+		next = ui->frame_t + UI_IDLE_NS;
+		if (ui->status[0] && gone > now && gone < next)
+			next = gone;
+	}
+	int64_t left = next - now;
 	timeout(left > 1000000 ? (int)(left / 1000000) : 1);
 	int ch = getch();
 	if (ch != ERR)

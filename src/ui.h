@@ -62,7 +62,10 @@ int ui_run(const struct ui_options *o, struct gv_error *err);
 int ui_compare_run(const struct ui_options *o, const enum gil_policy *policies, unsigned n,
 		   struct gv_error *err);
 
-/* For the benchmark: the run and its figures. */
+/* For the benchmark: the run and its figures; the frames that drew
+ * something, and the rows (or parts of timeline rows) they wrote. */
 struct watch *ui_watch(struct ui *ui);
+long ui_draws(const struct ui *ui);
+long ui_rows_drawn(const struct ui *ui);
 
 #endif

@@ -415,6 +415,7 @@ static void cmp_draw(struct cmp *c)
 
 static bool cmp_frame(struct cmp *c)
 {
+	c->frame_t = gv_mono_ns();
 	bool was_ended = cmp_ended(c);
 	for (unsigned i = 0; i < c->n; i++)
 		if (watch_pump(c->b[i].ui->w, CMP_DRAIN_NS / c->n))
@@ -433,13 +434,21 @@ static bool cmp_frame(struct cmp *c)
 		cmp_draw(c);
 	c->dirty = false;
 	c->frames++;
-	c->frame_t = gv_mono_ns();
 	return !(c->max_frames > 0 && c->frames >= c->max_frames);
 }
 
+/* As ui_wait: a frame period after the last frame began while the runs
+ * move; paused or over, until a key, a status message going, or 250 ms. */
 static void cmp_wait(const struct cmp *c)
 {
-	int64_t left = 1000000000LL / UI_FPS - (gv_mono_ns() - c->frame_t);
+	int64_t now = gv_mono_ns(), next = c->frame_t + 1000000000LL / UI_FPS;
+	if (c->paused || cmp_ended(c)) {
+		int64_t gone = c->status_until + 10000000;
+		next = c->frame_t + 250000000LL;
+		if (c->status[0] && gone > now && gone < next)
+			next = gone;
+	}
+	int64_t left = next - now;
 	timeout(left > 1000000 ? (int)(left / 1000000) : 1);
 	int ch = getch();
 	if (ch != ERR)

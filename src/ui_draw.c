@@ -7,6 +7,12 @@
  * history (history_bin). The frame is drawn into curses' virtual screen
  * and sent with wnoutrefresh/doupdate, which writes only the cells that
  * changed.
+ *
+ * Only what changed is drawn: each row, or each part of a timeline row
+ * (its name, its cells, its figures), has a key made from what it shows,
+ * and a frame that finds the key it was drawn with leaves it alone. A
+ * thread's cells are binned again only when their inputs changed
+ * (history_row_cells), and sent to curses as prepared cells, not text.
  */
 #include "config.h"
 
@@ -31,6 +37,20 @@ static void put(int y, int x, int x_end, int role, const char *s)
 {
 	if (x >= x_end || y < 0 || y >= LINES)
 		return;
+	/* Printable ASCII, most of the text (figures, events, hints), goes
+	 * to curses as cells: nothing to escape, nothing to decode. */
+	chtype ascii[256];
+	int room = (x_end < COLS ? x_end : COLS) - x, n = 0;
+	chtype a = (chtype)crt_attr((enum crt_role)role);
+	const unsigned char *u = (const unsigned char *)s;
+	while (u[n] >= 0x20 && u[n] < 0x7f && n < room && n < (int)GV_ARRAY_LEN(ascii)) {
+		ascii[n] = u[n] | a;
+		n++;
+	}
+	if (!u[n] || n == room) {
+		mvaddchnstr(y, x, ascii, n);
+		return;
+	}
 	/* Text from files (titles, a recording's header) with control and
 	 * bidirectional characters escaped: curses shows C0 as ^X, but
 	 * neither C1 nor a right-to-left override. */
@@ -98,6 +118,96 @@ static void fill_row(int y, int role)
 	mvhline(y, 0, ' ', COLS);
 }
 
+/* ---- drawing only what changed -------------------------------------- */
+
+/* A key: FNV-1a over what a row shows; never 0 (0 is "not drawn"). */
+static uint64_t key_mix(uint64_t k, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	if (!k)
+		k = 14695981039346656037ULL;
+	for (size_t i = 0; i < n; i++) {
+		k ^= b[i];
+		k *= 1099511628211ULL;
+	}
+	return k ? k : 1;
+}
+
+static uint64_t key_u64(uint64_t k, uint64_t v)
+{
+	return key_mix(k, &v, sizeof v);
+}
+
+static uint64_t key_str(uint64_t k, const char *s)
+{
+	return key_mix(k, s, strlen(s) + 1);
+}
+
+enum { PART_TEXT, PART_CELLS, PART_FIGS };
+
+/* Is part of row y to be drawn with this key? Always on a full frame;
+ * else only if it was drawn with another key. */
+static bool stale(struct ui *ui, int y, int part, uint64_t key)
+{
+	if (y < 0 || y >= ui->nrowkeys)
+		return ui->full;
+	uint64_t *k = &ui->rowkeys[y].part[part];
+	if (!ui->full && *k == key)
+		return false;
+	*k = key;
+	ui->rows_drawn++;
+	return true;
+}
+
+/* Columns x0 to x1 of row y blank, as erase leaves them. */
+static void blank(const struct ui *ui, int y, int x0, int x1)
+{
+	if (ui->full || y < 0 || y >= LINES || x1 <= x0)
+		return;
+	attrset(A_NORMAL);
+	mvhline(y, x0, ' ', x1 - x0);
+}
+
+/* Is row y, as a whole, to be drawn with this key? Blanked if so. */
+static bool line_stale(struct ui *ui, int y, uint64_t key)
+{
+	if (!stale(ui, y, PART_TEXT, key))
+		return false;
+	blank(ui, y, 0, COLS);
+	return true;
+}
+
+/* The curses cell of a glyph in a role, converted from UTF-8 once. */
+struct ui_glyph {
+	const char *g;
+	int role;
+	cchar_t cc;
+};
+
+#define UI_MAX_GLYPHS 64
+
+static const cchar_t *glyph_cell(struct ui *ui, const char *g, int role)
+{
+	for (int i = 0; i < ui->nglyphs; i++)
+		if (ui->glyphs[i].g == g && ui->glyphs[i].role == role)
+			return &ui->glyphs[i].cc;
+	if (!ui->glyphs)
+		ui->glyphs = xcalloc(UI_MAX_GLYPHS, sizeof *ui->glyphs);
+	if (ui->nglyphs == UI_MAX_GLYPHS)
+		ui->nglyphs = 0;
+	struct ui_glyph *e = &ui->glyphs[ui->nglyphs++];
+	wchar_t w[8] = { 0 };
+	if (mbstowcs(w, g, GV_ARRAY_LEN(w) - 1) == (size_t)-1 || !w[0]) {
+		w[0] = L'?';
+		w[1] = 0;
+	}
+	int a = crt_attr((enum crt_role)role);
+	setcchar(&e->cc, w, (attr_t)a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL);
+	e->g = g;
+	e->role = role;
+	return &e->cc;
+}
+
 /* The colour role of each state (CR_NORMAL: none of its own). */
 static const enum crt_role state_roles[TS_COUNT] = {
 	[TS_HOLDING] = CR_HOLDING,         [TS_WAITING] = CR_WAITING,
@@ -136,7 +246,6 @@ static void draw_header(struct ui *ui)
 	describe_duration(ui_now(ui), el, sizeof el);
 	char mode[160];
 	watch_clock_words(ui->w, mode, sizeof mode);
-	fill_row(0, CR_HEADER);
 	char state[48];
 	if (!ui->live) {
 		char sp[16];
@@ -175,6 +284,9 @@ static void draw_header(struct ui *ui)
 	else
 		snprintf(buf, sizeof buf, "GIL %s | interval %s | %s | %s ", policy, iv, el, mode);
 	int fw = (int)strlen(buf), room = COLS - sw - fw - 2;
+	if (!line_stale(ui, 0, key_str(key_str(key_u64(0, (uint64_t)ui->paused), buf), state)))
+		return;
+	fill_row(0, CR_HEADER);
 	put(0, COLS - sw - fw, COLS - sw, CR_HEADER, buf);
 	put(0, COLS - sw, COLS,
 	    ui->paused || ui->ended || !ui->live || state[1] == 'B' ? CR_PAUSED : CR_HEADER, state);
@@ -238,8 +350,12 @@ static void ensure_scratch(struct ui *ui, int cols)
 		return;
 	free(ui->acc);
 	free(ui->markgrid);
+	free(ui->tcells);
+	free(ui->cells);
 	ui->acc = xcalloc((size_t)cols, sizeof *ui->acc);
 	ui->markgrid = xcalloc((size_t)cols * (ui->sc->nthreads ? ui->sc->nthreads : 1), 1);
+	ui->tcells = xcalloc((size_t)cols, sizeof *ui->tcells);
+	ui->cells = xcalloc((size_t)cols + 1, sizeof(cchar_t));
 	ui->acc_cols = cols;
 }
 
@@ -275,89 +391,124 @@ static size_t read_task(const void *src, unsigned loop, uint64_t a, uint64_t b, 
 	return n;
 }
 
+/* How a cell looks: its glyph and colour role, a mark on it first. */
+static const char *cell_look(const struct history_cell *cell, uint8_t mark, int *role)
+{
+	const struct crt_glyphs *gl = crt_glyphs();
+	bool split = cell->hold_eighths > 0 && cell->hold_eighths < 8;
+	if (mark == UI_MARK_FORCED) {
+		*role = CR_MARK;
+		return gl->forced_drop;
+	}
+	if (mark == UI_MARK_REQUEST) {
+		*role = CR_MARK;
+		return gl->drop_request;
+	}
+	if (mark == UI_MARK_FAILED && !split && cell->state == TS_WAITING) {
+		/* A wait with failed wake-ups in it, in the colour of the
+		 * wait: the battle shows, and what the thread did stays. */
+		*role = (int)state_role(TS_WAITING);
+		return gl->failed_wakeup;
+	}
+	if (split && gl->hold_part[cell->hold_eighths]) {
+		/* The rest on waiting's ground: for the GIL, or (free-
+		 * threaded) for an object's lock, both orange. */
+		*role = cell->rest == TS_WAITING || cell->rest == TS_LOCK_WAIT ? CR_HOLD_WAIT
+									       : CR_HOLD_PART;
+		return gl->hold_part[cell->hold_eighths];
+	}
+	if (split) {
+		const char *g = history_cell_ascii(cell);
+		*role = g[0] == HISTORY_ASCII_HOLD_PART[0] ? CR_HOLD_PART : (int)state_role(cell->held);
+		return g;
+	}
+	enum thread_state st = cell->hold_eighths == 8 ? cell->held : cell->state;
+	*role = (int)state_role(st);
+	return gl->state[st];
+}
+
+/* Where the events pane's cursor is on the timeline: its thread and
+ * column, or col -1 (not looking back, or out of the window). */
+static int cursor_col(const struct ui *ui, const struct ui_layout *l, uint64_t now_rel,
+		      unsigned *tid)
+{
+	*tid = UINT32_MAX;
+	if (ui->view.follow || ui->cursor == 0 || ui->cursor > evlog_count(ui->log))
+		return -1;
+	const struct evlog_entry *en = evlog_get(ui->log, ui->cursor - 1);
+	uint64_t t = en->ev.t > ui->t_start ? en->ev.t - ui->t_start : 0;
+	int c = view_col(&ui->view, now_rel, (unsigned)l->tl_w, t);
+	/* An event at the right edge itself (a replay stepped to it) is in
+	 * the last column. */
+	if (c < 0 && t == view_end(&ui->view, now_rel))
+		c = l->tl_w - 1;
+	*tid = en->ev.tid;
+	return c;
+}
+
 /* One thread's or task's row, binned by history from every span: each
  * column shows the state it spent most of that column's time in, except
  * that a column in which the thread held the GIL for part of the time
  * shows the held share as a block from the left, in eighths, on the
  * ground of what it did the rest of the time (history_column_cell): a
- * thread that held the GIL at all never looks as if it only waited. */
+ * thread that held the GIL at all never looks as if it only waited.
+ * A thread's cells are kept between frames (history_row_cells) and the
+ * row is written only when they, its marks or the cursor on it changed;
+ * a task's row is binned each frame. */
 static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y,
 			      const struct ui_line *ln, uint64_t now_rel)
 {
-	const struct crt_glyphs *gl = crt_glyphs();
 	unsigned cols = (unsigned)l->tl_w;
 	uint64_t t0 = view_start(&ui->view, now_rel, cols);
 	uint64_t col = ui->view.col_ns;
 	uint64_t a = ui->t_start + t0, now = ui->t_start + now_rel;
-	uint64_t last_end;
-	if (ln->kind == LINE_TASK) {
-		struct task_row tr = { ui->c->tk, ln->task };
-		last_end = history_bin_spans(read_task, &tr, ln->id, a, col, cols, now, ui->acc);
-	} else {
-		last_end = history_bin(ui->c->h, ln->id, a, col, cols, now, ui->acc);
-	}
 	bool task = ln->kind == LINE_TASK;
-	bool done = task ? tasks_state(ui->c->tk, ln->id, ln->task, now) == TK_DONE
-			 : history_state(ui->c->h, ln->id) == TS_DONE;
+	const struct history_cell *cells;
+	uint64_t key = key_u64(key_u64(key_u64(0, ln->kind), ln->id), ln->task);
+	key = key_u64(key_u64(key, (uint64_t)l->tl_x), cols);
 	/* Drop requests and forced switches are the thread's, not a task's. */
 	const uint8_t *marks = task ? NULL : &ui->markgrid[(size_t)ln->id * cols];
-	/* Cells of one look are sent as one string: a row is a few runs. */
-	char run[1024];
-	size_t rlen = 0;
-	int rrole = -1, rx = l->tl_x;
+	if (task) {
+		struct task_row tr = { ui->c->tk, ln->task };
+		uint64_t last_end = history_bin_spans(read_task, &tr, ln->id, a, col, cols, now, ui->acc);
+		bool done = tasks_state(ui->c->tk, ln->id, ln->task, now) == TK_DONE;
+		for (unsigned c = 0; c < cols; c++) {
+			history_column_cell(&ui->acc[c], col, &ui->tcells[c]);
+			uint64_t c0 = a + c * col;
+			if (ui->tcells[c].state == TS_NOT_STARTED && done && c0 >= last_end && c0 < now)
+				ui->tcells[c].state = TS_DONE;
+		}
+		cells = ui->tcells;
+		key = key_mix(key, cells, cols * sizeof *cells);
+	} else {
+		struct history_row *r = &ui->rows[ln->id];
+		history_row_cells(r, ui->c->h, ln->id, a, col, cols, now);
+		cells = r->cells;
+		key = key_u64(key_u64(key, r->builds), (uint64_t)(uintptr_t)r);
+		key = key_mix(key, marks, cols);
+	}
+	unsigned ctid;
+	int ccol = cursor_col(ui, l, now_rel, &ctid);
+	if (!task && ctid == ln->id)
+		key = key_u64(key, (uint64_t)(int64_t)ccol);
+	if (!stale(ui, y, PART_CELLS, key))
+		return;
+	cchar_t *out = ui->cells;
+	const char *pg = NULL;
+	int prole = -1;
+	const cchar_t *pcc = NULL;
 	for (unsigned c = 0; c < cols; c++) {
-		struct history_cell cell;
-		history_column_cell(&ui->acc[c], col, &cell);
-		uint64_t c0 = ui->t_start + t0 + c * col;
-		if (cell.state == TS_NOT_STARTED && done && c0 >= last_end && c0 < now)
-			cell.state = TS_DONE;
-		bool split = cell.hold_eighths > 0 && cell.hold_eighths < 8;
-		const char *g;
 		int role;
-		if (marks && marks[c] == UI_MARK_FORCED) {
-			g = gl->forced_drop;
-			role = CR_MARK;
-		} else if (marks && marks[c] == UI_MARK_REQUEST) {
-			g = gl->drop_request;
-			role = CR_MARK;
-		} else if (marks && marks[c] == UI_MARK_FAILED && !split &&
-			   cell.state == TS_WAITING) {
-			/* A wait with failed wake-ups in it, in the colour of the
-			 * wait: the battle shows, and what the thread did stays. */
-			g = gl->failed_wakeup;
-			role = (int)state_role(TS_WAITING);
-		} else if (split && gl->hold_part[cell.hold_eighths]) {
-			g = gl->hold_part[cell.hold_eighths];
-			/* The rest on waiting's ground: for the GIL, or (free-
-			 * threaded) for an object's lock, both orange. */
-			role = cell.rest == TS_WAITING || cell.rest == TS_LOCK_WAIT ? CR_HOLD_WAIT
-										    : CR_HOLD_PART;
-		} else if (split) {
-			g = history_cell_ascii(&cell);
-			role = g[0] == HISTORY_ASCII_HOLD_PART[0] ? CR_HOLD_PART
-								   : (int)state_role(cell.held);
-		} else {
-			enum thread_state st = cell.hold_eighths == 8 ? cell.held : cell.state;
-			g = gl->state[st];
-			role = (int)state_role(st);
+		const char *g = cell_look(&cells[c], marks ? marks[c] : UI_MARK_NONE, &role);
+		if (g != pg || role != prole) {
+			pcc = glyph_cell(ui, g, role);
+			pg = g;
+			prole = role;
 		}
-		size_t gn = strlen(g);
-		if (role != rrole || rlen + gn >= sizeof run) {
-			if (rlen) {
-				run[rlen] = '\0';
-				put(y, rx, COLS, rrole, run);
-			}
-			rx = l->tl_x + (int)c;
-			rrole = role;
-			rlen = 0;
-		}
-		memcpy(run + rlen, g, gn);
-		rlen += gn;
+		out[c] = *pcc;
 	}
-	if (rlen) {
-		run[rlen] = '\0';
-		put(y, rx, COLS, rrole, run);
-	}
+	attrset(A_NORMAL); /* add_wchnstr takes the window's attributes into blanks */
+	mvadd_wchnstr(y, l->tl_x, out, (int)cols);
 }
 
 /* Put the drop requests, forced drops and failed wake-ups of the window
@@ -406,91 +557,110 @@ static void scenario_duration(const struct ui *ui, uint64_t ns, char *buf, size_
 	describe_duration(slow > 1 ? (uint64_t)((double)ns / slow) : ns, buf, len);
 }
 
-static void draw_figures(const struct ui *ui, const struct ui_layout *l, int y,
-			 const struct stats_thread *tp)
+/* The figures at the right of a timeline row, formatted into v (a
+ * string a column shown, "" for those left out); the row's part is
+ * written only if they, or their colour, changed. */
+static void put_figures(struct ui *ui, const struct ui_layout *l, int y, char v[][32],
+			int role, int wait_role)
 {
-	const struct stats_thread t = *tp;
+	uint64_t key = key_u64(key_u64(key_u64(0, (uint64_t)l->fig_x), (uint64_t)l->fig_n),
+			       (uint64_t)(role * 64 + wait_role));
+	for (int c = 0; c < FIG_COLUMN_COUNT; c++)
+		key = key_str(key, v[c]);
+	if (!stale(ui, y, PART_FIGS, key))
+		return;
+	blank(ui, y, l->tl_x + l->tl_w, COLS);
 	int x = l->fig_x;
 	for (int c = 0; c < FIG_COLUMN_COUNT; c++) {
 		if (!view_fig_shown((enum fig_column)c, l->fig_n))
 			continue;
 		const struct fig_column_info *fc = view_fig_column((enum fig_column)c);
-		char v[32];
+		char cell[40];
+		snprintf(cell, sizeof cell, "%*s", fc->width, v[c]);
+		put(y, x + 1, COLS, c == FIG_WAIT ? wait_role : role, cell);
+		x += 1 + fc->width;
+	}
+}
+
+static void draw_figures(struct ui *ui, const struct ui_layout *l, int y,
+			 const struct stats_thread *tp)
+{
+	const struct stats_thread t = *tp;
+	char v[FIG_COLUMN_COUNT][32];
+	for (int c = 0; c < FIG_COLUMN_COUNT; c++) {
+		v[c][0] = '\0';
+		if (!view_fig_shown((enum fig_column)c, l->fig_n))
+			continue;
 		switch ((enum fig_column)c) {
 		case FIG_HOLD:
-			pct(v, sizeof v, t.hold_ns, t.wall_ns);
+			pct(v[c], sizeof v[c], t.hold_ns, t.wall_ns);
 			break;
 		case FIG_WAIT:
 			/* Waiting: for the GIL, or (free-threaded) for an
 			 * object's lock, the same orange on the timeline. */
-			pct(v, sizeof v, t.wait_ns + t.time_ns[TS_LOCK_WAIT], t.wall_ns);
+			pct(v[c], sizeof v[c], t.wait_ns + t.time_ns[TS_LOCK_WAIT], t.wall_ns);
 			break;
 		case FIG_BLOCKED:
-			pct(v, sizeof v, t.blocked_ns, t.wall_ns);
+			pct(v[c], sizeof v[c], t.blocked_ns, t.wall_ns);
 			break;
 		case FIG_NATIVE:
-			pct(v, sizeof v, t.native_ns, t.wall_ns);
+			pct(v[c], sizeof v[c], t.native_ns, t.wall_ns);
 			break;
 		case FIG_CORE:
-			pct(v, sizeof v, t.core_ns, t.wall_ns);
+			pct(v[c], sizeof v[c], t.core_ns, t.wall_ns);
 			break;
 		case FIG_ACQ:
-			snprintf(v, sizeof v, "%" PRIu64, t.c.acquisitions);
+			snprintf(v[c], sizeof v[c], "%" PRIu64, t.c.acquisitions);
 			break;
 		case FIG_P50:
-			scenario_duration(ui, t.wait_p50_ns, v, sizeof v);
+			scenario_duration(ui, t.wait_p50_ns, v[c], sizeof v[c]);
 			break;
 		case FIG_P99:
-			scenario_duration(ui, t.wait_p99_ns, v, sizeof v);
+			scenario_duration(ui, t.wait_p99_ns, v[c], sizeof v[c]);
 			break;
 		case FIG_MAX:
-			scenario_duration(ui, t.wait_max_ns, v, sizeof v);
+			scenario_duration(ui, t.wait_max_ns, v[c], sizeof v[c]);
 			break;
 		default:
-			v[0] = '\0';
+			break;
 		}
-		char cell[40];
-		snprintf(cell, sizeof cell, "%*s", fc->width, v);
-		put(y, x + 1, COLS, c == FIG_WAIT && t.starving ? CR_STARVING : CR_NORMAL, cell);
-		x += 1 + fc->width;
 	}
+	put_figures(ui, l, y, v, CR_NORMAL, t.starving ? CR_STARVING : CR_NORMAL);
 }
 
 /* A task's row has only the shares that mean something for it, in the
  * columns of the thread shares they are drawn like: running under hold,
  * ready under wait, awaiting under blkd. */
-static void draw_task_figures(const struct ui *ui, const struct ui_layout *l, int y,
+static void draw_task_figures(struct ui *ui, const struct ui_layout *l, int y,
 			      const struct ui_line *ln, uint64_t now)
 {
 	uint64_t tot[TK_COUNT];
 	tasks_totals(ui->c->tk, ln->id, ln->task, now, tot);
 	uint64_t whole = tot[TK_RUNNING] + tot[TK_READY] + tot[TK_AWAITING];
-	int x = l->fig_x;
+	char v[FIG_COLUMN_COUNT][32];
 	for (int c = 0; c < FIG_COLUMN_COUNT; c++) {
+		v[c][0] = '\0';
 		if (!view_fig_shown((enum fig_column)c, l->fig_n))
 			continue;
-		const struct fig_column_info *fc = view_fig_column((enum fig_column)c);
-		char v[32] = "";
 		if (c == FIG_HOLD)
-			pct(v, sizeof v, tot[TK_RUNNING], whole);
+			pct(v[c], sizeof v[c], tot[TK_RUNNING], whole);
 		else if (c == FIG_WAIT)
-			pct(v, sizeof v, tot[TK_READY], whole);
+			pct(v[c], sizeof v[c], tot[TK_READY], whole);
 		else if (c == FIG_BLOCKED)
-			pct(v, sizeof v, tot[TK_AWAITING], whole);
-		char cell[40];
-		snprintf(cell, sizeof cell, "%*s", fc->width, v);
-		put(y, x + 1, COLS, CR_DIM, cell);
-		x += 1 + fc->width;
+			pct(v[c], sizeof v[c], tot[TK_AWAITING], whole);
 	}
+	put_figures(ui, l, y, v, CR_DIM, CR_DIM);
 }
 
 static void draw_heads(struct ui *ui, const struct ui_layout *l)
 {
 	char buf[128], d[32];
-	put(l->head_y, 0, l->name_w + 1, CR_TITLE, "thread");
 	describe_duration(ui->view.col_ns, d, sizeof d);
 	snprintf(buf, sizeof buf, "timeline, %s a column%s", d,
 		 ui->view.follow ? "" : " (looking back)");
+	if (!line_stale(ui, l->head_y, key_str(0, buf)))
+		return;
+	put(l->head_y, 0, l->name_w + 1, CR_TITLE, "thread");
 	put(l->head_y, l->tl_x, l->tl_x + l->tl_w, CR_TITLE, buf);
 	int x = l->fig_x;
 	for (int c = 0; c < FIG_COLUMN_COUNT; c++) {
@@ -575,25 +745,19 @@ static void draw_interval_marks(struct ui *ui, const struct ui_layout *l, uint64
 
 /* Stepping or looking back, the event the events pane stands on is
  * marked on the timeline: its cell on its thread's row in reverse video,
- * and an arrow under it on the time axis. */
+ * and an arrow under it on the time axis. Put again each frame (the
+ * keys of the row and the axis say where it is). */
 static void draw_cursor(struct ui *ui, const struct ui_layout *l, uint64_t now_rel, int nshown)
 {
-	if (ui->view.follow || ui->cursor == 0 || ui->cursor > evlog_count(ui->log))
-		return;
-	const struct evlog_entry *en = evlog_get(ui->log, ui->cursor - 1);
-	uint64_t t = en->ev.t > ui->t_start ? en->ev.t - ui->t_start : 0;
-	int c = view_col(&ui->view, now_rel, (unsigned)l->tl_w, t);
-	/* An event at the right edge itself (a replay stepped to it) is in
-	 * the last column. */
-	if (c < 0 && t == view_end(&ui->view, now_rel))
-		c = l->tl_w - 1;
+	unsigned tid;
+	int c = cursor_col(ui, l, now_rel, &tid);
 	if (c < 0)
 		return;
 	int x = l->tl_x + c;
 	put(l->axis_y, x, l->tl_x + l->tl_w, CR_MARK, crt_glyphs()->cursor);
 	for (int i = 0; i < l->thread_lines && i < nshown; i++) {
 		const struct ui_line *ln = &ui->shown[i];
-		if (ln->kind != LINE_THREAD || ln->id != en->ev.tid)
+		if (ln->kind != LINE_THREAD || ln->id != tid)
 			continue;
 		int y = l->threads_y + i;
 		chtype ch = mvinch(y, x);
@@ -750,17 +914,19 @@ static void draw_gils(struct ui *ui, const struct ui_layout *l, uint64_t now_rel
 		}
 		char name[64];
 		snprintf(name, sizeof name, "GIL %s", ui->sc->procs[g].name);
+		if (!line_stale(ui, l->gils_y + g, key_str(key_str(0, name), buf)))
+			continue;
 		put_cut(l->gils_y + g, 0, l->name_w + 1, CR_TITLE, name);
 		put(l->gils_y + g, l->tl_x, COLS, CR_NORMAL, buf);
 	}
 }
 
-static void draw_rule(int y, const char *title)
+static void draw_rule(struct ui *ui, int y, const char *title)
 {
-	const struct crt_glyphs *gl = crt_glyphs();
-	attrset(crt_attr(CR_DIM));
-	for (int x = 0; x < COLS; x++)
-		mvaddstr(y, x, gl->hline);
+	if (!line_stale(ui, y, key_str(key_u64(0, (uint64_t)COLS), title)))
+		return;
+	attrset(A_NORMAL);
+	mvhline_set(y, 0, glyph_cell(ui, crt_glyphs()->hline, CR_DIM), COLS);
 	put(y, 2, COLS, CR_TITLE, title);
 }
 
@@ -828,13 +994,23 @@ static void draw_events(struct ui *ui, const struct ui_layout *l)
 	else
 		snprintf(title, sizeof title, looking ? " events up to the cursor (. and , step) "
 						      : " events, newest last ");
-	draw_rule(l->events_y, title);
 	int y0 = l->events_y + 1, n = l->event_lines;
+	char words[512] = "";
+	if (sel && n > 1)
+		selection_words(ui, sel, words, sizeof words);
+	/* The pane's key: its title, the selection's figures, and which
+	 * entries (the log's end and how many it ever took). */
+	uint64_t key = key_str(key_str(0, title), words);
+	key = key_u64(key_u64(key_u64(key, end), evlog_total(ui->log)), (uint64_t)n);
+	key = key_u64(key_u64(key, sel ? (uint64_t)(sel - ui->lines) : UINT64_MAX), looking);
+	draw_rule(ui, l->events_y, title);
+	if (!stale(ui, l->events_y, PART_CELLS, key))
+		return;
+	for (int y = y0; y < y0 + n; y++)
+		blank(ui, y, 0, COLS);
 	if (sel && n > 1) {
 		/* Its figures in full: on one line if they fit, else on two
 		 * (split where the words say). */
-		char words[512];
-		selection_words(ui, sel, words, sizeof words);
 		char *nl = strchr(words, '\n');
 		if (nl && (cells_of(words) > COLS || n < 3)) {
 			*nl = '\0';
@@ -871,7 +1047,7 @@ static void draw_events(struct ui *ui, const struct ui_layout *l)
 			fill_row(y, CR_STATUS);
 		put_cut(y, 0, COLS, cur ? CR_STATUS : CR_NORMAL, line);
 	}
-	if (k == 0)
+	if (k == 0 && n > 0) /* (with no line of its own, it would sit on the next row) */
 		put(y0, 2, COLS, CR_DIM, "(none yet)");
 }
 
@@ -883,6 +1059,11 @@ static bool key_shown(const struct ui *ui, const struct key_binding *b)
 
 static void draw_status(struct ui *ui, const struct ui_layout *l)
 {
+	bool said = ui->status[0] && gv_mono_ns() < ui->status_until;
+	uint64_t key = key_u64(key_u64(key_u64(0, ui->prompting), ui->view.follow), ui->live);
+	key = key_str(key_str(key, ui->prompting ? ui->prompt : ""), said ? ui->status : "");
+	if (!line_stale(ui, l->status_y, key))
+		return;
 	fill_row(l->status_y, CR_STATUS);
 	if (ui->prompting) {
 		char buf[128];
@@ -892,7 +1073,7 @@ static void draw_status(struct ui *ui, const struct ui_layout *l)
 		put(l->status_y, 1, COLS, CR_STATUS, buf);
 		return;
 	}
-	if (ui->status[0] && gv_mono_ns() < ui->status_until) {
+	if (said) {
 		put(l->status_y, 1, COLS, CR_STATUS, ui->status);
 		return;
 	}
@@ -1021,11 +1202,12 @@ static void draw_narration(struct ui *ui, const struct ui_layout *l)
 	char buf[400], line[420];
 	narrate(&in, buf, sizeof buf);
 	snprintf(line, sizeof line, " %s", buf);
-	put_cut(l->narrate_y, 0, COLS, CR_TITLE, line);
+	if (line_stale(ui, l->narrate_y, key_str(0, line)))
+		put_cut(l->narrate_y, 0, COLS, CR_TITLE, line);
 }
 
 /* What the layout left out, in words, on its notice line. */
-static void draw_notice(const struct ui *ui, const struct ui_layout *l, int hidden_tasks)
+static void draw_notice(struct ui *ui, const struct ui_layout *l, int hidden_tasks)
 {
 	if (l->notice_y < 0)
 		return;
@@ -1049,7 +1231,18 @@ static void draw_notice(const struct ui *ui, const struct ui_layout *l, int hidd
 		return;
 	char line[320];
 	snprintf(line, sizeof line, " not shown (enlarge the terminal): %s", buf + 2);
-	put_cut(l->notice_y, 0, COLS, CR_TITLE, line);
+	if (line_stale(ui, l->notice_y, key_str(0, line)))
+		put_cut(l->notice_y, 0, COLS, CR_TITLE, line);
+}
+
+/* A timeline row's name, at its left. */
+static void draw_name(struct ui *ui, const struct ui_layout *l, int y, int role, const char *name)
+{
+	uint64_t key = key_str(key_u64(key_u64(0, (uint64_t)role), (uint64_t)l->name_w), name);
+	if (!stale(ui, y, PART_TEXT, key))
+		return;
+	blank(ui, y, 0, l->tl_x);
+	put_cut(y, 0, l->name_w + 1, role, name);
 }
 
 /* One timeline line: a process label, a task's row or a thread's. */
@@ -1059,23 +1252,23 @@ static void draw_line(struct ui *ui, const struct ui_layout *l, int y, const str
 	if (ln->kind == LINE_PROCESS) {
 		char lab[128];
 		snprintf(lab, sizeof lab, "process %s", ui->sc->procs[ln->id].name);
-		put(y, 0, l->tl_x + l->tl_w, CR_TITLE, lab);
+		if (line_stale(ui, y, key_str(key_u64(0, (uint64_t)(l->tl_x + l->tl_w)), lab)))
+			put(y, 0, l->tl_x + l->tl_w, CR_TITLE, lab);
 		return;
 	}
 	if (ln->kind == LINE_TASK) {
 		char name[SCENARIO_MAX_NAME * 2 + 8];
 		snprintf(name, sizeof name, UI_TASK_INDENT "%s",
 			 ui->sc->threads[ln->id].tasks[ln->task].name);
-		put_cut(y, 0, l->name_w + 1, is_selected(ui, ln) ? CR_STATUS : CR_NORMAL, name);
+		draw_name(ui, l, y, is_selected(ui, ln) ? CR_STATUS : CR_NORMAL, name);
 		draw_timeline_row(ui, l, y, ln, now_rel);
 		draw_task_figures(ui, l, y, ln, ui->t_start + now_rel);
 		return;
 	}
 	struct stats_thread st;
 	stats_thread(ui->c->st, ln->id, ui->t_start + now_rel, &st);
-	put_cut(y, 0, l->name_w + 1,
-		is_selected(ui, ln) ? CR_STATUS : st.starving ? CR_STARVING : CR_NORMAL,
-		short_name(ui, ln->id));
+	draw_name(ui, l, y, is_selected(ui, ln) ? CR_STATUS : st.starving ? CR_STARVING : CR_NORMAL,
+		  short_name(ui, ln->id));
 	draw_timeline_row(ui, l, y, ln, now_rel);
 	draw_figures(ui, l, y, &st);
 }
@@ -1114,20 +1307,70 @@ int ui_screen_layout(struct ui *ui, struct ui_layout *l, int *hidden_tasks)
 	return nshown;
 }
 
+/* The time axis's key: the window, the interval changes on it, the
+ * cursor's arrow. */
+static uint64_t axis_key(struct ui *ui, const struct ui_layout *l, uint64_t now_rel,
+			 size_t nmarks)
+{
+	unsigned cols = (unsigned)l->tl_w, tid;
+	uint64_t key = key_u64(key_u64(0, view_start(&ui->view, now_rel, cols)), ui->view.col_ns);
+	key = key_u64(key_u64(key, (uint64_t)l->tl_x), cols);
+	for (size_t i = 0; i < nmarks; i++) {
+		const struct history_mark *m = &ui->marks[i];
+		if (m->type != MARK_INTERVAL)
+			continue;
+		int c = view_col(&ui->view, now_rel, cols, m->t - ui->t_start);
+		if (c >= 0)
+			key = key_u64(key_u64(key, (uint64_t)c), m->arg);
+	}
+	return key_u64(key, (uint64_t)(int64_t)cursor_col(ui, l, now_rel, &tid));
+}
+
+void ui_draw_forget(struct ui *ui)
+{
+	for (unsigned i = 0; i < ui->nrows; i++)
+		history_row_free(&ui->rows[i]);
+	free(ui->rows);
+	ui->rows = NULL;
+	ui->nrows = 0;
+	ui->repaint = true;
+}
+
 void ui_draw(struct ui *ui)
 {
 	struct ui_layout l;
+	memset(&l, 0, sizeof l);
 	int hidden_tasks;
 	int nshown = ui_screen_layout(ui, &l, &hidden_tasks);
 	if (l.too_small) {
 		ui->lay = l;
+		ui->repaint = true;
 		draw_too_small();
 		wnoutrefresh(stdscr);
 		doupdate();
 		return;
 	}
+	/* Every row is drawn after a key, a new run or its end, on a new
+	 * layout, and under the help; else only the rows that changed. */
+	ui->full = ui->repaint || ui->help || ui->nrowkeys != LINES ||
+		   memcmp(&l, &ui->lay, sizeof l) != 0;
+	ui->repaint = false;
 	ui->lay = l;
-	erase();
+	ui->draws++;
+	if (ui->nrows != ui->sc->nthreads) {
+		ui_draw_forget(ui);
+		ui->rows = xcalloc(ui->sc->nthreads ? ui->sc->nthreads : 1, sizeof *ui->rows);
+		ui->nrows = (unsigned)ui->sc->nthreads;
+	}
+	if (ui->full) {
+		erase();
+		if (ui->nrowkeys != LINES) {
+			free(ui->rowkeys);
+			ui->rowkeys = xcalloc((size_t)LINES, sizeof *ui->rowkeys);
+			ui->nrowkeys = LINES;
+		}
+		memset(ui->rowkeys, 0, (size_t)ui->nrowkeys * sizeof *ui->rowkeys);
+	}
 	uint64_t now_rel = ui_now(ui);
 	ensure_scratch(ui, l.tl_w);
 	struct stats_gil g0;
@@ -1138,18 +1381,21 @@ void ui_draw(struct ui *ui)
 	collect_marks(ui, &l, now_rel, interval, &nmarks);
 
 	draw_header(ui);
-	draw_note(ui, &l);
+	if (ui->full) /* the note and the legend change with the layout only */
+		draw_note(ui, &l);
 	draw_heads(ui, &l);
 	for (int i = 0; i < l.thread_lines && i < nshown; i++)
 		draw_line(ui, &l, l.threads_y + i, &ui->shown[i], now_rel);
-	bool *busy = xcalloc((size_t)l.tl_w + 1, sizeof *busy);
-	draw_interval_marks(ui, &l, now_rel, nmarks, busy);
-	draw_axis(ui, &l, now_rel, busy);
-	free(busy);
+	if (line_stale(ui, l.axis_y, axis_key(ui, &l, now_rel, nmarks))) {
+		bool *busy = xcalloc((size_t)l.tl_w + 1, sizeof *busy);
+		draw_interval_marks(ui, &l, now_rel, nmarks, busy);
+		draw_axis(ui, &l, now_rel, busy);
+		free(busy);
+	}
 	draw_cursor(ui, &l, now_rel, nshown);
 	draw_narration(ui, &l);
 	draw_notice(ui, &l, hidden_tasks);
-	if (l.legend_lines)
+	if (l.legend_lines && ui->full)
 		draw_legend(&l);
 	draw_gils(ui, &l, now_rel);
 	draw_events(ui, &l);
@@ -1171,6 +1417,13 @@ int ui_draw_lines(struct ui *ui, const struct ui_layout *l, int y, int room, uin
 {
 	if (room <= 0)
 		return 0;
+	/* The compare mode erases its screen each frame: every row drawn. */
+	ui->full = true;
+	if (ui->nrows != ui->sc->nthreads) {
+		ui_draw_forget(ui);
+		ui->rows = xcalloc(ui->sc->nthreads ? ui->sc->nthreads : 1, sizeof *ui->rows);
+		ui->nrows = (unsigned)ui->sc->nthreads;
+	}
 	ensure_scratch(ui, l->tl_w);
 	struct stats_gil g0;
 	stats_gil(ui->c->st, 0, now_rel, &g0);

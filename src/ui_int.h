@@ -74,7 +74,7 @@ struct ui {
 	struct catalog cat;
 	int cat_i;
 	long frames;
-	int64_t frame_t;       /* when the last frame ended */
+	int64_t frame_t;       /* when the last frame began */
 	/* Scratch space for drawing, sized for the widest timeline. */
 	struct history_mark *marks;
 	struct history_column *acc; /* a row's columns, binned */
@@ -84,6 +84,30 @@ struct ui {
 	int nsub;              /* of which task sub-rows */
 	struct ui_line *shown; /* the lines this frame has room for */
 	int acc_cols;
+	/* Drawing only what changed. A frame rewrites a row, or a part of
+	 * one, only when the key of what it shows differs from the key it
+	 * was drawn with (rowkeys, one a screen row); a full frame (repaint:
+	 * a key, a new run, its end, a status message; or a new layout, the
+	 * help, the cursor) erases the screen and draws every row. Curses
+	 * sends the terminal only the cells that changed. */
+	struct history_row *rows;  /* a thread's timeline cells, kept */
+	unsigned nrows;
+	struct ui_rowkey *rowkeys; /* what each screen row was drawn with */
+	int nrowkeys;
+	bool repaint;          /* the next frame is a full one */
+	bool full;             /* this frame is */
+	long draws;            /* frames that drew (bench_ui) */
+	long rows_drawn;       /* row parts written (bench_ui) */
+	struct ui_glyph *glyphs; /* the cells' looks, converted once */
+	int nglyphs;
+	void *cells;           /* scratch: a row of curses cells */
+	struct history_cell *tcells; /* scratch: a task row's cells */
+};
+
+/* The keys a screen row was drawn with, a part each: the text or name
+ * at the left, the timeline, the figures at the right. 0: not drawn. */
+struct ui_rowkey {
+	uint64_t part[3];
 };
 
 /* ui.c: the run and the views on it. */
@@ -106,8 +130,11 @@ uint64_t ui_oldest_kept(const struct ui *ui);
 /* ui_keys.c: every key waiting, as an action on the run or the view. */
 void ui_handle_keys(struct ui *ui);
 
-/* ui_draw.c: the whole screen, from the model. */
+/* ui_draw.c: the whole screen, from the model: the rows that changed,
+ * or every row when ui->repaint is set. */
 void ui_draw(struct ui *ui);
+/* Forget what was drawn and the kept rows (a new run, ui_destroy). */
+void ui_draw_forget(struct ui *ui);
 /* This screen's layout and the lines it has room for (into ui->shown);
  * returns how many, and the task rows left out in *hidden_tasks. */
 int ui_screen_layout(struct ui *ui, struct ui_layout *l, int *hidden_tasks);

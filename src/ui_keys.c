@@ -556,6 +556,7 @@ void ui_handle_keys(struct ui *ui)
 	int ch;
 	while ((ch = getch()) != ERR) {
 		ui->dirty = true;
+		ui->repaint = true; /* a key may change anything: every row */
 		if (ch == KEY_RESIZE) {
 			clearok(curscr, TRUE);
 			continue;

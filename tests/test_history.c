@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "cu.h"
 #include "evseq.h"
@@ -683,9 +684,113 @@ static void an_empty_column_has_no_majority(void)
 	history_destroy(h);
 }
 
+/* One event of tid at t, numbered in turn. */
+static void row_event(struct history *h, uint32_t *seq, uint16_t tid, uint64_t t,
+		      enum event_type type, uint8_t aux)
+{
+	struct event e = { .t = t, .tid = tid, .type = (uint8_t)type, .aux = aux,
+			   .seq = seq[tid]++ };
+	history_add(h, &e);
+}
+
+static bool same_cells(const struct history_cell *a, const struct history_cell *b, unsigned n)
+{
+	for (unsigned c = 0; c < n; c++)
+		if (a[c].state != b[c].state || a[c].hold_eighths != b[c].hold_eighths ||
+		    a[c].held != b[c].held || a[c].rest != b[c].rest)
+			return false;
+	return true;
+}
+
+/* A kept timeline row is binned again when what it shows may have
+ * changed (now inside the window, the window, the thread's events that
+ * can reach it, its oldest kept spans, its end), and reused otherwise:
+ * r.builds counts the times it was binned. */
+static void a_kept_row_is_binned_again_only_when_its_inputs_change(void)
+{
+	enum { N = 10 };
+	struct history *h = history_create(2, 8); /* eight spans a thread */
+	uint32_t seq[2] = { 0 };
+	struct history_row r;
+	history_row_init(&r);
+	row_event(h, seq, 0, 0, EV_THREAD_START, 0);
+	row_event(h, seq, 0, 0, EV_GIL_REQUEST, 0);
+	row_event(h, seq, 0, 100, EV_GIL_ACQUIRE, 0);
+	/* [0, 1000) in ten columns, at 500: waited, then holds up to now. */
+	CU_ASSERT_TRUE(history_row_cells(&r, h, 0, 0, 100, N, 500));
+	CU_ASSERT_EQUAL(r.builds, 1);
+	CU_ASSERT_EQUAL(r.cells[0].state, TS_WAITING);
+	CU_ASSERT_EQUAL(r.cells[4].hold_eighths, 8);
+	CU_ASSERT_EQUAL(r.cells[5].state, TS_NOT_STARTED);
+	struct history_cell before[N];
+	memcpy(before, r.cells, sizeof before);
+	/* Nothing new: the same cells, not binned. */
+	CU_ASSERT_FALSE(history_row_cells(&r, h, 0, 0, 100, N, 500));
+	CU_ASSERT_EQUAL(r.builds, 1);
+	CU_ASSERT_TRUE(same_cells(before, r.cells, N));
+	/* Another thread's event is not this row's. */
+	row_event(h, seq, 1, 50, EV_THREAD_START, 0);
+	CU_ASSERT_FALSE(history_row_cells(&r, h, 0, 0, 100, N, 500));
+	/* Now moves inside the window: the open span grows. */
+	CU_ASSERT_TRUE(history_row_cells(&r, h, 0, 0, 100, N, 600));
+	CU_ASSERT_EQUAL(r.cells[5].hold_eighths, 8);
+	CU_ASSERT_EQUAL(r.builds, 2);
+	/* Zoom and scroll: new windows; back to the first one, binned again. */
+	CU_ASSERT_TRUE(history_row_cells(&r, h, 0, 0, 50, N, 600));
+	CU_ASSERT_TRUE(history_row_cells(&r, h, 0, 100, 50, N, 600));
+	CU_ASSERT_TRUE(history_row_cells(&r, h, 0, 0, 100, N, 600));
+	CU_ASSERT_EQUAL(r.builds, 5);
+	/* Looking back at [0, 1000) while the run goes on to 2000: the
+	 * thread's events after the window cannot change it. The first one
+	 * past its end closes the open span there (binned once more). */
+	CU_ASSERT_TRUE(history_row_cells(&r, h, 0, 0, 100, N, 2000));
+	memcpy(before, r.cells, sizeof before);
+	row_event(h, seq, 0, 1500, EV_GIL_RELEASE, RELEASE_BLOCKING);
+	CU_ASSERT_TRUE(history_row_cells(&r, h, 0, 0, 100, N, 2000));
+	CU_ASSERT_TRUE(same_cells(before, r.cells, N));
+	uint64_t builds = r.builds;
+	row_event(h, seq, 0, 1700, EV_GIL_REQUEST, 0);
+	row_event(h, seq, 0, 1800, EV_GIL_ACQUIRE, 0);
+	CU_ASSERT_FALSE(history_row_cells(&r, h, 0, 0, 100, N, 2500));
+	CU_ASSERT_EQUAL(r.builds, builds);
+	/* An event inside the window [1000, 2000) is binned. */
+	CU_ASSERT_TRUE(history_row_cells(&r, h, 0, 1000, 100, N, 1850));
+	CU_ASSERT_EQUAL(r.cells[8].state, TS_HOLDING); /* [1800, 1900): held from 1800 */
+	row_event(h, seq, 0, 1850, EV_GIL_RELEASE, RELEASE_BLOCKING);
+	CU_ASSERT_TRUE(history_row_cells(&r, h, 0, 1000, 100, N, 1850));
+	CU_ASSERT_EQUAL(r.cells[8].hold_eighths, 4);
+	/* Memory is bounded: the spans of [0, 1000) are forgotten as the
+	 * thread goes on, and the row, though looking back, says so. */
+	CU_ASSERT_FALSE(history_row_cells(&r, h, 0, 1000, 100, N, 1850));
+	CU_ASSERT_TRUE(history_row_cells(&r, h, 0, 0, 100, N, 3000));
+	CU_ASSERT_EQUAL(r.cells[0].state, TS_WAITING);
+	for (uint64_t t = 3000; t < 4000; t += 100) {
+		row_event(h, seq, 0, t, EV_GIL_REQUEST, 0);
+		row_event(h, seq, 0, t + 50, EV_GIL_ACQUIRE, 0);
+	}
+	CU_ASSERT(history_forgotten(h, 0) > 0);
+	CU_ASSERT_TRUE(history_row_cells(&r, h, 0, 0, 100, N, 4000));
+	CU_ASSERT_EQUAL(r.cells[0].state, TS_NOT_STARTED);
+	/* Forgotten on purpose (a new run): binned whatever the inputs. */
+	builds = r.builds;
+	CU_ASSERT_FALSE(history_row_cells(&r, h, 0, 0, 100, N, 4000));
+	history_row_forget(&r);
+	CU_ASSERT_TRUE(history_row_cells(&r, h, 0, 0, 100, N, 4000));
+	CU_ASSERT_EQUAL(r.builds, builds + 1);
+	/* The end: columns after its last span and before now are done. */
+	row_event(h, seq, 0, 4500, EV_GIL_RELEASE, RELEASE_EXIT);
+	row_event(h, seq, 0, 4500, EV_THREAD_END, 0);
+	CU_ASSERT_TRUE(history_row_cells(&r, h, 0, 4000, 100, N, 4800));
+	CU_ASSERT_EQUAL(r.cells[6].state, TS_DONE);
+	CU_ASSERT_EQUAL(r.cells[8].state, TS_NOT_STARTED); /* after now */
+	history_row_free(&r);
+	history_destroy(h);
+}
+
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(binning_reads_every_span_of_a_dense_column),
 	CU_TEST_ENTRY(an_empty_column_has_no_majority),
+	CU_TEST_ENTRY(a_kept_row_is_binned_again_only_when_its_inputs_change),
 	CU_TEST_ENTRY(a_held_column_never_reads_as_waiting),
 	CU_TEST_ENTRY(take_cpu_io_exit_gives_four_spans),
 	CU_TEST_ENTRY(native_hold_is_its_own_state_while_holding),
