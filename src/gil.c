@@ -154,7 +154,7 @@ void gil_destroy(struct gil *gil)
 
 enum gil_policy gil_policy(const struct gil *gil)
 {
-	return gil->policy;
+	return atomic_load_explicit(&gil->policy, memory_order_relaxed);
 }
 
 /* Like sys.setswitchinterval: seconds > 0, kept in whole microseconds. */
@@ -470,7 +470,7 @@ void gil_take(struct gil_thread *t)
 {
 	t->request_t = sync_now(t->gil->sync);
 	gil_emit(t, EV_GIL_REQUEST, 0, 0);
-	switch (t->gil->policy) {
+	switch (gil_policy(t->gil)) {
 	case GIL_NEW:
 		new_take(t);
 		break;
@@ -499,7 +499,7 @@ void gil_drop(struct gil_thread *t, enum release_reason reason)
 		none_drop(t);
 		return;
 	}
-	switch (t->gil->policy) {
+	switch (gil_policy(t->gil)) {
 	case GIL_NEW:
 		new_drop(t, reason != RELEASE_EXIT);
 		break;
@@ -529,7 +529,7 @@ void gil_check_slow(struct gil_thread *t)
 		rearm_ticker(t);
 		return;
 	}
-	switch (gil->policy) {
+	switch (gil_policy(gil)) {
 	case GIL_NEW:
 		if (atomic_load_explicit(&gil->eval_breaker, memory_order_relaxed)) {
 			/* Give another thread a chance. The event carries

@@ -210,7 +210,7 @@ static struct gil_thread *priority_pick(const struct gil *gil)
 /* Who a release hands the GIL to (still in the queue), or NULL. */
 static struct gil_thread *next_holder(const struct gil *gil)
 {
-	switch (gil->policy) {
+	switch (gil_policy(gil)) {
 	case GIL_PRIORITY:
 		return priority_pick(gil);
 	case GIL_BFS:
@@ -242,7 +242,7 @@ static bool urgent(const struct gil_thread *t)
 	const struct gil_thread *h = gil->owner;
 	if (!h)
 		return false;
-	switch (gil->policy) {
+	switch (gil_policy(gil)) {
 	case GIL_PRIORITY:
 		return !t->cpu_bound && h->cpu_bound;
 	case GIL_BFS:
@@ -257,7 +257,7 @@ static bool urgent(const struct gil_thread *t)
 static int64_t due(const struct gil_thread *t, int64_t since)
 {
 	const struct gil *gil = t->gil;
-	switch (gil->policy) {
+	switch (gil_policy(gil)) {
 	case GIL_BFS:
 		return since + (int64_t)((double)gil->waiting *
 					 (double)interval_ns(gil) * 0.55);
@@ -286,7 +286,7 @@ static void ruby_tick(struct gil_thread *t, int64_t now)
 /* t's timed wait ran out at now, with no switch since it began. */
 static void on_due(struct gil_thread *t, int64_t now)
 {
-	switch (t->gil->policy) {
+	switch (gil_policy(t->gil)) {
 	case GIL_BFS:
 		/* check_depleted: the holder looks at its slice at once. */
 		set_breaker(t->gil, 1);
@@ -392,7 +392,7 @@ static void release(struct gil_thread *t, bool forced)
 	if (gil->owner != t)
 		fatal("gil_drop: thread %u does not hold the GIL", t->tid);
 	t->holding = false;
-	switch (gil->policy) {
+	switch (gil_policy(gil)) {
 	case GIL_PRIORITY:
 		t->cpu_bound = forced;
 		break;
