@@ -622,12 +622,17 @@ static inline int64_t timer_t_of(const struct timer *tm)
 	return (int64_t)(uint64_t)(tm->key >> 64);
 }
 
-static void heap_insert(struct timer_heap *hp, const struct timer *tm)
+/* Out of line, so that the pushes' common path saves no registers. */
+static __attribute__((noinline, cold)) void heap_grow(struct timer_heap *hp)
 {
-	if (hp->n == hp->cap) {
-		hp->cap = hp->cap ? hp->cap * 2 : 64;
-		hp->t = xreallocarray(hp->t, hp->cap, sizeof *hp->t);
-	}
+	hp->cap = hp->cap ? hp->cap * 2 : 64;
+	hp->t = xreallocarray(hp->t, hp->cap, sizeof *hp->t);
+}
+
+static inline void heap_insert(struct timer_heap *hp, const struct timer *tm)
+{
+	if (hp->n == hp->cap)
+		heap_grow(hp);
 	struct timer *h = hp->t;
 	size_t i = hp->n++;
 	while (i > 0) {
@@ -641,25 +646,26 @@ static void heap_insert(struct timer_heap *hp, const struct timer *tm)
 }
 
 /* The hole left at the top goes down to a leaf along the smaller
- * children (one comparison a level), then the last timer goes up from
- * there (rarely more than a level or two): fewer comparisons than sifting
- * the last one down. Keys are unique, so the order of pops is the same
- * whatever the heap's layout. */
-static void heap_pop(struct timer_heap *hp)
+ * children (one comparison a level, without a branch on its outcome),
+ * then the last timer goes up from there (rarely more than a level or
+ * two): fewer comparisons than sifting the last one down. Keys are
+ * unique, so the order of pops is the same whatever the heap's layout. */
+static inline void heap_pop(struct timer_heap *hp)
 {
 	size_t n = --hp->n;
 	if (n == 0)
 		return;
 	struct timer *h = hp->t;
-	size_t i = 0;
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= n)
-			break;
-		if (c + 1 < n && timer_before(&h[c + 1], &h[c]))
-			c++;
+	size_t i = 0, c;
+	/* Both children in the heap (h[n], the last, is not). */
+	while ((c = 2 * i + 2) < n) {
+		c -= timer_before(&h[c - 1], &h[c]);
 		h[i] = h[c];
 		i = c;
+	}
+	if (c - 1 < n) { /* a left child only */
+		h[i] = h[c - 1];
+		i = c - 1;
 	}
 	while (i > 0) {
 		size_t p = (i - 1) / 2;
@@ -678,6 +684,18 @@ static void heap_pop(struct timer_heap *hp)
  * nothing due now, so every timer in nowq is for the current time. About
  * a third of all timers are such, and the heap was a quarter of the cost
  * of an event. */
+static __attribute__((noinline, cold)) void nowq_grow(struct sync_virtual *v)
+{
+	size_t cap = v->capnowq ? v->capnowq * 2 : 64;
+	struct timer *q = xreallocarray(NULL, cap, sizeof *q);
+	for (size_t i = 0; i < v->nnowq; i++)
+		q[i] = v->nowq[(v->nowq_head + i) & (v->capnowq - 1)];
+	free(v->nowq);
+	v->nowq = q;
+	v->nowq_head = 0;
+	v->capnowq = cap;
+}
+
 static void heap_push(struct sync_virtual *v, int64_t t, struct sync_thread *co,
 		      uint32_t gen, enum timer_kind kind)
 {
@@ -687,16 +705,8 @@ static void heap_push(struct sync_virtual *v, int64_t t, struct sync_thread *co,
 		heap_insert(kind == T_QUANTUM ? &v->quanta : &v->heap, &tm);
 		return;
 	}
-	if (v->nnowq == v->capnowq) {
-		size_t cap = v->capnowq ? v->capnowq * 2 : 64;
-		struct timer *q = xreallocarray(NULL, cap, sizeof *q);
-		for (size_t i = 0; i < v->nnowq; i++)
-			q[i] = v->nowq[(v->nowq_head + i) & (v->capnowq - 1)];
-		free(v->nowq);
-		v->nowq = q;
-		v->nowq_head = 0;
-		v->capnowq = cap;
-	}
+	if (v->nnowq == v->capnowq)
+		nowq_grow(v);
 	v->nowq[(v->nowq_head + v->nnowq++) & (v->capnowq - 1)] = tm;
 }
 
