@@ -112,8 +112,10 @@ void consumer_take(struct consumer *c, const struct event *evs, size_t n,
 		if (evs[i].tid != EVENT_TID_GIL && evs[i].tid >= c->nthreads)
 			c->strays++;
 		stats_add(c->st, &evs[i]);
-		history_add(c->h, &evs[i]);
-		tasks_add(c->tk, &evs[i]);
+		if (!c->figures_only) {
+			history_add(c->h, &evs[i]);
+			tasks_add(c->tk, &evs[i]);
+		}
 		if (c->hook)
 			c->hook(c->hook_arg, &evs[i], c->st);
 	}

@@ -337,14 +337,29 @@ static const struct event *lane_peek(const struct ring_lane *ring)
 }
 
 /* Like lane_pop, but stops before an event later than t_max (taking at
- * least the first). */
+ * least the first); *next is then the lane's next event, published, or
+ * NULL if it has none. One look at each slot: a peek, then a pop that
+ * looked again, were a quarter of the cost of taking an event. */
 static size_t lane_pop_until(struct ring_lane *ring, struct event *out, size_t max,
-			     uint64_t t_max)
+			     uint64_t t_max, const struct event **next)
 {
+	uint64_t pos = ring->head;
 	size_t n = 0;
-	const struct event *ev;
-	while (n < max && (ev = lane_peek(ring)) && (n == 0 || ev->t <= t_max))
-		n += lane_pop(ring, out + n, 1);
+	*next = NULL;
+	for (;;) {
+		struct ring_slot *slot = &ring->slots[pos & ring->mask];
+		if (slot_seq(slot, pos & ring->mask, memory_order_acquire) != pos + 1)
+			break;
+		if (n == max || (n > 0 && slot->ev.t > t_max)) {
+			*next = &slot->ev;
+			break;
+		}
+		out[n++] = slot->ev;
+		slot_set_seq(slot, pos & ring->mask, pos + ring->capacity,
+			     memory_order_release);
+		pos++;
+	}
+	ring->head = pos;
 	return n;
 }
 
@@ -425,8 +440,8 @@ size_t ring_pop(struct ring *ring, struct event *out, size_t max)
 		size_t best = h[0].lane;
 		heads_pop(h, &nh);
 		uint64_t t_next = nh ? h[0].t : UINT64_MAX;
-		n += lane_pop_until(ring->lanes[best], out + n, max - n, t_next);
-		const struct event *ev = lane_peek(ring->lanes[best]);
+		const struct event *ev;
+		n += lane_pop_until(ring->lanes[best], out + n, max - n, t_next, &ev);
 		if (ev)
 			heads_push(h, &nh, (struct lane_head){ ev->t, best });
 	}

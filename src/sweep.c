@@ -142,9 +142,10 @@ int sweep_run_one(const struct scenario *sc, const struct engine_options *opt,
 		  volatile sig_atomic_t *stop, struct gv_error *err)
 {
 	int64_t w0 = gv_mono_ns();
-	/* Only the figures are read: the spans kept can be few. */
+	/* Only the figures are read: no spans, marks or tasks are kept. */
 	struct watch_options wo = { .sc = sc, .engine = *opt,
-				    .spans_per_thread = CONSUMER_MIN_SPANS };
+				    .spans_per_thread = CONSUMER_MIN_SPANS,
+				    .figures_only = true };
 	struct watch *w = watch_open(&wo, err);
 	if (!w)
 		return -1;

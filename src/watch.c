@@ -105,6 +105,8 @@ static int open_live(struct watch *w, struct gv_error *err)
 	consumer_init(&w->live_c, o->sc, o->spans_per_thread);
 	w->live_c.hook = o->hook;
 	w->live_c.hook_arg = o->hook_arg;
+	w->live_c.figures_only = o->figures_only && !o->record_path &&
+				 o->export_kind == EXPORT_NONE;
 	w->c = &w->live_c;
 	engine_start(w->e);
 	if (o->record_path) {
@@ -341,7 +343,9 @@ size_t watch_pump(struct watch *w, int64_t budget_ns)
 	if (emptied || k == 0) {
 		w->seen_ns = before;
 	} else {
-		uint64_t end = history_end_time(w->c->h), start = watch_t_start(w);
+		uint64_t end = w->c->figures_only ? stats_end_time(w->c->st)
+						  : history_end_time(w->c->h);
+		uint64_t start = watch_t_start(w);
 		int64_t seen = end > start ? (int64_t)(end - start) : 0;
 		if (seen > w->seen_ns)
 			w->seen_ns = seen;

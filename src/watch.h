@@ -55,6 +55,9 @@ struct watch_options {
 	const struct scenario *sc;
 	struct engine_options engine;
 	size_t spans_per_thread;      /* 0: the consumer's default share */
+	/* A live run read only for its figures (consumer's figures_only):
+	 * no spans, marks or tasks. Ignored with a recording or an export. */
+	bool figures_only;
 	/* Sinks besides the model: a recording (live runs only) and an
 	 * export of the spans. */
 	const char *record_path;

@@ -259,6 +259,76 @@ static void real_run_replays_to_every_figure(void)
 	scenario_free(sc);
 }
 
+/* A run watched only for its figures (a sweep's row) has every figure of
+ * the same run watched whole, and keeps none of the rest: no spans, marks
+ * or task time. A recording asked for beside turns the saving off. */
+static void a_run_read_for_its_figures_has_the_same_figures(void)
+{
+	struct scenario *sc = lesson("13-hybrid-web.gil");
+	struct engine_options o = { .policy = -1, .virtual_time = true, .cores = 2, .seed = 3,
+				    .duration_ns = 500 * MS };
+	struct gv_error err = { 0 };
+	struct watch_options wo = { .sc = sc, .engine = o };
+	struct watch_options fo = { .sc = sc, .engine = o, .figures_only = true };
+	struct watch *whole = watch_open(&wo, &err), *fig = watch_open(&fo, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(whole);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fig);
+	watch_run(whole, NULL);
+	watch_run(fig, NULL);
+	struct consumer *a = watch_consumer(whole), *b = watch_consumer(fig);
+	CU_ASSERT_FALSE(a->figures_only);
+	CU_ASSERT_TRUE(b->figures_only);
+	CU_ASSERT_TRUE(a->events > 0);
+	CU_ASSERT_EQUAL(a->events, b->events);
+	CU_ASSERT_EQUAL(watch_elapsed(whole), watch_elapsed(fig));
+	uint64_t end = watch_t_start(whole) + (uint64_t)watch_elapsed(whole);
+	CU_ASSERT_EQUAL_FATAL(stats_nthreads(a->st), stats_nthreads(b->st));
+	struct history_span sp[64];
+	uint64_t task_time = 0;
+	for (unsigned i = 0; i < stats_nthreads(a->st); i++) {
+		struct stats_thread ta, tb;
+		stats_thread(a->st, i, end, &ta);
+		stats_thread(b->st, i, end, &tb);
+		same_thread(&ta, &tb);
+		CU_ASSERT_TRUE(history_spans(a->h, i, 0, UINT64_MAX, end, sp, 64) > 0);
+		CU_ASSERT_EQUAL(history_spans(b->h, i, 0, UINT64_MAX, end, sp, 64), 0);
+		for (unsigned k = 0; k < tasks_count(a->tk, i); k++) {
+			uint64_t x[TK_COUNT];
+			tasks_totals(a->tk, i, k, end, x);
+			for (int s = 0; s < TK_COUNT; s++)
+				task_time += x[s];
+		}
+		for (unsigned k = 0; k < tasks_count(b->tk, i); k++) {
+			uint64_t x[TK_COUNT];
+			tasks_totals(b->tk, i, k, end, x);
+			for (int s = 0; s < TK_COUNT; s++)
+				CU_ASSERT_EQUAL(x[s], 0);
+		}
+	}
+	CU_ASSERT_TRUE(task_time > 0); /* the lesson has tasks to lose */
+	for (unsigned g = 0; g < stats_ngils(a->st); g++) {
+		struct stats_gil ga, gb;
+		stats_gil(a->st, g, (uint64_t)watch_elapsed(whole), &ga);
+		stats_gil(b->st, g, (uint64_t)watch_elapsed(fig), &gb);
+		same_gil(&ga, &gb);
+	}
+	CU_ASSERT_TRUE(history_marks_total(a->h) > 0);
+	CU_ASSERT_EQUAL(history_marks_total(b->h), 0);
+	watch_close(fig);
+	watch_close(whole);
+
+	char *path = temp_path();
+	struct watch_options ro = { .sc = sc, .engine = o, .figures_only = true,
+				    .record_path = path };
+	struct watch *w = watch_open(&ro, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_FALSE(watch_consumer(w)->figures_only);
+	watch_close(w);
+	unlink(path);
+	free(path);
+	scenario_free(sc);
+}
+
 /* A stopped run is interrupted, and its recording says so. */
 static void finishing_early_interrupts_and_the_replay_agrees(void)
 {
@@ -665,6 +735,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(virtual_run_replays_to_every_figure),
 	CU_TEST_ENTRY(virtual_run_with_tasks_replays_to_every_figure),
 	CU_TEST_ENTRY(real_run_replays_to_every_figure),
+	CU_TEST_ENTRY(a_run_read_for_its_figures_has_the_same_figures),
 	CU_TEST_ENTRY(finishing_early_interrupts_and_the_replay_agrees),
 	CU_TEST_ENTRY(replay_seeks_and_steps_through_the_watch),
 	CU_TEST_ENTRY(a_cut_recording_returns_its_warning),
