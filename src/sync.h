@@ -112,9 +112,9 @@ struct sync {
 	 * least SYNC_OFFCORE_MIN_CALL_NS of work compares the thread's CPU
 	 * clock (CLOCK_THREAD_CPUTIME_ID) with the wall clock, and a gap of
 	 * more than SYNC_OFFCORE_MIN_NS becomes one stretch at the end of
-	 * the call (where it was inside the call is not known). The CPU
-	 * clock is read at the end only when the wall time leaves room for
-	 * such a gap. */
+	 * the call (where it was inside the call is not known). A call
+	 * that ends at the eval breaker (the GIL is dropped next) is not
+	 * measured: the CPU clock's system call would sit on that path. */
 	sync_offcore_fn offcore;
 };
 

@@ -380,20 +380,17 @@ static void probe_begin(struct sync *s, struct offcore_probe *p, uint64_t ticks)
 	}
 }
 
-static void probe_end(struct sync *s, const struct offcore_probe *p, uint64_t ticks)
+/* stopped: the work ended at the eval breaker, and the caller is about
+ * to drop the GIL. The CPU clock is a system call (2 us on a VM), and
+ * on that path CPython has none: it would decide who wins the handoff
+ * (see real_cpu). So such a call's off-core time is not measured, and
+ * counts as holding; every other call's is. */
+static void probe_end(struct sync *s, const struct offcore_probe *p, bool stopped)
 {
-	if (!p->on)
-		return;
-	int64_t wall_end = real_now(s);
-	/* The work used at least about its calibrated CPU time (0.9 of it,
-	 * for a core a little faster than at calibration): when the wall
-	 * time leaves no room for a stretch, the CPU clock is not read. That
-	 * read is a system call, and it would sit between the eval breaker
-	 * and the GIL's drop, where CPython has none: see real_cpu. */
-	if ((double)(wall_end - p->wall) - 0.9 * (double)ticks * s->tick_ns <=
-	    (double)SYNC_OFFCORE_MIN_NS)
+	if (!p->on || stopped)
 		return;
 	int64_t cpu = thread_cpu_ns() - p->cpu;
+	int64_t wall_end = real_now(s);
 	int64_t gap = wall_end - p->wall - cpu;
 	if (gap > SYNC_OFFCORE_MIN_NS)
 		s->offcore(pthread_getspecific(real(s)->arg_key), wall_end - gap, wall_end);
@@ -413,7 +410,8 @@ static void probe_end(struct sync *s, const struct offcore_probe *p, uint64_t ti
  * thread's CPU clock (a system call) used to sit between the check and
  * the drop: the requester was always asleep by then, and the I/O thread
  * won nearly every handoff, its waits a third of CPython's. So nothing
- * slower than a clock read of the vDSO may sit on that path (probe_end),
+ * slower than a clock read of the vDSO may sit on that path (probe_end
+ * skips its read there),
  * nor on the requester's (real_timedwait). */
 static uint64_t real_cpu(struct sync *s, uint64_t ticks, const atomic_int *stop)
 {
@@ -427,7 +425,7 @@ static uint64_t real_cpu(struct sync *s, uint64_t ticks, const atomic_int *stop)
 		if (stop && atomic_load_explicit(stop, memory_order_relaxed))
 			break;
 	}
-	probe_end(s, &p, done);
+	probe_end(s, &p, stop && atomic_load_explicit(stop, memory_order_relaxed));
 	return done;
 }
 
@@ -445,7 +443,7 @@ static uint64_t real_spin(struct sync *s, int64_t until, uint64_t max_ticks,
 		if (stop && atomic_load_explicit(stop, memory_order_relaxed))
 			break;
 	}
-	probe_end(s, &p, done);
+	probe_end(s, &p, stop && atomic_load_explicit(stop, memory_order_relaxed));
 	return done;
 }
 
