@@ -113,8 +113,9 @@ struct sync {
 	 * clock (CLOCK_THREAD_CPUTIME_ID) with the wall clock, and a gap of
 	 * more than SYNC_OFFCORE_MIN_NS becomes one stretch at the end of
 	 * the call (where it was inside the call is not known). A call
-	 * that ends at the eval breaker (the GIL is dropped next) is not
-	 * measured: the CPU clock's system call would sit on that path. */
+	 * that ends at the eval breaker (the GIL is dropped next) reads only
+	 * the wall clock, against the work's calibrated length: the CPU
+	 * clock's system call would sit on that path. */
 	sync_offcore_fn offcore;
 };
 

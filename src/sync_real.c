@@ -381,17 +381,29 @@ static void probe_begin(struct sync *s, struct offcore_probe *p, uint64_t ticks)
 }
 
 /* stopped: the work ended at the eval breaker, and the caller is about
- * to drop the GIL. The CPU clock is a system call (2 us on a VM), and
- * on that path CPython has none: it would decide who wins the handoff
- * (see real_cpu). So such a call's off-core time is not measured, and
- * counts as holding; every other call's is. */
-static void probe_end(struct sync *s, const struct offcore_probe *p, bool stopped)
+ * to drop the GIL. The CPU clock is a system call (2 us on a VM), and on
+ * that path CPython has none: it would decide who wins the handoff (see
+ * real_cpu). There only the wall clock (the vDSO) is read, and the gap is
+ * judged against the work's calibrated length: a stretch is reported
+ * only when it is clear of a core that runs slower than at calibration
+ * (over half the work's length again), so short ones count as holding.
+ * Every other call compares the CPU clock. */
+static void probe_end(struct sync *s, const struct offcore_probe *p, uint64_t ticks,
+		      bool stopped)
 {
-	if (!p->on || stopped)
+	if (!p->on)
 		return;
-	int64_t cpu = thread_cpu_ns() - p->cpu;
+	int64_t cpu = stopped ? 0 : thread_cpu_ns() - p->cpu;
 	int64_t wall_end = real_now(s);
-	int64_t gap = wall_end - p->wall - cpu;
+	int64_t gap;
+	if (stopped) {
+		double work = (double)ticks * s->tick_ns;
+		gap = (int64_t)((double)(wall_end - p->wall) - work);
+		if ((double)gap <= work / 2)
+			return;
+	} else {
+		gap = wall_end - p->wall - cpu;
+	}
 	if (gap > SYNC_OFFCORE_MIN_NS)
 		s->offcore(pthread_getspecific(real(s)->arg_key), wall_end - gap, wall_end);
 }
@@ -425,7 +437,7 @@ static uint64_t real_cpu(struct sync *s, uint64_t ticks, const atomic_int *stop)
 		if (stop && atomic_load_explicit(stop, memory_order_relaxed))
 			break;
 	}
-	probe_end(s, &p, stop && atomic_load_explicit(stop, memory_order_relaxed));
+	probe_end(s, &p, done, stop && atomic_load_explicit(stop, memory_order_relaxed));
 	return done;
 }
 
@@ -443,7 +455,7 @@ static uint64_t real_spin(struct sync *s, int64_t until, uint64_t max_ticks,
 		if (stop && atomic_load_explicit(stop, memory_order_relaxed))
 			break;
 	}
-	probe_end(s, &p, stop && atomic_load_explicit(stop, memory_order_relaxed));
+	probe_end(s, &p, done, stop && atomic_load_explicit(stop, memory_order_relaxed));
 	return done;
 }
 
