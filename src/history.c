@@ -683,6 +683,18 @@ void history_row_forget(struct history_row *r)
  * bounded and the oldest spans go first); and a load from a checkpoint,
  * which replaces every span.
  */
+void history_bins_to_cells(const struct history_column *cols, unsigned ncols,
+			   uint64_t t0, uint64_t col_ns, uint64_t last_end,
+			   uint64_t now, bool done, struct history_cell *out)
+{
+	for (unsigned c = 0; c < ncols; c++) {
+		history_column_cell(&cols[c], col_ns, &out[c]);
+		uint64_t c0 = t0 + c * col_ns;
+		if (out[c].state == TS_NOT_STARTED && done && c0 >= last_end && c0 < now)
+			out[c].state = TS_DONE;
+	}
+}
+
 bool history_row_cells(struct history_row *r, const struct history *h, unsigned tid,
 		       uint64_t t0, uint64_t col_ns, unsigned ncols, uint64_t now)
 {
@@ -713,12 +725,7 @@ bool history_row_cells(struct history_row *r, const struct history *h, unsigned 
 		r->cap = ncols;
 	}
 	r->last_end = history_bin(h, tid, t0, col_ns, ncols, now, r->cols);
-	for (unsigned c = 0; c < ncols; c++) {
-		history_column_cell(&r->cols[c], col_ns, &r->cells[c]);
-		uint64_t c0 = t0 + c * col_ns;
-		if (r->cells[c].state == TS_NOT_STARTED && done && c0 >= r->last_end && c0 < now)
-			r->cells[c].state = TS_DONE;
-	}
+	history_bins_to_cells(r->cols, ncols, t0, col_ns, r->last_end, now, done, r->cells);
 	r->h = h;
 	r->tid = tid;
 	r->t0 = t0;

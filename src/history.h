@@ -206,6 +206,12 @@ struct history_cell {
 
 void history_column_cell(const struct history_column *col, uint64_t col_ns,
 			 struct history_cell *out);
+/* A row's ncols cells from its bins (starting at t0, col_ns each): a
+ * column with nothing in it after a finished row's last span (last_end,
+ * as history_bin returns it), before now, is TS_DONE. */
+void history_bins_to_cells(const struct history_column *cols, unsigned ncols,
+			   uint64_t t0, uint64_t col_ns, uint64_t last_end,
+			   uint64_t now, bool done, struct history_cell *out);
 /* The ASCII glyph of a cell, where no eighth blocks can be drawn: held's
  * glyph for a column held more than half of it, "+" for one held half of
  * it or less (two threads of one GIL can never both show held's glyph in

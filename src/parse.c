@@ -486,6 +486,25 @@ static int parse_count(struct parser *p, int line, const char *what,
 
 /* A pace: virtual seconds per wall second, a decimal number (0.05) or
  * a fraction (1/20), greater than 0 and at most SCENARIO_MAX_SPEED. */
+/* 'DIRECTIVE a|b': the word after it, which must be a or b; *second
+ * says which. */
+static int parse_either(struct parser *p, int line, const char *directive,
+			const char *a, const char *b, bool *second)
+{
+	char expected[96];
+	snprintf(expected, sizeof expected, "'%s' or '%s' after '%s'", a, b, directive);
+	if (expect_arg(p, line, T_WORD, expected))
+		return -1;
+	if (!is_word(&p->tok, a) && !is_word(&p->tok, b)) {
+		char got[64];
+		describe(&p->tok, 0, got, sizeof got);
+		return fail(p, p->tok.line, p->tok.col, "unknown %s %s (expected %s or %s)",
+			    directive, got, a, b);
+	}
+	*second = is_word(&p->tok, b);
+	return next(p);
+}
+
 static int parse_speed(struct parser *p, int line, double *out)
 {
 	const char *expected = "a speed such as 0.05 or 1/20 after 'speed'";
@@ -1414,22 +1433,13 @@ static int parse_directive(struct parser *p, enum directive d)
 			return -1;
 		sc->cores = (unsigned)n;
 		break;
-	case D_TIME:
-		if (expect_arg(p, kw.line, T_WORD, "'virtual' or 'real' after 'time'"))
+	case D_TIME: {
+		bool second;
+		if (parse_either(p, kw.line, "time", "virtual", "real", &second))
 			return -1;
-		if (is_word(&p->tok, "virtual")) {
-			sc->time = SC_TIME_VIRTUAL;
-		} else if (is_word(&p->tok, "real")) {
-			sc->time = SC_TIME_REAL;
-		} else {
-			char got[64];
-			describe(&p->tok, 0, got, sizeof got);
-			return fail(p, p->tok.line, p->tok.col,
-				    "unknown time %s (expected virtual or real)", got);
-		}
-		if (next(p))
-			return -1;
+		sc->time = second ? SC_TIME_REAL : SC_TIME_VIRTUAL;
 		break;
+	}
 	case D_SPEED:
 		if (parse_speed(p, kw.line, &sc->speed))
 			return -1;
@@ -1438,22 +1448,13 @@ static int parse_directive(struct parser *p, enum directive d)
 		if (parse_percent(p, kw.line, &sc->slowdown_permille))
 			return -1;
 		break;
-	case D_STARTUP:
-		if (expect_arg(p, kw.line, T_WORD, "'one-by-one' or 'together' after 'startup'"))
+	case D_STARTUP: {
+		bool second;
+		if (parse_either(p, kw.line, "startup", "one-by-one", "together", &second))
 			return -1;
-		if (is_word(&p->tok, "one-by-one")) {
-			sc->startup = SC_START_ONE_BY_ONE;
-		} else if (is_word(&p->tok, "together")) {
-			sc->startup = SC_START_TOGETHER;
-		} else {
-			char got[64];
-			describe(&p->tok, 0, got, sizeof got);
-			return fail(p, p->tok.line, p->tok.col,
-				    "unknown startup %s (expected one-by-one or together)", got);
-		}
-		if (next(p))
-			return -1;
+		sc->startup = second ? SC_START_TOGETHER : SC_START_ONE_BY_ONE;
 		break;
+	}
 	case D_COUNT:
 		break;
 	}

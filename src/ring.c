@@ -214,38 +214,6 @@ static inline bool lane_push(struct ring_lane *ring, const struct event *ev)
 	return true;
 }
 
-/*
- * The consumer copies events out oldest first and frees each slot as soon
- * as it is copied, so that producers get room back without waiting for the
- * whole batch. It stops at the first slot not yet published: either the
- * ring is empty there, or a producer has claimed that position and not yet
- * finished copying; later events wait, which keeps the order.
- *
- * Memory orders: the seq load is acquire, pairing with the producer's
- * release store of p + 1, so the event copy below reads what the producer
- * wrote. The store of p + size is release, pairing with the next lap's
- * producer's acquire load, so our read of the event happens before its
- * overwrite. head is private to the consumer and needs no atomics.
- */
-static size_t lane_pop(struct ring_lane *ring, struct event *out, size_t max)
-{
-	uint64_t pos = ring->head;
-	size_t n = 0;
-
-	while (n < max) {
-		struct ring_slot *slot = &ring->slots[pos & ring->mask];
-		uint64_t seq = slot_seq(slot, pos & ring->mask, memory_order_acquire);
-		if (seq != pos + 1)
-			break;
-		out[n++] = slot->ev;
-		slot_set_seq(slot, pos & ring->mask, pos + ring->capacity,
-			     memory_order_release);
-		pos++;
-	}
-	ring->head = pos;
-	return n;
-}
-
 /* ---- lanes ---------------------------------------------------------- */
 
 /*
@@ -327,7 +295,7 @@ bool ring_push(struct ring *ring, const struct event *ev)
 }
 
 /* The next event of a lane if it is published, else NULL. It stays
- * valid until lane_pop takes it: no producer overwrites a slot the
+ * valid until lane_pop_until takes it: no producer overwrites a slot the
  * consumer has not released. */
 static const struct event *lane_peek(const struct ring_lane *ring)
 {
@@ -336,10 +304,25 @@ static const struct event *lane_peek(const struct ring_lane *ring)
 	return seq == ring->head + 1 ? &slot->ev : NULL;
 }
 
-/* Like lane_pop, but stops before an event later than t_max (taking at
- * least the first); *next is then the lane's next event, published, or
- * NULL if it has none. One look at each slot: a peek, then a pop that
- * looked again, were a quarter of the cost of taking an event. */
+/*
+ * The consumer copies events out oldest first and frees each slot as soon
+ * as it is copied, so that producers get room back without waiting for the
+ * whole batch. It stops at the first slot not yet published: either the
+ * ring is empty there, or a producer has claimed that position and not yet
+ * finished copying; later events wait, which keeps the order.
+ *
+ * Memory orders: the seq load is acquire, pairing with the producer's
+ * release store of p + 1, so the event copy below reads what the producer
+ * wrote. The store of p + size is release, pairing with the next lap's
+ * producer's acquire load, so our read of the event happens before its
+ * overwrite. head is private to the consumer and needs no atomics.
+ *
+ * lane_pop_until takes a lane's published events in order, up to max,
+ * and stops before an event later than t_max (taking at least the
+ * first); *next is then the lane's next event, published, or NULL if it
+ * has none. One look at each slot: a peek, then a pop that looked again,
+ * were a quarter of the cost of taking an event.
+ */
 static size_t lane_pop_until(struct ring_lane *ring, struct event *out, size_t max,
 			     uint64_t t_max, const struct event **next)
 {
@@ -426,8 +409,10 @@ static void heads_pop(struct lane_head *h, size_t *n)
 
 size_t ring_pop(struct ring *ring, struct event *out, size_t max)
 {
-	if (ring->nlanes == 1)
-		return lane_pop(ring->lanes[0], out, max);
+	if (ring->nlanes == 1) {
+		const struct event *ev;
+		return lane_pop_until(ring->lanes[0], out, max, UINT64_MAX, &ev);
+	}
 	struct lane_head h[RING_MAX_LANES];
 	size_t nh = 0;
 	for (size_t i = 0; i < ring->nlanes; i++) {

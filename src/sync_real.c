@@ -133,13 +133,18 @@ static struct sync_real *real(struct sync *s)
 	return (struct sync_real *)s;
 }
 
-static int64_t real_now(struct sync *s)
+/* The run's clock when the monotonic clock reads mono. */
+static int64_t run_at(struct sync_real *r, int64_t mono)
 {
-	struct sync_real *r = real(s);
 	int64_t f = atomic_load_explicit(&r->frozen, memory_order_acquire);
 	if (f >= 0)
 		return f;
-	return mono_ns() - atomic_load_explicit(&r->offset, memory_order_acquire);
+	return mono - atomic_load_explicit(&r->offset, memory_order_acquire);
+}
+
+static int64_t real_now(struct sync *s)
+{
+	return run_at(real(s), mono_ns());
 }
 
 static bool paused(struct sync_real *r)
@@ -147,10 +152,16 @@ static bool paused(struct sync_real *r)
 	return atomic_load_explicit(&r->frozen, memory_order_relaxed) >= 0;
 }
 
+/* The monotonic time ns after mono, as a deadline. */
+static struct timespec deadline_after(int64_t mono, int64_t ns)
+{
+	int64_t d = mono + (ns > 0 ? ns : 0);
+	return (struct timespec){ .tv_sec = d / 1000000000, .tv_nsec = d % 1000000000 };
+}
+
 static struct timespec mono_deadline(int64_t ns)
 {
-	int64_t d = mono_ns() + (ns > 0 ? ns : 0);
-	return (struct timespec){ .tv_sec = d / 1000000000, .tv_nsec = d % 1000000000 };
+	return deadline_after(mono_ns(), ns);
 }
 
 static void cond_init_mono(pthread_cond_t *c)
@@ -224,13 +235,9 @@ static void real_wait(struct sync *s, struct sync_cond *c, struct sync_mutex *m)
 static bool real_timedwait(struct sync *s, struct sync_cond *c,
 			   struct sync_mutex *m, int64_t ns)
 {
-	struct sync_real *r = real(s);
 	int64_t mono = mono_ns();
-	int64_t f = atomic_load_explicit(&r->frozen, memory_order_acquire);
-	int64_t run = f >= 0 ? f : mono - atomic_load_explicit(&r->offset, memory_order_acquire);
-	int64_t deadline = run + (ns > 0 ? ns : 0);
-	int64_t d = mono + (ns > 0 ? ns : 0);
-	struct timespec ts = { .tv_sec = d / 1000000000, .tv_nsec = d % 1000000000 };
+	int64_t deadline = run_at(real(s), mono) + (ns > 0 ? ns : 0);
+	struct timespec ts = deadline_after(mono, ns);
 	for (;;) {
 		int rc = pthread_cond_timedwait(&c->c, &m->m, &ts);
 		if (rc != ETIMEDOUT) {

@@ -472,12 +472,7 @@ static void draw_timeline_row(struct ui *ui, const struct ui_layout *l, int y,
 		struct task_row tr = { ui->c->tk, ln->task };
 		uint64_t last_end = history_bin_spans(read_task, &tr, ln->id, a, col, cols, now, ui->acc);
 		bool done = tasks_state(ui->c->tk, ln->id, ln->task, now) == TK_DONE;
-		for (unsigned c = 0; c < cols; c++) {
-			history_column_cell(&ui->acc[c], col, &ui->tcells[c]);
-			uint64_t c0 = a + c * col;
-			if (ui->tcells[c].state == TS_NOT_STARTED && done && c0 >= last_end && c0 < now)
-				ui->tcells[c].state = TS_DONE;
-		}
+		history_bins_to_cells(ui->acc, cols, a, col, last_end, now, done, ui->tcells);
 		cells = ui->tcells;
 		key = key_mix(key, cells, cols * sizeof *cells);
 	} else {

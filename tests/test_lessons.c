@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cu.h"
+#include "overlap.h"
 #include "history.h"
 #include "scenario.h"
 #include "stats.h"
@@ -239,7 +240,7 @@ static unsigned most_running_between(const struct lesson *l, uint64_t t0, uint64
 {
 	struct history *h = l->c->h;
 	size_t cap = 1 << 16, n = 0;
-	struct edge { uint64_t t; int d; } *e = calloc(2 * cap, sizeof *e);
+	struct edge *e = calloc(2 * cap, sizeof *e);
 	struct history_span *sp = calloc(cap, sizeof *sp);
 	for (unsigned i = 0; i < history_nthreads(h); i++) {
 		size_t k = history_spans(h, i, t0, t1, l->now, sp, cap);
@@ -251,20 +252,7 @@ static unsigned most_running_between(const struct lesson *l, uint64_t t0, uint64
 			e[n++] = (struct edge){ sp[j].t_end, -1 };
 		}
 	}
-	/* Ends before starts at the same time: spans are [start, end). */
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && (e[j].t < e[j - 1].t ||
-					     (e[j].t == e[j - 1].t && e[j].d < e[j - 1].d)); j--) {
-			struct edge x = e[j];
-			e[j] = e[j - 1];
-			e[j - 1] = x;
-		}
-	int cur = 0, most = 0;
-	for (size_t i = 0; i < n; i++) {
-		cur += e[i].d;
-		if (cur > most)
-			most = cur;
-	}
+	int most = overlap_most(e, n);
 	free(e);
 	free(sp);
 	return (unsigned)most;

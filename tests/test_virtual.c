@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cu.h"
+#include "overlap.h"
 #include "mx.h"
 #include "engine.h"
 #include "gil.h"
@@ -701,19 +702,6 @@ static void four_spinners_share_the_gil_on_two_cores(void)
 /* ---- free-threaded Python's costs ---------------------------------- */
 
 /* A point where a thread begins (+1) or ends (-1) holding something. */
-struct edge {
-	uint64_t t;
-	int d;
-};
-
-static int by_edge(const void *pa, const void *pb)
-{
-	const struct edge *a = pa, *b = pb;
-	if (a->t != b->t)
-		return a->t < b->t ? -1 : 1;
-	return a->d - b->d; /* an end before a start at the same time */
-}
-
 /* The most threads holding at once from `from` on: a hold runs from a
  * start event to the thread's next end event, each a list of types. */
 static int most_at_once(const struct run *r, uint64_t from, const int *starts, size_t nstarts,
@@ -743,13 +731,7 @@ static int most_at_once(const struct run *r, uint64_t from, const int *starts, s
 			}
 		}
 	}
-	qsort(ev, n, sizeof *ev, by_edge);
-	int cur = 0, most = 0;
-	for (size_t i = 0; i < n; i++) {
-		cur += ev[i].d;
-		if (cur > most)
-			most = cur;
-	}
+	int most = overlap_most(ev, n);
 	free(ev);
 	return most;
 }
