@@ -859,6 +859,11 @@ static void draw_gils(struct ui *ui, const struct ui_layout *l, uint64_t now_rel
 			char words[220], line[240];
 			describe_object(ui->c->st, o, now_rel, words, sizeof words);
 			snprintf(line, sizeof line, "lock: %s", words);
+			/* Blanked when it changes: a shorter line must not
+			 * leave the end of the last one. */
+			if (!line_stale(ui, l->gils_y + g,
+					key_str(key_str(0, ui->sc->objects[o]), line)))
+				continue;
 			put_cut(l->gils_y + g, 0, l->name_w + 1, CR_TITLE, ui->sc->objects[o]);
 			put_cut(l->gils_y + g, l->tl_x, COLS, CR_NORMAL, line);
 			continue;
