@@ -257,12 +257,19 @@ static void new_take(struct gil_thread *t)
 		if (timed_out && gil->switch_number == saved_switchnum) {
 			/* A full interval passed and nobody switched: ask the
 			 * holder to drop the GIL at its next check. The event
-			 * goes first: the holder stamps its forced drop only
-			 * once it sees the request. */
+			 * is stamped after the flag is set, as CPython spends
+			 * that time on its way back into the wait: the holder
+			 * that sees the flag at once then finds the mutex
+			 * still held and must wait for it, which is how the
+			 * waiters' race for the GIL comes out as it does in
+			 * CPython (see real_cpu in sync_real.c). The order of
+			 * events holds: the holder stamps its forced drop
+			 * only under the mutex, which this thread keeps until
+			 * it waits again. */
 			count(&gil->drop_requests);
-			gil_emit(t, EV_DROP_REQUEST, 0, (uint64_t)waited(t));
 			atomic_store_explicit(&gil->eval_breaker, 1,
 					      memory_order_release);
+			gil_emit(t, EV_DROP_REQUEST, 0, (uint64_t)waited(t));
 		} else if (!timed_out) {
 			/* Woken by a release, but another thread got there
 			 * first: a fresh full interval starts. */
@@ -293,8 +300,9 @@ static void new_take(struct gil_thread *t)
 }
 
 /* drop_gil: wait_for_switch is false for a thread that ends, which must
- * never wait for a successor. */
-static void new_drop(struct gil_thread *t, bool wait_for_switch)
+ * never wait for a successor. forced_nth is the forced switch's number
+ * when the drop request made the holder drop, else 0. */
+static void new_drop(struct gil_thread *t, bool wait_for_switch, uint64_t forced_nth)
 {
 	struct gil *gil = t->gil;
 	struct sync *s = gil->sync;
@@ -307,6 +315,12 @@ static void new_drop(struct gil_thread *t, bool wait_for_switch)
 	sync_lock(s, gil->mutex);
 	atomic_store_explicit(&gil->locked, 0, memory_order_relaxed);
 	sync_signal(s, gil->cond);
+	/* A forced drop is stamped here, after the signal and still under
+	 * the mutex: after the request (stamped under this mutex), before
+	 * any successor's acquisition (stamped under it too), and off the
+	 * path from the check to the signal, which CPython keeps short. */
+	if (forced_nth)
+		gil_emit(t, EV_FORCED_DROP, 0, forced_nth);
 	sync_unlock(s, gil->mutex);
 
 	if (wait_for_switch &&
@@ -501,7 +515,7 @@ void gil_drop(struct gil_thread *t, enum release_reason reason)
 	}
 	switch (gil_policy(t->gil)) {
 	case GIL_NEW:
-		new_drop(t, reason != RELEASE_EXIT);
+		new_drop(t, reason != RELEASE_EXIT, 0);
 		break;
 	case GIL_LEGACY:
 		legacy_drop(t);
@@ -537,8 +551,7 @@ void gil_check_slow(struct gil_thread *t)
 			uint64_t nth = atomic_fetch_add_explicit(&gil->forced_switches, 1,
 								 memory_order_relaxed) + 1;
 			t->forced_drops++;
-			gil_emit(t, EV_FORCED_DROP, 0, nth);
-			new_drop(t, true);
+			new_drop(t, true, nth);
 			/* Other threads may run now. */
 			gil_take(t);
 		}

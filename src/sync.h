@@ -113,9 +113,11 @@ struct sync {
 	 * clock (CLOCK_THREAD_CPUTIME_ID) with the wall clock, and a gap of
 	 * more than SYNC_OFFCORE_MIN_NS becomes one stretch at the end of
 	 * the call (where it was inside the call is not known). A call
-	 * that ends at the eval breaker (the GIL is dropped next) reads only
-	 * the wall clock, against the work's calibrated length: the CPU
-	 * clock's system call would sit on that path. */
+	 * that ends at the eval breaker (the GIL is dropped next) reads the
+	 * TSC where it is invariant (else the wall clock) and judges the
+	 * elapsed time against the work's calibrated length: on that path
+	 * CPython reads no clock, and a clock read there changes who gets
+	 * the GIL next. */
 	sync_offcore_fn offcore;
 };
 

@@ -74,6 +74,10 @@ struct sync_thread {
 static pthread_once_t calibrate_once = PTHREAD_ONCE_INIT;
 static uint64_t iters_per_tick = 1;
 static double calibrated_tick_ns = SYNC_TICK_NS;
+/* Nanoseconds per time-stamp counter cycle, where the CPU has an
+ * invariant TSC (x86-64), else 0. Only the end of a call cut short by the
+ * eval breaker reads it (probe_end says why). */
+static double ns_per_tsc;
 
 static void check(int rc, const char *call)
 {
@@ -96,6 +100,37 @@ static int64_t mono_ns(void)
 	return ts_ns(&ts);
 }
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <x86intrin.h>
+
+/* CPUID 0x80000007, EDX bit 8: the TSC ticks at one rate in every
+ * P-, C- and T-state (Linux's constant_tsc and nonstop_tsc). */
+static bool tsc_invariant(void)
+{
+	unsigned a, b, c, d;
+	if (!__get_cpuid(0x80000000, &a, &b, &c, &d) || a < 0x80000007)
+		return false;
+	__get_cpuid(0x80000007, &a, &b, &c, &d);
+	return (d >> 8) & 1;
+}
+
+static inline uint64_t tsc_read(void)
+{
+	return __rdtsc();
+}
+#else
+static bool tsc_invariant(void)
+{
+	return false;
+}
+
+static inline uint64_t tsc_read(void)
+{
+	return 0;
+}
+#endif
+
 /* The unit of CPU work: a chain of dependent multiply-adds the compiler
  * cannot fold away (the empty asm makes x opaque at every step). */
 static inline uint64_t spin_iters(uint64_t n, uint64_t x)
@@ -113,6 +148,9 @@ static void calibrate(void)
 	const uint64_t n = 1u << 21;
 	double best = 1e18;
 	uint64_t x = 1;
+	bool tsc = tsc_invariant();
+	int64_t mono0 = mono_ns();
+	uint64_t tsc0 = tsc ? tsc_read() : 0;
 	for (int trial = 0; trial < 7; trial++) {
 		int64_t a = mono_ns();
 		x = spin_iters(n, x);
@@ -120,6 +158,12 @@ static void calibrate(void)
 		double per = (double)(b - a) / (double)n;
 		if (per > 0 && per < best)
 			best = per;
+	}
+	if (tsc) {
+		uint64_t cycles = tsc_read() - tsc0;
+		int64_t ns = mono_ns() - mono0;
+		if (cycles > 0 && ns > 0)
+			ns_per_tsc = (double)ns / (double)cycles;
 	}
 	if (x == 42) /* keep x alive; never true in practice */
 		best += 1e-9;
@@ -375,6 +419,7 @@ static int64_t thread_cpu_ns(void)
  * more than the work (the legacy GIL's 100-tick turns). */
 struct offcore_probe {
 	int64_t wall, cpu;
+	uint64_t tsc;
 	bool on;
 };
 
@@ -384,24 +429,33 @@ static void probe_begin(struct sync *s, struct offcore_probe *p, uint64_t ticks)
 	if (p->on) {
 		p->wall = real_now(s);
 		p->cpu = thread_cpu_ns();
+		p->tsc = ns_per_tsc > 0 ? tsc_read() : 0;
 	}
 }
 
 /* stopped: the work ended at the eval breaker, and the caller is about
- * to drop the GIL. The CPU clock is a system call (2 us on a VM), and on
- * that path CPython has none: it would decide who wins the handoff (see
- * real_cpu). There only the wall clock (the vDSO) is read, and the gap is
- * judged against the work's calibrated length: a stretch is reported
- * only when it is clear of a core that runs slower than at calibration
- * (over half the work's length again), so short ones count as holding.
- * Every other call compares the CPU clock. */
+ * to drop the GIL. On that path CPython reads no clock at all, and its
+ * length decides who wins the handoff (see real_cpu): the CPU clock (a
+ * system call, 2 us on a VM) made the I/O thread win nearly every one,
+ * and even the wall clock through the vDSO (some 40 ns more than the
+ * TSC) made the requesting hog win four in five, against about two in
+ * three with no read. So there the elapsed time comes from the TSC where
+ * it is invariant (the wall clock elsewhere, or if the run was paused
+ * meanwhile), and the gap is judged against the work's calibrated
+ * length: a stretch is reported only when it is clear of a core that runs
+ * slower than at calibration (over half the work's length again), so
+ * short ones count as holding. Every other call compares the CPU clock. */
 static void probe_end(struct sync *s, const struct offcore_probe *p, uint64_t ticks,
 		      bool stopped)
 {
 	if (!p->on)
 		return;
 	int64_t cpu = stopped ? 0 : thread_cpu_ns() - p->cpu;
-	int64_t wall_end = real_now(s);
+	int64_t wall_end;
+	if (stopped && p->tsc && !paused(real(s)))
+		wall_end = p->wall + (int64_t)((double)(tsc_read() - p->tsc) * ns_per_tsc);
+	else
+		wall_end = real_now(s);
 	int64_t gap;
 	if (stopped) {
 		double work = (double)ticks * s->tick_ns;
@@ -420,18 +474,22 @@ static void probe_end(struct sync *s, const struct offcore_probe *p, uint64_t ti
  * What follows the breaker is timed as in CPython, on purpose. A waiter
  * that times out in take_gil sets the drop request and at once waits
  * again; the holder sees the request at its next check and drops the
- * GIL. If the holder's signal comes while the requester is still on its
- * way into the kernel (a few hundred nanoseconds), the requester takes it
- * and gets the GIL; if it comes later, the futex wakes the oldest waiter.
- * Beside two hogs, the oldest is the I/O thread. CPython drops within
- * tens of nanoseconds of its check, and its I/O thread loses most of
- * these races (bench_cases, case 5 with two hogs). Here a read of the
+ * GIL. If it reaches the mutex while the requester still holds it, it
+ * must wait for it, and by the time it signals the requester is asleep:
+ * the futex wakes the oldest waiter, beside two hogs the I/O thread. If
+ * its signal comes once the mutex is free but while the requester is
+ * still on its way into the kernel (a few hundred nanoseconds), the
+ * requester takes it and gets the GIL. Which happens is decided in tens
+ * of nanoseconds: CPython 3.11's I/O thread wins about two handoffs in
+ * five at 5 ms (bench_cases, case 5 with two hogs). Here a read of the
  * thread's CPU clock (a system call) used to sit between the check and
  * the drop: the requester was always asleep by then, and the I/O thread
- * won nearly every handoff, its waits a third of CPython's. So nothing
- * slower than a clock read of the vDSO may sit on that path (probe_end
- * skips its read there),
- * nor on the requester's (real_timedwait). */
+ * won nearly every handoff; with a read of the wall clock there and the
+ * forced drop stamped before the mutex, the requester won five in six.
+ * So no clock is read on that path (probe_end reads the TSC, the forced
+ * drop is stamped after the signal), and the requester stamps its
+ * request after setting the flag (new_take in gil.c), as CPython spends
+ * that time on its way back into the wait. */
 static uint64_t real_cpu(struct sync *s, uint64_t ticks, const atomic_int *stop)
 {
 	uint64_t x = ticks, done = 0;
