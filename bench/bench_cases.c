@@ -10,7 +10,8 @@
  *      at 5 ms;
  *   5. an I/O thread sleeping 1 ms in a loop beside one, then two CPU-bound
  *      threads: its extra delay past the 1 ms after each wake-up (p50,
- *      mean, p99) at 1, 5, 20 ms;
+ *      mean, p99) at 1, 5, 20 ms, over 4 s (at 20 ms, 1 s gave twenty
+ *      waits: too few for a p99);
  *   6. four threads of native code that releases the GIL (hashlib on a
  *      large buffer): speed-up over one;
  *   7. an I/O thread beside C code that holds the GIL (`sum(range(n))`):
@@ -356,7 +357,7 @@ static void measure(void)
 			run(&r, "interval %dms\nduration %gms\n"
 				"thread hog * %d { forever { cpu 1ms } }\n"
 				"thread io start 50ms { forever { sleep 1ms cpu 1us } }\n",
-			    ms[i], 50 + 1000 * scale, hogs);
+			    ms[i], 50 + 4000 * scale, hogs);
 			double mean, p50, p99;
 			wakeups(&r, hogs, 1 * MS, &mean, &p50, &p99);
 			key(k1, sizeof k1, "hogs", hogs);

@@ -157,7 +157,7 @@ def main():
     # 5. an I/O thread beside one, then two CPU-bound threads
     for hogs in (1, 2):
         for ms in (1, 5, 20):
-            mean, p50, p99 = wakeup_delays(ms / 1e3, hogs, 1.0 * SCALE, python_hog)
+            mean, p50, p99 = wakeup_delays(ms / 1e3, hogs, 4.0 * SCALE, python_hog)
             emit("convoy", hogs=hogs, interval_ms=ms, mean_ms=mean, p50_ms=p50,
                  p99_ms=p99)
 
