@@ -279,6 +279,7 @@ int ui_run_start(struct ui *ui, struct gv_error *err)
 	if (!ui->w)
 		return -1;
 	ui->sc = watch_scenario(ui->w);
+	ui->legend_of = NULL; /* the legend is worked out again for this run */
 	ui->c = watch_consumer(ui->w);
 	ui->live = watch_live(ui->w);
 	ui->t_start = watch_t_start(ui->w);

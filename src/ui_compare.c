@@ -359,8 +359,10 @@ static void cmp_draw(struct cmp *c)
 		if ((int)strlen(sc->threads[i].name) + 1 > name)
 			name = (int)strlen(sc->threads[i].name) + 1;
 	struct ui_layout l;
+	for (unsigned i = 1; i < c->n; i++)
+		ui_legend_merge(c->b[0].ui, c->b[i].ui);
 	struct layout_want want = { .threads = 1, .name_len = name,
-				    .legend = ui_legend_lines(COLS) };
+				    .legend = ui_legend_lines(c->b[0].ui, COLS) };
 	view_layout(&l, LINES, COLS, &want);
 	erase();
 	if (l.too_small) {

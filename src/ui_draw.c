@@ -786,11 +786,102 @@ static const struct legend_item legend[] = {
 
 #define LEGEND_GAP 2 /* columns between two items */
 
-/* The lines the legend takes at cols columns, wrapped as drawn. */
-static int legend_lines(int cols)
+/* Marks which op kinds occur in ops and the blocks below them. */
+static void ops_used(const struct op *ops, size_t n, bool used[OP_KIND_COUNT])
 {
+	for (size_t i = 0; i < n; i++) {
+		used[ops[i].kind] = true;
+		if (ops[i].body)
+			ops_used(ops[i].body, ops[i].nbody, used);
+	}
+}
+
+/* Can this run show legend item kind? Holding, waiting, finished, a
+ * column held in part and a new interval always can; a state or a mark
+ * that no op of the scenario can lead to cannot, and takes no room (at
+ * 80x24 the fourteen items took four lines). The marks of a contended GIL
+ * need a process of two threads or more with a GIL. Waiting for a core
+ * needs, in virtual time, more threads able to run at once than cores:
+ * without a GIL every thread, under one the holder and each thread with C
+ * code that releases it; in real time it is always possible, as the
+ * machine is shared. g, t, n and p open a new run and ask again; the
+ * compare mode shows the items of every policy compared. */
+static bool legend_can_show(const struct scenario *sc, enum gil_policy policy,
+			    unsigned cores, int kind)
+{
+	bool used[OP_KIND_COUNT] = { false };
+	unsigned *at_once = xcalloc(sc->nprocs ? sc->nprocs : 1, sizeof *at_once);
+	unsigned *nthreads = xcalloc(sc->nprocs ? sc->nprocs : 1, sizeof *nthreads);
+	for (size_t i = 0; i < sc->nthreads; i++) {
+		const struct sc_thread *th = &sc->threads[i];
+		bool mine[OP_KIND_COUNT] = { false };
+		ops_used(th->ops, th->nops, mine);
+		for (size_t k = 0; k < th->ntasks; k++)
+			ops_used(th->tasks[k].ops, th->tasks[k].nops, mine);
+		for (int k = 0; k < OP_KIND_COUNT; k++)
+			used[k] |= mine[k];
+		nthreads[th->process]++;
+		if (policy == GIL_NONE || mine[OP_NATIVE])
+			at_once[th->process]++;
+	}
+	bool contended = false;
+	unsigned running = 0;
+	for (size_t p = 0; p < sc->nprocs; p++) {
+		contended |= nthreads[p] >= 2;
+		running += at_once[p] > 0 ? at_once[p] + (policy != GIL_NONE && at_once[p] < nthreads[p])
+			   : nthreads[p] > 0;
+	}
+	free(at_once);
+	free(nthreads);
+	if (policy == GIL_NONE && !used[OP_IMPORT_UNSAFE])
+		contended = false;
+	switch (kind) {
+	case TS_BLOCKED:
+		return used[OP_IO] || used[OP_SLEEP] || used[OP_GET] || used[OP_PUT] ||
+		       used[OP_AWAIT_IO] || used[OP_AWAIT_SLEEP] || used[OP_AWAIT_GET];
+	case TS_NATIVE:
+		return used[OP_NATIVE];
+	case TS_NATIVE_HOLD:
+		return used[OP_NATIVE_HOLD];
+	case TS_RUNNABLE:
+		return cores == 0 || running > cores;
+	case TS_STOPPED:
+		return used[OP_GC] || sc->gc_every_ns > 0;
+	case TS_LOCK_WAIT: /* under a GIL a critical section costs nothing */
+		return used[OP_WITH] && policy == GIL_NONE;
+	case -1: /* drop request: not in the old GIL */
+	case -2: /* forced switch */
+		return contended && policy != GIL_LEGACY;
+	case -5: /* failed wake-up: the new GIL and the old */
+		return contended && (policy == GIL_NEW || policy == GIL_LEGACY ||
+				     policy == GIL_NONE);
+	default:
+		return true;
+	}
+}
+
+/* The run's legend items, a bit each, worked out once a scenario. */
+static uint32_t legend_mask(struct ui *ui)
+{
+	if (ui->legend_of != ui->sc) {
+		ui->legend_mask = 0;
+		for (size_t i = 0; i < GV_ARRAY_LEN(legend); i++)
+			if (legend_can_show(ui->sc, watch_policy(ui->w), watch_cores(ui->w),
+					    legend[i].kind))
+				ui->legend_mask |= 1u << i;
+		ui->legend_of = ui->sc;
+	}
+	return ui->legend_mask;
+}
+
+/* The lines the legend takes at cols columns, wrapped as drawn. */
+static int legend_lines(struct ui *ui, int cols)
+{
+	uint32_t mask = legend_mask(ui);
 	int lines = 1, x = 1;
 	for (size_t i = 0; i < GV_ARRAY_LEN(legend); i++) {
+		if (!(mask & (1u << i)))
+			continue;
 		int w = 2 + (int)strlen(legend[i].words);
 		if (x + w > cols) {
 			lines++;
@@ -801,11 +892,14 @@ static int legend_lines(int cols)
 	return lines;
 }
 
-static void draw_legend(const struct ui_layout *l)
+static void draw_legend(struct ui *ui, const struct ui_layout *l)
 {
 	const struct crt_glyphs *gl = crt_glyphs();
+	uint32_t mask = legend_mask(ui);
 	int y = l->legend_y, x = 1;
 	for (size_t i = 0; i < GV_ARRAY_LEN(legend); i++) {
+		if (!(mask & (1u << i)))
+			continue;
 		int w = 2 + (int)strlen(legend[i].words);
 		if (x + w > COLS) {
 			if (y + 1 >= l->legend_y + l->legend_lines)
@@ -1286,7 +1380,7 @@ int ui_screen_layout(struct ui *ui, struct ui_layout *l, int *hidden_tasks)
 		.note = ui->sc->note ? view_wrap(ui->sc->note, COLS - 2, NULL, NULL, 0) : 0,
 		.labels = ui->sc->nprocs > 1 ? (int)ui->sc->nprocs : 0,
 		.tasks = ui->nsub,
-		.legend = legend_lines(COLS),
+		.legend = legend_lines(ui, COLS),
 		.name_len = longest_name(ui),
 		.note_whole = ui->note_whole,
 	};
@@ -1396,7 +1490,7 @@ void ui_draw(struct ui *ui)
 	draw_narration(ui, &l);
 	draw_notice(ui, &l, hidden_tasks);
 	if (l.legend_lines && ui->full)
-		draw_legend(&l);
+		draw_legend(ui, &l);
 	draw_gils(ui, &l, now_rel);
 	draw_events(ui, &l);
 	draw_status(ui, &l);
@@ -1408,9 +1502,15 @@ void ui_draw(struct ui *ui)
 
 /* ---- the compare mode's pieces (ui_compare.c) --------------------- */
 
-int ui_legend_lines(int cols)
+int ui_legend_lines(struct ui *ui, int cols)
 {
-	return legend_lines(cols);
+	return legend_lines(ui, cols);
+}
+
+void ui_legend_merge(struct ui *into, struct ui *from)
+{
+	uint32_t more = legend_mask(from);
+	into->legend_mask = legend_mask(into) | more;
 }
 
 int ui_draw_lines(struct ui *ui, const struct ui_layout *l, int y, int room, uint64_t now_rel)
@@ -1446,7 +1546,7 @@ void ui_draw_axis_legend(struct ui *ui, const struct ui_layout *l, uint64_t now_
 	bool *busy = xcalloc((size_t)l->tl_w + 1, sizeof *busy);
 	draw_axis(ui, l, now_rel, busy);
 	free(busy);
-	draw_legend(l);
+	draw_legend(ui, l);
 }
 
 void ui_draw_text(int y, int x, int x_end, int role, const char *s)

@@ -46,6 +46,11 @@ struct ui {
 	struct watch *w;       /* the run, live or recorded */
 	struct scenario *own_sc; /* a live run's scenario (n and p change it) */
 	const struct scenario *sc; /* the run's scenario */
+	/* The legend's items this run can show (legend_mask in ui_draw.c),
+	 * worked out once a run: legend_of is the scenario it was for, NULL
+	 * when a run (re)opens. */
+	const struct scenario *legend_of;
+	uint32_t legend_mask;
 	char *sc_path;         /* NULL: the built-in scenario */
 	int policy;            /* the g key's choice, or -1: the options' */
 	int time_choice;       /* the t key's: 1 virtual, 0 real, -1 the options' */
@@ -146,7 +151,9 @@ int ui_screen_layout(struct ui *ui, struct ui_layout *l, int *hidden_tasks);
  * legend needs at cols columns; text clipped before x_end, escaped. */
 int ui_draw_lines(struct ui *ui, const struct ui_layout *l, int y, int room, uint64_t now_rel);
 void ui_draw_axis_legend(struct ui *ui, const struct ui_layout *l, uint64_t now_rel);
-int ui_legend_lines(int cols);
+int ui_legend_lines(struct ui *ui, int cols);
+/* Adds from's legend items to into's (the compare mode: every policy's). */
+void ui_legend_merge(struct ui *into, struct ui *from);
 /* Text cut, where it must be, after a word and with an ellipsis. */
 void ui_draw_text(int y, int x, int x_end, int role, const char *s);
 

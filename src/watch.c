@@ -554,6 +554,11 @@ const char *watch_time_mode(const struct watch *w)
 	return w->rp ? w->rp->t->meta.time_mode : engine_time_mode(w->e);
 }
 
+unsigned watch_cores(const struct watch *w)
+{
+	return w->rp ? 0 : engine_cores(w->e);
+}
+
 void watch_clock_words(const struct watch *w, char *buf, size_t len)
 {
 	if (w->rp) {

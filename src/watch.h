@@ -173,6 +173,8 @@ double watch_slow(const struct watch *w);
 enum gil_policy watch_policy(const struct watch *w);
 /* "real" or "virtual (seed S, N cores)". */
 const char *watch_time_mode(const struct watch *w);
+/* A live virtual run's cores; 0 in real time and for a recording. */
+unsigned watch_cores(const struct watch *w);
 /* The clock in a header's words: "real time", "real time, slow x4",
  * "virtual (seed 0, 2 cores), 1/20x speed", "recorded 2026-11-23 09:19Z". */
 void watch_clock_words(const struct watch *w, char *buf, size_t len);
