@@ -43,6 +43,7 @@ struct stats_thr {
 	uint64_t wait_max;
 	uint64_t switch_wait_max;
 	unsigned gil;
+	unsigned lock_wait; /* 1 + the object whose lock it waits for; 0: none */
 };
 
 struct stats_g {
@@ -250,18 +251,25 @@ unsigned stats_nobjects(const struct stats *s)
 	return s->nobjects;
 }
 
-/* A lock event: counted on its object, whatever the thread's state. */
+/* A lock event: counted on its object, whatever the thread's state. A
+ * wait counts once its take comes, so that a wait still going on is
+ * never counted beside the takes it has not made ("85 waits of 84
+ * takes"). */
 static void stats_add_lock(struct stats *s, const struct event *ev)
 {
 	if (ev->aux >= s->nobjects)
 		return;
 	struct stats_object *o = &s->objects[ev->aux].c;
+	struct stats_thr *th = &s->threads[ev->tid];
 	switch (ev->type) {
 	case EV_LOCK_WAIT:
-		o->waits++;
+		th->lock_wait = ev->aux + 1u;
 		break;
 	case EV_LOCK_TAKE:
 		o->takes++;
+		if (th->lock_wait == ev->aux + 1u)
+			o->waits++;
+		th->lock_wait = 0;
 		if (ev->arg) {
 			s->obj_buckets[(size_t)ev->aux * NBUCKETS + wait_bucket(ev->arg)]++;
 			o->wait_sum_ns += ev->arg;
