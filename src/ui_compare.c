@@ -273,7 +273,7 @@ static void cmp_draw_heads(const struct cmp *c, const struct ui_layout *l, int y
 	ui_draw_text(y, l->tl_x, l->tl_x + l->tl_w, CR_TITLE, buf);
 	int x = l->fig_x;
 	for (int f = 0; f < FIG_COLUMN_COUNT; f++) {
-		if (!view_fig_shown((enum fig_column)f, l->fig_n))
+		if (!view_fig_shown((enum fig_column)f, l->fig_mask))
 			continue;
 		const struct fig_column_info *fc = view_fig_column((enum fig_column)f);
 		snprintf(buf, sizeof buf, "%*s", fc->width, fc->head);

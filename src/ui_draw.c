@@ -558,7 +558,7 @@ static void scenario_duration(const struct ui *ui, uint64_t ns, char *buf, size_
 static void put_figures(struct ui *ui, const struct ui_layout *l, int y, char v[][32],
 			int role, int wait_role)
 {
-	uint64_t key = key_u64(key_u64(key_u64(0, (uint64_t)l->fig_x), (uint64_t)l->fig_n),
+	uint64_t key = key_u64(key_u64(key_u64(0, (uint64_t)l->fig_x), (uint64_t)l->fig_mask),
 			       (uint64_t)(role * 64 + wait_role));
 	for (int c = 0; c < FIG_COLUMN_COUNT; c++)
 		key = key_str(key, v[c]);
@@ -567,7 +567,7 @@ static void put_figures(struct ui *ui, const struct ui_layout *l, int y, char v[
 	blank(ui, y, l->tl_x + l->tl_w, COLS);
 	int x = l->fig_x;
 	for (int c = 0; c < FIG_COLUMN_COUNT; c++) {
-		if (!view_fig_shown((enum fig_column)c, l->fig_n))
+		if (!view_fig_shown((enum fig_column)c, l->fig_mask))
 			continue;
 		const struct fig_column_info *fc = view_fig_column((enum fig_column)c);
 		char cell[40];
@@ -584,7 +584,7 @@ static void draw_figures(struct ui *ui, const struct ui_layout *l, int y,
 	char v[FIG_COLUMN_COUNT][32];
 	for (int c = 0; c < FIG_COLUMN_COUNT; c++) {
 		v[c][0] = '\0';
-		if (!view_fig_shown((enum fig_column)c, l->fig_n))
+		if (!view_fig_shown((enum fig_column)c, l->fig_mask))
 			continue;
 		switch ((enum fig_column)c) {
 		case FIG_HOLD:
@@ -635,7 +635,7 @@ static void draw_task_figures(struct ui *ui, const struct ui_layout *l, int y,
 	char v[FIG_COLUMN_COUNT][32];
 	for (int c = 0; c < FIG_COLUMN_COUNT; c++) {
 		v[c][0] = '\0';
-		if (!view_fig_shown((enum fig_column)c, l->fig_n))
+		if (!view_fig_shown((enum fig_column)c, l->fig_mask))
 			continue;
 		if (c == FIG_HOLD)
 			pct(v[c], sizeof v[c], tot[TK_RUNNING], whole);
@@ -659,7 +659,7 @@ static void draw_heads(struct ui *ui, const struct ui_layout *l)
 	put(l->head_y, l->tl_x, l->tl_x + l->tl_w, CR_TITLE, buf);
 	int x = l->fig_x;
 	for (int c = 0; c < FIG_COLUMN_COUNT; c++) {
-		if (!view_fig_shown((enum fig_column)c, l->fig_n))
+		if (!view_fig_shown((enum fig_column)c, l->fig_mask))
 			continue;
 		const struct fig_column_info *fc = view_fig_column((enum fig_column)c);
 		snprintf(buf, sizeof buf, "%*s", fc->width, fc->head);
@@ -767,6 +767,9 @@ struct legend_item {
 	const char *words;
 };
 
+/* Not an item: asks legend_can_show whether two threads share a GIL. */
+#define LEGEND_CONTENDED (-6)
+
 static const struct legend_item legend[] = {
 	{ TS_HOLDING, "holds the GIL" },
 	{ TS_WAITING, "waits for it" },
@@ -855,23 +858,48 @@ static bool legend_can_show(const struct scenario *sc, enum gil_policy policy,
 	case -5: /* failed wake-up: the new GIL and the old */
 		return contended && (policy == GIL_NEW || policy == GIL_LEGACY ||
 				     policy == GIL_NONE);
+	case LEGEND_CONTENDED:
+		return contended;
 	default:
 		return true;
 	}
 }
 
-/* The run's legend items, a bit each, worked out once a scenario. */
+/* The run's legend items, a bit each, and the figure columns it cannot
+ * fill, worked out once a run. The columns follow the states: a share of
+ * time in a state no thread can reach, and the GIL's waits (acquisitions,
+ * p50, p99, max) where no two threads share a GIL (lesson 9's processes:
+ * its core column is worth their room). */
 static uint32_t legend_mask(struct ui *ui)
 {
 	if (ui->legend_of != ui->sc) {
+		enum gil_policy pol = watch_policy(ui->w);
+		unsigned cores = watch_cores(ui->w);
 		ui->legend_mask = 0;
 		for (size_t i = 0; i < GV_ARRAY_LEN(legend); i++)
-			if (legend_can_show(ui->sc, watch_policy(ui->w), watch_cores(ui->w),
-					    legend[i].kind))
+			if (legend_can_show(ui->sc, pol, cores, legend[i].kind))
 				ui->legend_mask |= 1u << i;
+		ui->fig_skip = 0;
+		if (!legend_can_show(ui->sc, pol, cores, TS_BLOCKED))
+			ui->fig_skip |= 1u << FIG_BLOCKED;
+		if (!legend_can_show(ui->sc, pol, cores, TS_NATIVE) &&
+		    !legend_can_show(ui->sc, pol, cores, TS_NATIVE_HOLD))
+			ui->fig_skip |= 1u << FIG_NATIVE;
+		if (!legend_can_show(ui->sc, pol, cores, TS_RUNNABLE))
+			ui->fig_skip |= 1u << FIG_CORE;
+		if (!legend_can_show(ui->sc, pol, cores, LEGEND_CONTENDED))
+			ui->fig_skip |= 1u << FIG_ACQ | 1u << FIG_P50 | 1u << FIG_P99 |
+					1u << FIG_MAX;
 		ui->legend_of = ui->sc;
 	}
 	return ui->legend_mask;
+}
+
+/* The figure columns this run cannot fill (legend_mask). */
+static uint32_t fig_skip(struct ui *ui)
+{
+	legend_mask(ui);
+	return ui->fig_skip;
 }
 
 /* The lines the legend takes at cols columns, wrapped as drawn. */
@@ -1381,6 +1409,7 @@ int ui_screen_layout(struct ui *ui, struct ui_layout *l, int *hidden_tasks)
 		.labels = ui->sc->nprocs > 1 ? (int)ui->sc->nprocs : 0,
 		.tasks = ui->nsub,
 		.legend = legend_lines(ui, COLS),
+		.fig_skip = fig_skip(ui),
 		.name_len = longest_name(ui),
 		.note_whole = ui->note_whole,
 	};

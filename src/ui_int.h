@@ -51,6 +51,7 @@ struct ui {
 	 * when a run (re)opens. */
 	const struct scenario *legend_of;
 	uint32_t legend_mask;
+	uint32_t fig_skip;  /* ... and the figure columns it cannot fill */
 	char *sc_path;         /* NULL: the built-in scenario */
 	int policy;            /* the g key's choice, or -1: the options' */
 	int time_choice;       /* the t key's: 1 virtual, 0 real, -1 the options' */

@@ -137,18 +137,18 @@ static const struct fig_column_info fig_columns[FIG_COLUMN_COUNT] = {
 	[FIG_MAX] = { "max", 8, 6 },
 };
 
-bool view_fig_shown(enum fig_column c, int fig_n)
+bool view_fig_shown(enum fig_column c, uint32_t fig_mask)
 {
-	return (unsigned)c < FIG_COLUMN_COUNT && fig_columns[c].prio < fig_n;
+	return (unsigned)c < FIG_COLUMN_COUNT && (fig_mask >> c) & 1;
 }
 
 /* The column of priority p. */
-static const struct fig_column_info *by_prio(int p)
+static int by_prio(int p)
 {
 	for (int c = 0; c < FIG_COLUMN_COUNT; c++)
 		if (fig_columns[c].prio == p)
-			return &fig_columns[c];
-	return &fig_columns[0];
+			return c;
+	return 0;
 }
 
 const struct fig_column_info *view_fig_column(enum fig_column c)
@@ -226,11 +226,15 @@ void view_layout(struct ui_layout *l, int rows, int cols, const struct layout_wa
 	l->tl_x = l->name_w + 2;
 	int right = 0;
 	for (int p = 0; p < FIG_COLUMN_COUNT; p++) {
-		int wd = right + 1 + by_prio(p)->width;
+		int c = by_prio(p);
+		if ((w->fig_skip >> c) & 1)
+			continue; /* a column the run cannot fill takes no room */
+		int wd = right + 1 + fig_columns[c].width;
 		if (cols - l->tl_x - 1 - wd < cols / 2)
 			break;
 		right = wd;
-		l->fig_n = p + 1;
+		l->fig_n++;
+		l->fig_mask |= 1u << c;
 	}
 	l->tl_w = cols - l->tl_x - 1 - right;
 	l->fig_x = l->tl_x + l->tl_w + 1;

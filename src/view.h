@@ -83,8 +83,8 @@ struct fig_column_info {
 	int prio;
 };
 
-/* Is column c shown when the layout keeps fig_n of them? */
-bool view_fig_shown(enum fig_column c, int fig_n);
+/* Is column c among a layout's fig_mask? */
+bool view_fig_shown(enum fig_column c, uint32_t fig_mask);
 
 const struct fig_column_info *view_fig_column(enum fig_column c);
 
@@ -101,6 +101,7 @@ struct layout_want {
 	int name_len; /* the longest thread name */
 	bool note_whole; /* the note wanted whole (the N key) */
 	int hidden;   /* rows the caller left out already (say so) */
+	uint32_t fig_skip; /* figure columns the run cannot fill, a bit each */
 };
 
 struct ui_layout {
@@ -122,6 +123,7 @@ struct ui_layout {
 	int name_w;                 /* thread names, from column 0 */
 	int tl_x, tl_w;             /* the timeline */
 	int fig_x, fig_n;           /* figures: the fig_n of highest priority */
+	uint32_t fig_mask;          /* ... a bit each, of those not skipped */
 };
 
 /*

@@ -6,6 +6,7 @@
 # the gc and the wait for a core but no drop request, until g turns the
 # GIL on (g: the old GIL, with failed wake-ups and no drop requests;
 # under a GIL a critical section costs nothing, so no lock either).
+# The figure columns follow: lesson 9 shows its wait for a core.
 # Skipped (77) without tmux.
 S=lg1
 . "${top_srcdir:-.}/tests/tmux-lib.sh"
@@ -37,6 +38,13 @@ check "g turns the old GIL on" wait_for "GIL legacy"
 check "its failed wake-ups join the legend" has "× failed wake-up"
 check "but no drop request, no lock, no core" lacks "! drop request|▼ forced switch|waits for a lock|waits for a core"
 T send-keys -t lg17 q
+
+# Lesson 9, one thread a process: no GIL wait to show, so at 120 columns
+# the wait for a core has the room the GIL's wait columns took.
+start lg9 "$(lesson 09-multiprocessing)"
+check "lesson 9: the core column" has "hold +wait +core *$"
+check "lesson 9: no GIL wait columns" lacks "p50|p99"
+T send-keys -t lg9 q
 
 echo "legend-tui: $pass passed, $fail failed"
 [ $fail -eq 0 ]

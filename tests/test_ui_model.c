@@ -384,7 +384,7 @@ static void check_layout(const struct ui_layout *l)
 	CU_ASSERT(l->tl_w >= l->cols / 2);
 	int right = 0;
 	for (int c = 0; c < FIG_COLUMN_COUNT; c++)
-		if (view_fig_shown((enum fig_column)c, l->fig_n))
+		if (view_fig_shown((enum fig_column)c, l->fig_mask))
 			right += 1 + view_fig_column((enum fig_column)c)->width;
 	CU_ASSERT(l->fig_x + right <= l->cols);
 	CU_ASSERT(l->tl_x + l->tl_w < l->fig_x + 1);
@@ -401,9 +401,9 @@ static void test_layout_fits_80x24_and_200x50(void)
 	CU_ASSERT_EQUAL(l.note_lines, 1);
 	CU_ASSERT_EQUAL(l.notice_y, -1);
 	CU_ASSERT(l.fig_n >= 2); /* hold and wait at least */
-	CU_ASSERT_TRUE(view_fig_shown(FIG_HOLD, l.fig_n));
-	CU_ASSERT_TRUE(view_fig_shown(FIG_WAIT, l.fig_n));
-	CU_ASSERT_FALSE(view_fig_shown(FIG_NATIVE, l.fig_n));
+	CU_ASSERT_TRUE(view_fig_shown(FIG_HOLD, l.fig_mask));
+	CU_ASSERT_TRUE(view_fig_shown(FIG_WAIT, l.fig_mask));
+	CU_ASSERT_FALSE(view_fig_shown(FIG_NATIVE, l.fig_mask));
 	w = want(10, 3, 3, 8, 1);
 	view_layout(&l, 50, 200, &w);
 	check_layout(&l);
@@ -434,6 +434,27 @@ static void test_layout_many_threads_keep_their_rows_first(void)
 /* At a projector's 80x24 the layout keeps, in order, the threads, a line
  * a GIL, one line of the note, the task rows, the legend and the events;
  * process labels only when all of that fits. */
+/* A figure column the run cannot fill takes no room: at 120 columns the
+ * wait for a core (the lowest priority) has none, until the GIL's wait
+ * columns are skipped (lesson 9: one thread a process). */
+static void test_layout_skips_columns(void)
+{
+	struct ui_layout l;
+	struct layout_want w = want(4, 4, 2, 8, 1);
+	view_layout(&l, 40, 120, &w);
+	check_layout(&l);
+	CU_ASSERT_FALSE(view_fig_shown(FIG_CORE, l.fig_mask));
+	CU_ASSERT_TRUE(view_fig_shown(FIG_P99, l.fig_mask));
+	w.fig_skip = 1u << FIG_ACQ | 1u << FIG_P50 | 1u << FIG_P99 | 1u << FIG_MAX;
+	view_layout(&l, 40, 120, &w);
+	check_layout(&l);
+	CU_ASSERT_TRUE(view_fig_shown(FIG_CORE, l.fig_mask));
+	CU_ASSERT_TRUE(view_fig_shown(FIG_NATIVE, l.fig_mask));
+	CU_ASSERT_FALSE(view_fig_shown(FIG_P99, l.fig_mask));
+	CU_ASSERT_FALSE(view_fig_shown(FIG_ACQ, l.fig_mask));
+	CU_ASSERT_EQUAL(l.fig_n, 5);
+}
+
 static void test_layout_by_priority(void)
 {
 	struct ui_layout l;
@@ -698,6 +719,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(test_layout_fits_80x24_and_200x50),
 	CU_TEST_ENTRY(test_layout_many_threads_keep_their_rows_first),
 	CU_TEST_ENTRY(test_layout_by_priority),
+	CU_TEST_ENTRY(test_layout_skips_columns),
 	CU_TEST_ENTRY(test_wrap),
 	CU_TEST_ENTRY(test_click_maps_to_a_line_and_a_column),
 	CU_TEST_ENTRY(test_policy_order),
