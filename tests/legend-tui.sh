@@ -13,13 +13,8 @@ S=lg1
 lesson() { echo "$(cd "$srcdir/scenarios" && pwd)/$1.gil"; }
 has() { wait_for "$1"; }
 lacks() { ! screen | grep -Eq -- "$1"; }
-start() {
-	T -f /dev/null new-session -d -s "$1" -x 120 -y 40 \
-		"LANG=C.UTF-8 TERM=screen sh -c '\"$gilviz\" \"$2\"; sleep 60'" ||
-		{ echo "FAIL: cannot start tmux"; exit 1; }
-	[ "$S" = "$1" ] || T kill-session -t "$S" 2>/dev/null
-	S=$1
-}
+# start NAME FILE: gilviz on FILE in a new session NAME.
+start() { session "$1" "LANG=C.UTF-8 TERM=screen sh -c '\"$gilviz\" \"$2\"; sleep 60'"; }
 
 start lg1 "$(lesson 01-cpu-bound)"
 check "lesson 1: the legend is up" has "█ holds the GIL"

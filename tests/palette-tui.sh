@@ -15,14 +15,8 @@ esc=$(printf '\033')
 glyph_in() { l=$(legend) && printf '%s' "$l" | grep -q -- "$esc\\[$1$2"; }
 poll() { n=150; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done; return 1; }
 # start NAME ENV: a new session NAME running gilviz with ENV ("VAR=x ...").
-# The new session starts before the old one goes, so that the tmux server
-# never runs out of sessions and exits under us.
 start() {
-	T -f /dev/null new-session -d -s "$1" -x 120 -y 40 \
-		"LANG=C.UTF-8 $2 \"$gilviz\" --duration=60s \"$convoy\"; sleep 60" ||
-		{ echo "FAIL: cannot start tmux"; exit 1; }
-	[ "$S" = "$1" ] || T kill-session -t "$S" 2>/dev/null
-	S=$1
+	session "$1" "LANG=C.UTF-8 $2 \"$gilviz\" --duration=60s \"$convoy\"; sleep 60"
 	poll legend >/dev/null
 }
 

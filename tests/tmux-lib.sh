@@ -38,3 +38,12 @@ check() {
 	if "$@"; then echo "ok: $desc"; pass=$((pass + 1))
 	else echo "FAIL: $desc"; screen | sed 's/^/  | /'; fail=$((fail + 1)); fi
 }
+# session NAME CMD: a new 120x40 session NAME running the shell command
+# CMD, which becomes S. The new session starts before the old one goes, so
+# that the tmux server never runs out of sessions and exits under us.
+session() {
+	T -f /dev/null new-session -d -s "$1" -x 120 -y 40 "$2" ||
+		{ echo "FAIL: cannot start tmux"; exit 1; }
+	[ "$S" = "$1" ] || T kill-session -t "$S" 2>/dev/null
+	S=$1
+}
