@@ -11,7 +11,9 @@
  *   5. an I/O thread sleeping 1 ms in a loop beside one, then two CPU-bound
  *      threads: its extra delay past the 1 ms after each wake-up (p50,
  *      mean, p99) at 1, 5, 20 ms, over 4 s (at 20 ms, 1 s gave twenty
- *      waits: too few for a p99);
+ *      waits: too few for a p99); with two, also the share of the forced
+ *      handoffs it waited through that the hog which had set the drop
+ *      request won (gilviz only: CPython's events are not seen);
  *   6. four threads of native code that releases the GIL (hashlib on a
  *      large buffer): speed-up over one;
  *   7. an I/O thread beside C code that holds the GIL (`sum(range(n))`):
@@ -238,6 +240,32 @@ static void wakeups(const struct result *r, int tid, int64_t sleep_ns, double *m
 	free(d);
 }
 
+/* Of the forced handoffs that thread io waited through, the share (in %)
+ * the thread that had set the drop request won: the race of take_gil's
+ * requester, not yet asleep, against the oldest waiter the futex wakes
+ * (sync_real.c, real_cpu; sync_virtual.c, cond_pick). */
+static double requester_share(const struct result *r, int io)
+{
+	bool io_waits = false;
+	int requester = -1;
+	unsigned won = 0, all = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct event *e = &r->evs[i];
+		if (e->tid == io && e->type == EV_GIL_REQUEST)
+			io_waits = true;
+		else if (e->type == EV_DROP_REQUEST && io_waits)
+			requester = e->tid;
+		else if (e->type == EV_GIL_ACQUIRE && e->aux == 1 && requester >= 0) {
+			all++;
+			won += e->tid == requester;
+			requester = -1;
+		}
+		if (e->tid == io && e->type == EV_GIL_ACQUIRE)
+			io_waits = false;
+	}
+	return all ? 100.0 * won / all : 0;
+}
+
 /* The table: every figure measured in real time first, then the same
  * cases again in virtual time, row by row in the same order. */
 static struct {
@@ -368,6 +396,10 @@ static void measure(void)
 			row(what, mean, py("convoy", k1, k2, "mean_ms"));
 			snprintf(what, sizeof what, "   I/O beside %d CPU, %2d ms: delay p99 ms", hogs, ms[i]);
 			row(what, p99, py("convoy", k1, k2, "p99_ms"));
+			if (hogs == 2) {
+				snprintf(what, sizeof what, "   ... handoffs the requester won, %%");
+				row(what, requester_share(&r, hogs), (struct pyfig){ -1, -1, -1 });
+			}
 			done(&r);
 		}
 	}
