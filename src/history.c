@@ -713,9 +713,14 @@ bool history_row_cells(struct history_row *r, const struct history *h, unsigned 
 		}
 		done = th->tr.state == TS_DONE;
 	}
-	if (r->valid && r->h == h && r->tid == tid && r->t0 == t0 && r->col_ns == col_ns &&
-	    r->ncols == ncols && r->now == in_now && r->changes == changes &&
-	    r->floor == floor && r->epoch == h->epoch && r->done == done)
+	const struct history_row_key k = {
+		.h = h, .t0 = t0, .col_ns = col_ns, .now = in_now, .changes = changes,
+		.floor = floor, .epoch = h->epoch, .tid = tid, .ncols = ncols, .done = done,
+	};
+	const struct history_row_key *o = &r->key;
+	if (r->valid && o->h == k.h && o->t0 == k.t0 && o->col_ns == k.col_ns &&
+	    o->now == k.now && o->changes == k.changes && o->floor == k.floor &&
+	    o->epoch == k.epoch && o->tid == k.tid && o->ncols == k.ncols && o->done == k.done)
 		return false;
 	if (ncols > r->cap) {
 		free(r->cols);
@@ -726,16 +731,7 @@ bool history_row_cells(struct history_row *r, const struct history *h, unsigned 
 	}
 	r->last_end = history_bin(h, tid, t0, col_ns, ncols, now, r->cols);
 	history_bins_to_cells(r->cols, ncols, t0, col_ns, r->last_end, now, done, r->cells);
-	r->h = h;
-	r->tid = tid;
-	r->t0 = t0;
-	r->col_ns = col_ns;
-	r->ncols = ncols;
-	r->now = in_now;
-	r->changes = changes;
-	r->floor = floor;
-	r->epoch = h->epoch;
-	r->done = done;
+	r->key = k;
 	r->valid = true;
 	r->builds++;
 	return true;

@@ -229,11 +229,18 @@ const char *history_cell_ascii(const struct history_cell *cell);
  * and the thread's end. history_row_cells bins again only when one of
  * them changed; builds counts the times it did.
  */
-struct history_row {
-	uint64_t t0, col_ns, now, changes, floor, epoch;
+/* What a row's cells were made from (history_row_cells says why each). */
+struct history_row_key {
 	const struct history *h;
-	unsigned tid, ncols, cap;
-	bool valid, done;
+	uint64_t t0, col_ns, now, changes, floor, epoch;
+	unsigned tid, ncols;
+	bool done;
+};
+
+struct history_row {
+	struct history_row_key key;
+	unsigned cap;
+	bool valid;
 	uint64_t last_end; /* as history_bin returns it */
 	uint64_t builds;
 	struct history_column *cols; /* scratch, cap columns */
