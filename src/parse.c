@@ -73,6 +73,11 @@ static const char *const directive_names[D_COUNT] = {
 #define MAX_OPEN (SCENARIO_MAX_DEPTH + 4) /* process, thread, repeats */
 #define MAIN_PROCESS ((unsigned)-1) /* threads outside a process, until the end */
 
+/* Where a queue or an object was declared, for the error of a second one. */
+struct decl_at {
+	int line, col;
+};
+
 struct parser {
 	const char *src;
 	size_t len, off;
@@ -97,8 +102,8 @@ struct parser {
 	struct name_set thread_names, proc_names;
 	bool in_task;       /* inside a loop's task: 'await' is allowed */
 	size_t queues_cap;
-	struct { int line, col; } queue_at[SCENARIO_MAX_QUEUES];
-	struct { int line, col; } object_at[SCENARIO_MAX_OBJECTS];
+	struct decl_at queue_at[SCENARIO_MAX_QUEUES];
+	struct decl_at object_at[SCENARIO_MAX_OBJECTS];
 	struct { int line, col; } gc_every_at; /* line 0: unset */
 	/* The 'with' blocks open around the op being read, innermost last. */
 	struct { unsigned object; int line, col; } with_open[SCENARIO_MAX_DEPTH + 1];
@@ -666,49 +671,65 @@ static struct op *op_vec_push(struct op_vec *vec)
 
 static int parse_ops(struct parser *p, int depth, struct op_vec *vec);
 
-/* The queue a put, get or await get names: declared before, at top level. */
+/* The i-th queue's or object's name. */
+typedef const char *(*decl_name_fn)(const struct scenario *sc, size_t i);
+
+/* The index of name among the n names nth gives, or -1. */
+static long find_decl(const struct scenario *sc, size_t n, decl_name_fn nth, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(nth(sc, i), name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* A name declared before at top level with 'decl' (queue, object): its
+ * index among the n such names. what says what was expected, for the
+ * error when no name follows. */
+static int parse_declared(struct parser *p, int line, const char *what, const char *decl,
+			  size_t n, decl_name_fn nth, unsigned *out)
+{
+	struct token at = p->tok;
+	char *name = NULL;
+	if (parse_name(p, line, what, &name))
+		return -1;
+	long i = find_decl(p->sc, n, nth, name);
+	if (i >= 0) {
+		free(name);
+		*out = (unsigned)i;
+		return 0;
+	}
+	fail(p, at.line, at.col,
+	     "unknown %s '%s' (declare it at top level with '%s %s' before it is used)",
+	     decl, name, decl, name);
+	free(name);
+	return -1;
+}
+
+static const char *queue_name(const struct scenario *sc, size_t i)
+{
+	return sc->queues[i].name;
+}
+
+static const char *object_name(const struct scenario *sc, size_t i)
+{
+	return sc->objects[i];
+}
+
+/* The queue a put, get or await get names. */
 static int parse_queue_ref(struct parser *p, int line, int kind, unsigned *out)
 {
 	char what[48];
 	snprintf(what, sizeof what, "a queue name after '%s'",
 		 kind == OP_AWAIT_GET ? "await get" : op_kind_name(kind));
-	struct token at = p->tok;
-	char *name = NULL;
-	if (parse_name(p, line, what, &name))
-		return -1;
-	for (size_t i = 0; i < p->sc->nqueues; i++) {
-		if (strcmp(p->sc->queues[i].name, name) == 0) {
-			free(name);
-			*out = (unsigned)i;
-			return 0;
-		}
-	}
-	fail(p, at.line, at.col,
-	     "unknown queue '%s' (declare it at top level with 'queue %s' before it is used)",
-	     name, name);
-	free(name);
-	return -1;
+	return parse_declared(p, line, what, "queue", p->sc->nqueues, queue_name, out);
 }
 
-/* The object a 'with' names: declared before, at top level. */
+/* The object a 'with' names. */
 static int parse_object_ref(struct parser *p, int line, unsigned *out)
 {
-	struct token at = p->tok;
-	char *name = NULL;
-	if (parse_name(p, line, "an object name after 'with'", &name))
-		return -1;
-	for (size_t i = 0; i < p->sc->nobjects; i++) {
-		if (strcmp(p->sc->objects[i], name) == 0) {
-			free(name);
-			*out = (unsigned)i;
-			return 0;
-		}
-	}
-	fail(p, at.line, at.col,
-	     "unknown object '%s' (declare it at top level with 'object %s' before it is used)",
-	     name, name);
-	free(name);
-	return -1;
+	return parse_declared(p, line, "an object name after 'with'", "object",
+			      p->sc->nobjects, object_name, out);
 }
 
 /* import_unsafe "module": the module's name, kept once in
@@ -1353,6 +1374,18 @@ static int parse_percent(struct parser *p, int line, unsigned *out)
 	return next(p);
 }
 
+/* A top-level line ends after its last word (what it is after, for the
+ * error), or goes on with ';'; more says what else may come. */
+static int expect_line_end(struct parser *p, int line, const char *after, const char *more)
+{
+	if (p->tok.type == T_EOF || p->tok.type == T_SEMI || p->tok.line != line)
+		return 0;
+	char got[64];
+	describe(&p->tok, 0, got, sizeof got);
+	return fail(p, p->tok.line, p->tok.col,
+		    "unexpected %s after %s (expected %send of line or ';')", got, after, more);
+}
+
 static int parse_directive(struct parser *p, enum directive d)
 {
 	struct scenario *sc = p->sc;
@@ -1458,43 +1491,48 @@ static int parse_directive(struct parser *p, enum directive d)
 	case D_COUNT:
 		break;
 	}
-	if (p->tok.type != T_EOF && p->tok.type != T_SEMI &&
-	    p->tok.line == kw.line) {
-		char got[64];
-		describe(&p->tok, 0, got, sizeof got);
-		return fail(p, p->tok.line, p->tok.col,
-			    "unexpected %s after the value of '%s' (expected end of line or ';')",
-			    got, name);
+	char after[64];
+	snprintf(after, sizeof after, "the value of '%s'", name);
+	return expect_line_end(p, kw.line, after, "");
+}
+
+/* After the keyword kw of a declaration ('queue', 'object'): the name,
+ * new among the n declared so far (at[i] says where each was) and within
+ * max; what says what was expected. -1 after an error. */
+static int parse_decl_name(struct parser *p, struct token kw, const char *what,
+			   const char *decl, size_t n, decl_name_fn nth,
+			   const struct decl_at *at, int max, char **name,
+			   struct token *name_tok)
+{
+	if (next(p))
+		return -1;
+	*name_tok = p->tok;
+	if (parse_name(p, kw.line, what, name))
+		return -1;
+	long i = find_decl(p->sc, n, nth, *name);
+	if (i >= 0) {
+		fail(p, name_tok->line, name_tok->col,
+		     "%s name '%s' is already used by the %s declared at %d:%d",
+		     decl, *name, decl, at[i].line, at[i].col);
+	} else if (n >= (size_t)max) {
+		fail(p, kw.line, kw.col, "too many %ss: the limit is %d in a file", decl, max);
+	} else {
+		return 0;
 	}
-	return 0;
+	free(*name);
+	*name = NULL;
+	return -1;
 }
 
 /* 'queue NAME [size N]' at top level. */
 static int parse_queue(struct parser *p)
 {
 	struct scenario *sc = p->sc;
-	struct token kw = p->tok;
-	if (next(p))
-		return -1;
-	struct token name_tok = p->tok;
+	struct token kw = p->tok, name_tok;
 	char *name = NULL;
-	if (parse_name(p, kw.line, "a queue name after 'queue'", &name))
+	if (parse_decl_name(p, kw, "a queue name after 'queue'", "queue", sc->nqueues,
+			    queue_name, p->queue_at, SCENARIO_MAX_QUEUES, &name, &name_tok))
 		return -1;
-	for (size_t i = 0; i < sc->nqueues; i++) {
-		if (strcmp(sc->queues[i].name, name) == 0) {
-			fail(p, name_tok.line, name_tok.col,
-			     "queue name '%s' is already used by the queue declared at %d:%d",
-			     name, p->queue_at[i].line, p->queue_at[i].col);
-			free(name);
-			return -1;
-		}
-	}
-	if (sc->nqueues >= SCENARIO_MAX_QUEUES) {
-		free(name);
-		return fail(p, kw.line, kw.col,
-			    "too many queues: the limit is %d in a file",
-			    SCENARIO_MAX_QUEUES);
-	}
 	uint64_t size = 0;
 	if (is_word(&p->tok, "size") && p->tok.line == kw.line) {
 		if (next(p) ||
@@ -1504,22 +1542,18 @@ static int parse_queue(struct parser *p)
 			return -1;
 		}
 	}
-	if (p->tok.type != T_EOF && p->tok.type != T_SEMI &&
-	    p->tok.line == kw.line) {
-		char got[64];
-		describe(&p->tok, 0, got, sizeof got);
+	char after[SCENARIO_MAX_NAME + 16];
+	snprintf(after, sizeof after, "queue '%s'", name);
+	if (expect_line_end(p, kw.line, after, "'size N', ")) {
 		free(name);
-		return fail(p, p->tok.line, p->tok.col,
-			    "unexpected %s after queue '%.*s' (expected 'size N', end of line or ';')",
-			    got, (int)name_tok.len, name_tok.p);
+		return -1;
 	}
 	if (sc->nqueues == p->queues_cap) {
 		p->queues_cap = p->queues_cap ? p->queues_cap * 2 : 4;
 		sc->queues = xreallocarray(sc->queues, p->queues_cap,
 					   sizeof *sc->queues);
 	}
-	p->queue_at[sc->nqueues].line = name_tok.line;
-	p->queue_at[sc->nqueues].col = name_tok.col;
+	p->queue_at[sc->nqueues] = (struct decl_at){ name_tok.line, name_tok.col };
 	sc->queues[sc->nqueues++] = (struct sc_queue){ name, (uint32_t)size };
 	return 0;
 }
@@ -1529,40 +1563,19 @@ static int parse_queue(struct parser *p)
 static int parse_object(struct parser *p)
 {
 	struct scenario *sc = p->sc;
-	struct token kw = p->tok;
-	if (next(p))
-		return -1;
-	struct token name_tok = p->tok;
+	struct token kw = p->tok, name_tok;
 	char *name = NULL;
-	if (parse_name(p, kw.line, "an object name after 'object'", &name))
+	if (parse_decl_name(p, kw, "an object name after 'object'", "object", sc->nobjects,
+			    object_name, p->object_at, SCENARIO_MAX_OBJECTS, &name, &name_tok))
 		return -1;
-	for (size_t i = 0; i < sc->nobjects; i++) {
-		if (strcmp(sc->objects[i], name) == 0) {
-			fail(p, name_tok.line, name_tok.col,
-			     "object name '%s' is already used by the object declared at %d:%d",
-			     name, p->object_at[i].line, p->object_at[i].col);
-			free(name);
-			return -1;
-		}
-	}
-	if (sc->nobjects >= SCENARIO_MAX_OBJECTS) {
+	char after[SCENARIO_MAX_NAME + 16];
+	snprintf(after, sizeof after, "object '%s'", name);
+	if (expect_line_end(p, kw.line, after, "")) {
 		free(name);
-		return fail(p, kw.line, kw.col,
-			    "too many objects: the limit is %d in a file",
-			    SCENARIO_MAX_OBJECTS);
-	}
-	if (p->tok.type != T_EOF && p->tok.type != T_SEMI &&
-	    p->tok.line == kw.line) {
-		char got[64];
-		describe(&p->tok, 0, got, sizeof got);
-		free(name);
-		return fail(p, p->tok.line, p->tok.col,
-			    "unexpected %s after object '%.*s' (expected end of line or ';')",
-			    got, (int)name_tok.len, name_tok.p);
+		return -1;
 	}
 	sc->objects = xreallocarray(sc->objects, sc->nobjects + 1, sizeof *sc->objects);
-	p->object_at[sc->nobjects].line = name_tok.line;
-	p->object_at[sc->nobjects].col = name_tok.col;
+	p->object_at[sc->nobjects] = (struct decl_at){ name_tok.line, name_tok.col };
 	sc->objects[sc->nobjects++] = name;
 	return 0;
 }
@@ -1599,14 +1612,7 @@ static int parse_gc_every(struct parser *p)
 	if (sc->gc_pause_ns <= 0 || sc->gc_pause_ns >= sc->gc_every_ns)
 		return fail(p, pause.line, pause.col,
 			    "the pause of 'gc every' must be greater than 0 and shorter than its period");
-	if (p->tok.type != T_EOF && p->tok.type != T_SEMI &&
-	    p->tok.line == kw.line) {
-		char got[64];
-		describe(&p->tok, 0, got, sizeof got);
-		return fail(p, p->tok.line, p->tok.col,
-			    "unexpected %s after 'gc every' (expected end of line or ';')", got);
-	}
-	return 0;
+	return expect_line_end(p, kw.line, "'gc every'", "");
 }
 
 static int parse_top(struct parser *p)
