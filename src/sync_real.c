@@ -35,6 +35,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <x86intrin.h>
+#endif
 
 #include "sync.h"
 #include "util.h"
@@ -101,9 +105,6 @@ static int64_t mono_ns(void)
 }
 
 #if defined(__x86_64__)
-#include <cpuid.h>
-#include <x86intrin.h>
-
 /* CPUID 0x80000007, EDX bit 8: the TSC ticks at one rate in every
  * P-, C- and T-state (Linux's constant_tsc and nonstop_tsc). */
 static bool tsc_invariant(void)

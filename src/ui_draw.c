@@ -767,8 +767,6 @@ struct legend_item {
 	const char *words;
 };
 
-/* Not an item: asks legend_can_show whether two threads share a GIL. */
-#define LEGEND_CONTENDED (-6)
 
 static const struct legend_item legend[] = {
 	{ TS_HOLDING, "holds the GIL" },
@@ -799,21 +797,27 @@ static void ops_used(const struct op *ops, size_t n, bool used[OP_KIND_COUNT])
 	}
 }
 
-/* Can this run show legend item kind? Holding, waiting, finished, a
- * column held in part and a new interval always can; a state or a mark
- * that no op of the scenario can lead to cannot, and takes no room (at
- * 80x24 the fourteen items took four lines). The marks of a contended GIL
- * need a process of two threads or more with a GIL. Waiting for a core
- * needs, in virtual time, more threads able to run at once than cores:
- * without a GIL every thread, under one the holder and each thread with C
- * code that releases it; in real time it is always possible, as the
- * machine is shared. g, t, n and p open a new run and ask again; the
- * compare mode shows the items of every policy compared. */
-static bool legend_can_show(const struct scenario *sc, enum gil_policy policy,
-			    unsigned cores, int kind)
+/* What a run's scenario can lead to, for the legend and the columns. */
+struct run_facts {
+	bool used[OP_KIND_COUNT]; /* the op kinds of its threads and tasks */
+	bool contended;           /* a process of two threads or more with a GIL */
+	unsigned running;         /* the most threads that can run at once */
+	bool gc;                  /* collections: 'gc' ops or 'gc every' */
+	enum gil_policy policy;
+	unsigned cores;           /* virtual; 0 in real time */
+};
+
+/* Worked out once a run. At most one thread of a process runs Python
+ * under a GIL, beside each of its threads with C code that releases it;
+ * without a GIL every thread can run. */
+static void run_facts(const struct scenario *sc, enum gil_policy policy, unsigned cores,
+		      struct run_facts *f)
 {
-	bool used[OP_KIND_COUNT] = { false };
-	unsigned *at_once = xcalloc(sc->nprocs ? sc->nprocs : 1, sizeof *at_once);
+	memset(f, 0, sizeof *f);
+	f->policy = policy;
+	f->cores = cores;
+	f->gc = sc->gc_every_ns > 0;
+	unsigned *natives = xcalloc(sc->nprocs ? sc->nprocs : 1, sizeof *natives);
 	unsigned *nthreads = xcalloc(sc->nprocs ? sc->nprocs : 1, sizeof *nthreads);
 	for (size_t i = 0; i < sc->nthreads; i++) {
 		const struct sc_thread *th = &sc->threads[i];
@@ -822,22 +826,34 @@ static bool legend_can_show(const struct scenario *sc, enum gil_policy policy,
 		for (size_t k = 0; k < th->ntasks; k++)
 			ops_used(th->tasks[k].ops, th->tasks[k].nops, mine);
 		for (int k = 0; k < OP_KIND_COUNT; k++)
-			used[k] |= mine[k];
+			f->used[k] |= mine[k];
 		nthreads[th->process]++;
-		if (policy == GIL_NONE || mine[OP_NATIVE])
-			at_once[th->process]++;
+		natives[th->process] += mine[OP_NATIVE];
 	}
-	bool contended = false;
-	unsigned running = 0;
 	for (size_t p = 0; p < sc->nprocs; p++) {
-		contended |= nthreads[p] >= 2;
-		running += at_once[p] > 0 ? at_once[p] + (policy != GIL_NONE && at_once[p] < nthreads[p])
-			   : nthreads[p] > 0;
+		f->contended |= nthreads[p] >= 2;
+		unsigned most = policy == GIL_NONE ? nthreads[p] : natives[p] + 1;
+		f->running += most < nthreads[p] ? most : nthreads[p];
 	}
-	free(at_once);
+	free(natives);
 	free(nthreads);
-	if (policy == GIL_NONE && !used[OP_IMPORT_UNSAFE])
-		contended = false;
+	f->gc |= f->used[OP_GC];
+	if (policy == GIL_NONE && !f->used[OP_IMPORT_UNSAFE])
+		f->contended = false;
+}
+
+/* Can this run show legend item kind? Holding, waiting, finished, a
+ * column held in part and a new interval always can; a state or a mark
+ * that no op of the scenario can lead to cannot, and takes no room (at
+ * 80x24 the fourteen items took three lines, the most the layout gives).
+ * The marks of a contended GIL need a process of two threads or more
+ * with a GIL. Waiting for a core needs, in virtual time, more threads
+ * able to run at once than cores; in real time it is always possible, as
+ * the machine is shared. g, t, n and p open a new run and ask again; the
+ * compare mode shows the items of every policy compared. */
+static bool legend_can_show(const struct run_facts *f, int kind)
+{
+	const bool *used = f->used;
 	switch (kind) {
 	case TS_BLOCKED:
 		return used[OP_IO] || used[OP_SLEEP] || used[OP_GET] || used[OP_PUT] ||
@@ -847,19 +863,17 @@ static bool legend_can_show(const struct scenario *sc, enum gil_policy policy,
 	case TS_NATIVE_HOLD:
 		return used[OP_NATIVE_HOLD];
 	case TS_RUNNABLE:
-		return cores == 0 || running > cores;
+		return f->cores == 0 || f->running > f->cores;
 	case TS_STOPPED:
-		return used[OP_GC] || sc->gc_every_ns > 0;
+		return f->gc;
 	case TS_LOCK_WAIT: /* under a GIL a critical section costs nothing */
-		return used[OP_WITH] && policy == GIL_NONE;
+		return used[OP_WITH] && f->policy == GIL_NONE;
 	case -1: /* drop request: not in the old GIL */
 	case -2: /* forced switch */
-		return contended && policy != GIL_LEGACY;
+		return f->contended && f->policy != GIL_LEGACY;
 	case -5: /* failed wake-up: the new GIL and the old */
-		return contended && (policy == GIL_NEW || policy == GIL_LEGACY ||
-				     policy == GIL_NONE);
-	case LEGEND_CONTENDED:
-		return contended;
+		return f->contended && (f->policy == GIL_NEW || f->policy == GIL_LEGACY ||
+					f->policy == GIL_NONE);
 	default:
 		return true;
 	}
@@ -873,21 +887,20 @@ static bool legend_can_show(const struct scenario *sc, enum gil_policy policy,
 static uint32_t legend_mask(struct ui *ui)
 {
 	if (ui->legend_of != ui->sc) {
-		enum gil_policy pol = watch_policy(ui->w);
-		unsigned cores = watch_cores(ui->w);
+		struct run_facts f;
+		run_facts(ui->sc, watch_policy(ui->w), watch_cores(ui->w), &f);
 		ui->legend_mask = 0;
 		for (size_t i = 0; i < GV_ARRAY_LEN(legend); i++)
-			if (legend_can_show(ui->sc, pol, cores, legend[i].kind))
+			if (legend_can_show(&f, legend[i].kind))
 				ui->legend_mask |= 1u << i;
 		ui->fig_skip = 0;
-		if (!legend_can_show(ui->sc, pol, cores, TS_BLOCKED))
+		if (!legend_can_show(&f, TS_BLOCKED))
 			ui->fig_skip |= 1u << FIG_BLOCKED;
-		if (!legend_can_show(ui->sc, pol, cores, TS_NATIVE) &&
-		    !legend_can_show(ui->sc, pol, cores, TS_NATIVE_HOLD))
+		if (!legend_can_show(&f, TS_NATIVE) && !legend_can_show(&f, TS_NATIVE_HOLD))
 			ui->fig_skip |= 1u << FIG_NATIVE;
-		if (!legend_can_show(ui->sc, pol, cores, TS_RUNNABLE))
+		if (!legend_can_show(&f, TS_RUNNABLE))
 			ui->fig_skip |= 1u << FIG_CORE;
-		if (!legend_can_show(ui->sc, pol, cores, LEGEND_CONTENDED))
+		if (!f.contended)
 			ui->fig_skip |= 1u << FIG_ACQ | 1u << FIG_P50 | 1u << FIG_P99 |
 					1u << FIG_MAX;
 		ui->legend_of = ui->sc;
