@@ -21,7 +21,8 @@
  *     counter (rdtsc, scaled to ns by a factor calibrated against
  *     CLOCK_MONOTONIC), on x86-64: what an invariant-TSC clock would
  *     save per event, to decide whether gilviz should have one. The read
- *     is ordered (lfence first, as the kernel's vDSO orders it): a bare
+ *     is ordered (lfence first, as the kernel's vDSO orders it; rdtscp,
+ *     the other ordered read, is timed alone beside it): a bare
  *     rdtsc may execute before the load that saw another thread's state
  *     change, and stamp an event earlier than the one that caused it,
  *     which the merged stream must never show. The bare read's cost is
@@ -274,6 +275,14 @@ static void bench_clock(uint32_t count)
 		sink += tsc_ns();
 	elapsed = bench_now_ns() - start;
 	bench_print("lfence+rdtsc, scaled to ns, alone", (double)elapsed / count, "ns/call",
+		    BENCH_AT_MOST, 0);
+	/* The other ordered read: rdtscp waits for every earlier load. */
+	unsigned aux;
+	start = bench_now_ns();
+	for (uint32_t i = 0; i < count; i++)
+		sink += tsc_scale(__rdtscp(&aux));
+	elapsed = bench_now_ns() - start;
+	bench_print("rdtscp, scaled to ns, alone", (double)elapsed / count, "ns/call",
 		    BENCH_AT_MOST, 0);
 	start = bench_now_ns();
 	for (uint32_t i = 0; i < count; i++)
