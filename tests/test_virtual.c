@@ -661,8 +661,10 @@ static void a_pause_freezes_the_virtual_clock(void)
  * fired a few microseconds before another's was always overtaken by it
  * through the ready queue and never got the GIL (a 505 ms wait out of
  * 500). Each of three waiters should wait about three intervals; a
- * woken waiter can lose the GIL to a timed-out one that runs first, so
- * the bound on the longest wait is loose, but far below starvation. */
+ * woken waiter can lose the GIL to a timed-out one that runs first, and
+ * a turn can run an interval past the moment the thread forced off asks
+ * again (queued on the new holder's core), so the bound on the longest
+ * wait is loose, but far below starvation. */
 static const char four_spinners[] = "thread t * 4 { spin 1s }";
 
 static void four_spinners_share_the_gil_on_two_cores(void)
@@ -686,7 +688,7 @@ static void four_spinners_share_the_gil_on_two_cores(void)
 				       (unsigned long long)seed, t, acq[t], (double)maxw[t] / 1e6);
 			/* A fair share is about 200 / 4 acquisitions. */
 			CU_ASSERT(acq[t] >= 25);
-			CU_ASSERT(maxw[t] < 30 * 5 * MS);
+			CU_ASSERT(maxw[t] < 40 * 5 * MS);
 		}
 		run_free(&r);
 	}
