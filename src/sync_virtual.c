@@ -48,7 +48,9 @@
  * a sleep) gives its core up. When threads outnumber cores, a thread
  * running CPU work is preempted after a time slice of SV_QUANTUM_NS and
  * goes to the back of the queue, so that one core is shared fairly, as
- * the Linux scheduler shares it.
+ * the Linux scheduler shares it. A woken thread goes back to the core it
+ * last had if that is free, and may queue for it while it is busy even
+ * though another core is idle (place_woken), as Linux leaves it.
  *
  * CPU WORK. cpu(ticks, stop) is ticks x SYNC_VIRTUAL_TICK_NS of work on
  * the thread's core. The work must end early, after the tick in progress,
