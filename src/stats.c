@@ -430,8 +430,8 @@ static const uint64_t *thread_hist(const struct stats *s, unsigned tid)
 	return &s->buckets[(size_t)tid * NBUCKETS];
 }
 
-int stats_thread(const struct stats *s, unsigned tid, uint64_t now,
-		 struct stats_thread *out)
+int stats_thread_brief(const struct stats *s, unsigned tid, uint64_t now,
+		       struct stats_thread *out)
 {
 	if (tid >= s->nthreads)
 		return -1;
@@ -454,7 +454,6 @@ int stats_thread(const struct stats *s, unsigned tid, uint64_t now,
 	else if (tr->state != TS_NOT_STARTED)
 		out->wall_ns = (now > tr->since ? now : tr->since) - tr->t_begin;
 
-	const uint64_t *hist = thread_hist(s, tid);
 	uint64_t n = th->c.waits;
 	out->wait_max_ns = th->wait_max;
 	if (n) {
@@ -463,6 +462,23 @@ int stats_thread(const struct stats *s, unsigned tid, uint64_t now,
 			percentile_rank(n, 50.0), th->wait_max);
 		out->wait_p99_ns = hist_rank_value(s, tid, tid + 1,
 			percentile_rank(n, 99.0), th->wait_max);
+	}
+	if (tr->state == TS_WAITING)
+		out->waiting_now_ns = open_ns(tr, now);
+	out->starving = out->waiting_now_ns > s->starvation_ns;
+	out->state = tr->state;
+	out->gil = th->gil;
+	return 0;
+}
+
+int stats_thread(const struct stats *s, unsigned tid, uint64_t now,
+		 struct stats_thread *out)
+{
+	if (stats_thread_brief(s, tid, now, out) != 0)
+		return -1;
+	const struct stats_thr *th = &s->threads[tid];
+	if (th->c.waits) {
+		const uint64_t *hist = thread_hist(s, tid);
 		for (unsigned b = 0; b < NBUCKETS; b++)
 			out->hist[bucket_bin(b)] += hist[b];
 	}
@@ -473,12 +489,6 @@ int stats_thread(const struct stats *s, unsigned tid, uint64_t now,
 		out->switch_wait_p99_ns = hist_rank_in(s->switch_buckets, tid, tid + 1,
 						       percentile_rank(k, 99.0), th->switch_wait_max);
 	}
-
-	if (tr->state == TS_WAITING)
-		out->waiting_now_ns = open_ns(tr, now);
-	out->starving = out->waiting_now_ns > s->starvation_ns;
-	out->state = tr->state;
-	out->gil = th->gil;
 	return 0;
 }
 

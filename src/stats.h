@@ -153,6 +153,11 @@ size_t stats_layout(void);
  * Returns -1 (and fills nothing) if tid is out of range. */
 int stats_thread(const struct stats *s, unsigned tid, uint64_t now,
 		 struct stats_thread *out);
+/* The same without hist and the switch-wait percentiles (left 0): what a
+ * row of the UI shows, for a fraction of the cost (those walk every one
+ * of the histogram's buckets). */
+int stats_thread_brief(const struct stats *s, unsigned tid, uint64_t now,
+		       struct stats_thread *out);
 /* The shared objects (scenario.objects) whose lock events to count;
  * events of other objects are ignored. Once, before any event. */
 void stats_set_objects(struct stats *s, unsigned n);

@@ -1401,7 +1401,7 @@ static void draw_line(struct ui *ui, const struct ui_layout *l, int y, const str
 		return;
 	}
 	struct stats_thread st;
-	stats_thread(ui->c->st, ln->id, ui->t_start + now_rel, &st);
+	stats_thread_brief(ui->c->st, ln->id, ui->t_start + now_rel, &st);
 	draw_name(ui, l, y, is_selected(ui, ln) ? CR_STATUS : st.starving ? CR_STARVING : CR_NORMAL,
 		  short_name(ui, ln->id));
 	draw_timeline_row(ui, l, y, ln, now_rel);

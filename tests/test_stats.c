@@ -187,6 +187,16 @@ static void switch_waits_leave_out_instant_reacquires(void)
 	CU_ASSERT(within(st.switch_wait_p50_ns, 349000, 0.02));
 	CU_ASSERT(within(st.switch_wait_p99_ns, 398000, 0.02));
 	CU_ASSERT(st.switch_wait_p99_ns <= st.wait_max_ns);
+	/* The UI's brief figures are the same, without what it does not
+	 * show: the histogram and the switch-wait percentiles. */
+	struct stats_thread brief;
+	stats_thread_brief(s, 0, t, &brief);
+	CU_ASSERT_EQUAL(brief.switch_wait_p50_ns, 0);
+	CU_ASSERT_EQUAL(brief.hist[0] + brief.hist[STATS_HIST_BINS - 1], 0);
+	brief.switch_wait_p50_ns = st.switch_wait_p50_ns;
+	brief.switch_wait_p99_ns = st.switch_wait_p99_ns;
+	memcpy(brief.hist, st.hist, sizeof brief.hist);
+	CU_ASSERT(memcmp(&brief, &st, sizeof st) == 0);
 	stats_destroy(s);
 }
 
