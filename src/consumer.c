@@ -136,6 +136,7 @@ size_t consumer_drain(struct consumer *c, struct ring *ring)
 size_t consumer_drain_max(struct consumer *c, struct ring *ring, size_t max)
 {
 	size_t n, total = 0;
+	c->drains++;
 	while (total < max) {
 		size_t want = max - total < CONSUMER_BATCH ? max - total : CONSUMER_BATCH;
 		if ((n = ring_pop(ring, c->batch, want)) == 0)

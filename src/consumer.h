@@ -46,6 +46,8 @@ struct consumer {
 	struct event *batch;
 	unsigned *gil_of;
 	uint64_t events;
+	uint64_t drains;       /* consumer_drain_max calls: how often a
+				* watch woke to read the ring */
 	unsigned nthreads;
 	uint64_t strays;       /* events of threads the scenario lacks (a
 				* recording that lies): left out, counted */

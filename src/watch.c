@@ -293,7 +293,8 @@ void watch_run(struct watch *w, volatile sig_atomic_t *stop)
 	}
 	if (w->ended)
 		return;
-	while (!engine_wait(w->e, WATCH_DRAIN_NS)) {
+	int64_t every = w->opt.engine.virtual_time ? WATCH_DRAIN_NS : WATCH_DRAIN_REAL_NS;
+	while (!engine_wait(w->e, every)) {
 		consumer_drain(w->c, engine_ring(w->e));
 		tell_recording_failure(w);
 		if (stop && *stop) {

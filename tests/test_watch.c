@@ -447,6 +447,35 @@ static void a_run_that_never_ends_is_refused(void)
 	scenario_free(sc);
 }
 
+/* A headless watch reads the ring every 2 ms of the run's clock in
+ * virtual time, but in real time only at WATCH_DRAIN_REAL_NS: a thread
+ * that wakes that often beside the run changes it (watch.h). */
+static void a_real_run_is_read_seldom(void)
+{
+	const char text[] = "duration 300ms\nthread t * 2 { forever { cpu 1ms } }\n";
+	struct gv_error err = { 0 };
+	struct scenario *sc = scenario_parse(text, sizeof text - 1, "f.gil", &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+	for (int virt = 0; virt <= 1; virt++) {
+		struct watch_options wo = { .sc = sc, .engine = { .policy = -1,
+					    .virtual_time = virt, .cores = 2 } };
+		struct watch *w = watch_open(&wo, &err);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+		watch_run(w, NULL);
+		uint64_t drains = watch_consumer(w)->drains;
+		if (virt) {
+			CU_ASSERT(drains >= 300 * MS / WATCH_DRAIN_NS);
+		} else {
+			/* At most 30 times a second, the most that left the
+			 * run as it was; and at least every TRACE_FLUSH_NS. */
+			CU_ASSERT(drains <= 300 / 33 + 2);
+			CU_ASSERT(drains >= 300 * MS / TRACE_FLUSH_NS);
+		}
+		watch_close(w);
+	}
+	scenario_free(sc);
+}
+
 static void a_missing_recording_fails_to_open(void)
 {
 	struct gv_error err = { 0 };
@@ -741,6 +770,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(a_cut_recording_returns_its_warning),
 	CU_TEST_ENTRY(a_run_that_never_ends_is_refused),
 	CU_TEST_ENTRY(a_missing_recording_fails_to_open),
+	CU_TEST_ENTRY(a_real_run_is_read_seldom),
 	CU_TEST_ENTRY(a_run_that_ends_is_recorded_whole_before_the_view_quits),
 	CU_TEST_ENTRY(blocks_are_written_within_the_promise_at_any_frame_rate),
 	CU_TEST_END,
