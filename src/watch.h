@@ -44,9 +44,9 @@
  * drained at the same times; in real time, as seldom as the ring allows
  * (its 1 Mi events last a second even at a million events a second), and
  * within TRACE_FLUSH_NS. A thread that wakes every 2 ms beside the run
- * lowered the 8-thread bench scenario's switches/s by 5-7% against
- * nobody reading the run (bench_ui's windows); waking at 30 Hz, it does
- * not. */
+ * lowered the 8-thread bench scenario's switches/s by several percent
+ * against nobody reading the run (bench_ui's windows); waking at 30 Hz,
+ * it did not. */
 #define WATCH_DRAIN_NS 2000000
 #define WATCH_DRAIN_REAL_NS 50000000
 
