@@ -2,11 +2,31 @@
  * bench_ui.c -- what the terminal UI costs: the time to build a frame
  * with 64 threads, the frames per second that allows, the UI thread's
  * share of a core with 8 threads at 30 frames a second, and how much the
- * UI beside a run changes its GIL figures against a headless consumer.
- * The machine may be shared: each UI run sits between two headless runs
- * of the same scenario, so that a change of load affects both sides, and
- * the two headless runs give the noise floor; a few rounds, the median
- * and the least of them printed, with the load average before and after.
+ * UI beside a run changes its GIL figures against the same run unobserved.
+ *
+ * The effect is measured inside one run, cut into windows of half a
+ * second: in some the UI draws at 30 frames a second, in the others
+ * nobody touches the run at all (the ring holds its events; they are
+ * taken later, and each is counted in the window its stamp falls in).
+ * A headless watch is no zero: it wakes every WATCH_DRAIN_NS to drain,
+ * and that alone moves the figures by several percent. The windows go
+ * unobserved, UI, unobserved, stand-in, unobserved, UI, ...: each UI
+ * window is compared with the mean of the two unobserved windows on
+ * either side (so that a drift in the machine's load cancels), and so is
+ * each stand-in, unobserved too: the noise floor, worked out the same
+ * way. The mean of these signed differences and its 95% confidence
+ * interval are printed. The switches in a window are about as noisy as
+ * a Poisson count (5% in a second at 270 switches a second), so the
+ * interval narrows only with the time spent: 150 s (the default; the
+ * whole program then takes under three minutes) resolves about 2%, four
+ * times as long about 1% (bench_ui [SECONDS]).
+ *
+ * What the effect comes from, measured the same way (600 s runs): the
+ * UI's CPU time. A loop that only burns the CPU time of a frame at 30 a
+ * second moves the figures as much as the UI does; draining the ring at
+ * 30 a second without drawing does not; and a UI thread at nice 5 or 10
+ * or SCHED_IDLE moves them as much as at nice 0 (SCHED_IDLE frames came
+ * up to 0.7 s late). Cheaper frames are the way down.
  *
  * The UI draws into a real curses screen whose output goes to /dev/null
  * (TERM=xterm-256color, 200x50), so drawing and curses' own diffing are
@@ -44,7 +64,7 @@ static const char eight_text[] =
 	"thread io * 2 { forever { io 1ms cpu 100us } }\n";
 
 static void sleep_until(int64_t t);
-static struct ui *start(const char *text, struct gv_error *err);
+static struct ui *start(const char *text, int64_t duration_ns, struct gv_error *err);
 
 /* Threads that only sleep: the flood below makes their events. */
 static const char flood_text[] =
@@ -97,7 +117,7 @@ static void flood_frames(double rate, double secs, double *taken_per_s, double *
 			 uint64_t *max_behind, uint64_t *dropped)
 {
 	struct gv_error err;
-	struct ui *ui = start(flood_text, &err);
+	struct ui *ui = start(flood_text, 0, &err);
 	struct watch *w = ui_watch(ui);
 	struct ring *ring = engine_ring(watch_engine(w));
 	struct flood f = { .ring = ring, .rate = rate };
@@ -133,12 +153,13 @@ static void sleep_until(int64_t t)
 	nanosleep(&ts, NULL);
 }
 
-static struct ui *start(const char *text, struct gv_error *err)
+/* The UI on a run of text, for duration_ns (0: the scenario's). */
+static struct ui *start(const char *text, int64_t duration_ns, struct gv_error *err)
 {
 	struct ui_options o = {
 		.builtin_text = text,
 		.builtin_name = "(bench)",
-		.engine = { .policy = -1 },
+		.engine = { .policy = -1, .duration_ns = duration_ns },
 		.want_color = true,
 	};
 	return ui_create(&o, err);
@@ -165,41 +186,164 @@ static size_t run_frames(struct ui *ui, double secs, int64_t *ft, size_t max,
 	return n;
 }
 
-/* Switches per second and mean wait of every thread, from stats. */
-static void gil_figures(struct watch *w, double *rate, double *wait_mean)
+/* ---- the UI's effect on the run --------------------------------- */
+
+enum { WIN_MAX = 4096 };
+#define WIN_NS 500000000LL
+
+/* Per window (by the stamp of each event): the switches, and the GIL
+ * waits with their sum, as stats counts them (EV_GIL_ACQUIRE: aux 1 is a
+ * switch, arg the wait). The UI's own hook is called first. */
+struct windows {
+	consumer_hook ui_hook;
+	void *ui_arg;
+	uint64_t t0; /* the first window's start, on the events' clock */
+	size_t n;
+	uint64_t switches[WIN_MAX], waits[WIN_MAX], wait_sum[WIN_MAX];
+};
+
+static void count_event(void *arg, const struct event *ev, const struct stats *st)
 {
-	const struct consumer *c = watch_consumer(w);
-	struct stats_gil g;
-	int64_t el = watch_elapsed(w);
-	stats_gil(c->st, 0, (uint64_t)el, &g);
-	*rate = g.switches_per_s;
-	uint64_t sum = 0, n = 0;
-	for (unsigned i = 0; i < stats_nthreads(c->st); i++) {
-		struct stats_thread t;
-		stats_thread(c->st, i, watch_t_start(w) + (uint64_t)el, &t);
-		sum += t.c.wait_sum_ns;
-		n += t.c.waits;
-	}
-	*wait_mean = n ? (double)sum / (double)n : 0;
+	struct windows *wn = arg;
+	if (wn->ui_hook)
+		wn->ui_hook(wn->ui_arg, ev, st);
+	if (ev->type != EV_GIL_ACQUIRE || ev->t < wn->t0)
+		return;
+	uint64_t k = (ev->t - wn->t0) / WIN_NS;
+	if (k >= wn->n)
+		return;
+	wn->switches[k] += ev->aux == 1;
+	wn->waits[k]++;
+	wn->wait_sum[k] += ev->arg;
 }
 
-/* The same run watched headless, as the report watches it. */
-static void headless(const char *text, double secs, double *rate, double *wait)
+/* The windows go unobserved, UI, unobserved, stand-in, unobserved, UI,
+ * ... : each UI window and each stand-in (unobserved too) sits between
+ * two unobserved windows, which it is compared with. */
+static bool ui_draws_in(size_t k)
+{
+	return k % 4 == 1;
+}
+
+/* The 97.5th percentile of Student's t with df degrees of freedom (an
+ * expansion about the normal's 1.96: within 0.3% from df 5 up). */
+static double t975(double df)
+{
+	const double z = 1.959964;
+	return z + (z * z * z + z) / (4 * df) +
+	       (5 * pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * df * df);
+}
+
+/* The mean of n paired differences d, as a percentage of ref, with the
+ * half-width of its 95% confidence interval. */
+static void mean_ci(const double *d, size_t n, double ref, double *mean, double *half)
+{
+	double m = 0, ss = 0;
+	for (size_t i = 0; i < n; i++)
+		m += d[i] / (double)n;
+	for (size_t i = 0; i < n; i++)
+		ss += (d[i] - m) * (d[i] - m);
+	double se = n > 1 ? sqrt(ss / (double)(n - 1) / (double)n) : 0;
+	*mean = ref ? 100 * m / ref : 0;
+	*half = ref && n > 1 ? 100 * t975((double)(n - 1)) * se / ref : 0;
+}
+
+/* A signed figure with its interval, against a goal of |x| <= goal:
+ * met when the whole interval lies within, MISSED when it lies wholly
+ * outside, else not resolved (the run was too short or too noisy). */
+static void print_ci(const char *label, double mean, double half, double goal)
+{
+	char name[96];
+	snprintf(name, sizeof name, "%s:", label);
+	printf("%-56s %+8.1f %% (95%% CI %+.1f .. %+.1f)", name, mean, mean - half, mean + half);
+	if (goal > 0) {
+		const char *verdict = fabs(mean) + half <= goal ? ""
+				      : fabs(mean) - half > goal ? "  MISSED"
+								 : "  (not resolved)";
+		printf(" (target within +-%g)%s", goal, verdict);
+	}
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* One run of the 8-thread scenario for secs, cut into windows: the UI
+ * draws at 30 frames a second in its windows and sleeps in the others;
+ * a second first, drawn, lets the run and the window settle. */
+static void effect_run(const char *text, double secs, struct windows *wn)
 {
 	struct gv_error err;
-	struct scenario *sc = scenario_parse(text, strlen(text), "(bench)", &err);
-	struct watch_options wo = { .sc = sc, .engine = { .policy = -1,
-				    .duration_ns = (int64_t)(secs * 1e9) } };
-	struct watch *w = watch_open(&wo, &err);
-	watch_run(w, NULL);
-	gil_figures(w, rate, wait);
-	watch_close(w);
-	scenario_free(sc);
+	/* Long enough for the warm-up, the windows and some to spare. */
+	struct ui *ui = start(text, (int64_t)((secs + 10) * 1e9), &err);
+	struct watch *w = ui_watch(ui);
+	struct engine *e = watch_engine(w);
+	struct consumer *c = watch_consumer(w);
+	int64_t ft[64], cpu, wall;
+	run_frames(ui, 1.0, ft, 64, &cpu, &wall);
+	wn->n = ((size_t)(secs * 1e9 / WIN_NS) - 1) / 4 * 4 + 1;
+	if (wn->n > WIN_MAX - 3)
+		wn->n = WIN_MAX - 3;
+	/* The events' clock is the run's, from watch_t_start. */
+	int64_t m0 = bench_now_ns();
+	wn->t0 = watch_t_start(w) + (uint64_t)engine_now(e);
+	wn->ui_hook = c->hook;
+	wn->ui_arg = c->hook_arg;
+	c->hook = count_event;
+	c->hook_arg = wn;
+	for (size_t k = 0; k < wn->n; k++) {
+		int64_t end = m0 + (int64_t)(k + 1) * WIN_NS;
+		if (!ui_draws_in(k)) {
+			sleep_until(end);
+			continue;
+		}
+		for (int64_t next = m0 + (int64_t)k * WIN_NS; next < end; next += 1000000000 / UI_FPS) {
+			ui_frame(ui);
+			sleep_until(next + 1000000000 / UI_FPS < end ? next + 1000000000 / UI_FPS : end);
+		}
+	}
+	if (engine_wait(e, 0))
+		printf("the run ended before its windows did: the figures below are wrong\n");
+	watch_finish(w, NULL);
+	if (watch_dropped(w))
+		printf("the ring dropped %llu events: the figures below are short of them\n",
+		       (unsigned long long)watch_dropped(w));
+	c->hook = wn->ui_hook;
+	c->hook_arg = wn->ui_arg;
+	ui_destroy(ui);
 }
 
-static double pct_diff(double a, double b)
+/* Each UI window against the mean of the unobserved windows on either
+ * side (effect), and each stand-in the same way (noise): switches a
+ * second and the mean wait. ref: the mean over the unobserved windows. */
+static double win_rate(const struct windows *wn, size_t k)
 {
-	return b ? 100.0 * (a - b) / b : 0;
+	return (double)wn->switches[k] / ((double)WIN_NS / 1e9);
+}
+
+static double win_wait(const struct windows *wn, size_t k)
+{
+	return wn->waits[k] ? (double)wn->wait_sum[k] / (double)wn->waits[k] : 0;
+}
+
+static void effect_samples(const struct windows *wn, double *eff_rate, double *eff_wait,
+			   double *noise_rate, double *noise_wait, double *ref_rate,
+			   double *ref_wait, size_t *nsamples)
+{
+	size_t n = 0, nref = 0;
+	double rr = 0, rw = 0;
+	for (size_t k = 1; k + 3 < wn->n; k += 4, n++) {
+		size_t s = k + 2; /* the stand-in */
+		eff_rate[n] = win_rate(wn, k) - (win_rate(wn, k - 1) + win_rate(wn, k + 1)) / 2;
+		eff_wait[n] = win_wait(wn, k) - (win_wait(wn, k - 1) + win_wait(wn, k + 1)) / 2;
+		noise_rate[n] = win_rate(wn, s) - (win_rate(wn, s - 1) + win_rate(wn, s + 1)) / 2;
+		noise_wait[n] = win_wait(wn, s) - (win_wait(wn, s - 1) + win_wait(wn, s + 1)) / 2;
+	}
+	for (size_t k = 0; k < wn->n; k += 2, nref++) {
+		rr += win_rate(wn, k);
+		rw += win_wait(wn, k);
+	}
+	*ref_rate = nref ? rr / (double)nref : 0;
+	*ref_wait = nref ? rw / (double)nref : 0;
+	*nsamples = n;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -232,8 +376,13 @@ static void print_load(const char *when)
 		printf("load average %s: %.2f (%ld cores)\n", when, l[0], sysconf(_SC_NPROCESSORS_ONLN));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	double effect_secs = argc > 1 ? atof(argv[1]) : 150;
+	if (!(effect_secs >= 4)) {
+		fprintf(stderr, "usage: bench_ui [SECONDS]: the effect run's length, at least 4\n");
+		return 2;
+	}
 	setenv("LINES", "50", 1);
 	setenv("COLUMNS", "200", 1);
 	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
@@ -247,7 +396,7 @@ int main(void)
 	print_load("before");
 
 	/* 64 threads: the time to build a frame. */
-	struct ui *ui = start(many_text, &err);
+	struct ui *ui = start(many_text, 0, &err);
 	run_frames(ui, 0.5, ft, 100000, &cpu, &wall); /* warm up: fill the window */
 	size_t n = run_frames(ui, 3.0, ft, 100000, &cpu, &wall);
 	qsort(ft, n, sizeof *ft, bench_cmp_i64);
@@ -259,46 +408,46 @@ int main(void)
 	bench_print("64 threads: frames per second reachable (1 / mean)", 1e9 / mean, "fps", BENCH_AT_LEAST, 30);
 	ui_destroy(ui);
 
-	/* 8 threads at 30 frames a second: the UI thread's CPU share, and
-	 * the run's GIL figures beside headless runs of the same length. */
+	/* 8 threads at 30 frames a second: the UI thread's CPU share. */
 	enum { ROUNDS = 3 };
 	const double secs = 4.0;
-	double share[ROUNDS], fps[ROUNDS], rows[ROUNDS], eff_rate[ROUNDS], eff_wait[ROUNDS],
-		noise_rate[ROUNDS], noise_wait[ROUNDS];
+	double share[ROUNDS], fps[ROUNDS];
 	for (int r = 0; r < ROUNDS; r++) {
-		double a_rate, a_wait, b_rate, b_wait, u_rate, u_wait;
-		headless(eight_text, secs, &a_rate, &a_wait);
-		ui = start(eight_text, &err);
+		ui = start(eight_text, 0, &err);
 		n = run_frames(ui, secs, ft, 100000, &cpu, &wall);
-		watch_finish(ui_watch(ui), NULL);
-		gil_figures(ui_watch(ui), &u_rate, &u_wait);
 		long draws = ui_draws(ui), written = ui_rows_drawn(ui);
 		ui_destroy(ui);
-		headless(eight_text, secs, &b_rate, &b_wait);
-		double h_rate = (a_rate + b_rate) / 2, h_wait = (a_wait + b_wait) / 2;
 		share[r] = 100.0 * (double)cpu / (double)wall;
 		fps[r] = (double)draws / ((double)wall / 1e9);
-		rows[r] = draws ? (double)written / (double)draws : 0;
-		eff_rate[r] = fabs(pct_diff(u_rate, h_rate));
-		eff_wait[r] = fabs(pct_diff(u_wait, h_wait));
-		noise_rate[r] = fabs(pct_diff(a_rate, b_rate));
-		noise_wait[r] = fabs(pct_diff(a_wait, b_wait));
-		printf("8 threads, round %d of %d, %.0f s a run: headless %.1f and %.1f switches/s, "
-		       "mean wait %.3f and %.3f ms; with the UI %.1f switches/s, %.3f ms; "
-		       "UI thread %.2f%% of a core, %.1f frames drawn a second, %.1f row parts "
-		       "written a frame\n",
-		       r + 1, ROUNDS, secs, a_rate, b_rate, a_wait / 1e6, b_wait / 1e6, u_rate,
-		       u_wait / 1e6, share[r], fps[r], rows[r]);
+		printf("8 threads, round %d of %d, %.0f s: UI thread %.2f%% of a core, %.1f frames "
+		       "drawn a second, %.1f row parts written a frame\n",
+		       r + 1, ROUNDS, secs, share[r], fps[r], draws ? (double)written / (double)draws : 0);
 	}
 	bench_print("8 threads, 30 fps: the UI thread's share of a core, median", median(share, ROUNDS), "%", BENCH_AT_MOST, 1);
 	bench_print("8 threads, 30 fps: the UI thread's share of a core, least", least(share, ROUNDS), "%", BENCH_AT_MOST, 0);
 	bench_print("8 threads: frames drawn a second, median", median(fps, ROUNDS), "fps", BENCH_AT_LEAST, 0);
-	bench_print("the UI's effect on switches/s (|difference|), median", median(eff_rate, ROUNDS), "%", BENCH_AT_MOST, 1);
-	bench_print("  noise floor: two headless runs, switches/s, median", median(noise_rate, ROUNDS), "%", BENCH_AT_MOST, 0);
-	bench_print("the UI's effect on the mean GIL wait (|difference|), median", median(eff_wait, ROUNDS), "%", BENCH_AT_MOST, 1);
-	bench_print("  noise floor: two headless runs, mean wait, median", median(noise_wait, ROUNDS), "%", BENCH_AT_MOST, 0);
-	bench_print("the UI's effect on switches/s, least of the rounds", least(eff_rate, ROUNDS), "%", BENCH_AT_MOST, 0);
-	bench_print("the UI's effect on the mean GIL wait, least of the rounds", least(eff_wait, ROUNDS), "%", BENCH_AT_MOST, 0);
+
+	/* The UI's effect on the run, against the run unobserved. */
+	static struct windows wn;
+	static double er[WIN_MAX / 4], ew[WIN_MAX / 4], nr[WIN_MAX / 4], nw[WIN_MAX / 4];
+	double ref_rate, ref_wait, m, h;
+	size_t nsamp;
+	print_load("before the effect run");
+	effect_run(eight_text, effect_secs, &wn);
+	effect_samples(&wn, er, ew, nr, nw, &ref_rate, &ref_wait, &nsamp);
+	printf("8 threads, one run of %.1f s in windows of %.1f s: %zu with the UI drawing and "
+	       "%zu stand-ins, each between two unobserved windows (%.1f switches/s, mean wait "
+	       "%.3f ms)\n",
+	       (double)wn.n * WIN_NS / 1e9, WIN_NS / 1e9, nsamp, nsamp, ref_rate, ref_wait / 1e6);
+	print_load("after the effect run");
+	mean_ci(er, nsamp, ref_rate, &m, &h);
+	print_ci("the UI's effect on switches/s (signed), mean", m, h, 1);
+	mean_ci(nr, nsamp, ref_rate, &m, &h);
+	print_ci("  noise floor: unobserved against unobserved, the same", m, h, 0);
+	mean_ci(ew, nsamp, ref_wait, &m, &h);
+	print_ci("the UI's effect on the mean GIL wait (signed), mean", m, h, 1);
+	mean_ci(nw, nsamp, ref_wait, &m, &h);
+	print_ci("  noise floor: unobserved against unobserved, the same", m, h, 0);
 	/* The consumer against a flood, while the UI draws at 30 frames a
 	 * second: as fast as the ring takes events, then at 2 million a
 	 * second (the free-threaded lesson under the old GIL makes about a
