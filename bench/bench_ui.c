@@ -8,8 +8,9 @@
  * second: in some the UI draws at 30 frames a second, in the others
  * nobody touches the run at all (the ring holds its events; they are
  * taken later, and each is counted in the window its stamp falls in).
- * A headless watch is no zero: it wakes every WATCH_DRAIN_NS to drain,
- * and that alone moves the figures by several percent. The windows go
+ * A headless watch that woke every 2 ms to drain was no zero: that
+ * alone moved the figures by several percent (now it wakes every
+ * WATCH_DRAIN_REAL_NS in real time). The windows go
  * unobserved, UI, unobserved, stand-in, unobserved, UI, ...: each UI
  * window is compared with the mean of the two unobserved windows on
  * either side (so that a drift in the machine's load cancels), and so is
