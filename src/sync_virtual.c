@@ -50,7 +50,7 @@
  * goes to the back of the queue, so that one core is shared fairly, as
  * the Linux scheduler shares it. A woken thread goes back to the core it
  * last had if that is free, and may queue for it while it is busy even
- * though another core is idle (place_woken), as Linux leaves it.
+ * though another core is idle (place_woken).
  *
  * CPU WORK. cpu(ticks, stop) is ticks x SYNC_VIRTUAL_TICK_NS of work on
  * the thread's core. The work must end early, after the tick in progress,
@@ -271,7 +271,7 @@ struct sync_thread {
 	int core;       /* -1: none */
 	int last_core;  /* the core it last had (-1: none yet) */
 	int pin_core;   /* ready, but only for this core until a balance (-1: any) */
-	uint32_t pgen;  /* invalidates its pending T_BALANCE */
+	int64_t pin_until; /* ... until this balancing tick */
 	uint32_t gen;   /* invalidates its pending T_RESUME/T_CPU_DONE/T_TIMEOUT */
 	uint32_t qgen;  /* invalidates its pending T_QUANTUM */
 	bool q_armed;
@@ -374,6 +374,8 @@ struct sync_virtual {
 	unsigned ncores;
 	struct sync_thread **cores;
 	unsigned nfree; /* cores with no thread */
+	unsigned npinned; /* ready threads queued for one core (pin_core) */
+	int64_t balance_at; /* the next balancing tick's T_BALANCE (0: none) */
 	struct queue ready;
 	struct queue run_now;
 	struct sync_thread *current;
@@ -895,6 +897,8 @@ static void arm_quanta(struct sync_virtual *v)
 /* The first ready thread that may run on core (NULL: none). */
 static struct sync_thread *ready_for(const struct sync_virtual *v, int core)
 {
+	if (!v->npinned)
+		return v->ready.head;
 	for (struct sync_thread *co = v->ready.head; co; co = co->next)
 		if (co->pin_core < 0 || co->pin_core == core)
 			return co;
@@ -905,6 +909,12 @@ static struct sync_thread *ready_for(const struct sync_virtual *v, int core)
  * them. */
 static void dispatch_ready(struct sync_virtual *v)
 {
+	int core;
+	if (!v->npinned) {
+		while (v->ready.head && (core = free_core(v)) >= 0)
+			give_core(v, q_pop(&v->ready), core, SV_SWITCH_NS);
+		return;
+	}
 	for (unsigned i = 0; i < v->ncores && v->nfree && v->ready.head; i++) {
 		if (v->cores[i])
 			continue;
@@ -912,7 +922,10 @@ static void dispatch_ready(struct sync_virtual *v)
 		if (!co)
 			continue;
 		q_remove(&v->ready, co);
-		co->pin_core = -1;
+		if (co->pin_core >= 0) {
+			co->pin_core = -1;
+			v->npinned--;
+		}
 		give_core(v, co, (int)i, SV_SWITCH_NS);
 	}
 }
@@ -1015,31 +1028,39 @@ static bool would_preempt(const struct sync_thread *c, const struct sync_thread 
  * it is no longer cache hot (T_BALANCE), whichever comes first. */
 static void queue_on(struct sync_virtual *v, struct sync_thread *co, int core, int64_t now)
 {
-	co->pin_core = core;
-	co->pgen++;
-	make_ready(v, co);
 	int64_t at = (now + SV_CACHE_HOT_NS) / SV_BALANCE_NS * SV_BALANCE_NS + SV_BALANCE_NS;
-	heap_push(v, at, co, co->pgen, T_BALANCE);
+	co->pin_core = core;
+	co->pin_until = at;
+	v->npinned++;
+	make_ready(v, co);
+	/* One timer a tick for every thread queued so, not one each. */
+	if (!v->balance_at || at < v->balance_at) {
+		v->balance_at = at;
+		heap_push(v, at, NULL, 0, T_BALANCE);
+	}
 }
 
 /* A woken thread's latency has passed. With a core free: its last core
  * if that is free; else, if the thread there has run no longer than it
- * (it would not preempt it), it queues for that core (queue_on): Linux,
- * on the 2-core machine measured, often leaves a woken thread queued on
- * its busy last core while the other idles; else the free core. With none free: the core of the
+ * (it would not preempt it), it queues for that core (queue_on), as Linux
+ * may when it looks for an idle core only near the one a thread last
+ * ran on; else the free core. With none free: the core of the
  * working thread that has run longest if it has run SV_WAKEUP_GRAN_NS more
  * (wake-up preemption), else the back of the ready queue.
  *
- * Queueing on the last core is what gives four CPU-bound threads on two
- * cores CPython's switch rate: the thread just forced off is woken (by
- * the new holder, its drop waiting for the switch) on the core the new
- * holder now has, and asks for the GIL again only once it runs, so the
- * new holder's turn lasts an interval past that. CPython 3.11 on the
- * 2-core development machine, turns timed from Python: 75% of 5.0-5.25
- * ms, 25% of 5.75-10.3 ms, mean 5.605 ms; here, a 4 s run of seed 1:
- * mean 5.64 ms. Without it every turn was 5.1 ms, and the switch rate 11%
- * above CPython's. With two threads each has a core of its own, and
- * nothing changes. */
+ * Queueing on the last core is an assumption about the scheduler, kept
+ * for what it gives: four CPU-bound threads on two cores switch at
+ * CPython's rate. The threads so queued are mostly waiters woken by their
+ * timed wait, whose last core the holder now has: their drop request
+ * comes only when they run, and the holder's turn lasts that much past an
+ * interval. CPython 3.11 on the 2-core development machine, turns timed
+ * from Python: 75% of 5.0-5.25 ms, 25% of 5.75-10.3 ms, mean 5.605 ms;
+ * here, a 4 s run of seed 1: mean 5.64 ms. Without it every turn was 5.1
+ * ms, and the switch rate 11% above CPython's. In real time the long
+ * turns come otherwise: by the GIL's events, the thread just forced off
+ * asks for the GIL again late (in 173 of the 201 turns over 5.5 ms of a 4
+ * s run); why the OS holds it back is not established. With two threads
+ * each has a core of its own, and nothing changes. */
 static void place_woken(struct sync_virtual *v, struct sync_thread *co)
 {
 	int64_t now = clock_get(v);
@@ -1568,12 +1589,26 @@ static void fire(struct sync_virtual *v, const struct timer *tm)
 			return;
 		place_woken(v, co);
 		break;
-	case T_BALANCE:
-		if (co->state != CO_READY || tm->gen != co->pgen || co->pin_core < 0)
-			return;
-		co->pin_core = -1;
+	case T_BALANCE: {
+		int64_t now = clock_get(v), next = 0;
+		if (now != v->balance_at)
+			return; /* an earlier tick took its place */
+		for (co = v->ready.head; co; co = co->next) {
+			if (co->pin_core < 0)
+				continue;
+			if (co->pin_until <= now) {
+				co->pin_core = -1;
+				v->npinned--;
+			} else if (!next || co->pin_until < next) {
+				next = co->pin_until;
+			}
+		}
+		v->balance_at = next;
+		if (next)
+			heap_push(v, next, NULL, 0, T_BALANCE);
 		dispatch_ready(v);
 		break;
+	}
 	case T_TIMEOUT:
 		if (co->state != CO_BLOCKED || tm->gen != co->gen)
 			return;
