@@ -287,20 +287,41 @@ static void print_text(FILE *out, const struct report_meta *m,
 	free(buf);
 
 	int w = name_width(sc);
-	fprintf(out, "\n%-*s %9s %9s %9s %9s %9s %9s %7s %11s %11s %11s %9s %9s\n", w, "thread",
-		"wall s", "hold s", "wait s", "blocked s", "native s", "core s", "acq", "wait p50 ms",
-		"wait p99 ms", "wait max ms", "sw p50 ms", "sw p99 ms");
+	/* Free-threaded Python's own costs get a column each when any
+	 * thread had some: waiting for an object's lock, stopped by a gc. */
+	bool lock_col = false, gc_col = false;
+	for (unsigned i = 0; i < stats_nthreads(st); i++) {
+		struct stats_thread t;
+		stats_thread_brief(st, i, now, &t);
+		lock_col |= t.time_ns[TS_LOCK_WAIT] > 0;
+		gc_col |= t.time_ns[TS_STOPPED] > 0;
+	}
+	fprintf(out, "\n%-*s %9s %9s %9s %9s %9s %9s", w, "thread", "wall s", "hold s", "wait s",
+		"blocked s", "native s", "core s");
+	if (lock_col)
+		fprintf(out, " %9s", "lock s");
+	if (gc_col)
+		fprintf(out, " %9s", "gc s");
+	fprintf(out, " %7s %11s %11s %11s %9s %9s\n", "acq", "wait p50 ms", "wait p99 ms",
+		"wait max ms", "sw p50 ms", "sw p99 ms");
 	for (unsigned i = 0; i < stats_nthreads(st); i++) {
 		struct stats_thread t;
 		stats_thread(st, i, now, &t);
-		fprintf(out, "%-*.*s %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f %7" PRIu64
-			     " %11.3f %11.3f %11.3f %9.3f %9.3f\n",
-			w, w, sc->threads[i].name, sec(t.wall_ns), sec(t.hold_ns),
-			sec(t.wait_ns), sec(t.blocked_ns), sec(t.native_ns), sec(t.core_ns),
-			t.c.acquisitions,
+		fprintf(out, "%-*.*s %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f", w, w, sc->threads[i].name,
+			sec(t.wall_ns), sec(t.hold_ns), sec(t.wait_ns), sec(t.blocked_ns),
+			sec(t.native_ns), sec(t.core_ns));
+		if (lock_col)
+			fprintf(out, " %9.3f", sec(t.time_ns[TS_LOCK_WAIT]));
+		if (gc_col)
+			fprintf(out, " %9.3f", sec(t.time_ns[TS_STOPPED]));
+		fprintf(out, " %7" PRIu64 " %11.3f %11.3f %11.3f %9.3f %9.3f\n", t.c.acquisitions,
 			msec(t.wait_p50_ns), msec(t.wait_p99_ns), msec(t.wait_max_ns),
 			msec(t.switch_wait_p50_ns), msec(t.switch_wait_p99_ns));
 	}
+	if (lock_col || gc_col)
+		fprintf(out, "\n%s%s%s (free-threaded Python's own costs).",
+			lock_col ? "lock s: waiting for an object's lock" : "",
+			lock_col && gc_col ? "; " : "", gc_col ? "gc s: stopped by a gc" : "");
 	fputs("\nsw: the waits that ended in a switch (the GIL came from another thread),\n"
 	      "without the instant re-acquires of a thread that had just released it.\n", out);
 
@@ -337,35 +358,6 @@ static void print_text(FILE *out, const struct report_meta *m,
 		char line[200];
 		describe_object(st, o, (uint64_t)m->elapsed_ns, line, sizeof line);
 		fprintf(out, "lock of %s: %s\n", sc->objects[o], line);
-		any = true;
-	}
-	/* Each thread's time waiting for a lock and stopped by a gc, when
-	 * any thread had some (free-threaded Python's costs, not in the
-	 * table above). */
-	static const struct { enum thread_state state; const char *words; } extra[] = {
-		{ TS_LOCK_WAIT, "waited for an object's lock" },
-		{ TS_STOPPED, "stopped by a gc" },
-	};
-	for (size_t k = 0; k < GV_ARRAY_LEN(extra); k++) {
-		uint64_t sum = 0;
-		for (unsigned i = 0; i < stats_nthreads(st); i++) {
-			struct stats_thread t;
-			stats_thread(st, i, now, &t);
-			sum += t.time_ns[extra[k].state];
-		}
-		if (!sum)
-			continue;
-		fprintf(out, "%s (s):", extra[k].words);
-		unsigned n = stats_nthreads(st), shown = n < 8 ? n : 8;
-		for (unsigned i = 0; i < shown; i++) {
-			struct stats_thread t;
-			stats_thread(st, i, now, &t);
-			fprintf(out, "%s %s %.3f", i ? "," : "", sc->threads[i].name,
-				sec(t.time_ns[extra[k].state]));
-		}
-		if (n > shown)
-			fprintf(out, " and %u more (--format=json has them all)", n - shown);
-		fputc('\n', out);
 		any = true;
 	}
 	if (any)

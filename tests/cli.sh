@@ -84,6 +84,12 @@ else echo "FAIL: the same seed gave different JSON"; fail=$((fail + 1)); fi
 # lock, and the GIL turned on by an unsafe import.
 expect "a shared object's lock has its line" 0 "^lock of shared_list: [0-9]+ waits of [0-9]+ takes, wait p50" \
 	-- "$gilviz" --headless --virtual "$srcdir/scenarios/17-free-threaded-costs.gil"
+expect "the thread table has lock and gc columns when a run has them" 0 "^thread +wall s .* core s +lock s +gc s +acq " \
+	-- "$gilviz" --headless --virtual "$srcdir/scenarios/17-free-threaded-costs.gil"
+expect "... and each appender's row its seconds in them" 0 "^appender\.1( +[0-9]+\.[0-9]{3}){8} +[0-9]+ " \
+	-- "$gilviz" --headless --virtual "$srcdir/scenarios/17-free-threaded-costs.gil"
+expect "... and none without" 0 "^thread +wall s .* core s +acq " \
+	-- "$gilviz" --headless --virtual "$srcdir/scenarios/01-cpu-bound.gil"
 expect "the JSON has the objects" 0 '"objects": \[$' \
 	-- "$gilviz" --headless --virtual --format=json "$srcdir/scenarios/17-free-threaded-costs.gil"
 expect "an unsafe import turns the GIL on" 0 "^GIL main turned on at 216\.000 ms: importer imported old_ext" \
