@@ -1014,12 +1014,17 @@ static void give_core_now(struct sync_virtual *v, struct sync_thread *co, int co
 	resume(v, co);
 }
 
+/* The work c has done on cores, its stretch in progress included. */
+static int64_t ran_ns(const struct sync_thread *c, int64_t now)
+{
+	return c->run_ns + (c->state == CO_CPU ? now - c->seg_start : 0);
+}
+
 /* Whether a woken thread would preempt c, the thread on a core: c has
  * run SV_WAKEUP_GRAN_NS more. */
 static bool would_preempt(const struct sync_thread *c, const struct sync_thread *co, int64_t now)
 {
-	int64_t ran = c->run_ns + (c->state == CO_CPU ? now - c->seg_start : 0);
-	return ran >= co->run_ns + SV_WAKEUP_GRAN_NS;
+	return ran_ns(c, now) >= co->run_ns + SV_WAKEUP_GRAN_NS;
 }
 
 /* The woken thread queues for core, its last, which is busy, though
@@ -1079,8 +1084,7 @@ static void place_woken(struct sync_virtual *v, struct sync_thread *co)
 		for (unsigned i = 0; i < v->ncores; i++) {
 			struct sync_thread *c = v->cores[i];
 			if (c && c->state == CO_CPU && would_preempt(c, co, now) &&
-			    (!victim || c->run_ns + (now - c->seg_start) >
-						victim->run_ns + (now - victim->seg_start)))
+			    (!victim || ran_ns(c, now) > ran_ns(victim, now)))
 				victim = c;
 		}
 		if (!victim) {

@@ -767,7 +767,6 @@ struct legend_item {
 	const char *words;
 };
 
-
 static const struct legend_item legend[] = {
 	{ TS_HOLDING, "holds the GIL" },
 	{ TS_WAITING, "waits for it" },
