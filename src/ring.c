@@ -70,11 +70,11 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "ring.h"
 #include "util.h"
@@ -101,6 +101,7 @@ struct ring_lane {
 	uint64_t mask;
 	size_t capacity;
 	void *block; /* the allocation, for free */
+	uint64_t base; /* the position of its first event (ring_pushed) */
 
 	/* The next position to claim; producers CAS it. ring_pushed reads it:
 	 * every successful claim is a push. */
@@ -126,29 +127,6 @@ static size_t ring_round_up(size_t n)
 	return size;
 }
 
-/* One allocation holds the control lines and the slots, so that a push
- * finds its slot from the ring pointer without loading a second pointer.
- * It is zeroed memory (calloc: fresh pages from the kernel for a big
- * ring, not written here): every slot's seq is its index (slot_seq), free
- * for the first lap. A run touches only the pages its events reach; a
- * virtual-time run used to spend a tenth of its time writing and faulting
- * in a ring of a million slots before the first event. */
-static struct ring_lane *lane_create(size_t capacity)
-{
-	size_t size = ring_round_up(capacity);
-	void *block = xcalloc(1, RING_CACHE_LINE + sizeof(struct ring_lane) +
-				       size * sizeof(struct ring_slot));
-	struct ring_lane *ring = (struct ring_lane *)(((uintptr_t)block + RING_CACHE_LINE - 1) &
-						     ~(uintptr_t)(RING_CACHE_LINE - 1));
-	ring->block = block;
-	ring->mask = size - 1;
-	ring->capacity = size;
-	atomic_init(&ring->tail, 0);
-	atomic_init(&ring->dropped, 0);
-	ring->head = 0;
-	return ring;
-}
-
 /* A slot's seq, stored less the slot's index (idx = position & mask). */
 static inline uint64_t slot_seq(const struct ring_slot *slot, uint64_t idx,
 				memory_order order)
@@ -160,6 +138,98 @@ static inline void slot_set_seq(struct ring_slot *slot, uint64_t idx, uint64_t s
 				memory_order order)
 {
 	atomic_store_explicit(&slot->seq, seq - idx, order);
+}
+
+/* One allocation holds the control lines and the slots, so that a push
+ * finds its slot from the ring pointer without loading a second pointer.
+ * It is zeroed memory (calloc: fresh pages from the kernel for a big
+ * ring, not written here): every slot's seq is its index (slot_seq), free
+ * for the first lap. A run touches only the pages its events reach; a
+ * virtual-time run used to spend a tenth of its time writing and faulting
+ * in a ring of a million slots before the first event. */
+static struct ring_lane *lane_alloc(size_t size)
+{
+	void *block = xcalloc(1, RING_CACHE_LINE + sizeof(struct ring_lane) +
+				       size * sizeof(struct ring_slot));
+	struct ring_lane *ring = (struct ring_lane *)(((uintptr_t)block + RING_CACHE_LINE - 1) &
+						     ~(uintptr_t)(RING_CACHE_LINE - 1));
+	ring->block = block;
+	ring->mask = size - 1;
+	ring->capacity = size;
+	ring->base = 0;
+	atomic_init(&ring->tail, 0);
+	atomic_init(&ring->dropped, 0);
+	ring->head = 0;
+	return ring;
+}
+
+/*
+ * Lanes of destroyed rings are kept for the next ring, as they are: a
+ * sweep or a comparison makes a ring per run, and a fresh one paid for
+ * its memory again in every run. Its pages came from the kernel as
+ * events reached them, each first read by a push (the seq) and then
+ * written, a second fault that, with a worker on the other core, also
+ * flushed that core's TLB: a tenth of a 20-point sweep's CPU time on two
+ * workers, and a tenth more on the other worker (perf, bench_virtual).
+ * A kept lane is emptied (lane_empty) and goes on from the position it
+ * had reached, so nothing in it is written again but the slots of events
+ * nobody read. At most RING_KEEP_BYTES are kept; the rest is freed.
+ */
+#define RING_KEEP_LANES 128
+#define RING_KEEP_BYTES ((size_t)128 << 20)
+
+static pthread_mutex_t keep_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct ring_lane *kept[RING_KEEP_LANES];
+static size_t nkept, kept_bytes;
+
+static size_t lane_bytes(const struct ring_lane *l)
+{
+	return l->capacity * sizeof(struct ring_slot);
+}
+
+/* Once every producer and the consumer are done: the events nobody read
+ * are let go, as the consumer would (their slots freed for the next lap),
+ * and the lane starts over, empty, where it stands. */
+static void lane_empty(struct ring_lane *l)
+{
+	uint64_t tail = atomic_load_explicit(&l->tail, memory_order_relaxed);
+	for (uint64_t pos = l->head; pos != tail; pos++)
+		slot_set_seq(&l->slots[pos & l->mask], pos & l->mask, pos + l->capacity,
+			     memory_order_relaxed);
+	l->head = tail;
+	l->base = tail;
+	atomic_store_explicit(&l->dropped, 0, memory_order_relaxed);
+}
+
+static struct ring_lane *lane_create(size_t capacity)
+{
+	size_t size = ring_round_up(capacity);
+	struct ring_lane *l = NULL;
+	pthread_mutex_lock(&keep_mu);
+	for (size_t i = nkept; i-- > 0;) {
+		if (kept[i]->capacity == size) {
+			l = kept[i];
+			kept[i] = kept[--nkept];
+			kept_bytes -= lane_bytes(l);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&keep_mu);
+	return l ? l : lane_alloc(size);
+}
+
+static void lane_destroy(struct ring_lane *l)
+{
+	lane_empty(l);
+	pthread_mutex_lock(&keep_mu);
+	bool keep = nkept < RING_KEEP_LANES && kept_bytes + lane_bytes(l) <= RING_KEEP_BYTES;
+	if (keep) {
+		kept[nkept++] = l;
+		kept_bytes += lane_bytes(l);
+	}
+	pthread_mutex_unlock(&keep_mu);
+	if (!keep)
+		free(l->block);
 }
 
 /*
@@ -265,17 +335,20 @@ void ring_destroy(struct ring *ring)
 	if (!ring)
 		return;
 	for (size_t i = 0; i < ring->nlanes; i++)
-		free(ring->lanes[i]->block);
+		lane_destroy(ring->lanes[i]);
 	free(ring);
 }
 
-/* Writes the zeros that are already there: every page is then the
- * process's own, faulted in here rather than in a push. */
+/* Adds nothing to a seq in every page: each page is then the process's
+ * own and writable, faulted in here rather than in a push, and what the
+ * lane holds (a kept lane's seqs) is unchanged. */
 void ring_touch(struct ring *ring)
 {
+	const size_t per_page = 4096 / sizeof(struct ring_slot);
 	for (size_t i = 0; i < ring->nlanes; i++) {
 		struct ring_lane *l = ring->lanes[i];
-		memset((void *)l->slots, 0, l->capacity * sizeof(struct ring_slot));
+		for (size_t k = 0; k < l->capacity; k += per_page)
+			atomic_fetch_add_explicit(&l->slots[k].seq, 0, memory_order_relaxed);
 	}
 }
 
@@ -450,6 +523,7 @@ uint64_t ring_pushed(const struct ring *ring)
 {
 	uint64_t sum = 0;
 	for (size_t i = 0; i < ring->nlanes; i++)
-		sum += atomic_load_explicit(&ring->lanes[i]->tail, memory_order_relaxed);
+		sum += atomic_load_explicit(&ring->lanes[i]->tail, memory_order_relaxed) -
+		       ring->lanes[i]->base;
 	return sum;
 }

@@ -559,7 +559,46 @@ static void a_full_lane_drops_only_its_own_sources(void)
 	ring_destroy(r);
 }
 
+/* A ring's lanes outlive it, for the next ring of their size: the next
+ * ring starts empty, with zero counters, whatever the last one left
+ * unread, takes its whole capacity (touched or not) and keeps order. */
+static void a_ring_made_after_one_destroyed_is_new(void)
+{
+	for (int touch = 0; touch < 2; touch++) {
+		struct ring *r = ring_create_lanes(96, 2); /* two lanes of 64 */
+		struct event got[128];
+		for (uint32_t i = 0; i < 100; i++) {
+			struct event ev = make_event((uint16_t)(i % 2), i);
+			ring_push(r, &ev);
+		}
+		CU_ASSERT_EQUAL(ring_pop(r, got, 30), 30);
+		ring_destroy(r); /* 70 events unread */
+
+		r = ring_create_lanes(96, 2);
+		if (touch)
+			ring_touch(r);
+		CU_ASSERT_EQUAL(ring_pop(r, got, 128), 0);
+		CU_ASSERT_EQUAL(ring_pushed(r), 0);
+		CU_ASSERT_EQUAL(ring_dropped(r), 0);
+		for (uint32_t i = 0; i < 128; i++) {
+			struct event ev = make_event((uint16_t)(i % 2), 1000 + i);
+			CU_ASSERT_TRUE(ring_push(r, &ev));
+		}
+		struct event one_more = make_event(0, 5000);
+		CU_ASSERT_FALSE(ring_push(r, &one_more));
+		CU_ASSERT_EQUAL(ring_pushed(r), 128);
+		CU_ASSERT_EQUAL(ring_dropped(r), 1);
+		CU_ASSERT_EQUAL(ring_pop(r, got, 128), 128);
+		for (uint32_t i = 0; i < 128; i++) {
+			struct event want = make_event((uint16_t)(i % 2), 1000 + i);
+			CU_ASSERT_TRUE(event_equal(&got[i], &want));
+		}
+		ring_destroy(r);
+	}
+}
+
 static const struct cu_test tests[] = {
+	CU_TEST_ENTRY(a_ring_made_after_one_destroyed_is_new),
 	CU_TEST_ENTRY(lanes_round_up_and_share_the_capacity),
 	CU_TEST_ENTRY(lanes_are_merged_by_time),
 	CU_TEST_ENTRY(lanes_merge_ties_by_lane_and_runs_to_the_runner_up),
