@@ -256,20 +256,22 @@ static void new_take(struct gil_thread *t)
 			break;
 		if (timed_out && gil->switch_number == saved_switchnum) {
 			/* A full interval passed and nobody switched: ask the
-			 * holder to drop the GIL at its next check. The event
-			 * is stamped after the flag is set, as CPython spends
-			 * that time on its way back into the wait: the holder
-			 * that sees the flag at once then finds the mutex
-			 * still held and must wait for it, which is how the
-			 * waiters' race for the GIL comes out as it does in
-			 * CPython (see real_cpu in sync_real.c). The order of
-			 * events holds: the holder stamps its forced drop
-			 * only under the mutex, which this thread keeps until
-			 * it waits again. */
+			 * holder to drop the GIL at its next check. The
+			 * request is stamped before the flag is set (so it
+			 * precedes the holder's forced drop) and recorded
+			 * after: the push stands for the time CPython spends
+			 * on its way back into the wait. Whether the holder
+			 * that sees the flag finds the mutex still held (and
+			 * the I/O thread, asleep longest, is woken) or free
+			 * (and this thread, not yet asleep, takes the signal)
+			 * is decided in those tens of nanoseconds; see
+			 * real_cpu in sync_real.c for the figures. */
 			count(&gil->drop_requests);
+			int64_t at = sync_now(s);
 			atomic_store_explicit(&gil->eval_breaker, 1,
 					      memory_order_release);
-			gil_emit(t, EV_DROP_REQUEST, 0, (uint64_t)waited(t));
+			gil_emit_at(t, (uint64_t)at, EV_DROP_REQUEST, 0,
+				    (uint64_t)(at > t->request_t ? at - t->request_t : 0));
 		} else if (!timed_out) {
 			/* Woken by a release, but another thread got there
 			 * first: a fresh full interval starts. */
