@@ -125,14 +125,18 @@ bool view_zoom(struct view *v, int dir)
 	return true;
 }
 
+/* The order in which columns get room (prio 0 first): where the time
+ * goes (hold, wait), the tail of the waits, then blocked, which a run
+ * with I/O or sleeps lives in (lesson 2 at 80 columns: hold, wait, p99,
+ * blkd), before the median wait. */
 static const struct fig_column_info fig_columns[FIG_COLUMN_COUNT] = {
 	[FIG_HOLD] = { "hold", 5, 0 },
 	[FIG_WAIT] = { "wait", 5, 1 },
-	[FIG_BLOCKED] = { "blkd", 5, 4 },
+	[FIG_BLOCKED] = { "blkd", 5, 3 },
 	[FIG_NATIVE] = { "C", 5, 7 },
 	[FIG_CORE] = { "core", 5, 8 },
 	[FIG_ACQ] = { "acq", 7, 5 },
-	[FIG_P50] = { "p50", 8, 3 },
+	[FIG_P50] = { "p50", 8, 4 },
 	[FIG_P99] = { "p99", 8, 2 },
 	[FIG_MAX] = { "max", 8, 6 },
 };

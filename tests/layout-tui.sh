@@ -3,8 +3,9 @@
 # what a class must see is there, by priority, and what is left out is
 # said. For each lesson: the header; every thread's row (named in full, or
 # under its process's label); every GIL's line with its switches/s and
-# failed wake-ups, or a notice that some are not shown; the note's first
-# line, whole or ending in an ellipsis and the N key; a lesson with
+# failed wake-ups, or a notice that some are not shown; the blkd column
+# where threads block (if more than three figures fit); the note's first line, whole or ending in an
+# ellipsis and the N key; a lesson with
 # asyncio tasks shows their rows or says how many it left out; and the
 # status line always has "? help" and "q quit". Virtual time, so that
 # sixteen lessons at once do not load the machine. Skipped (77) without
@@ -40,6 +41,15 @@ check_lesson() {
 		sh -c "awk '/^thread /{print prev; exit} {prev=\$0}' '$tmp/scr' | grep -Eq '(\.|… \(N: all of it\)) *$'"
 	check "$S $b: ? help and q quit on the status line" \
 		sh -c "tail -1 '$tmp/scr' | grep -Eq '\? help +q quit *$'"
+	# Where threads block (io, sleep), the blocked column comes right
+	# after hold, wait and p99: lesson 2's whole point, and the convoy's
+	# server living in wait, not blkd. Long names may leave room for
+	# only those three.
+	if grep -Eq '^[[:space:]]*(io|sleep) ' "$f"; then
+		grep -E '^thread ' "$tmp/scr" >"$tmp/heads"
+		check "$S $b: the blkd column, unless only hold, wait and p99 fit" \
+			sh -c "grep -q ' blkd ' '$tmp/heads' || ! grep -Eq ' (p50|acq|max|C|core)( |\$)' '$tmp/heads'"
+	fi
 	if grep -Eq '^[[:space:]]*task ' "$f"; then
 		check "$S $b: task rows, or how many are not shown" \
 			grep -Eq '^  [^ ]+ +[^ ]|\+[0-9]+ task rows' "$tmp/scr"
