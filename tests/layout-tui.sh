@@ -49,6 +49,9 @@ check_lesson() {
 		grep -E '^thread ' "$tmp/scr" >"$tmp/heads"
 		check "$S $b: the blkd column, unless only hold, wait and p99 fit" \
 			sh -c "grep -q ' blkd ' '$tmp/heads' || ! grep -Eq ' (p50|acq|max|C|core)( |\$)' '$tmp/heads'"
+		# Lesson 2's short names leave room for four: blkd is one.
+		[ "$b" = 02-io-bound ] &&
+			check "$S $b: the blkd column, the lesson's point" grep -q ' blkd ' "$tmp/heads"
 	fi
 	if grep -Eq '^[[:space:]]*task ' "$f"; then
 		check "$S $b: task rows, or how many are not shown" \
