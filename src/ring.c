@@ -169,9 +169,9 @@ static struct ring_lane *lane_alloc(size_t size)
  * its memory again in every run. Its pages came from the kernel as
  * events reached them, each first read by a push (the seq) and then
  * written, a second fault that, with a worker on the other core, also
- * flushed that core's TLB: a tenth of a 20-point sweep's CPU time on two
- * workers, and a tenth more on the other worker (perf, bench_virtual).
- * A kept lane is emptied (lane_empty) and goes on from the position it
+ * flushed that core's TLB: with calloc's memset of reused memory, about
+ * a tenth of the CPU time of a 20-point sweep on two workers (perf over
+ * gilviz --sweep). A kept lane is emptied (lane_empty) and goes on from the position it
  * had reached, so nothing in it is written again but the slots of events
  * nobody read. At most RING_KEEP_BYTES are kept; the rest is freed.
  */
