@@ -325,6 +325,13 @@ static double win_wait(const struct windows *wn, size_t k)
 	return wn->waits[k] ? (double)wn->wait_sum[k] / (double)wn->waits[k] : 0;
 }
 
+/* Window k's figure less the mean of its two neighbours'. */
+static double against_neighbours(double (*fig)(const struct windows *, size_t),
+				 const struct windows *wn, size_t k)
+{
+	return fig(wn, k) - (fig(wn, k - 1) + fig(wn, k + 1)) / 2;
+}
+
 static void effect_samples(const struct windows *wn, double *eff_rate, double *eff_wait,
 			   double *noise_rate, double *noise_wait, double *ref_rate,
 			   double *ref_wait, size_t *nsamples)
@@ -333,10 +340,10 @@ static void effect_samples(const struct windows *wn, double *eff_rate, double *e
 	double rr = 0, rw = 0;
 	for (size_t k = 1; k + 3 < wn->n; k += 4, n++) {
 		size_t s = k + 2; /* the stand-in */
-		eff_rate[n] = win_rate(wn, k) - (win_rate(wn, k - 1) + win_rate(wn, k + 1)) / 2;
-		eff_wait[n] = win_wait(wn, k) - (win_wait(wn, k - 1) + win_wait(wn, k + 1)) / 2;
-		noise_rate[n] = win_rate(wn, s) - (win_rate(wn, s - 1) + win_rate(wn, s + 1)) / 2;
-		noise_wait[n] = win_wait(wn, s) - (win_wait(wn, s - 1) + win_wait(wn, s + 1)) / 2;
+		eff_rate[n] = against_neighbours(win_rate, wn, k);
+		eff_wait[n] = against_neighbours(win_wait, wn, k);
+		noise_rate[n] = against_neighbours(win_rate, wn, s);
+		noise_wait[n] = against_neighbours(win_wait, wn, s);
 	}
 	for (size_t k = 0; k < wn->n; k += 2, nref++) {
 		rr += win_rate(wn, k);

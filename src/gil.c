@@ -270,8 +270,7 @@ static void new_take(struct gil_thread *t)
 			int64_t at = sync_now(s);
 			atomic_store_explicit(&gil->eval_breaker, 1,
 					      memory_order_release);
-			gil_emit_at(t, (uint64_t)at, EV_DROP_REQUEST, 0,
-				    (uint64_t)(at > t->request_t ? at - t->request_t : 0));
+			gil_emit_at(t, (uint64_t)at, EV_DROP_REQUEST, 0, (uint64_t)waited_at(t, at));
 		} else if (!timed_out) {
 			/* Woken by a release, but another thread got there
 			 * first: a fresh full interval starts. */

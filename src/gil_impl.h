@@ -64,11 +64,17 @@ static inline void count(_Atomic uint64_t *c)
 	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
-/* How long t has waited since it asked for the GIL. */
+/* How long t had waited at time at since it asked for the GIL. */
+static inline int64_t waited_at(const struct gil_thread *t, int64_t at)
+{
+	int64_t w = at - t->request_t;
+	return w > 0 ? w : 0;
+}
+
+/* ... and now. */
 static inline int64_t waited(const struct gil_thread *t)
 {
-	int64_t w = sync_now(t->gil->sync) - t->request_t;
-	return w > 0 ? w : 0;
+	return waited_at(t, sync_now(t->gil->sync));
 }
 
 /* The bookkeeping every policy does once it has the GIL (gil.c): records

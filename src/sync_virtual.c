@@ -903,13 +903,19 @@ static void on_core(struct sync_virtual *v, struct sync_thread *co)
 	co->off_since = -1;
 }
 
-static void give_core(struct sync_virtual *v, struct sync_thread *co, int core,
-		      int64_t latency)
+/* co has core from now on; it starts on it when dispatched. */
+static void seat(struct sync_virtual *v, struct sync_thread *co, int core)
 {
 	v->cores[core] = co;
 	v->nfree--;
 	co->core = co->last_core = core;
 	co->state = CO_DISPATCH;
+}
+
+static void give_core(struct sync_virtual *v, struct sync_thread *co, int core,
+		      int64_t latency)
+{
+	seat(v, co, core);
 	co->slice_start = clock_get(v) + latency;
 	heap_push(v, clock_get(v) + latency, co, co->gen, T_RESUME);
 }
@@ -1040,10 +1046,7 @@ static void give_core_now(struct sync_virtual *v, struct sync_thread *co, int co
 		give_core(v, co, core, 0);
 		return;
 	}
-	v->cores[core] = co;
-	v->nfree--;
-	co->core = co->last_core = core;
-	co->state = CO_DISPATCH;
+	seat(v, co, core);
 	v->timer_seq++; /* the sequence number it would have taken */
 	resume(v, co);
 }
