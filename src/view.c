@@ -126,19 +126,21 @@ bool view_zoom(struct view *v, int dir)
 }
 
 /* The order in which columns get room (prio 0 first): where the time
- * goes (hold, wait), the tail of the waits, then blocked, which a run
- * with I/O or sleeps lives in (lesson 2 at 80 columns: hold, wait, p99,
- * blkd), before the median wait. */
+ * goes (hold, wait), the tail of the waits, then C code and blocked,
+ * which a run with native calls or with I/O and sleeps lives in (at 80
+ * columns, lesson 2: hold, wait, p99, blkd; lesson 7: hold, wait, p99,
+ * C), before the median wait. A column the run cannot fill takes no
+ * room (fig_skip), so C outranking blkd costs only a run with both. */
 static const struct fig_column_info fig_columns[FIG_COLUMN_COUNT] = {
 	[FIG_HOLD] = { "hold", 5, 0 },
 	[FIG_WAIT] = { "wait", 5, 1 },
-	[FIG_BLOCKED] = { "blkd", 5, 3 },
-	[FIG_NATIVE] = { "C", 5, 7 },
+	[FIG_BLOCKED] = { "blkd", 5, 4 },
+	[FIG_NATIVE] = { "C", 5, 3 },
 	[FIG_CORE] = { "core", 5, 8 },
-	[FIG_ACQ] = { "acq", 7, 5 },
-	[FIG_P50] = { "p50", 8, 4 },
+	[FIG_ACQ] = { "acq", 7, 6 },
+	[FIG_P50] = { "p50", 8, 5 },
 	[FIG_P99] = { "p99", 8, 2 },
-	[FIG_MAX] = { "max", 8, 6 },
+	[FIG_MAX] = { "max", 8, 7 },
 };
 
 bool view_fig_shown(enum fig_column c, uint32_t fig_mask)

@@ -3,8 +3,9 @@
 # what a class must see is there, by priority, and what is left out is
 # said. For each lesson: the header; every thread's row (named in full, or
 # under its process's label); every GIL's line with its switches/s and
-# failed wake-ups, or a notice that some are not shown; the blkd column
-# where threads block (if more than three figures fit); the note's first line, whole or ending in an
+# failed wake-ups, or a notice that some are not shown; the C column
+# where threads run C code and the blkd column where they block (if more
+# than three figures fit); the note's first line, whole or ending in an
 # ellipsis and the N key; a lesson with
 # asyncio tasks shows their rows or says how many it left out; and the
 # status line always has "? help" and "q quit". Virtual time, so that
@@ -41,18 +42,25 @@ check_lesson() {
 		sh -c "awk '/^thread /{print prev; exit} {prev=\$0}' '$tmp/scr' | grep -Eq '(\.|… \(N: all of it\)) *$'"
 	check "$S $b: ? help and q quit on the status line" \
 		sh -c "tail -1 '$tmp/scr' | grep -Eq '\? help +q quit *$'"
-	# Where threads block (io, sleep), the blocked column comes right
-	# after hold, wait and p99: lesson 2's whole point, and the convoy's
-	# server living in wait, not blkd. Long names may leave room for
-	# only those three.
+	# Where threads run C code, the C column comes right after hold,
+	# wait and p99 (lesson 7: four threads in hashlib hold and wait
+	# nothing); where they block (io, sleep), the blocked column next:
+	# lesson 2's whole point, and the convoy's server living in wait,
+	# not blkd. Long names may leave room for only hold, wait and p99.
+	grep -E '^thread ' "$tmp/scr" >"$tmp/heads"
+	if grep -Eq '^[[:space:]]*native(_hold)? ' "$f"; then
+		check "$S $b: the C column, unless only hold, wait and p99 fit" \
+			sh -c "grep -Eq ' C( |\$)' '$tmp/heads' || ! grep -Eq ' (blkd|p50|acq|max|core)( |\$)' '$tmp/heads'"
+	fi
 	if grep -Eq '^[[:space:]]*(io|sleep) ' "$f"; then
-		grep -E '^thread ' "$tmp/scr" >"$tmp/heads"
-		check "$S $b: the blkd column, unless only hold, wait and p99 fit" \
-			sh -c "grep -q ' blkd ' '$tmp/heads' || ! grep -Eq ' (p50|acq|max|C|core)( |\$)' '$tmp/heads'"
+		check "$S $b: the blkd column, unless only hold, wait, p99 (and C) fit" \
+			sh -c "grep -Eq ' blkd( |\$)' '$tmp/heads' || ! grep -Eq ' (p50|acq|max|core)( |\$)' '$tmp/heads'"
 		# Lesson 2's short names leave room for four: blkd is one.
 		[ "$b" = 02-io-bound ] &&
-			check "$S $b: the blkd column, the lesson's point" grep -q ' blkd ' "$tmp/heads"
+			check "$S $b: the blkd column, the lesson's point" grep -Eq ' blkd( |$)' "$tmp/heads"
 	fi
+	[ "$b" = 07-native-release ] &&
+		check "$S $b: the C column, the lesson's point" grep -Eq ' C( |$)' "$tmp/heads"
 	if grep -Eq '^[[:space:]]*task ' "$f"; then
 		check "$S $b: task rows, or how many are not shown" \
 			grep -Eq '^  [^ ]+ +[^ ]|\+[0-9]+ task rows' "$tmp/scr"

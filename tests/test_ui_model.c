@@ -403,7 +403,7 @@ static void test_layout_fits_80x24_and_200x50(void)
 	CU_ASSERT(l.fig_n >= 2); /* hold and wait at least */
 	CU_ASSERT_TRUE(view_fig_shown(FIG_HOLD, l.fig_mask));
 	CU_ASSERT_TRUE(view_fig_shown(FIG_WAIT, l.fig_mask));
-	CU_ASSERT_FALSE(view_fig_shown(FIG_NATIVE, l.fig_mask));
+	CU_ASSERT_FALSE(view_fig_shown(FIG_CORE, l.fig_mask));
 	w = want(10, 3, 3, 8, 1);
 	view_layout(&l, 50, 200, &w);
 	check_layout(&l);
@@ -453,6 +453,29 @@ static void test_layout_skips_columns(void)
 	CU_ASSERT_FALSE(view_fig_shown(FIG_P99, l.fig_mask));
 	CU_ASSERT_FALSE(view_fig_shown(FIG_ACQ, l.fig_mask));
 	CU_ASSERT_EQUAL(l.fig_n, 5);
+}
+
+/* At 80 columns four figure columns fit beside 8-letter names: after
+ * hold, wait and p99, the one the run lives in. C code (lesson 7: four
+ * threads in hashlib, 0% hold and wait) before blocked; blocked (lesson
+ * 2: four threads in I/O) when no C code leaves C nothing to show. */
+static void test_layout_fourth_column_follows_the_run(void)
+{
+	struct ui_layout l;
+	struct layout_want w = want(4, 1, 2, 8, 2);
+	const uint32_t fourth = 1u << FIG_NATIVE | 1u << FIG_BLOCKED;
+	view_layout(&l, 24, 80, &w);
+	check_layout(&l);
+	CU_ASSERT_EQUAL(l.fig_n, 4);
+	CU_ASSERT_EQUAL(l.fig_mask & fourth, 1u << FIG_NATIVE);
+	w.fig_skip = 1u << FIG_NATIVE;
+	view_layout(&l, 24, 80, &w);
+	check_layout(&l);
+	CU_ASSERT_EQUAL(l.fig_n, 4);
+	CU_ASSERT_EQUAL(l.fig_mask & fourth, 1u << FIG_BLOCKED);
+	CU_ASSERT_TRUE(view_fig_shown(FIG_HOLD, l.fig_mask));
+	CU_ASSERT_TRUE(view_fig_shown(FIG_WAIT, l.fig_mask));
+	CU_ASSERT_TRUE(view_fig_shown(FIG_P99, l.fig_mask));
 }
 
 static void test_layout_by_priority(void)
@@ -718,6 +741,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(test_layout_too_small),
 	CU_TEST_ENTRY(test_layout_fits_80x24_and_200x50),
 	CU_TEST_ENTRY(test_layout_many_threads_keep_their_rows_first),
+	CU_TEST_ENTRY(test_layout_fourth_column_follows_the_run),
 	CU_TEST_ENTRY(test_layout_by_priority),
 	CU_TEST_ENTRY(test_layout_skips_columns),
 	CU_TEST_ENTRY(test_wrap),
