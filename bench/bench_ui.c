@@ -246,19 +246,26 @@ static void mean_ci(const double *d, size_t n, double ref, double *mean, double 
 		ss += (d[i] - m) * (d[i] - m);
 	double se = n > 1 ? sqrt(ss / (double)(n - 1) / (double)n) : 0;
 	*mean = ref ? 100 * m / ref : 0;
-	*half = ref && n > 1 ? 100 * t975((double)(n - 1)) * se / ref : 0;
+	/* One sample has no spread to go by: its interval is unknown. */
+	*half = n < 2 ? NAN : ref ? 100 * t975((double)(n - 1)) * se / ref : 0;
 }
 
 /* A signed figure with its interval, against a goal of |x| <= goal:
  * met when the whole interval lies within, MISSED when it lies wholly
- * outside, else not resolved (the run was too short or too noisy). */
+ * outside, else not resolved (the run was too short or too noisy, or
+ * the interval unknown: NaN). */
 static void print_ci(const char *label, double mean, double half, double goal)
 {
 	char name[96];
 	snprintf(name, sizeof name, "%s:", label);
-	printf("%-56s %+8.1f %% (95%% CI %+.1f .. %+.1f)", name, mean, mean - half, mean + half);
+	if (isnan(half))
+		printf("%-56s %+8.1f %% (95%% CI unknown: one sample)", name, mean);
+	else
+		printf("%-56s %+8.1f %% (95%% CI %+.1f .. %+.1f)", name, mean, mean - half,
+		       mean + half);
 	if (goal > 0) {
-		const char *verdict = fabs(mean) + half <= goal ? ""
+		const char *verdict = isnan(half) ? "  (not resolved)"
+				      : fabs(mean) + half <= goal ? ""
 				      : fabs(mean) - half > goal ? "  MISSED"
 								 : "  (not resolved)";
 		printf(" (target within +-%g)%s", goal, verdict);
