@@ -362,7 +362,8 @@ static void cmp_draw(struct cmp *c)
 	for (unsigned i = 1; i < c->n; i++)
 		ui_legend_merge(c->b[0].ui, c->b[i].ui);
 	struct layout_want want = { .threads = 1, .name_len = name,
-				    .legend = ui_legend_lines(c->b[0].ui, COLS) };
+				    .legend = ui_legend_lines(c->b[0].ui, COLS),
+				    .fig_skip = ui_fig_skip(c->b[0].ui) };
 	view_layout(&l, LINES, COLS, &want);
 	erase();
 	if (l.too_small) {

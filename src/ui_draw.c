@@ -908,7 +908,7 @@ static uint32_t legend_mask(struct ui *ui)
 }
 
 /* The figure columns this run cannot fill (legend_mask). */
-static uint32_t fig_skip(struct ui *ui)
+uint32_t ui_fig_skip(struct ui *ui)
 {
 	legend_mask(ui);
 	return ui->fig_skip;
@@ -1421,7 +1421,7 @@ int ui_screen_layout(struct ui *ui, struct ui_layout *l, int *hidden_tasks)
 		.labels = ui->sc->nprocs > 1 ? (int)ui->sc->nprocs : 0,
 		.tasks = ui->nsub,
 		.legend = legend_lines(ui, COLS),
-		.fig_skip = fig_skip(ui),
+		.fig_skip = ui_fig_skip(ui),
 		.name_len = longest_name(ui),
 		.note_whole = ui->note_whole,
 	};
@@ -1552,6 +1552,8 @@ void ui_legend_merge(struct ui *into, struct ui *from)
 {
 	uint32_t more = legend_mask(from);
 	into->legend_mask = legend_mask(into) | more;
+	/* A column is skipped only where no run can fill it. */
+	into->fig_skip &= from->fig_skip;
 }
 
 int ui_draw_lines(struct ui *ui, const struct ui_layout *l, int y, int room, uint64_t now_rel)

@@ -153,7 +153,10 @@ int ui_screen_layout(struct ui *ui, struct ui_layout *l, int *hidden_tasks);
 int ui_draw_lines(struct ui *ui, const struct ui_layout *l, int y, int room, uint64_t now_rel);
 void ui_draw_axis_legend(struct ui *ui, const struct ui_layout *l, uint64_t now_rel);
 int ui_legend_lines(struct ui *ui, int cols);
-/* Adds from's legend items to into's (the compare mode: every policy's). */
+/* The figure columns the run cannot fill, a bit each (enum fig_column). */
+uint32_t ui_fig_skip(struct ui *ui);
+/* Adds from's legend items to into's, and keeps only the figure columns
+ * neither can fill skipped (the compare mode: every policy's). */
 void ui_legend_merge(struct ui *into, struct ui *from);
 /* Text cut, where it must be, after a word and with an ellipsis. */
 void ui_draw_text(int y, int x, int x_end, int role, const char *s);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The compare mode in a real terminal: gilviz --compare new,bfs,priority
 # on lesson 15 stacks a block per policy on one screen, each with its
-# GIL's figures and its threads' rows; the server's median wait is about
+# GIL's figures and its threads' rows, with the figure columns some run
+# fills; the server's median wait is about
 # an interval under new and microseconds under bfs and priority; a digit
 # hides a block, g shows them all, space pauses every run, ? shows the
 # compare keys, q quits with the terminal sane. Skipped (77) without tmux.
@@ -34,6 +35,13 @@ check "under new the server waits about an interval" server_p50 1 " 5\.[0-9] ms 
 check "under bfs its median wait is microseconds" server_p50 2 " [0-9]+ us +[0-9.]+ (us|ms)$"
 check "under priority too" server_p50 3 " [0-9]+ us +[0-9.]+ (us|ms)$"
 check "one time axis and the legend" wait_for "holds the GIL.*waits for it"
+# The figure columns are those some run fills: blocked (the server's
+# I/O), not C code, which no thread of the lesson runs.
+columns() {
+	h=$(screen | grep -E '^thread ')
+	echo "$h" | grep -Eq ' blkd( |$)' && ! echo "$h" | grep -Eq ' C( |$)'
+}
+check "the columns the runs fill: blkd, and no C column" columns
 T send-keys -t cmp 2
 check "2 hides the bfs block" wait_for "bfs hidden"
 gone() { ! screen | grep -q "^2 bfs"; }
