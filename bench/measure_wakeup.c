@@ -12,8 +12,8 @@
  *     wait's 90th percentile was 318 to 420 us and its 99th about 2 ms at
  *     one time, and 100 to 112 us and 0.27 to 0.44 ms half an hour later
  *     (three runs); with every core busy, 71 to 76 us and 90 to 102 us,
- *     about as the 100 us wait's. The model's table (SV_TIMER_LATENCY) has no
- *     idle tail.
+ *     about as the 100 us wait's. The model's table (SV_TIMER_LATENCY)
+ *     has no idle tail.
  *
  * It prints each distribution's deciles and 99th percentile, the form in
  * which sync_virtual.c keeps them (SV_WAKE_LATENCY, SV_TIMER_LATENCY).
@@ -134,10 +134,12 @@ int main(void)
 	print("timedwait 100 us, late", late, 2000);
 	timed_waits(&sh, 1000000, late, 2000);
 	print("timedwait 1 ms idle, late", late, 2000);
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	if (ncpu < 1 || ncpu > 256)
-		ncpu = 1;
 	pthread_t spinners[256];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu < 1)
+		ncpu = 1;
+	if (ncpu > (long)(sizeof spinners / sizeof spinners[0]))
+		ncpu = (long)(sizeof spinners / sizeof spinners[0]);
 	atomic_store(&spinning, 1);
 	int nspin = 0;
 	while (nspin < ncpu && pthread_create(&spinners[nspin], NULL, spin, NULL) == 0)

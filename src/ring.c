@@ -171,9 +171,10 @@ static struct ring_lane *lane_alloc(size_t size)
  * written, a second fault that, with a worker on the other core, also
  * flushed that core's TLB: with calloc's memset of reused memory, about
  * a tenth of the CPU time of a 20-point sweep on two workers (perf over
- * gilviz --sweep). A kept lane is emptied (lane_empty) and goes on from the position it
- * had reached, so nothing in it is written again but the slots of events
- * nobody read. At most RING_KEEP_BYTES are kept; the rest is freed.
+ * gilviz --sweep). A kept lane is emptied (lane_empty) and goes on from
+ * the position it had reached, so nothing in it is written again but the
+ * slots of events nobody read. At most RING_KEEP_LANES lanes and
+ * RING_KEEP_BYTES are kept; the rest is freed.
  */
 #define RING_KEEP_LANES 128
 #define RING_KEEP_BYTES ((size_t)128 << 20)
