@@ -179,6 +179,7 @@ struct sim_thread {
 	struct sync_thread *th;
 	struct loop *loop;     /* NULL: a plain thread */
 	bool ended;            /* its THREAD_END is out (its own flag) */
+	bool off_open;         /* its EV_OFF_CORE is out, its EV_ON_CORE not */
 	/* Starting one by one: the thread started after this one (NULL:
 	 * none), and this thread's own gate, opened by the thread before
 	 * it (NULL: it starts on its own). Under ctl_mutex. */
@@ -409,10 +410,14 @@ struct engine *engine_create(const struct scenario *sc,
 		return NULL;
 	}
 	size_t cap = opt->ring_capacity ? opt->ring_capacity : ENGINE_DEFAULT_RING;
-	/* A lane per simulated thread (and one for the GILs' own events), as
-	 * far as RING_MAX_LANES goes: threads that run at once then never
-	 * contend for the ring. */
-	size_t lanes = sc->nthreads + 1 < RING_MAX_LANES ? sc->nthreads + 1 : RING_MAX_LANES;
+	/* In real time, a lane per simulated thread (and one for the GILs'
+	 * own events), as far as RING_MAX_LANES goes: threads that run at
+	 * once then never contend for the ring. Virtual time pushes from one
+	 * OS thread, every event as it happens (sync.h's offcore), so one
+	 * lane holds them in time order with nothing to merge (merging nine
+	 * lanes was 7% of the instructions of an 8-thread run). */
+	size_t lanes = opt->virtual_time ? 1
+		       : sc->nthreads + 1 < RING_MAX_LANES ? sc->nthreads + 1 : RING_MAX_LANES;
 	struct ring *ring = ring_create_lanes(cap, lanes);
 	if (!ring) {
 		gv_error_set(err, NULL, 0, 0, "cannot make an event ring of %zu events", cap);
@@ -1264,14 +1269,22 @@ static bool loop_run(struct sim_thread *st)
 
 /* The sync backend found the thread runnable but off a core from from
  * to to (sync.h): its state is "waiting for a core" meanwhile, whatever
- * it holds. Only between its start and its end. */
-static void engine_offcore(void *arg, int64_t from, int64_t to)
+ * it holds. Only between its start and its end; a stretch whose end
+ * is reported with its beginning is dropped if it is empty, one whose
+ * beginning is out already is closed whatever its length. */
+static void engine_offcore(void *arg, int64_t from, int64_t to, unsigned parts)
 {
 	struct sim_thread *st = arg;
-	if (st->gt.seq == 0 || st->ended || to <= from)
-		return;
-	gil_emit_at(&st->gt, (uint64_t)from, EV_OFF_CORE, 0, 0);
-	gil_emit_at(&st->gt, (uint64_t)to, EV_ON_CORE, 0, (uint64_t)(to - from));
+	if (parts & SYNC_OFF_BEGIN) {
+		st->off_open = st->gt.seq != 0 && !st->ended &&
+			       (!(parts & SYNC_OFF_END) || to > from);
+		if (st->off_open)
+			gil_emit_at(&st->gt, (uint64_t)from, EV_OFF_CORE, 0, 0);
+	}
+	if ((parts & SYNC_OFF_END) && st->off_open) {
+		st->off_open = false;
+		gil_emit_at(&st->gt, (uint64_t)to, EV_ON_CORE, 0, (uint64_t)(to - from));
+	}
 }
 
 /* Wait until the thread before has started (true), or the run stops. */

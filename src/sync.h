@@ -96,11 +96,20 @@ struct sync_ops {
 enum sync_advance { SYNC_UNTIL, SYNC_ENDED, SYNC_STUCK };
 
 /* A stretch [from, to) of the run's time in which a simulated thread was
- * runnable but off a core (the OS had given its core to another thread).
- * Called in that thread's own context, before it does anything else, so
- * that what it reports comes in order with its other events; arg is the
- * argument its thread_start was given. */
-typedef void (*sync_offcore_fn)(void *arg, int64_t from, int64_t to);
+ * runnable but off a core (the OS had given its core to another thread);
+ * arg is the argument its thread_start was given. Its parts say which
+ * end the call reports:
+ *   SYNC_OFF_BEGIN              the stretch begins at from (to: -1);
+ *   SYNC_OFF_END                the stretch begun by the last BEGIN
+ *                               ends at to;
+ *   SYNC_OFF_BEGIN|SYNC_OFF_END the whole stretch, after the fact.
+ * Real time measures a stretch once it is over, and reports it whole in
+ * the thread's own context before the thread does anything else.
+ * Virtual time knows each end as it happens and reports it then, from
+ * whatever context moved the thread (the scheduler, or the thread that
+ * took its core): every event then comes in time order (one lane). */
+enum { SYNC_OFF_BEGIN = 1, SYNC_OFF_END = 2 };
+typedef void (*sync_offcore_fn)(void *arg, int64_t from, int64_t to, unsigned parts);
 
 struct sync {
 	const struct sync_ops *ops;

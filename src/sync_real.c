@@ -472,7 +472,8 @@ static void probe_end(struct sync *s, const struct offcore_probe *p, uint64_t ti
 		gap = wall_end - p->wall - cpu;
 	}
 	if (gap > SYNC_OFFCORE_MIN_NS)
-		s->offcore(pthread_getspecific(real(s)->arg_key), wall_end - gap, wall_end);
+		s->offcore(pthread_getspecific(real(s)->arg_key), wall_end - gap, wall_end,
+			   SYNC_OFF_BEGIN | SYNC_OFF_END);
 }
 
 /* The hot loop of every cpu op: one tick of work, then the eval breaker.

@@ -236,7 +236,6 @@ __asm__(".text\n"
 #define SV_BALANCE_NS 4000000     /* an idle core pulls a queued thread at a tick */
 #define SV_CACHE_HOT_NS 500000    /* ... once it has been queued this long */
 #define SV_STACK_SIZE (256 * 1024)
-#define SV_OFF_MAX 8              /* off-core stretches kept per work call */
 
 /* Deciles 0..90 and the 99th percentile, in ns. */
 static const int64_t SV_WAKE_LATENCY[11] = {
@@ -278,7 +277,6 @@ struct sync_thread {
 	bool must_yield; /* it lost its core to a thread it woke */
 	bool in_cpu;
 	bool started;
-	unsigned noff;
 	int64_t slice_start; /* when it got its core */
 	int64_t run_ns;      /* work done on a core so far: its "vruntime" */
 	/* Waiting. */
@@ -303,9 +301,8 @@ struct sync_thread {
 	int64_t spin_until;
 	int64_t seg_start;  /* when the current stretch on a core began */
 	/* Runnable off a core (sync.h's offcore): since when (-1: on one, or
-	 * not runnable), and the stretches not reported yet. */
+	 * not runnable). */
 	int64_t off_since;
-	int64_t off[SV_OFF_MAX][2];
 
 	struct sync_thread *joiner;
 	char *map;      /* the mapping: a guard page, then the stack */
@@ -893,11 +890,6 @@ static void co_yield(struct sync_virtual *v, struct sync_thread *co)
 #ifdef SV_ASAN
 	__sanitizer_finish_switch_fiber(co->fake_stack, &v->sched_bottom, &v->sched_size);
 #endif
-	/* Back in the thread: what it lost its core for, in order, before
-	 * it does anything else. */
-	for (unsigned i = 0; i < co->noff; i++)
-		v->base.offcore(co->arg, co->off[i][0], co->off[i][1]);
-	co->noff = 0;
 }
 
 /* ---- cores ------------------------------------------------------------ */
@@ -913,27 +905,22 @@ static int free_core(const struct sync_virtual *v)
 	return -1;
 }
 
-/* The thread, runnable, has just lost its core (ready queue). */
+/* The thread, runnable, has just lost its core (ready queue) ... */
 static void off_core(struct sync_virtual *v, struct sync_thread *co)
 {
-	if (v->base.offcore)
-		co->off_since = clock_get(v);
+	if (!v->base.offcore)
+		return;
+	co->off_since = clock_get(v);
+	v->base.offcore(co->arg, co->off_since, -1, SYNC_OFF_BEGIN);
 }
 
-/* ... and runs on one again: the stretch is kept for co_yield to report
- * (with more than SV_OFF_MAX in one call, the last grows to cover the
- * rest). */
+/* ... and runs on one again. Each end is reported as it happens, so
+ * the thread's events come in time order with everyone else's. */
 static void on_core(struct sync_virtual *v, struct sync_thread *co)
 {
 	if (co->off_since < 0)
 		return;
-	if (co->noff == SV_OFF_MAX)
-		co->off[SV_OFF_MAX - 1][1] = clock_get(v);
-	else {
-		co->off[co->noff][0] = co->off_since;
-		co->off[co->noff][1] = clock_get(v);
-		co->noff++;
-	}
+	v->base.offcore(co->arg, co->off_since, clock_get(v), SYNC_OFF_END);
 	co->off_since = -1;
 }
 

@@ -128,9 +128,10 @@ struct gil_state {
 /* Reads the merged stream; returns the number of violations and prints
  * the first few. */
 static unsigned check_order(const char *what, const struct scenario *sc,
-			    enum gil_policy policy, struct run *r)
+			    enum gil_policy policy, struct run *r, bool sorted)
 {
-	merge_stream(r);
+	if (!sorted)
+		merge_stream(r);
 	struct gil_state *g = calloc(sc->nprocs, sizeof *g);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
 	for (size_t i = 0; i < sc->nprocs; i++)
@@ -234,7 +235,18 @@ static void run_lesson(const char *name, int policy, bool virt, int64_t duration
 		 gil_policy_name(engine_policy(e)), virt ? "virtual" : "real");
 	CU_ASSERT_EQUAL(ring_dropped(engine_ring(e)), 0);
 	total_events += r.n;
-	CU_ASSERT_EQUAL(check_order(what, sc, engine_policy(e), &r), 0);
+	/* Virtual time pushes every event as it happens, from one OS
+	 * thread: the stream as read is the merged stream already, in time
+	 * order and causes first, with nothing to sort. Real time's threads
+	 * push on their own cores, and a thread measures its time off a core
+	 * once it is over, so it is merged here. */
+	size_t back = 0;
+	for (size_t i = 1; i < r.n; i++)
+		back += r.evs[i].t < r.evs[i - 1].t;
+	if (virt && back)
+		fprintf(stderr, "\n  %s: %zu events earlier than the one before", what, back);
+	CU_ASSERT(!virt || back == 0);
+	CU_ASSERT_EQUAL(check_order(what, sc, engine_policy(e), &r, virt), 0);
 	free(r.evs);
 	engine_destroy(e);
 	scenario_free(sc);
