@@ -409,7 +409,8 @@ struct engine *engine_create(const struct scenario *sc,
 		gv_error_set(err, NULL, 0, 0, "%u cores is too many (at most %d)", opt->cores, SCENARIO_MAX_CORES);
 		return NULL;
 	}
-	size_t cap = opt->ring_capacity ? opt->ring_capacity : ENGINE_DEFAULT_RING;
+	size_t cap = opt->ring_capacity ? opt->ring_capacity
+		     : opt->virtual_time ? ENGINE_VIRTUAL_RING : ENGINE_DEFAULT_RING;
 	/* In real time, a lane per simulated thread (and one for the GILs'
 	 * own events), as far as RING_MAX_LANES goes: threads that run at
 	 * once then never contend for the ring. Virtual time pushes from one
@@ -1287,6 +1288,12 @@ static void engine_offcore(void *arg, int64_t from, int64_t to, unsigned parts)
 	}
 }
 
+/* Virtual time waits for the ring's reader (sync.h's backlog). */
+static bool engine_backlog(void *ring)
+{
+	return ring_half_full(ring);
+}
+
 /* Wait until the thread before has started (true), or the run stops. */
 static bool start_gate(struct sim_thread *st)
 {
@@ -1360,6 +1367,10 @@ void engine_start(struct engine *e)
 	if (e->gc_every > 0)
 		atomic_store(&e->gc_due, e->start_t + e->gc_every);
 	e->sync->offcore = engine_offcore;
+	if (sync_is_virtual(e->sync)) {
+		e->sync->backlog = engine_backlog;
+		e->sync->backlog_arg = e->ring;
+	}
 	atomic_store(&e->alive, (int)e->nthreads);
 	for (size_t i = 0; i < e->nthreads; i++)
 		e->threads[i].th = e->sync->ops->thread_start(e->sync, sim_thread_main,

@@ -24,7 +24,7 @@ struct engine_options {
 	int64_t interval_ns; /* 0: the scenario's */
 	int64_t duration_ns; /* 0: the scenario's (which may be 0: no limit) */
 	double slow;         /* slow motion: every duration times this; 0 or 1: none */
-	size_t ring_capacity; /* 0: ENGINE_DEFAULT_RING */
+	size_t ring_capacity; /* 0: ENGINE_DEFAULT_RING, ENGINE_VIRTUAL_RING */
 	/* Virtual time (sync_virtual.c): a deterministic scheduler and clock. */
 	bool virtual_time;
 	unsigned cores;      /* virtual cores; 0: the scenario's, else the machine's */
@@ -33,6 +33,11 @@ struct engine_options {
 };
 
 #define ENGINE_DEFAULT_RING (1u << 20)
+/* Virtual time waits for the ring's reader when it is half full
+ * (sync.h's backlog), so its ring need only hold what a drain takes:
+ * 2 MB that stay in the caches, where a ring of a million events walked
+ * 32 MB (a sweep: 0.93 of the time, a fifth of the memory). */
+#define ENGINE_VIRTUAL_RING (1u << 16)
 
 struct engine;
 

@@ -368,6 +368,22 @@ bool ring_push(struct ring *ring, const struct event *ev)
 	return lane_push(ring->lanes[ev->tid & ring->lane_mask], ev);
 }
 
+/* Half a lap ahead of the tail, a slot is free for its position only
+ * once the consumer has taken the event half a lap behind it: one
+ * acquire load, no look at head (the consumer's own). Before the first
+ * lap a slot's seq is its index, free. */
+bool ring_half_full(const struct ring *ring)
+{
+	for (size_t i = 0; i < ring->nlanes; i++) {
+		const struct ring_lane *l = ring->lanes[i];
+		uint64_t p = atomic_load_explicit(&l->tail, memory_order_relaxed) +
+			     l->capacity / 2;
+		if (slot_seq(&l->slots[p & l->mask], p & l->mask, memory_order_acquire) != p)
+			return true;
+	}
+	return false;
+}
+
 /* The next event of a lane if it is published, else NULL. It stays
  * valid until lane_pop_until takes it: no producer overwrites a slot the
  * consumer has not released. */

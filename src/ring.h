@@ -54,6 +54,11 @@ size_t ring_capacity(const struct ring *ring);
  * is full. */
 bool ring_push(struct ring *ring, const struct event *ev);
 
+/* True when some lane holds half its capacity or more unread, so that
+ * a producer that may wait (virtual time) waits for the consumer before
+ * the ring can fill. From a producer or the consumer, any thread. */
+bool ring_half_full(const struct ring *ring);
+
 /* Consumer side (one consumer at a time; handing the role to another
  * thread needs a synchronisation such as a join): copies up to max events,
  * oldest first, and returns how many. The lanes are merged by the events'

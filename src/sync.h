@@ -93,7 +93,9 @@ struct sync_ops {
 	void (*destroy)(struct sync *s);
 };
 
-enum sync_advance { SYNC_UNTIL, SYNC_ENDED, SYNC_STUCK };
+/* SYNC_BACKLOG: virtual time stopped short of until, its events' ring
+ * half full (struct sync's backlog); drain it and call again. */
+enum sync_advance { SYNC_UNTIL, SYNC_ENDED, SYNC_STUCK, SYNC_BACKLOG };
 
 /* A stretch [from, to) of the run's time in which a simulated thread was
  * runnable but off a core (the OS had given its core to another thread);
@@ -128,6 +130,14 @@ struct sync {
 	 * CPython reads no clock, and a clock read there changes who gets
 	 * the GIL next. */
 	sync_offcore_fn offcore;
+	/* Set before the first thread starts, or NULL: true while the
+	 * events' ring holds half its capacity unread. advance() in virtual
+	 * time then stops where it stands and returns SYNC_BACKLOG, so that
+	 * the driver drains the ring before the run goes on: a virtual run
+	 * waits for its reader and never drops an event, whatever its ring's
+	 * size. Real time's threads cannot wait (it would change the run). */
+	bool (*backlog)(void *arg);
+	void *backlog_arg;
 };
 
 #define SYNC_OFFCORE_MIN_NS 100000
@@ -155,6 +165,7 @@ enum sync_virtual_status {
 	SYNC_VIRTUAL_ENDED, /* every thread has ended */
 	SYNC_VIRTUAL_UNTIL, /* the clock reached until */
 	SYNC_VIRTUAL_STUCK, /* threads live, but none can ever run again */
+	SYNC_VIRTUAL_BACKLOG, /* the ring is half full (advance() only) */
 };
 /* Run the simulated threads until every one has ended or the clock
  * reaches until (INT64_MAX: no limit). Only the thread that drives the

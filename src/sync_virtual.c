@@ -386,6 +386,8 @@ struct sync_virtual {
 	unsigned live;
 	unsigned next_id;
 	int64_t run_until;
+	bool heed_backlog; /* this run stops at a backlog (advance() only) */
+	unsigned backlog_in; /* looks to go before the next that asks */
 
 	/* The run's time, as the driver sees it (sync.h's advance). */
 	struct sync_cond naps;  /* sleeping threads, for interrupt */
@@ -1248,6 +1250,20 @@ static void check_stops(struct sync_virtual *v)
 }
 
 /* Work of a coroutine on its core; returns the ticks done. */
+/* The driver should drain the events' ring before the run goes on
+ * (sync.h's backlog). Asked at one look in SV_BACKLOG_EVERY: each look
+ * comes after at most a few events, and asking at every one cost 4% of
+ * a run's instructions. */
+#define SV_BACKLOG_EVERY 64
+
+static inline bool backlogged(struct sync_virtual *v)
+{
+	if (!v->heed_backlog || --v->backlog_in > 0)
+		return false;
+	v->backlog_in = SV_BACKLOG_EVERY;
+	return v->base.backlog(v->base.backlog_arg);
+}
+
 static uint64_t do_work(struct sync_virtual *v, struct sync_thread *co)
 {
 	co->in_cpu = true;
@@ -1259,7 +1275,7 @@ static uint64_t do_work(struct sync_virtual *v, struct sync_thread *co)
 	/* The fast path: nothing else can happen before the work ends. */
 	const struct timer *next = timer_next(v);
 	if (!v->run_now.head && !v->ready.head && end <= v->run_until &&
-	    (!next || end < timer_t_of(next))) {
+	    (!next || end < timer_t_of(next)) && !backlogged(v)) {
 		clock_set(v, end);
 		co->run_ns += co->work_end;
 		co->work_done = co->work_end;
@@ -1685,15 +1701,16 @@ static void fire(struct sync_virtual *v, const struct timer *tm)
 	}
 }
 
-enum sync_virtual_status sync_virtual_run(struct sync *s, int64_t until)
+static enum sync_virtual_status run(struct sync_virtual *v, int64_t until, bool heed_backlog)
 {
-	struct sync_virtual *v = virt(s);
 	if (v->current)
 		fatal("sync_virtual_run called from a simulated thread");
 #ifdef SV_TSAN
 	v->sched_fiber = __tsan_get_current_fiber();
 #endif
 	v->run_until = until;
+	v->heed_backlog = heed_backlog && v->base.backlog;
+	v->backlog_in = 1;
 	for (;;) {
 		struct sync_thread *co;
 		while ((co = q_pop(&v->run_now)) != NULL) {
@@ -1702,6 +1719,8 @@ enum sync_virtual_status sync_virtual_run(struct sync *s, int64_t until)
 		}
 		if (v->live == 0)
 			return SYNC_VIRTUAL_ENDED;
+		if (backlogged(v))
+			return SYNC_VIRTUAL_BACKLOG;
 		const struct timer *next = timer_next(v);
 		if (!next) {
 			if (until != INT64_MAX && until > clock_get(v))
@@ -1719,6 +1738,11 @@ enum sync_virtual_status sync_virtual_run(struct sync *s, int64_t until)
 			clock_set(v, timer_t_of(&tm));
 		fire(v, &tm);
 	}
+}
+
+enum sync_virtual_status sync_virtual_run(struct sync *s, int64_t until)
+{
+	return run(virt(s), until, false);
 }
 
 unsigned sync_virtual_live(struct sync *s)
@@ -1809,7 +1833,8 @@ static void wall_sleep(int64_t ns)
 static int status_of(enum sync_virtual_status st)
 {
 	return st == SYNC_VIRTUAL_ENDED ? SYNC_ENDED
-	       : st == SYNC_VIRTUAL_STUCK ? SYNC_STUCK : SYNC_UNTIL;
+	       : st == SYNC_VIRTUAL_STUCK ? SYNC_STUCK
+	       : st == SYNC_VIRTUAL_BACKLOG ? SYNC_BACKLOG : SYNC_UNTIL;
 }
 
 /* Paced virtual time advances in steps of this much virtual time, and
@@ -1831,7 +1856,7 @@ static int virtual_advance(struct sync *s, int64_t until, int64_t timeout_ns)
 		int64_t to = until;
 		if (timeout_ns >= 0 && clock_get(v) + timeout_ns < to)
 			to = clock_get(v) + timeout_ns;
-		return status_of(sync_virtual_run(s, to));
+		return status_of(run(v, to, true));
 	}
 	int64_t w0 = wall_ns();
 	if (!v->pace_set) {
@@ -1848,7 +1873,7 @@ static int virtual_advance(struct sync *s, int64_t until, int64_t timeout_ns)
 			to = now + SV_PACE_STEP_NS;
 		if (to > until)
 			to = until;
-		int st = status_of(sync_virtual_run(s, to));
+		int st = status_of(run(v, to, true));
 		if (st != SYNC_UNTIL || clock_get(v) >= until)
 			return st;
 		w = wall_ns();

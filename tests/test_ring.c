@@ -196,6 +196,43 @@ static void full_ring_refuses_counts_drops_and_accepts_after_pop(void)
 	ring_destroy(r);
 }
 
+/* Half full means half the capacity or more pushed and not yet popped,
+ * on every lap, and in any one lane of several. */
+static void half_full_counts_what_is_unread_on_every_lap(void)
+{
+	struct ring *r = ring_create(8);
+	struct event out[8];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	uint32_t seq = 0;
+	for (int lap = 0; lap < 5; lap++) {
+		CU_ASSERT_FALSE(ring_half_full(r));
+		for (unsigned k = 1; k <= 6; k++) {
+			struct event ev = make_event(1, seq++);
+			CU_ASSERT_TRUE(ring_push(r, &ev));
+			CU_ASSERT_EQUAL(ring_half_full(r), k >= 4);
+		}
+		CU_ASSERT_EQUAL(ring_pop(r, out, 2), 2);
+		CU_ASSERT_TRUE(ring_half_full(r));
+		CU_ASSERT_EQUAL(ring_pop(r, out, 1), 1);
+		CU_ASSERT_FALSE(ring_half_full(r));
+		CU_ASSERT_EQUAL(ring_pop(r, out, 8), 3);
+	}
+	ring_destroy(r);
+
+	r = ring_create_lanes(16, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	for (uint32_t i = 0; i < 3; i++) {
+		struct event a = make_event(0, i), b = make_event(1, i);
+		CU_ASSERT_TRUE(ring_push(r, &a));
+		CU_ASSERT_TRUE(ring_push(r, &b));
+	}
+	CU_ASSERT_FALSE(ring_half_full(r));
+	struct event c = make_event(1, 3);
+	CU_ASSERT_TRUE(ring_push(r, &c));
+	CU_ASSERT_TRUE(ring_half_full(r));
+	ring_destroy(r);
+}
+
 static void pop_with_max_smaller_than_available_takes_oldest(void)
 {
 	struct ring *r = ring_create(16);
@@ -612,6 +649,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(push_then_pop_returns_same_events_in_order),
 	CU_TEST_ENTRY(wraparound_over_many_laps_keeps_order_and_content),
 	CU_TEST_ENTRY(full_ring_refuses_counts_drops_and_accepts_after_pop),
+	CU_TEST_ENTRY(half_full_counts_what_is_unread_on_every_lap),
 	CU_TEST_ENTRY(pop_with_max_smaller_than_available_takes_oldest),
 	CU_TEST_ENTRY(counters_are_cumulative_across_pops),
 	CU_TEST_ENTRY(concurrent_producers_small_ring_every_event_once_or_dropped),

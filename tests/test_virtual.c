@@ -655,6 +655,42 @@ static void a_pause_freezes_the_virtual_clock(void)
 	scenario_free(sc);
 }
 
+/* A reader that drains a small ring only every 100 ms of virtual time,
+ * where 100 ms of the run make ten times the ring's events: the run
+ * stops short whenever the ring is half full, and the reader gets every
+ * event, the same stream as from the default ring drained every 2 ms. */
+static void a_virtual_run_waits_for_its_reader(void)
+{
+	const char *text = "duration 1s\nthread t * 2 { cpu 10s }";
+	struct run big;
+	vrun(&big, text, 2, 3, -1, 10000);
+	CU_ASSERT(big.n > 20000);
+	CU_ASSERT_EQUAL(ring_dropped(engine_ring(big.e)), 0);
+
+	struct gv_error err;
+	struct run r = { 0 };
+	r.sc = scenario_parse(text, strlen(text), "t.gil", &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r.sc);
+	struct engine_options o = { .policy = -1, .interval_ns = 10000, .virtual_time = true,
+				    .cores = 2, .seed = 3, .ring_capacity = 256 };
+	r.e = engine_create(r.sc, &o, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r.e);
+	CU_ASSERT_EQUAL(ring_capacity(engine_ring(r.e)), 256);
+	engine_start(r.e);
+	unsigned calls = 1;
+	while (!engine_wait(r.e, 100 * MS)) {
+		drain_into(&r);
+		calls++;
+	}
+	drain_into(&r);
+	CU_ASSERT_EQUAL(ring_dropped(engine_ring(r.e)), 0);
+	/* 1 s in slices of 100 ms would be 10 calls. */
+	CU_ASSERT(calls > big.n / 256);
+	CU_ASSERT_EQUAL(r.n, big.n);
+	CU_ASSERT(r.n == big.n && memcmp(r.evs, big.evs, r.n * sizeof *r.evs) == 0);
+	run_free(&r);
+	run_free(&big);
+}
 
 /* Four spinners on one GIL and two cores: the GIL goes round. Before the
  * wake-up latency was paid by every woken thread, a thread whose timer
@@ -959,6 +995,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(critical_sections_cost_nothing_under_a_gil),
 	CU_TEST_ENTRY(a_thread_releases_its_lock_while_it_blocks),
 	CU_TEST_ENTRY(gc_every_collects_on_time_in_virtual_time),
+	CU_TEST_ENTRY(a_virtual_run_waits_for_its_reader),
 	CU_TEST_ENTRY(gc_every_holds_the_gil_under_a_gil),
 	CU_TEST_ENTRY(an_unsafe_import_turns_the_gil_on),
 	CU_TEST_ENTRY(an_unsafe_import_releases_the_locks_in_flight),
