@@ -240,6 +240,7 @@ struct engine {
 
 	bool started;
 	bool joined;
+	bool winding;    /* virtual time: stopped, the threads not yet all ended */
 	int64_t start_t;
 	_Atomic int64_t end_t; /* -1 until the run has ended */
 };
@@ -487,12 +488,17 @@ struct engine *engine_create(const struct scenario *sc,
 	return e;
 }
 
+static void join_all(struct engine *e);
+
 void engine_destroy(struct engine *e)
 {
 	if (!e)
 		return;
-	if (e->started && !e->joined)
+	if (e->started && !e->joined) {
+		/* Nobody reads the ring any more: wind down at once. */
 		engine_stop(e);
+		join_all(e);
+	}
 	for (size_t i = 0; i < e->ngils; i++)
 		gil_destroy(e->gils[i]);
 	free(e->gils);
@@ -1389,8 +1395,11 @@ static void join_all(struct engine *e)
 }
 
 /* The run ends at end_t: stop every thread (from the driving thread: in
- * virtual time the simulated threads are not running now) and join
- * them. */
+ * virtual time the simulated threads are not running now). Real time
+ * joins them now. Virtual time's threads wind down as the driver's next
+ * engine_wait calls run them (wind_down), which stop while the ring is
+ * half full, so that the driver reads the ring between them and nothing
+ * the threads say on their way out is dropped. */
 static void finish(struct engine *e, int64_t end_t)
 {
 	struct sync *s = e->sync;
@@ -1400,7 +1409,21 @@ static void finish(struct engine *e, int64_t end_t)
 	atomic_store(&e->stop, 1);
 	wake_all_locked(e);
 	sync_unlock(s, e->ctl_mutex);
+	if (sync_is_virtual(s))
+		e->winding = true;
+	else
+		join_all(e);
+}
+
+/* Virtual time, once stopped: run the threads to their ends, as far as
+ * the ring lets it (true: every thread has ended and been joined). One
+ * that never ends is a fatal error, as in join_all. */
+static bool wind_down(struct engine *e)
+{
+	if (sync_virtual_run(e->sync, INT64_MAX) == SYNC_VIRTUAL_BACKLOG)
+		return false;
 	join_all(e);
+	return true;
 }
 
 /* The one run loop, in both times: the backend moves the clock (waits
@@ -1412,6 +1435,8 @@ bool engine_wait(struct engine *e, int64_t timeout_ns)
 		return false;
 	if (e->joined)
 		return true;
+	if (e->winding)
+		return wind_down(e);
 	struct sync *s = e->sync;
 	int64_t dl = e->duration_ns ? e->start_t + e->duration_ns : INT64_MAX;
 	int st = sync_advance(s, dl, timeout_ns);
@@ -1426,11 +1451,11 @@ bool engine_wait(struct engine *e, int64_t timeout_ns)
 	}
 	if (atomic_load(&e->deadlock)) {
 		finish(e, e->deadlock_t);
-		return true;
+		return e->joined || wind_down(e);
 	}
 	if (sync_now(s) >= dl) {
 		finish(e, dl);
-		return true;
+		return e->joined || wind_down(e);
 	}
 	if (st == SYNC_STUCK)
 		fatal("every simulated thread is blocked for ever");
@@ -1439,7 +1464,7 @@ bool engine_wait(struct engine *e, int64_t timeout_ns)
 
 void engine_stop(struct engine *e)
 {
-	if (!e->started || e->joined)
+	if (!e->started || e->joined || e->winding)
 		return;
 	finish(e, sync_now(e->sync));
 }

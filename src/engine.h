@@ -57,7 +57,8 @@ void engine_start(struct engine *e);
 /* Let the run go on for up to timeout_ns (< 0: until it ends): every
  * thread done, or the duration reached (then it stops the threads).
  * Returns true once the run has ended and every thread has been joined;
- * it may return false early (a thread ended). The clock is the sync
+ * it may return false early (a thread ended; in virtual time, the ring
+ * half full: read it before the run goes on). The clock is the sync
  * backend's: in real time this waits; in virtual time it runs the
  * simulation. Unpaced (speed 0), timeout_ns is a slice of virtual time,
  * so that a consumer that drains the ring after every call drains it at
@@ -67,7 +68,10 @@ void engine_start(struct engine *e);
  * the run's clock stands still: no sleep, timeout, drop request or
  * duration accrues. */
 bool engine_wait(struct engine *e, int64_t timeout_ns);
-/* Ask every thread to stop at its next check, and join them. */
+/* Ask every thread to stop at its next check. Real time joins them now;
+ * in virtual time they wind down as the next engine_wait calls run them,
+ * stopping whenever the ring is half full: call engine_wait, reading the
+ * ring, until it returns true (engine_destroy winds down by itself). */
 void engine_stop(struct engine *e);
 /* Did the run end because every live thread waited on a queue that no
  * thread could serve any more? (Read it once the run has ended.) */

@@ -165,12 +165,13 @@ enum sync_virtual_status {
 	SYNC_VIRTUAL_ENDED, /* every thread has ended */
 	SYNC_VIRTUAL_UNTIL, /* the clock reached until */
 	SYNC_VIRTUAL_STUCK, /* threads live, but none can ever run again */
-	SYNC_VIRTUAL_BACKLOG, /* the ring is half full (advance() only) */
+	SYNC_VIRTUAL_BACKLOG, /* the ring is half full (struct sync's backlog) */
 };
 /* Run the simulated threads until every one has ended or the clock
- * reaches until (INT64_MAX: no limit). Only the thread that drives the
- * virtual world calls it, never a simulated thread. On UNTIL the clock
- * stands at until; on STUCK at until if it was finite. */
+ * reaches until (INT64_MAX: no limit), or the events' ring is half full.
+ * Only the thread that drives the virtual world calls it, never a
+ * simulated thread. On UNTIL the clock stands at until; on STUCK at
+ * until if it was finite; on BACKLOG where the run stopped. */
 enum sync_virtual_status sync_virtual_run(struct sync *s, int64_t until);
 /* The model's constants, for tests and the man page (all in ns). */
 struct sync_virtual_model {

@@ -1046,7 +1046,6 @@ static bool wake(struct sync_virtual *v, struct sync_thread *co, const int64_t l
 		v->nfree++;
 		cur->must_yield = true;
 		give_core(v, co, core, draw(v, lat));
-		off_core(v, cur);
 		make_ready(v, cur);
 		return true;
 	}
@@ -1178,6 +1177,7 @@ static void maybe_yield(struct sync_virtual *v, struct sync_thread *co)
 {
 	if (co && co->must_yield) {
 		co->must_yield = false;
+		off_core(v, co);
 		co_yield(v, co);
 	}
 }
@@ -1260,8 +1260,15 @@ static inline bool backlogged(struct sync_virtual *v)
 {
 	if (!v->heed_backlog || --v->backlog_in > 0)
 		return false;
+	if (v->base.backlog(v->base.backlog_arg)) {
+		/* Asked again at the next look, until it is drained: a look
+		 * in do_work only takes the slow path, and the run stops at
+		 * the scheduler's next look. */
+		v->backlog_in = 1;
+		return true;
+	}
 	v->backlog_in = SV_BACKLOG_EVERY;
-	return v->base.backlog(v->base.backlog_arg);
+	return false;
 }
 
 static uint64_t do_work(struct sync_virtual *v, struct sync_thread *co)
@@ -1349,13 +1356,25 @@ static void virtual_mutex_free(struct sync *s, struct sync_mutex *m)
 	free(m);
 }
 
+static enum sync_virtual_status run(struct sync_virtual *v, int64_t until, bool heed_backlog,
+				     const struct sync_mutex *until_free);
+
 static void virtual_lock(struct sync *s, struct sync_mutex *m)
 {
 	struct sync_virtual *v = virt(s);
 	struct sync_thread *co = v->current;
 	if (!co) {
-		if (m->owner || m->external)
-			fatal("virtual mutex locked from outside while a simulated thread holds it");
+		if (m->external)
+			fatal("virtual mutex locked twice from outside");
+		/* A thread holds it, stopped in its section (at work that a
+		 * system call costs it, SV_FUTEX_WAKE_NS): the driver lets
+		 * the threads run until it is free, as a real driver would
+		 * wait for it, within a second of virtual time. */
+		if (m->owner)
+			run(v, clock_get(v) + 1000000000, false, m);
+		if (m->owner)
+			fatal("virtual mutex held by thread %u for a second, locked from outside",
+			      m->owner->id);
 		m->external = true;
 		return;
 	}
@@ -1608,7 +1627,7 @@ static void *virtual_thread_join(struct sync *s, struct sync_thread *t)
 				fatal("virtual thread joined twice");
 			t->joiner = co;
 			block(v, co);
-		} else if (sync_virtual_run(s, INT64_MAX) == SYNC_VIRTUAL_STUCK &&
+		} else if (run(v, INT64_MAX, false, NULL) == SYNC_VIRTUAL_STUCK &&
 			   t->state != CO_DONE) {
 			fatal("virtual thread %u never ends: every thread is blocked", t->id);
 		}
@@ -1701,7 +1720,10 @@ static void fire(struct sync_virtual *v, const struct timer *tm)
 	}
 }
 
-static enum sync_virtual_status run(struct sync_virtual *v, int64_t until, bool heed_backlog)
+/* Run the threads until the clock reaches until, or (until_free) that
+ * mutex is free once every thread that can run now has run. */
+static enum sync_virtual_status run(struct sync_virtual *v, int64_t until, bool heed_backlog,
+				     const struct sync_mutex *until_free)
 {
 	if (v->current)
 		fatal("sync_virtual_run called from a simulated thread");
@@ -1719,6 +1741,8 @@ static enum sync_virtual_status run(struct sync_virtual *v, int64_t until, bool 
 		}
 		if (v->live == 0)
 			return SYNC_VIRTUAL_ENDED;
+		if (until_free && !until_free->owner)
+			return SYNC_VIRTUAL_UNTIL;
 		if (backlogged(v))
 			return SYNC_VIRTUAL_BACKLOG;
 		const struct timer *next = timer_next(v);
@@ -1742,7 +1766,7 @@ static enum sync_virtual_status run(struct sync_virtual *v, int64_t until, bool 
 
 enum sync_virtual_status sync_virtual_run(struct sync *s, int64_t until)
 {
-	return run(virt(s), until, false);
+	return run(virt(s), until, true, NULL);
 }
 
 unsigned sync_virtual_live(struct sync *s)
@@ -1856,7 +1880,7 @@ static int virtual_advance(struct sync *s, int64_t until, int64_t timeout_ns)
 		int64_t to = until;
 		if (timeout_ns >= 0 && clock_get(v) + timeout_ns < to)
 			to = clock_get(v) + timeout_ns;
-		return status_of(run(v, to, true));
+		return status_of(run(v, to, true, NULL));
 	}
 	int64_t w0 = wall_ns();
 	if (!v->pace_set) {
@@ -1873,7 +1897,7 @@ static int virtual_advance(struct sync *s, int64_t until, int64_t timeout_ns)
 			to = now + SV_PACE_STEP_NS;
 		if (to > until)
 			to = until;
-		int st = status_of(run(v, to, true));
+		int st = status_of(run(v, to, true, NULL));
 		if (st != SYNC_UNTIL || clock_get(v) >= until)
 			return st;
 		w = wall_ns();

@@ -233,6 +233,11 @@ int watch_finish(struct watch *w, struct gv_error *err)
 		if (!w->ended) {
 			engine_stop(w->e);
 			w->interrupted = true;
+			/* Virtual time's threads wind down as engine_wait
+			 * runs them, the ring read meanwhile. */
+			while (!engine_wait(w->e, WATCH_DRAIN_NS))
+				consumer_drain(w->c, engine_ring(w->e));
+			w->ended = true;
 		}
 		consumer_drain(w->c, engine_ring(w->e));
 	}
@@ -297,10 +302,11 @@ void watch_run(struct watch *w, volatile sig_atomic_t *stop)
 	while (!engine_wait(w->e, every)) {
 		consumer_drain(w->c, engine_ring(w->e));
 		tell_recording_failure(w);
-		if (stop && *stop) {
+		/* Stopped, the loop goes on while virtual time's threads
+		 * wind down (engine_stop). */
+		if (stop && *stop && !w->interrupted) {
 			engine_stop(w->e);
 			w->interrupted = true;
-			break;
 		}
 	}
 	w->ended = true;

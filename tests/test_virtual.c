@@ -387,6 +387,135 @@ static void prim_finish(struct prim *p, struct sync_thread **th, int n, int left
 	prim_fini(p);
 }
 
+/* At its end, by its duration or by engine_stop, a run's threads wind
+ * down as engine_wait runs them, and stop while the ring is half full:
+ * the sleepers started by then (threads start one by one), woken at
+ * once, say more than a ring of 256 holds, and the reader still gets the
+ * end of every thread that started, with nothing dropped. */
+static void a_run_winds_down_as_its_reader_reads(void)
+{
+	const char *text = "duration 20ms\nthread t * 200 { forever { sleep 1ms\ncpu 10us } }";
+	for (int stop = 0; stop < 2; stop++) {
+		struct gv_error err;
+		struct run r = { 0 };
+		r.sc = scenario_parse(text, strlen(text), "t.gil", &err);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(r.sc);
+		struct engine_options o = { .policy = -1, .virtual_time = true, .cores = 2,
+					    .ring_capacity = 256 };
+		r.e = engine_create(r.sc, &o, &err);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(r.e);
+		engine_start(r.e);
+		bool stopped = false;
+		while (!engine_wait(r.e, 1 * MS)) {
+			drain_into(&r);
+			if (stop && !stopped && engine_now(r.e) >= engine_start_time(r.e) + 10 * MS) {
+				engine_stop(r.e);
+				stopped = true;
+			}
+		}
+		drain_into(&r);
+		CU_ASSERT_EQUAL(stopped, stop == 1);
+		CU_ASSERT_EQUAL(ring_dropped(engine_ring(r.e)), 0);
+		size_t starts = 0, ends = 0;
+		for (size_t i = 0; i < r.n; i++) {
+			starts += r.evs[i].type == EV_THREAD_START;
+			ends += r.evs[i].type == EV_THREAD_END;
+		}
+		CU_ASSERT(starts > 64);
+		CU_ASSERT_EQUAL(ends, starts);
+		run_free(&r);
+	}
+}
+
+/* The run's end can fall while a thread is inside the engine's own
+ * lock, at the work a futex wake costs it: the driver lets it finish its
+ * section before it stops the run (it used to be a fatal error: "locked
+ * from outside while a simulated thread holds it"). */
+static void a_run_ends_while_a_thread_holds_the_engine_lock(void)
+{
+	struct run r;
+	vrun(&r, "gil none\nobject o\nduration 300ms\n"
+		 "thread t * 6 { forever { cpu 100us\nwith o { cpu 50us\nnative 30us } } }",
+	     2, 1, -1, 0);
+	CU_ASSERT_EQUAL(r.elapsed, 300 * MS);
+	CU_ASSERT(r.n > 10000);
+	CU_ASSERT_EQUAL(ring_dropped(engine_ring(r.e)), 0);
+	run_free(&r);
+}
+
+/* A thread that wakes another and loses its core to it, while it goes
+ * on to wait on a condition, is blocked from then on: not runnable, so
+ * not off a core. One core: a holds m and works 5 ms; its time slice
+ * ends at 3 ms and b runs and blocks on m (a waits for the core a
+ * moment); a's wait on c releases m and wakes b, which takes a's core (a
+ * has run over 1 ms more) and works 5 ms before it signals. Off-core
+ * stretches are reported for a only where it was runnable: the moment
+ * at 3 ms, never the 5 ms it slept. */
+struct offcore_log {
+	struct prim *p;
+	int id;
+	int64_t begin[8], end[8];
+	int nbegin, nend;
+};
+
+static void log_offcore(void *arg, int64_t from, int64_t to, unsigned parts)
+{
+	struct offcore_log *l = arg;
+	if ((parts & SYNC_OFF_BEGIN) && l->nbegin < 8)
+		l->begin[l->nbegin++] = from;
+	if ((parts & SYNC_OFF_END) && l->nend < 8)
+		l->end[l->nend++] = to;
+}
+
+static void *holds_then_waits(void *arg)
+{
+	struct offcore_log *l = arg;
+	struct prim *p = l->p;
+	sync_lock(p->s, p->m);
+	p->s->ops->cpu(p->s, 5 * MS / SYNC_VIRTUAL_TICK_NS, NULL);
+	p->t_before = p->s->ops->now(p->s);
+	sync_wait(p->s, p->c, p->m);
+	p->t_after = p->s->ops->now(p->s);
+	sync_unlock(p->s, p->m);
+	return NULL;
+}
+
+static void *locks_then_signals(void *arg)
+{
+	struct offcore_log *l = arg;
+	struct prim *p = l->p;
+	sync_lock(p->s, p->m);
+	p->s->ops->cpu(p->s, 5 * MS / SYNC_VIRTUAL_TICK_NS, NULL);
+	sync_signal(p->s, p->c);
+	sync_unlock(p->s, p->m);
+	return NULL;
+}
+
+static void a_blocked_waker_is_not_off_a_core(void)
+{
+	struct prim p;
+	prim_init(&p, 1);
+	p.s->offcore = log_offcore;
+	struct offcore_log a = { .p = &p, .id = 0 }, b = { .p = &p, .id = 1 };
+	struct sync_thread *th[2] = {
+		p.s->ops->thread_start(p.s, holds_then_waits, &a),
+		p.s->ops->thread_start(p.s, locks_then_signals, &b),
+	};
+	CU_ASSERT_EQUAL(sync_virtual_run(p.s, INT64_MAX), SYNC_VIRTUAL_ENDED);
+	/* a slept on c through b's 5 ms of work, and lost its core once
+	 * before, at the end of its slice. */
+	CU_ASSERT(p.t_after - p.t_before >= 5 * MS);
+	CU_ASSERT(a.nbegin >= 1);
+	CU_ASSERT_EQUAL(a.nbegin, a.nend);
+	for (int i = 0; i < a.nbegin && i < a.nend; i++) {
+		CU_ASSERT(a.end[i] - a.begin[i] < 100000);
+		CU_ASSERT(a.end[i] <= p.t_before || a.begin[i] >= p.t_after);
+	}
+	for (int i = 0; i < 2; i++)
+		p.s->ops->thread_join(p.s, th[i]);
+	prim_fini(&p);
+}
+
 /* A signal wakes exactly one waiter: of waiters long asleep, the oldest,
  * whatever the seed (a futex queue is FIFO). */
 static void a_signal_wakes_the_oldest_sleeping_waiter(void)
@@ -996,6 +1125,9 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(a_thread_releases_its_lock_while_it_blocks),
 	CU_TEST_ENTRY(gc_every_collects_on_time_in_virtual_time),
 	CU_TEST_ENTRY(a_virtual_run_waits_for_its_reader),
+	CU_TEST_ENTRY(a_blocked_waker_is_not_off_a_core),
+	CU_TEST_ENTRY(a_run_winds_down_as_its_reader_reads),
+	CU_TEST_ENTRY(a_run_ends_while_a_thread_holds_the_engine_lock),
 	CU_TEST_ENTRY(gc_every_holds_the_gil_under_a_gil),
 	CU_TEST_ENTRY(an_unsafe_import_turns_the_gil_on),
 	CU_TEST_ENTRY(an_unsafe_import_releases_the_locks_in_flight),
