@@ -1376,6 +1376,9 @@ void engine_start(struct engine *e)
 	if (sync_is_virtual(e->sync)) {
 		e->sync->backlog = engine_backlog;
 		e->sync->backlog_arg = e->ring;
+		/* A look is a few events: a small ring is asked at each. */
+		size_t every = ring_capacity(e->ring) / 1024;
+		e->sync->backlog_every = every < 1 ? 1 : every > 64 ? 64 : (unsigned)every;
 	}
 	atomic_store(&e->alive, (int)e->nthreads);
 	for (size_t i = 0; i < e->nthreads; i++)
@@ -1420,7 +1423,8 @@ static void finish(struct engine *e, int64_t end_t)
  * that never ends is a fatal error, as in join_all. */
 static bool wind_down(struct engine *e)
 {
-	if (sync_virtual_run(e->sync, INT64_MAX) == SYNC_VIRTUAL_BACKLOG)
+	enum sync_virtual_status st = sync_virtual_run(e->sync, INT64_MAX);
+	if (st == SYNC_VIRTUAL_BACKLOG || st == SYNC_VIRTUAL_POKED)
 		return false;
 	join_all(e);
 	return true;

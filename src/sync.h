@@ -94,7 +94,8 @@ struct sync_ops {
 };
 
 /* SYNC_BACKLOG: virtual time stopped short of until, its events' ring
- * half full (struct sync's backlog); drain it and call again. */
+ * half full (struct sync's backlog) or a thread poked the driver (it
+ * ended, or every thread blocks for good); look, drain, call again. */
 enum sync_advance { SYNC_UNTIL, SYNC_ENDED, SYNC_STUCK, SYNC_BACKLOG };
 
 /* A stretch [from, to) of the run's time in which a simulated thread was
@@ -138,6 +139,7 @@ struct sync {
 	 * size. Real time's threads cannot wait (it would change the run). */
 	bool (*backlog)(void *arg);
 	void *backlog_arg;
+	unsigned backlog_every; /* virtual time asks at one look in this many */
 };
 
 #define SYNC_OFFCORE_MIN_NS 100000
@@ -166,12 +168,14 @@ enum sync_virtual_status {
 	SYNC_VIRTUAL_UNTIL, /* the clock reached until */
 	SYNC_VIRTUAL_STUCK, /* threads live, but none can ever run again */
 	SYNC_VIRTUAL_BACKLOG, /* the ring is half full (struct sync's backlog) */
+	SYNC_VIRTUAL_POKED,   /* a thread called poke() (it ended, or all block) */
 };
 /* Run the simulated threads until every one has ended or the clock
- * reaches until (INT64_MAX: no limit), or the events' ring is half full.
- * Only the thread that drives the virtual world calls it, never a
- * simulated thread. On UNTIL the clock stands at until; on STUCK at
- * until if it was finite; on BACKLOG where the run stopped. */
+ * reaches until (INT64_MAX: no limit), or the events' ring is half full,
+ * or a thread pokes. Only the thread that drives the virtual world calls
+ * it, never a simulated thread. On UNTIL the clock stands at until; on
+ * STUCK at until if it was finite; on BACKLOG and POKED where the run
+ * stopped. */
 enum sync_virtual_status sync_virtual_run(struct sync *s, int64_t until);
 /* The model's constants, for tests and the man page (all in ns). */
 struct sync_virtual_model {

@@ -386,7 +386,8 @@ struct sync_virtual {
 	unsigned live;
 	unsigned next_id;
 	int64_t run_until;
-	bool heed_backlog; /* this run stops at a backlog (advance() only) */
+	bool heed_backlog; /* this run stops at a backlog or a poke (the driver's runs) */
+	bool poked;        /* poke() since the driver's last run */
 	unsigned backlog_in; /* looks to go before the next that asks */
 
 	/* The run's time, as the driver sees it (sync.h's advance). */
@@ -1251,10 +1252,9 @@ static void check_stops(struct sync_virtual *v)
 
 /* Work of a coroutine on its core; returns the ticks done. */
 /* The driver should drain the events' ring before the run goes on
- * (sync.h's backlog). Asked at one look in SV_BACKLOG_EVERY: each look
+ * (sync.h's backlog). Asked at one look in backlog_every: each look
  * comes after at most a few events, and asking at every one cost 4% of
  * a run's instructions. */
-#define SV_BACKLOG_EVERY 64
 
 static inline bool backlogged(struct sync_virtual *v)
 {
@@ -1267,7 +1267,7 @@ static inline bool backlogged(struct sync_virtual *v)
 		v->backlog_in = 1;
 		return true;
 	}
-	v->backlog_in = SV_BACKLOG_EVERY;
+	v->backlog_in = v->base.backlog_every ? v->base.backlog_every : 1;
 	return false;
 }
 
@@ -1743,6 +1743,10 @@ static enum sync_virtual_status run(struct sync_virtual *v, int64_t until, bool 
 			return SYNC_VIRTUAL_ENDED;
 		if (until_free && !until_free->owner)
 			return SYNC_VIRTUAL_UNTIL;
+		if (v->poked && heed_backlog) {
+			v->poked = false;
+			return SYNC_VIRTUAL_POKED;
+		}
 		if (backlogged(v))
 			return SYNC_VIRTUAL_BACKLOG;
 		const struct timer *next = timer_next(v);
@@ -1819,9 +1823,12 @@ static void virtual_hold(struct sync *s)
 	(void)s;
 }
 
+/* A thread ended, or the engine found every thread blocked for good:
+ * the run stops at the scheduler's next look, so that the driver sees
+ * it at the virtual time it happened, whatever its slices. */
 static void virtual_poke(struct sync *s)
 {
-	(void)s;
+	virt(s)->poked = true;
 }
 
 /* From the driver, between two runs: wake every sleeper for good. */
@@ -1858,7 +1865,8 @@ static int status_of(enum sync_virtual_status st)
 {
 	return st == SYNC_VIRTUAL_ENDED ? SYNC_ENDED
 	       : st == SYNC_VIRTUAL_STUCK ? SYNC_STUCK
-	       : st == SYNC_VIRTUAL_BACKLOG ? SYNC_BACKLOG : SYNC_UNTIL;
+	       : st == SYNC_VIRTUAL_BACKLOG || st == SYNC_VIRTUAL_POKED ? SYNC_BACKLOG
+	       : SYNC_UNTIL;
 }
 
 /* Paced virtual time advances in steps of this much virtual time, and
