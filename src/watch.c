@@ -314,25 +314,10 @@ void watch_run(struct watch *w, volatile sig_atomic_t *stop)
 	tell_recording_failure(w);
 }
 
-size_t watch_pump(struct watch *w, int64_t budget_ns)
+/* A live run: take its events (until t0 + budget_ns) and let it go on. */
+static size_t pump_once(struct watch *w, int64_t t0, int64_t budget_ns)
 {
-	if (w->rp) {
-		int64_t t = gv_mono_ns();
-		size_t n = 0;
-		if (!w->paused && !w->ended) {
-			replay_clock_advance(&w->clock, t - w->pump_t);
-			n = (size_t)replay_play(w->rp, w->clock.pos);
-			if (w->clock.pos >= w->clock.end) {
-				replay_to_end(w);
-				n++;
-			}
-		}
-		w->pump_t = t;
-		return n;
-	}
-	if (w->finished)
-		return 0;
-	int64_t t0 = gv_mono_ns(), before = engine_now(w->e);
+	int64_t before = engine_now(w->e);
 	size_t n = 0, k;
 	bool emptied = false;
 	while ((k = consumer_drain_max(w->c, engine_ring(w->e), CONSUMER_BATCH)) > 0) {
@@ -366,9 +351,39 @@ size_t watch_pump(struct watch *w, int64_t budget_ns)
 		 * a recording that reads as cut short). */
 		watch_finish(w, NULL);
 	}
+	return n;
+}
+
+size_t watch_pump(struct watch *w, int64_t budget_ns)
+{
+	if (w->rp) {
+		int64_t t = gv_mono_ns();
+		size_t n = 0;
+		if (!w->paused && !w->ended) {
+			replay_clock_advance(&w->clock, t - w->pump_t);
+			n = (size_t)replay_play(w->rp, w->clock.pos);
+			if (w->clock.pos >= w->clock.end) {
+				replay_to_end(w);
+				n++;
+			}
+		}
+		w->pump_t = t;
+		return n;
+	}
+	if (w->finished)
+		return 0;
+	int64_t t0 = gv_mono_ns();
+	size_t n = 0;
+	do
+		n += pump_once(w, t0, budget_ns);
+	/* Virtual time stops for its reader when the ring is half full:
+	 * read on, and let it go on, while the frame's budget lasts. */
+	while (!w->ended && engine_is_virtual(w->e) && ring_half_full(engine_ring(w->e)) &&
+	       gv_mono_ns() - t0 < budget_ns);
 	tell_recording_failure(w);
 	return n;
 }
+
 
 bool watch_ended(const struct watch *w)
 {

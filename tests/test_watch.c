@@ -535,6 +535,31 @@ static void live_virtual_speed_steps_through_round_paces(void)
 	scenario_free(sc);
 }
 
+/* A live virtual run that makes events faster than a frame's pump takes
+ * them stops whenever its ring is half full; the pump reads on and lets
+ * it go on while its budget lasts, rather than leave the run idle for
+ * the rest of the frame (two pumps took about a ring's worth). */
+static void a_pump_reads_on_while_its_budget_lasts(void)
+{
+	const char *text = "duration 60s\nthread t * 2 { cpu 100s }";
+	struct gv_error err;
+	struct scenario *sc = scenario_parse(text, strlen(text), "t.gil", &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+	struct watch_options wo = { .sc = sc,
+				    .engine = { .policy = -1, .virtual_time = true, .cores = 2,
+						.interval_ns = 10000, .speed = 1e6,
+						.ring_capacity = 1024 } };
+	struct watch *w = watch_open(&wo, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	watch_pump(w, 200 * MS);
+	watch_pump(w, 200 * MS);
+	CU_ASSERT_FALSE(watch_ended(w));
+	CU_ASSERT(watch_consumer(w)->events > 16 * 1024);
+	CU_ASSERT_EQUAL(watch_finish(w, &err), 0);
+	watch_close(w);
+	scenario_free(sc);
+}
+
 /* Pump a paced watch until its clock reaches t (ns since the start). */
 static void pump_until(struct watch *w, uint64_t t)
 {
@@ -757,6 +782,7 @@ static void blocks_are_written_within_the_promise_at_any_frame_rate(void)
 }
 
 static const struct cu_test tests[] = {
+	CU_TEST_ENTRY(a_pump_reads_on_while_its_budget_lasts),
 	CU_TEST_ENTRY(live_virtual_speed_steps_through_round_paces),
 	CU_TEST_ENTRY(a_paused_virtual_run_equals_the_run_unpaused),
 	CU_TEST_ENTRY(a_paused_replay_counts_nothing),
