@@ -1408,8 +1408,10 @@ static void finish(struct engine *e, int64_t end_t)
 	struct sync *s = e->sync;
 	if (atomic_load(&e->end_t) < 0)
 		atomic_store(&e->end_t, end_t);
-	sync_lock(s, e->ctl_mutex);
+	/* Before the lock: in virtual time a thread may hold it, and run on
+	 * until it lets go (virtual_lock), already stopping. */
 	atomic_store(&e->stop, 1);
+	sync_lock(s, e->ctl_mutex);
 	wake_all_locked(e);
 	sync_unlock(s, e->ctl_mutex);
 	if (sync_is_virtual(s))
@@ -1423,8 +1425,11 @@ static void finish(struct engine *e, int64_t end_t)
  * that never ends is a fatal error, as in join_all. */
 static bool wind_down(struct engine *e)
 {
-	enum sync_virtual_status st = sync_virtual_run(e->sync, INT64_MAX);
-	if (st == SYNC_VIRTUAL_BACKLOG || st == SYNC_VIRTUAL_POKED)
+	enum sync_virtual_status st;
+	do
+		st = sync_virtual_run(e->sync, INT64_MAX);
+	while (st == SYNC_VIRTUAL_POKED);
+	if (st == SYNC_VIRTUAL_BACKLOG)
 		return false;
 	join_all(e);
 	return true;
@@ -1444,8 +1449,11 @@ bool engine_wait(struct engine *e, int64_t timeout_ns)
 	struct sync *s = e->sync;
 	int64_t dl = e->duration_ns ? e->start_t + e->duration_ns : INT64_MAX;
 	int st = sync_advance(s, dl, timeout_ns);
-	while (timeout_ns < 0 && st == SYNC_UNTIL && atomic_load(&e->alive) > 0 &&
-	       !engine_deadlocked(e) && sync_now(s) < dl)
+	/* A poke says a thread ended or every thread blocks: the run goes on
+	 * if it has not ended (one poke a frame made a UI wind 300 threads
+	 * down over 300 frames). */
+	while ((st == SYNC_POKED || (timeout_ns < 0 && st == SYNC_UNTIL)) &&
+	       atomic_load(&e->alive) > 0 && !engine_deadlocked(e) && sync_now(s) < dl)
 		st = sync_advance(s, dl, timeout_ns);
 	if (st == SYNC_ENDED || atomic_load(&e->alive) == 0) {
 		if (atomic_load(&e->end_t) < 0)
@@ -1457,7 +1465,9 @@ bool engine_wait(struct engine *e, int64_t timeout_ns)
 		finish(e, e->deadlock_t);
 		return e->joined || wind_down(e);
 	}
-	if (sync_now(s) >= dl) {
+	/* Stopped for its reader at dl, timers due at dl may not have
+	 * fired yet: the end is where the run reaches dl whole. */
+	if (st != SYNC_BACKLOG && sync_now(s) >= dl) {
 		finish(e, dl);
 		return e->joined || wind_down(e);
 	}

@@ -93,10 +93,11 @@ struct sync_ops {
 	void (*destroy)(struct sync *s);
 };
 
-/* SYNC_BACKLOG: virtual time stopped short of until, its events' ring
- * half full (struct sync's backlog) or a thread poked the driver (it
- * ended, or every thread blocks for good); look, drain, call again. */
-enum sync_advance { SYNC_UNTIL, SYNC_ENDED, SYNC_STUCK, SYNC_BACKLOG };
+/* Virtual time stopped short of until: SYNC_BACKLOG, its events' ring
+ * half full (struct sync's backlog): drain it and call again;
+ * SYNC_POKED, a thread poked the driver (it ended, or every thread
+ * blocks for good): look, and call again. */
+enum sync_advance { SYNC_UNTIL, SYNC_ENDED, SYNC_STUCK, SYNC_BACKLOG, SYNC_POKED };
 
 /* A stretch [from, to) of the run's time in which a simulated thread was
  * runnable but off a core (the OS had given its core to another thread);

@@ -1865,8 +1865,8 @@ static int status_of(enum sync_virtual_status st)
 {
 	return st == SYNC_VIRTUAL_ENDED ? SYNC_ENDED
 	       : st == SYNC_VIRTUAL_STUCK ? SYNC_STUCK
-	       : st == SYNC_VIRTUAL_BACKLOG || st == SYNC_VIRTUAL_POKED ? SYNC_BACKLOG
-	       : SYNC_UNTIL;
+	       : st == SYNC_VIRTUAL_BACKLOG ? SYNC_BACKLOG
+	       : st == SYNC_VIRTUAL_POKED ? SYNC_POKED : SYNC_UNTIL;
 }
 
 /* Paced virtual time advances in steps of this much virtual time, and

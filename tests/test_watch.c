@@ -560,6 +560,32 @@ static void a_pump_reads_on_while_its_budget_lasts(void)
 	scenario_free(sc);
 }
 
+/* Each thread's end pokes the driver; the run goes on at once: 200
+ * threads of 100 us end within a few frames, at 1000 x, not one thread
+ * a frame (a poke that ended a pump made it 200 frames). */
+static void thread_ends_do_not_cost_a_frame_each(void)
+{
+	const char *text = "thread t * 200 { cpu 100us }";
+	struct gv_error err;
+	struct scenario *sc = scenario_parse(text, strlen(text), "t.gil", &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+	struct watch_options wo = { .sc = sc,
+				    .engine = { .policy = -1, .virtual_time = true, .cores = 2,
+						.speed = 1000 } };
+	struct watch *w = watch_open(&wo, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	int frames = 0;
+	while (!watch_ended(w) && frames < 50) {
+		watch_pump(w, 25 * MS);
+		frames++;
+		usleep(10000);
+	}
+	CU_ASSERT(watch_ended(w));
+	CU_ASSERT(frames < 50);
+	watch_close(w);
+	scenario_free(sc);
+}
+
 /* Pump a paced watch until its clock reaches t (ns since the start). */
 static void pump_until(struct watch *w, uint64_t t)
 {
@@ -783,6 +809,7 @@ static void blocks_are_written_within_the_promise_at_any_frame_rate(void)
 
 static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(a_pump_reads_on_while_its_budget_lasts),
+	CU_TEST_ENTRY(thread_ends_do_not_cost_a_frame_each),
 	CU_TEST_ENTRY(live_virtual_speed_steps_through_round_paces),
 	CU_TEST_ENTRY(a_paused_virtual_run_equals_the_run_unpaused),
 	CU_TEST_ENTRY(a_paused_replay_counts_nothing),
