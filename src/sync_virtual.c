@@ -236,6 +236,7 @@ __asm__(".text\n"
 #define SV_BALANCE_NS 4000000     /* an idle core pulls a queued thread at a tick */
 #define SV_CACHE_HOT_NS 500000    /* ... once it has been queued this long */
 #define SV_STACK_SIZE (256 * 1024)
+#define SV_OUTSIDE_LOCK_NS 1000000000 /* the driver waits this long for a thread's lock */
 
 /* Deciles 0..90 and the 99th percentile, in ns. */
 static const int64_t SV_WAKE_LATENCY[11] = {
@@ -1250,12 +1251,10 @@ static void check_stops(struct sync_virtual *v)
 	}
 }
 
-/* Work of a coroutine on its core; returns the ticks done. */
 /* The driver should drain the events' ring before the run goes on
  * (sync.h's backlog). Asked at one look in backlog_every: each look
  * comes after at most a few events, and asking at every one cost 4% of
  * a run's instructions. */
-
 static inline bool backlogged(struct sync_virtual *v)
 {
 	if (!v->heed_backlog || --v->backlog_in > 0)
@@ -1271,6 +1270,7 @@ static inline bool backlogged(struct sync_virtual *v)
 	return false;
 }
 
+/* Work of a coroutine on its core; returns the ticks done. */
 static uint64_t do_work(struct sync_virtual *v, struct sync_thread *co)
 {
 	co->in_cpu = true;
@@ -1369,9 +1369,9 @@ static void virtual_lock(struct sync *s, struct sync_mutex *m)
 		/* A thread holds it, stopped in its section (at work that a
 		 * system call costs it, SV_FUTEX_WAKE_NS): the driver lets
 		 * the threads run until it is free, as a real driver would
-		 * wait for it, within a second of virtual time. */
+		 * wait for it. */
 		if (m->owner)
-			run(v, clock_get(v) + 1000000000, false, m);
+			run(v, clock_get(v) + SV_OUTSIDE_LOCK_NS, false, m);
 		if (m->owner)
 			fatal("virtual mutex held by thread %u for a second, locked from outside",
 			      m->owner->id);

@@ -384,7 +384,6 @@ size_t watch_pump(struct watch *w, int64_t budget_ns)
 	return n;
 }
 
-
 bool watch_ended(const struct watch *w)
 {
 	return w->ended;
