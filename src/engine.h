@@ -36,7 +36,7 @@ struct engine_options {
 /* Virtual time waits for the ring's reader when it is half full
  * (sync.h's backlog), so its ring need only hold what a drain takes:
  * 2 MB that stay in the caches, where a ring of a million events walked
- * 32 MB (a sweep: 0.93 of the time, a fifth of the memory). */
+ * 32 MB (a sweep: 0.93 of the time, at most a sixth of the memory). */
 #define ENGINE_VIRTUAL_RING (1u << 16)
 
 struct engine;
