@@ -541,7 +541,8 @@ static void live_virtual_speed_steps_through_round_paces(void)
  * the rest of the frame (two pumps took about a ring's worth). */
 static void a_pump_reads_on_while_its_budget_lasts(void)
 {
-	const char *text = "duration 60s\nthread t * 2 { cpu 100s }";
+	/* Long enough not to end within the two pumps on any machine. */
+	const char *text = "duration 3600s\nthread t * 2 { cpu 3600s }";
 	struct gv_error err;
 	struct scenario *sc = scenario_parse(text, strlen(text), "t.gil", &err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
