@@ -146,38 +146,33 @@ int main(int argc, char **argv)
 	for (unsigned jobs = 1;; jobs = 0) {
 		struct sweep_spec sp = { .lo_ns = 100000, .hi_ns = 50 * MS, .points = 20,
 					 .jobs = jobs };
-		int runs = jobs ? 1 : 3;
-		double walls[3], cpus[3];
-		for (int k = 0; k < runs; k++) {
+		size_t runs = jobs ? 1 : 3;
+		int64_t walls[3], cpus[3];
+		for (size_t k = 0; k < runs; k++) {
 			struct sweep_result res;
-			double t0 = ((double)bench_now_ns() / 1e9), c0 = process_cpu_s();
+			int64_t t0 = bench_now_ns();
+			double c0 = process_cpu_s();
 			if (sweep_run(sc, &o, &sp, &res, NULL, &err) == 0)
 				sweep_result_free(&res);
-			walls[k] = ((double)bench_now_ns() / 1e9) - t0;
-			cpus[k] = process_cpu_s() - c0;
+			walls[k] = bench_now_ns() - t0;
+			cpus[k] = (int64_t)((process_cpu_s() - c0) * 1e9);
 		}
 		/* The median of three (or the one), and the CPU time beside:
 		 * on a machine whose cores are not all free, wall time alone
 		 * hides what the workers did. */
-		int by[3] = { 0, 1, 2 }; /* the runs by wall time */
-		for (int a = 0; a < runs; a++)
-			for (int b = a + 1; b < runs; b++)
-				if (walls[by[b]] < walls[by[a]]) {
-					int x = by[a];
-					by[a] = by[b];
-					by[b] = x;
-				}
-		int med = by[runs / 2];
-		double lo = walls[by[0]], hi = walls[by[runs - 1]];
+		double wall = (double)bench_percentile(walls, runs, 50) / 1e9;
+		double cpu = (double)bench_percentile(cpus, runs, 50) / 1e9;
 		unsigned nw = sweep_workers(&o, jobs, 20);
 		if (runs == 1)
 			printf("20-point sweep of it, 0.1 ms to 50 ms, %u worker%s: %.3f s of wall time, "
-			       "%.3f s of CPU\n", nw, nw == 1 ? "" : "s", walls[0], cpus[0]);
+			       "%.3f s of CPU\n", nw, nw == 1 ? "" : "s", wall, cpu);
 		else
 			printf("20-point sweep of it, 0.1 ms to 50 ms, %u worker%s, median of 3: "
 			       "%.3f s of wall time (%.3f-%.3f) (goal <= 2), %.3f s of CPU%s\n", nw,
-			       nw == 1 ? "" : "s", walls[med], lo, hi, cpus[med],
-			       walls[med] > 2 ? "  MISSED" : "");
+			       nw == 1 ? "" : "s", wall,
+			       (double)bench_percentile(walls, runs, 0) / 1e9,
+			       (double)bench_percentile(walls, runs, 100) / 1e9, cpu,
+			       wall > 2 ? "  MISSED" : "");
 		if (!jobs)
 			break;
 	}

@@ -387,7 +387,7 @@ struct sync_virtual {
 	unsigned live;
 	unsigned next_id;
 	int64_t run_until;
-	bool heed_backlog; /* this run stops at a backlog or a poke (the driver's runs) */
+	bool heed_backlog; /* this run stops at a backlog (the driver's runs) */
 	bool poked;        /* poke() since the driver's last run */
 	unsigned backlog_in; /* looks to go before the next that asks */
 
@@ -1356,7 +1356,7 @@ static void virtual_mutex_free(struct sync *s, struct sync_mutex *m)
 	free(m);
 }
 
-static enum sync_virtual_status run(struct sync_virtual *v, int64_t until, bool heed_backlog,
+static enum sync_virtual_status run(struct sync_virtual *v, int64_t until, bool driver,
 				     const struct sync_mutex *until_free);
 
 static void virtual_lock(struct sync *s, struct sync_mutex *m)
@@ -1721,8 +1721,10 @@ static void fire(struct sync_virtual *v, const struct timer *tm)
 }
 
 /* Run the threads until the clock reaches until, or (until_free) that
- * mutex is free once every thread that can run now has run. */
-static enum sync_virtual_status run(struct sync_virtual *v, int64_t until, bool heed_backlog,
+ * mutex is free once every thread that can run now has run. A run for
+ * the driver (advance, sync_virtual_run) also stops at a backlog or a
+ * poke; a join, or a lock taken from outside, does not. */
+static enum sync_virtual_status run(struct sync_virtual *v, int64_t until, bool driver,
 				     const struct sync_mutex *until_free)
 {
 	if (v->current)
@@ -1731,7 +1733,7 @@ static enum sync_virtual_status run(struct sync_virtual *v, int64_t until, bool 
 	v->sched_fiber = __tsan_get_current_fiber();
 #endif
 	v->run_until = until;
-	v->heed_backlog = heed_backlog && v->base.backlog;
+	v->heed_backlog = driver && v->base.backlog;
 	v->backlog_in = 1;
 	for (;;) {
 		struct sync_thread *co;
@@ -1743,7 +1745,7 @@ static enum sync_virtual_status run(struct sync_virtual *v, int64_t until, bool 
 			return SYNC_VIRTUAL_ENDED;
 		if (until_free && !until_free->owner)
 			return SYNC_VIRTUAL_UNTIL;
-		if (v->poked && heed_backlog) {
+		if (v->poked && driver) {
 			v->poked = false;
 			return SYNC_VIRTUAL_POKED;
 		}

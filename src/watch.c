@@ -235,9 +235,7 @@ int watch_finish(struct watch *w, struct gv_error *err)
 			w->interrupted = true;
 			/* Virtual time's threads wind down as engine_wait
 			 * runs them, the ring read meanwhile. */
-			while (!engine_wait(w->e, WATCH_DRAIN_NS))
-				consumer_drain(w->c, engine_ring(w->e));
-			w->ended = true;
+			watch_run(w, NULL);
 		}
 		consumer_drain(w->c, engine_ring(w->e));
 	}

@@ -46,19 +46,25 @@ static void drain_into(struct run *r)
 	}
 }
 
-/* Run text in virtual time on cores cores with seed, draining as it goes. */
-static void vrun(struct run *r, const char *text, unsigned cores, uint64_t seed,
-		 int policy, int64_t interval)
+/* Start text under o (in virtual time), nothing read yet. */
+static void vstart(struct run *r, const char *text, struct engine_options o)
 {
 	struct gv_error err;
 	memset(r, 0, sizeof *r);
 	r->sc = scenario_parse(text, strlen(text), "test.gil", &err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r->sc);
-	struct engine_options o = { .policy = policy, .interval_ns = interval,
-				    .virtual_time = true, .cores = cores, .seed = seed };
+	o.virtual_time = true;
 	r->e = engine_create(r->sc, &o, &err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r->e);
 	engine_start(r->e);
+}
+
+/* Run text in virtual time on cores cores with seed, draining as it goes. */
+static void vrun(struct run *r, const char *text, unsigned cores, uint64_t seed,
+		 int policy, int64_t interval)
+{
+	vstart(r, text, (struct engine_options){ .policy = policy, .interval_ns = interval,
+						 .cores = cores, .seed = seed });
 	while (!engine_wait(r->e, 2 * MS))
 		drain_into(r);
 	drain_into(r);
@@ -396,15 +402,9 @@ static void the_end_does_not_depend_on_the_reader(void)
 	const char *text = "gil none\nduration 1508200ns\nthread t * 2 { forever { cpu 10us } }";
 	struct run big;
 	vrun(&big, text, 2, 1, -1, 0);
-	struct gv_error err;
-	struct run r = { 0 };
-	r.sc = scenario_parse(text, strlen(text), "t.gil", &err);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(r.sc);
-	struct engine_options o = { .policy = -1, .virtual_time = true, .cores = 2, .seed = 1,
-				    .ring_capacity = 300 };
-	r.e = engine_create(r.sc, &o, &err);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(r.e);
-	engine_start(r.e);
+	struct run r;
+	vstart(&r, text, (struct engine_options){ .policy = -1, .cores = 2, .seed = 1,
+						  .ring_capacity = 300 });
 	size_t cap = big.n * 2 + 8;
 	r.evs = malloc(cap * sizeof *r.evs);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r.evs);
@@ -433,15 +433,9 @@ static void a_run_winds_down_as_its_reader_reads(void)
 {
 	const char *text = "duration 20ms\nthread t * 200 { forever { sleep 1ms\ncpu 10us } }";
 	for (int stop = 0; stop < 2; stop++) {
-		struct gv_error err;
-		struct run r = { 0 };
-		r.sc = scenario_parse(text, strlen(text), "t.gil", &err);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(r.sc);
-		struct engine_options o = { .policy = -1, .virtual_time = true, .cores = 2,
-					    .ring_capacity = 256 };
-		r.e = engine_create(r.sc, &o, &err);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(r.e);
-		engine_start(r.e);
+		struct run r;
+		vstart(&r, text, (struct engine_options){ .policy = -1, .cores = 2,
+							  .ring_capacity = 256 });
 		bool stopped = false;
 		while (!engine_wait(r.e, 1 * MS)) {
 			drain_into(&r);
@@ -833,16 +827,10 @@ static void a_virtual_run_waits_for_its_reader(void)
 	CU_ASSERT(big.n > 20000);
 	CU_ASSERT_EQUAL(ring_dropped(engine_ring(big.e)), 0);
 
-	struct gv_error err;
-	struct run r = { 0 };
-	r.sc = scenario_parse(text, strlen(text), "t.gil", &err);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(r.sc);
-	struct engine_options o = { .policy = -1, .interval_ns = 10000, .virtual_time = true,
-				    .cores = 2, .seed = 3, .ring_capacity = 256 };
-	r.e = engine_create(r.sc, &o, &err);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(r.e);
+	struct run r;
+	vstart(&r, text, (struct engine_options){ .policy = -1, .interval_ns = 10000,
+						  .cores = 2, .seed = 3, .ring_capacity = 256 });
 	CU_ASSERT_EQUAL(ring_capacity(engine_ring(r.e)), 256);
-	engine_start(r.e);
 	unsigned calls = 1;
 	while (!engine_wait(r.e, 100 * MS)) {
 		drain_into(&r);

@@ -535,6 +535,21 @@ static void live_virtual_speed_steps_through_round_paces(void)
 	scenario_free(sc);
 }
 
+/* A live watch of text in virtual time under eo; *sc is the caller's to
+ * free after the watch. */
+static struct watch *live_text(const char *text, struct engine_options eo,
+			       struct scenario **sc)
+{
+	struct gv_error err;
+	*sc = scenario_parse(text, strlen(text), "t.gil", &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(*sc);
+	eo.virtual_time = true;
+	struct watch_options wo = { .sc = *sc, .engine = eo };
+	struct watch *w = watch_open(&wo, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	return w;
+}
+
 /* A live virtual run that makes events faster than a frame's pump takes
  * them stops whenever its ring is half full; the pump reads on and lets
  * it go on while its budget lasts, rather than leave the run idle for
@@ -542,16 +557,13 @@ static void live_virtual_speed_steps_through_round_paces(void)
 static void a_pump_reads_on_while_its_budget_lasts(void)
 {
 	/* Long enough not to end within the two pumps on any machine. */
-	const char *text = "duration 3600s\nthread t * 2 { cpu 3600s }";
+	struct scenario *sc;
+	struct watch *w = live_text("duration 3600s\nthread t * 2 { cpu 3600s }",
+				    (struct engine_options){ .policy = -1, .cores = 2,
+							     .interval_ns = 10000, .speed = 1e6,
+							     .ring_capacity = 1024 },
+				    &sc);
 	struct gv_error err;
-	struct scenario *sc = scenario_parse(text, strlen(text), "t.gil", &err);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
-	struct watch_options wo = { .sc = sc,
-				    .engine = { .policy = -1, .virtual_time = true, .cores = 2,
-						.interval_ns = 10000, .speed = 1e6,
-						.ring_capacity = 1024 } };
-	struct watch *w = watch_open(&wo, &err);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
 	watch_pump(w, 200 * MS);
 	watch_pump(w, 200 * MS);
 	CU_ASSERT_FALSE(watch_ended(w));
@@ -566,15 +578,10 @@ static void a_pump_reads_on_while_its_budget_lasts(void)
  * a frame (a poke that ended a pump made it 200 frames). */
 static void thread_ends_do_not_cost_a_frame_each(void)
 {
-	const char *text = "thread t * 200 { cpu 100us }";
-	struct gv_error err;
-	struct scenario *sc = scenario_parse(text, strlen(text), "t.gil", &err);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
-	struct watch_options wo = { .sc = sc,
-				    .engine = { .policy = -1, .virtual_time = true, .cores = 2,
-						.speed = 1000 } };
-	struct watch *w = watch_open(&wo, &err);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	struct scenario *sc;
+	struct watch *w = live_text("thread t * 200 { cpu 100us }",
+				    (struct engine_options){ .policy = -1, .cores = 2, .speed = 1000 },
+				    &sc);
 	int frames = 0;
 	while (!watch_ended(w) && frames < 50) {
 		watch_pump(w, 25 * MS);
