@@ -6,7 +6,8 @@
 #    themselves (the noise), and the size of the recording per minute.
 # 2. The size of an 8-thread recording (four CPU-bound threads, four serving
 #    I/O, a 5 ms interval) and the consumer's CPU per recorded event, through
-#    bench/bench_record: a 20 s run in real time, and an hour in virtual
+#    bench/bench_record: a 130 s run in real time (long enough for two
+#    checkpoints, which come every 131072 events), and an hour in virtual
 #    time (its own size, and its bytes an event beside version 1's).
 # 3. Seeking in that hour (End, Home, j) and the checkpoints' share of its
 #    bytes, and the consumer fed its events as fast as it takes them,
@@ -63,8 +64,8 @@ print("  recording size: %.0f KB for 3 s, about %.2f MB a minute" % (size / 1e3,
 PY
 
 echo
-echo "  8 threads, 20 s in real time:"
-"$gilviz" --headless --duration=20s --record "$tmp/real.trace" "$tmp/s8.gil" >/dev/null &&
+echo "  8 threads, 130 s in real time:"
+"$gilviz" --headless --duration=130s --record "$tmp/real.trace" "$tmp/s8.gil" >/dev/null &&
 	"$bench_record" "$tmp/real.trace"
 echo
 echo "  8 threads, an hour in virtual time:"

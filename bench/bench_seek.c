@@ -65,8 +65,9 @@ int main(int argc, char **argv)
 	double open_ms = ms_since(t0);
 	uint64_t len = replay_length(r);
 	printf("  the recording: %.0f s, %.1f M events, %zu blocks, %zu checkpoints "
-	       "(one after every %u blocks)\n", (double)len / 1e9, (double)r->t->events / 1e6,
-	       r->t->nblocks, r->t->nckpts, TRACE_CKPT_BLOCKS);
+	       "(one after every %u blocks and %u events)\n", (double)len / 1e9,
+	       (double)r->t->events / 1e6, r->t->nblocks, r->t->nckpts, TRACE_CKPT_BLOCKS,
+	       TRACE_CKPT_EVENTS);
 	printf("  open (header and index): %.1f ms\n", open_ms);
 
 	t0 = bench_now_ns();

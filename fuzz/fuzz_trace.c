@@ -14,12 +14,13 @@
  *     the decoder see the mutations;
  *   any other input is a count of events (u16, little-endian) and the
  *     encoded columns of one block of them: the harness compresses the
- *     columns and wraps them in a version 2 file, so that the column
- *     decoder sees any bytes at all.
+ *     columns and wraps them in a version 2 file and in a version 3 file
+ *     (the two encodings), so that the column decoder sees any bytes at
+ *     all.
  * The checks themselves are tested in tests/test_trace.c.
  *
- * Seeds: fuzz/corpus/trace (a version 2 recording and a block's columns)
- * and tests/data (a version 1 recording); see README.md.
+ * Seeds: fuzz/corpus/trace (a block's columns) and tests/data (version 1
+ * and 2 recordings); see README.md.
  */
 #include "config.h"
 
@@ -51,11 +52,11 @@ static void put64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* Put right the checksums of a version 2 recording, as far as its
+/* Put right the checksums of a version 2 or 3 recording, as far as its
  * lengths lead. */
 static void fix_checksums(uint8_t *b, size_t size)
 {
-	if (size < 20 || memcmp(b, TRACE_MAGIC, 8) != 0 || get32(b + 8) != 2)
+	if (size < 20 || memcmp(b, TRACE_MAGIC, 8) != 0 || get32(b + 8) - 2 > 1)
 		return;
 	uint32_t hlen = get32(b + 12);
 	if (hlen > size - 20)
@@ -78,16 +79,17 @@ static void fix_checksums(uint8_t *b, size_t size)
 	}
 }
 
-/* A version 2 recording of one block whose columns are enc, claiming
- * count events between t 0 and 2^40; *len is its size. The reader is to
- * refuse a count out of bounds. */
-static uint8_t *wrap_columns(const uint8_t *enc, size_t elen, uint32_t count, size_t *len)
+/* A recording of version 2 or 3 of one block whose columns are enc (in
+ * the version's encoding, 1 or 2), claiming count events between t 0 and
+ * 2^40; *len is its size. The reader is to refuse a count out of bounds. */
+static uint8_t *wrap_columns(const uint8_t *enc, size_t elen, uint32_t count, uint32_t version,
+			     size_t *len)
 {
 	static const char text[] = "version fuzz\nscenario 0\n";
 	size_t hlen = sizeof text - 1, zcap = ZSTD_compressBound(elen);
 	uint8_t *b = calloc(1, 20 + hlen + 48 + zcap);
 	memcpy(b, TRACE_MAGIC, 8);
-	put32(b + 8, 2);
+	put32(b + 8, version);
 	put32(b + 12, (uint32_t)hlen);
 	put32(b + 16, trace_crc32(0, text, hlen));
 	memcpy(b + 20, text, hlen);
@@ -104,35 +106,19 @@ static uint8_t *wrap_columns(const uint8_t *enc, size_t elen, uint32_t count, si
 	put64(k + 16, 0);
 	put64(k + 24, (uint64_t)1 << 40);
 	put64(k + 32, 0);
-	put32(k + 40, 1);
+	put32(k + 40, version - 1);
 	put32(k + 44, trace_crc32(trace_crc32(0, k, 44), k + 48, z));
 	*len = 20 + hlen + 48 + z;
 	return b;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Open b and read every block and checkpoint it indexes; frees b. */
+static void read_everything(uint8_t *b, size_t len)
 {
-	if (size == 0)
-		return 0;
-	uint8_t *b;
-	size_t len;
-	if (size >= 8 && !memcmp(data, TRACE_MAGIC, 8)) {
-		len = size;
-		b = malloc(len);
-		memcpy(b, data, len);
-		fix_checksums(b, len);
-	} else if (size >= 2) {
-		uint32_t count = (uint32_t)data[0] | (uint32_t)data[1] << 8;
-		b = wrap_columns(data + 2, size - 2, count, &len);
-		if (!b)
-			return 0;
-	} else {
-		return 0;
-	}
 	FILE *f = fmemopen(b, len, "rb");
 	if (!f) {
 		free(b);
-		return 0;
+		return;
 	}
 	struct gv_error err;
 	struct trace *t = trace_open_stream(f, "fuzz.trace", &err);
@@ -150,5 +136,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		trace_close(t);
 	}
 	free(b);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size >= 8 && !memcmp(data, TRACE_MAGIC, 8)) {
+		uint8_t *b = malloc(size);
+		memcpy(b, data, size);
+		fix_checksums(b, size);
+		read_everything(b, size);
+	} else if (size >= 2) {
+		uint32_t count = (uint32_t)data[0] | (uint32_t)data[1] << 8;
+		for (uint32_t version = 2; version <= 3; version++) {
+			size_t len;
+			uint8_t *b = wrap_columns(data + 2, size - 2, count, version, &len);
+			if (b)
+				read_everything(b, len);
+		}
+	}
 	return 0;
 }

@@ -90,12 +90,14 @@ int consumer_load(struct consumer *c, const void *state, size_t len)
 	return in.bad || in.p != in.end ? -1 : 0;
 }
 
-/* Every TRACE_CKPT_BLOCKS blocks written, a checkpoint: the model has
- * had every event the writer has, so it is the state after them. */
+/* After TRACE_CKPT_BLOCKS blocks and TRACE_CKPT_EVENTS events written, a
+ * checkpoint: the model has had every event the writer has, so it is the
+ * state after them. */
 static void checkpoint(struct consumer *c)
 {
 	if (!c->rec || c->failed ||
-	    trace_writer_blocks(c->rec) - c->ckpt_blocks < TRACE_CKPT_BLOCKS)
+	    trace_writer_blocks(c->rec) - c->ckpt_blocks < TRACE_CKPT_BLOCKS ||
+	    c->events - c->ckpt_events < TRACE_CKPT_EVENTS)
 		return;
 	c->ckpt_state.len = 0;
 	consumer_save(c, &c->ckpt_state);
@@ -103,6 +105,7 @@ static void checkpoint(struct consumer *c)
 				    consumer_stamp(), &c->rec_err) != 0)
 		c->failed = 1;
 	c->ckpt_blocks = trace_writer_blocks(c->rec);
+	c->ckpt_events = c->events;
 }
 
 void consumer_take(struct consumer *c, const struct event *evs, size_t n,

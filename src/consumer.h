@@ -61,6 +61,7 @@ struct consumer {
 	 * less. Set before the first event; not with a recording. */
 	bool figures_only;
 	uint32_t ckpt_blocks;  /* the recording's blocks at its last checkpoint */
+	uint64_t ckpt_events;  /* ... and the events taken by then */
 	struct ckpt_out ckpt_state; /* the last checkpoint's bytes (reused) */
 };
 
@@ -84,7 +85,8 @@ size_t consumer_drain(struct consumer *c, struct ring *ring);
 size_t consumer_drain_max(struct consumer *c, struct ring *ring, size_t max);
 
 /* Checkpoints (trace.h, ckpt.h). While it records, the consumer writes
- * one after every TRACE_CKPT_BLOCKS blocks. consumer_save puts the model
+ * one after every TRACE_CKPT_BLOCKS blocks and TRACE_CKPT_EVENTS events
+ * (the more of the two). consumer_save puts the model
  * (stats, history, tasks, the counts) into o; consumer_load puts it back
  * into a consumer made for the same scenario, -1 if the bytes do not fit
  * it (then the model is half loaded: start it afresh). consumer_stamp

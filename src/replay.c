@@ -175,11 +175,6 @@ static void rewind_replay(struct replay *r)
 static uint64_t go(struct replay *r, uint64_t t, bool jump);
 
 /* Blocks fed whole so far. */
-static size_t blocks_fed(const struct replay *r)
-{
-	return r->block > 0 && r->next < r->nbuf ? r->block - 1 : r->block;
-}
-
 /* Can checkpoint k stand for feeding to t: do all its events come at or
  * before t, as the feed to t would have taken them all? */
 static bool ckpt_before(const struct replay *r, size_t k, uint64_t t)
@@ -210,7 +205,9 @@ static long ckpt_for(const struct replay *r, uint64_t t)
 		return -1;
 	if (t < r->fed)
 		return k;
-	return r->t->ckpts[k].blocks >= blocks_fed(r) + TRACE_CKPT_BLOCKS / 4 ? k : -1;
+	/* Forward, only if it saves feeding a quarter of a checkpoint's
+	 * events. */
+	return r->t->ckpts[k].events >= r->c.events + TRACE_CKPT_EVENTS / 4 ? k : -1;
 }
 
 /* Start afresh from checkpoint k, or the one before it if it does not

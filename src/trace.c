@@ -35,7 +35,14 @@
 /* Version 2. */
 #define EVTZ_MAGIC 0x5a545645u   /* "EVTZ" */
 #define CKPT_MAGIC 0x54504b43u   /* "CKPT" */
+/* How a block encodes its events (see trace.h): version 2's columns (t
+ * from the tid's last event, waits from its request), and version 3's,
+ * with more args measured from what came before and t either from the
+ * tid's last event or from the block's last event, whichever is shorter
+ * for the block. */
 #define ENCODING_COLUMNS 1u
+#define ENCODING_TID_T 2u
+#define ENCODING_EVENT_T 3u
 /* The most bytes a varint of 32 and of 64 bits takes, and the most and
  * the least one event takes encoded: tid 2, type 1, aux 1 and varints of
  * t, seq and arg. */
@@ -136,35 +143,58 @@ void trace_meta_free(struct trace_meta *m)
 }
 
 
-/* ---- the column encoding (version 2, encoding 1) -------------------------- */
+/* ---- the column encodings (versions 2 and 3) ---------------------------- */
+
+/* The events whose time a later event's arg is measured from (an opener):
+ * a request for the wait the GIL's events carry, and in version 3's
+ * encodings the start of a stretch off a core, of a stop for a pause, of
+ * a wait for a lock and of holding one. */
+enum opener {
+	OPEN_NONE = -1,
+	OPEN_REQUEST,
+	OPEN_OFF_CORE,
+	OPEN_STW,
+	OPEN_LOCK_WAIT,
+	OPEN_LOCK_TAKE,
+	OPEN_COUNT
+};
 
 /* What the encoder and the decoder remember of one tid within a block. An
  * entry counts only if its gen is the current pass's: a new block bumps
  * the gen rather than clearing the table. */
 struct tid_state {
-	uint64_t t;         /* the tid's last t in this block */
-	uint64_t request_t; /* its last EV_GIL_REQUEST's t, if request_gen */
+	uint64_t t;                   /* the tid's last t in this block */
+	uint64_t open_t[OPEN_COUNT];  /* its last opener's t of each kind ... */
+	uint32_t open_gen[OPEN_COUNT]; /* ... if this is the pass's gen */
 	uint32_t next_seq;
 	uint32_t gen;
-	uint32_t request_gen;
 };
 
 struct tid_table {
 	struct tid_state *s;
 	size_t n;     /* entries allocated: grown to the largest tid seen */
+	struct tid_state gil; /* EVENT_TID_GIL's, which would grow s to 2^16 */
 	uint32_t gen;
+	/* One more than the last EV_FORCED_DROP's number in the block, if
+	 * forced_gen is the pass's gen. */
+	uint64_t forced_next;
+	uint32_t forced_gen;
 };
 
 static void tids_next_pass(struct tid_table *c)
 {
 	if (++c->gen == 0) { /* after 2^32 passes */
 		memset(c->s, 0, c->n * sizeof *c->s);
+		memset(&c->gil, 0, sizeof c->gil);
+		c->forced_gen = 0;
 		c->gen = 1;
 	}
 }
 
 static struct tid_state *tids_get(struct tid_table *c, uint16_t tid)
 {
+	if (tid == EVENT_TID_GIL)
+		return &c->gil;
 	if (tid >= c->n) {
 		size_t n = c->n ? c->n : 16;
 		while (n <= tid)
@@ -224,26 +254,110 @@ static bool get_varint(const unsigned char **pp, const unsigned char *end, uint6
 	return false;
 }
 
-/* The events whose arg is the time waited since the thread's request. */
-static bool carries_wait(uint8_t type)
+/* The opener an event is, if any. */
+static int opener_set_by(uint8_t type)
 {
-	return type == EV_GIL_ACQUIRE || type == EV_DROP_REQUEST || type == EV_FAILED_WAKEUP;
+	switch (type) {
+	case EV_GIL_REQUEST: return OPEN_REQUEST;
+	case EV_OFF_CORE: return OPEN_OFF_CORE;
+	case EV_STW_STOP: return OPEN_STW;
+	case EV_LOCK_WAIT: return OPEN_LOCK_WAIT;
+	case EV_LOCK_TAKE: return OPEN_LOCK_TAKE;
+	default: return OPEN_NONE;
+	}
+}
+
+/* The opener whose time since an event's arg is (a wait, a stretch off a
+ * core, a pause, a lock's wait or hold), in an encoding. */
+static int opener_of(uint8_t type, unsigned encoding)
+{
+	switch (type) {
+	case EV_GIL_ACQUIRE:
+	case EV_DROP_REQUEST:
+	case EV_FAILED_WAKEUP: return OPEN_REQUEST;
+	default: break;
+	}
+	if (encoding == ENCODING_COLUMNS)
+		return OPEN_NONE;
+	switch (type) {
+	case EV_ON_CORE: return OPEN_OFF_CORE;
+	case EV_STW_GO: return OPEN_STW;
+	case EV_LOCK_TAKE: return OPEN_LOCK_WAIT;
+	case EV_LOCK_RELEASE: return OPEN_LOCK_TAKE;
+	default: return OPEN_NONE;
+	}
+}
+
+/* What the encoder subtracts from an event's arg, and the decoder adds
+ * back: the time since its opener, if the tid had one in the block (and
+ * it was not used up); in version 3's encodings, for a forced drop, one
+ * more than the block's last forced drop's number. Zero otherwise: the
+ * arg is stored as it is. */
+static uint64_t arg_base(const struct tid_table *c, const struct tid_state *st, uint8_t type,
+			 uint64_t t, unsigned encoding)
+{
+	int o = opener_of(type, encoding);
+	if (o != OPEN_NONE && st->open_gen[o] == c->gen)
+		return t - st->open_t[o];
+	if (type == EV_FORCED_DROP && encoding != ENCODING_COLUMNS && c->forced_gen == c->gen)
+		return c->forced_next;
+	return 0;
+}
+
+/* Remember what the events after this one in the block are measured
+ * from. In version 3's encodings an event other than the GIL's uses up
+ * its opener: a lock taken at once after one waited for is not measured
+ * from the old wait. (A request opens the drop request, failed wake-ups
+ * and take of the same wait.) */
+static void arg_seen(struct tid_table *c, struct tid_state *st, uint8_t type, uint64_t t,
+		     uint64_t arg, unsigned encoding)
+{
+	int used = opener_of(type, encoding);
+	if (used != OPEN_NONE && used != OPEN_REQUEST)
+		st->open_gen[used] = 0;
+	int o = opener_set_by(type);
+	if (o != OPEN_NONE) {
+		st->open_gen[o] = c->gen;
+		st->open_t[o] = t;
+	}
+	if (type == EV_FORCED_DROP) {
+		c->forced_gen = c->gen;
+		c->forced_next = arg + 1;
+	}
 }
 
 /* Scratch room for the columns of a block being encoded. */
 struct encoder {
 	struct tid_table tids;
-	unsigned char *seq; /* TRACE_BLOCK_EVENTS * VARINT32_MAX */
-	unsigned char *arg; /* TRACE_BLOCK_EVENTS * VARINT64_MAX */
+	unsigned char *tid_t; /* TRACE_BLOCK_EVENTS * VARINT64_MAX */
+	unsigned char *seq;   /* TRACE_BLOCK_EVENTS * VARINT32_MAX */
+	unsigned char *arg;   /* TRACE_BLOCK_EVENTS * VARINT64_MAX */
+	ZSTD_CCtx *probe;     /* zstd at level 1, to weigh the t columns */
+	unsigned char *probe_out; /* PROBE_BYTES */
 };
 
+#define PROBE_BYTES ZSTD_COMPRESSBOUND(TRACE_BLOCK_EVENTS * VARINT64_MAX)
+
+/* What zstd makes of a column, roughly (level 1). */
+static size_t probe_size(struct encoder *enc, const unsigned char *col, size_t len)
+{
+	size_t z = ZSTD_compressCCtx(enc->probe, enc->probe_out, PROBE_BYTES, col, len, 1);
+	return ZSTD_isError(z) ? len : z;
+}
+
 /* Encode n events, first the smallest t among them, into out (room for n
- * * EVENT_MAX_BYTES) in one pass; returns the length. */
+ * * EVENT_MAX_BYTES) in one pass, in one of version 3's encodings: t from
+ * event to event, or from each tid's last event when zstd makes fewer
+ * bytes of that. The first is smaller where threads' events come close
+ * together (eight busy threads in real time); the second where a thread
+ * repeats itself exactly (in virtual time), which zstd finds. Returns
+ * the length; *encoding says which. */
 static size_t encode_events(struct encoder *enc, const struct event *evs, size_t n,
-			    uint64_t first, unsigned char *out)
+			    uint64_t first, unsigned char *out, unsigned *encoding)
 {
 	struct tid_table *c = &enc->tids;
-	unsigned char *pt = out + 4 * n, *ps = enc->seq, *pa = enc->arg;
+	unsigned char *pt = out + 4 * n, *ptt = enc->tid_t, *ps = enc->seq, *pa = enc->arg;
+	uint64_t prev_t = first;
 	tids_next_pass(c);
 	for (size_t i = 0; i < n; i++) {
 		const struct event *e = &evs[i];
@@ -253,19 +367,24 @@ static size_t encode_events(struct encoder *enc, const struct event *evs, size_t
 		out[2 * i + 1] = (unsigned char)(e->tid >> 8);
 		out[2 * n + i] = e->type;
 		out[3 * n + i] = e->aux;
-		pt = put_varint(pt, zigzag(e->t - (seen ? st->t : first)));
-		ps = put_varint(ps, zigzag32(e->seq - (seen ? st->next_seq : 0)));
-		uint64_t arg = e->arg;
-		if (carries_wait(e->type) && st->request_gen == c->gen)
-			arg -= e->t - st->request_t;
-		pa = put_varint(pa, zigzag(arg));
-		if (e->type == EV_GIL_REQUEST) {
-			st->request_gen = c->gen;
-			st->request_t = e->t;
-		}
-		st->gen = c->gen;
+		pt = put_varint(pt, zigzag(e->t - prev_t));
+		prev_t = e->t;
+		ptt = put_varint(ptt, zigzag(e->t - (seen ? st->t : first)));
 		st->t = e->t;
+		ps = put_varint(ps, zigzag32(e->seq - (seen ? st->next_seq : 0)));
+		/* (The arg's encoding is the same in both.) */
+		pa = put_varint(pa, zigzag(e->arg - arg_base(c, st, e->type, e->t, ENCODING_EVENT_T)));
+		arg_seen(c, st, e->type, e->t, e->arg, ENCODING_EVENT_T);
+		st->gen = c->gen;
 		st->next_seq = e->seq + 1;
+	}
+	*encoding = ENCODING_EVENT_T;
+	if (probe_size(enc, enc->tid_t, (size_t)(ptt - enc->tid_t)) <
+	    probe_size(enc, out + 4 * n, (size_t)(pt - (out + 4 * n)))) {
+		pt = out + 4 * n;
+		memcpy(pt, enc->tid_t, (size_t)(ptt - enc->tid_t));
+		pt += ptt - enc->tid_t;
+		*encoding = ENCODING_TID_T;
 	}
 	memcpy(pt, enc->seq, (size_t)(ps - enc->seq));
 	pt += ps - enc->seq;
@@ -274,10 +393,12 @@ static size_t encode_events(struct encoder *enc, const struct event *evs, size_t
 	return (size_t)(pt - out);
 }
 
-/* The inverse of encode_events, a column at a time. False if the bytes
- * are not n events between first and last, each column exactly used. */
+/* The inverse of encode_events, in any encoding, a column at a time.
+ * False if the bytes are not n events between first and last, each
+ * column exactly used. */
 static bool decode_events(struct tid_table *c, const unsigned char *in, size_t len,
-			  size_t n, uint64_t first, uint64_t last, struct event *out)
+			  size_t n, uint64_t first, uint64_t last, unsigned encoding,
+			  struct event *out)
 {
 	if (len < 4 * n)
 		return false;
@@ -287,17 +408,23 @@ static bool decode_events(struct tid_table *c, const unsigned char *in, size_t l
 		out[i].aux = in[3 * n + i];
 	}
 	const unsigned char *p = in + 4 * n, *end = in + len;
-	uint64_t v;
+	uint64_t v, prev_t = first;
 	tids_next_pass(c);
 	for (size_t i = 0; i < n; i++) {
-		struct tid_state *st = tids_get(c, out[i].tid);
 		if (!get_varint(&p, end, &v))
 			return false;
-		uint64_t t = (st->gen == c->gen ? st->t : first) + unzigzag(v);
+		uint64_t t;
+		if (encoding != ENCODING_EVENT_T) {
+			struct tid_state *st = tids_get(c, out[i].tid);
+			t = (st->gen == c->gen ? st->t : first) + unzigzag(v);
+			st->t = t;
+			st->gen = c->gen;
+		} else {
+			t = prev_t + unzigzag(v);
+		}
 		if (t < first || t > last)
 			return false;
-		out[i].t = st->t = t;
-		st->gen = c->gen;
+		out[i].t = prev_t = t;
 	}
 	tids_next_pass(c);
 	for (size_t i = 0; i < n; i++) {
@@ -313,14 +440,8 @@ static bool decode_events(struct tid_table *c, const unsigned char *in, size_t l
 		struct tid_state *st = tids_get(c, out[i].tid);
 		if (!get_varint(&p, end, &v))
 			return false;
-		uint64_t arg = unzigzag(v);
-		if (carries_wait(out[i].type) && st->request_gen == c->gen)
-			arg += out[i].t - st->request_t;
-		out[i].arg = arg;
-		if (out[i].type == EV_GIL_REQUEST) {
-			st->request_gen = c->gen;
-			st->request_t = out[i].t;
-		}
+		out[i].arg = unzigzag(v) + arg_base(c, st, out[i].type, out[i].t, encoding);
+		arg_seen(c, st, out[i].type, out[i].t, out[i].arg, encoding);
 	}
 	return p == end;
 }
@@ -401,6 +522,11 @@ struct trace_writer *trace_writer_open(const char *path, const struct trace_meta
 	w->path = xstrdup(path);
 	w->tmp = tmp;
 	w->buf = xmalloc(TRACE_BLOCK_EVENTS * sizeof *w->buf);
+	w->enc.tid_t = xmalloc(TRACE_BLOCK_EVENTS * VARINT64_MAX);
+	w->enc.probe_out = xmalloc(PROBE_BYTES);
+	w->enc.probe = ZSTD_createCCtx();
+	if (!w->enc.probe)
+		fatal("ZSTD_createCCtx failed");
 	w->enc.seq = xmalloc(TRACE_BLOCK_EVENTS * VARINT32_MAX);
 	w->enc.arg = xmalloc(TRACE_BLOCK_EVENTS * VARINT64_MAX);
 	w->encoded = xmalloc(TRACE_BLOCK_EVENTS * EVENT_MAX_BYTES);
@@ -445,7 +571,8 @@ static int write_block(struct trace_writer *w, struct gv_error *err)
 	}
 	if (last > w->max_t)
 		w->max_t = last;
-	size_t elen = encode_events(&w->enc, w->buf, w->n, first, w->encoded);
+	unsigned encoding;
+	size_t elen = encode_events(&w->enc, w->buf, w->n, first, w->encoded, &encoding);
 	unsigned char *b = w->block;
 	size_t zlen = ZSTD_compress2(w->zc, b + EVTZ_HEADER_SIZE, BLOCK_MAX_BYTES - EVTZ_HEADER_SIZE,
 				     w->encoded, elen);
@@ -461,7 +588,7 @@ static int write_block(struct trace_writer *w, struct gv_error *err)
 	put_u64(b + EVTZ_FIRST, first);
 	put_u64(b + EVTZ_LAST, last);
 	put_u64(b + EVTZ_DROPPED, w->dropped);
-	put_u32(b + EVTZ_ENCODING, ENCODING_COLUMNS);
+	put_u32(b + EVTZ_ENCODING, encoding);
 	put_u32(b + EVTZ_CRC, trace_crc32(trace_crc32(0, b, EVTZ_CRC), b + EVTZ_HEADER_SIZE, zlen));
 	size_t total = EVTZ_HEADER_SIZE + zlen;
 	/* One write and a flush per block: a killed run keeps whole blocks. */
@@ -605,6 +732,9 @@ void trace_writer_abort(struct trace_writer *w)
 	free(w->tmp);
 	ZSTD_freeCCtx(w->zc);
 	free(w->enc.tids.s);
+	free(w->enc.tid_t);
+	free(w->enc.probe_out);
+	ZSTD_freeCCtx(w->enc.probe);
 	free(w->enc.seq);
 	free(w->enc.arg);
 	free(w->encoded);
@@ -805,7 +935,15 @@ static bool is_kind(uint32_t kind)
 	return true;
 }
 
-/* Version 2's blocks, from off; returns the greatest t they hold. */
+/* Whether a version's event blocks (2 or 3) may be in an encoding. */
+static bool encoding_fits(unsigned version, uint32_t encoding)
+{
+	return version == 2 ? encoding == ENCODING_COLUMNS
+			    : encoding == ENCODING_TID_T || encoding == ENCODING_EVENT_T;
+}
+
+/* Version 2's and 3's blocks, from off; returns the greatest t they
+ * hold. */
 static uint64_t index_v2(struct trace *t, uint64_t off, uint64_t size)
 {
 	FILE *f = t->f;
@@ -860,6 +998,7 @@ static uint64_t index_v2(struct trace *t, uint64_t off, uint64_t size)
 				}
 				t->ckpts[t->nckpts++] = (struct trace_ckpt_info){
 					.offset = off, .size = bsize, .blocks = t->nblocks,
+					.events = t->events,
 					.max_t = get_u64(bh + CKPT_MAX_T),
 					.stamp = get_u32(bh + CKPT_STAMP),
 				};
@@ -884,7 +1023,8 @@ static uint64_t index_v2(struct trace *t, uint64_t off, uint64_t size)
 		}
 		if (count == 0 || count > TRACE_BLOCK_EVENTS || first > last ||
 		    elen < (uint64_t)count * EVENT_MIN_BYTES || elen > (uint64_t)count * EVENT_MAX_BYTES ||
-		    zlen > ZSTD_compressBound(elen) || get_u32(bh + EVTZ_ENCODING) != ENCODING_COLUMNS) {
+		    zlen > ZSTD_compressBound(elen) ||
+		    !encoding_fits(t->version, get_u32(bh + EVTZ_ENCODING))) {
 			warn(t, "the block at byte %" PRIu64 " has a damaged header", off, t->nblocks);
 			break;
 		}
@@ -987,7 +1127,7 @@ struct trace *trace_open(const char *path, struct gv_error *err)
 	return trace_open_stream(f, path, err);
 }
 
-/* What reading version 2 blocks needs, kept from block to block. */
+/* What reading version 2 and 3 blocks needs, kept from block to block. */
 struct trace_codec {
 	ZSTD_DCtx *zd;
 	struct tid_table tids;
@@ -1076,8 +1216,9 @@ static long read_block_v2(struct trace *t, const struct trace_block_info *b,
 		return -1;
 	}
 	uint32_t count = get_u32(h + EVTZ_COUNT), elen = get_u32(h + EVTZ_ENCODED);
+	uint32_t encoding = get_u32(h + EVTZ_ENCODING);
 	if (get_u32(h + BLOCK_KIND) != EVTZ_MAGIC || count != b->count ||
-	    elen > (uint64_t)count * EVENT_MAX_BYTES) {
+	    elen > (uint64_t)count * EVENT_MAX_BYTES || !encoding_fits(t->version, encoding)) {
 		gv_error_set(err, t->path, 0, 0,
 			     "the block at byte %" PRIu64 " changed since the file was opened",
 			     b->offset);
@@ -1089,7 +1230,8 @@ static long read_block_v2(struct trace *t, const struct trace_block_info *b,
 			     b->offset, ZSTD_isError(got) ? ZSTD_getErrorName(got) : "too short");
 		return -1;
 	}
-	if (!decode_events(&c->tids, c->encoded, elen, count, b->first_t, b->last_t, out)) {
+	if (!decode_events(&c->tids, c->encoded, elen, count, b->first_t, b->last_t,
+			   encoding, out)) {
 		gv_error_set(err, t->path, 0, 0,
 			     "the block at byte %" PRIu64 " is damaged (its events do not decode)",
 			     b->offset);

@@ -286,15 +286,15 @@ static void same_model(struct replay *a, struct replay *b, uint64_t t)
 	free(sb);
 }
 
-/* Seeks in any order, by checkpoint, hold the model a one-pass replay
- * to the same time holds; the replay goes on from there alike too. */
-static void test_checkpoint_seeks_hold_the_one_pass_model(void)
+/* Seeks in any order, by checkpoint, in the recording at path hold the
+ * model a one-pass replay to the same time holds; the replay goes on from
+ * there alike too. */
+static void seeks_hold_the_one_pass_model(const char *path, size_t min_ckpts)
 {
-	char *path = record_long_run();
 	struct gv_error err = { 0 };
 	struct replay *a = replay_open(path, 0, &err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-	CU_ASSERT_FATAL(a->t->nckpts >= 3);
+	CU_ASSERT_FATAL(a->t->nckpts >= min_ckpts);
 	CU_ASSERT_PTR_NULL(a->t->warning);
 	uint64_t len = replay_length(a);
 	const uint64_t at[] = { len, len / 2, len / 7, len / 3 * 2, 0, len / 10 * 9,
@@ -313,8 +313,78 @@ static void test_checkpoint_seeks_hold_the_one_pass_model(void)
 	CU_ASSERT(a->ckpt_loads >= 4);
 	CU_ASSERT_PTR_NULL(a->ckpt_warning);
 	replay_close(a);
+}
+
+static void test_checkpoint_seeks_hold_the_one_pass_model(void)
+{
+	char *path = record_long_run();
+	seeks_hold_the_one_pass_model(path, 3);
 	unlink(path);
 	free(path);
+}
+
+/* Blocks as small as real time writes them (one at least every 250 ms:
+ * a few hundred events) get a checkpoint every TRACE_CKPT_EVENTS events,
+ * not every TRACE_CKPT_BLOCKS blocks, which in real time made the
+ * checkpoints half of a recording's bytes. The long run's events written
+ * again by a consumer in blocks of 100 have checkpoints at least that
+ * many events apart, about as many as in full blocks, and seeks by them
+ * hold the one-pass model. */
+static void test_small_blocks_checkpoint_by_events(void)
+{
+	char *full = record_long_run();
+	struct gv_error err = { 0 };
+	struct replay *a = replay_open(full, 0, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	char *small = xstrdup("/tmp/gilviz-test-small-XXXXXX");
+	int fd = mkstemp(small);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	struct consumer c;
+	consumer_init(&c, a->sc, 0);
+	c.rec = trace_writer_open(small, &a->t->meta, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c.rec);
+	struct event *evs = xmalloc(TRACE_BLOCK_EVENTS * sizeof *evs);
+	for (size_t b = 0; b < a->t->nblocks; b++) {
+		long n = trace_read_block(a->t, b, evs, &err);
+		CU_ASSERT_FATAL(n > 0);
+		for (long i = 0; i < n; i += 100) {
+			size_t k = n - i < 100 ? (size_t)(n - i) : 100;
+			consumer_take(&c, evs + i, k, a->t->blocks[b].dropped);
+			CU_ASSERT_FATAL(trace_writer_flush(c.rec, true, &err) == 0);
+		}
+	}
+	CU_ASSERT_FATAL(c.failed == 0);
+	CU_ASSERT_EQUAL_FATAL(trace_writer_close(c.rec, a->t->elapsed_ns, c.events, a->t->dropped,
+						 0, &err), 0);
+	c.rec = NULL;
+	consumer_fini(&c);
+	size_t full_ckpts = a->t->nckpts;
+	replay_close(a);
+	free(evs);
+
+	struct trace *t = trace_open(small, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_FATAL(t->nblocks > 40 * (size_t)full_ckpts * TRACE_CKPT_BLOCKS);
+	CU_ASSERT(t->nckpts >= full_ckpts - 1 && t->nckpts <= full_ckpts + 1);
+	uint64_t before = 0, last = 0;
+	size_t k = 0;
+	for (size_t b = 0; b <= t->nblocks && k < t->nckpts; b++) {
+		while (k < t->nckpts && t->ckpts[k].blocks == b) {
+			CU_ASSERT(before - last >= TRACE_CKPT_EVENTS);
+			last = before;
+			k++;
+		}
+		if (b < t->nblocks)
+			before += t->blocks[b].count;
+	}
+	CU_ASSERT_EQUAL(k, t->nckpts);
+	trace_close(t);
+	seeks_hold_the_one_pass_model(small, 3);
+	unlink(small);
+	free(small);
+	unlink(full);
+	free(full);
 }
 
 /* A damaged checkpoint is passed over for the one before it, with a
@@ -433,6 +503,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(test_seeking_back_rebuilds_the_same_figures),
 	CU_TEST_ENTRY(test_stepping_feeds_one_event_at_a_time),
 	CU_TEST_ENTRY(test_checkpoint_seeks_hold_the_one_pass_model),
+	CU_TEST_ENTRY(test_small_blocks_checkpoint_by_events),
 	CU_TEST_ENTRY(test_a_damaged_checkpoint_falls_back),
 	CU_TEST_ENTRY(test_a_damaged_state_is_refused_or_harmless),
 	CU_TEST_END,

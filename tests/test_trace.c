@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cu.h"
+#include "evkinds.h"
 #include "report.h"
 #include "trace.h"
 
@@ -243,9 +244,9 @@ static void bad_files_get_clear_messages(void)
 
 	const char *path = tmp("version.trace");
 	write_trace(path, 10, true);
-	poke(path, 8, 0x02 ^ 0x03); /* version 2 -> 3 */
-	CU_ASSERT_PTR_NOT_NULL(strstr(open_error(path), "version 3 is newer"));
-	poke(path, 8, 0x03); /* version 0 */
+	poke(path, 8, 0x03 ^ 0x04); /* version 3 -> 4 */
+	CU_ASSERT_PTR_NOT_NULL(strstr(open_error(path), "version 4 is newer"));
+	poke(path, 8, 0x04); /* version 0 */
 	CU_ASSERT_PTR_NOT_NULL(strstr(open_error(path), "version 0 is other"));
 
 	path = tmp("hlen.trace");
@@ -343,21 +344,23 @@ static struct event *read_events(struct trace *t, size_t *n)
 	return all;
 }
 
-/* tests/data/v1-small.trace was written by gilviz 0.1.0 in format version
- * 1 (a real run of a hog, an I/O thread and a worker process, 0.25 s).
- * It still opens; written again in version 2, block by block, it reads
- * back as the same blocks, events and figures, so it replays the same. */
-static void version_1_recording_reads_the_same_in_version_2(void)
+/* tests/data/v1-small.trace and v2-small.trace were written by gilviz
+ * 0.1.0 in format versions 1 and 2 (each a real run of a hog, an I/O
+ * thread and a worker process, 0.25 s). Each still opens; written again
+ * in this version, block by block, it reads back as the same blocks,
+ * events and figures, so it replays the same, in fewer bytes. */
+static void old_recording_reads_the_same_now(const char *name, unsigned version,
+					     size_t nblocks)
 {
-	char v1[600];
-	snprintf(v1, sizeof v1, "%s/tests/data/v1-small.trace", srcdir());
+	char old[600];
+	snprintf(old, sizeof old, "%s/tests/data/%s", srcdir(), name);
 	struct gv_error err;
-	struct trace *a = trace_open(v1, &err);
+	struct trace *a = trace_open(old, &err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-	CU_ASSERT_EQUAL(a->version, 1);
+	CU_ASSERT_EQUAL(a->version, version);
 	CU_ASSERT(a->complete);
 	CU_ASSERT_PTR_NULL(a->warning);
-	CU_ASSERT_EQUAL(a->nblocks, 3);
+	CU_ASSERT_EQUAL(a->nblocks, nblocks);
 	CU_ASSERT_EQUAL(a->events, 206);
 	CU_ASSERT_PTR_NOT_NULL(strstr(a->meta.scenario_text, "thread hog { cpu 230ms }"));
 	size_t n;
@@ -366,17 +369,23 @@ static void version_1_recording_reads_the_same_in_version_2(void)
 	/* Each source's events (three threads, two GILs) come with seq 0,
 	 * 1, 2...: read right. */
 	uint32_t next[5] = { 0 };
-	size_t out_of_order = 0;
+	size_t out_of_order = 0, waits = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned src = ea[i].tid == EVENT_TID_GIL ? 3u + ea[i].aux : ea[i].tid;
 		CU_ASSERT_FATAL(src < 5);
 		out_of_order += ea[i].seq != next[src]++;
+		/* A wait is shorter than the run: read right too. */
+		if (ea[i].type == EV_GIL_ACQUIRE)
+			waits += ea[i].arg < 300000000u;
 	}
 	CU_ASSERT_EQUAL(out_of_order, 0);
+	CU_ASSERT(waits > 20);
 	CU_ASSERT_EQUAL(ea[0].type, EV_THREAD_START);
 
-	const char *path = tmp("v2-of-v1.trace");
-	struct trace_writer *w = trace_writer_open(path, &a->meta, &err);
+	char path[64];
+	snprintf(path, sizeof path, "now-of-v%u.trace", version);
+	const char *now = tmp(path);
+	struct trace_writer *w = trace_writer_open(now, &a->meta, &err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
 	size_t k = 0;
 	for (size_t b = 0; b < a->nblocks; b++) {
@@ -388,9 +397,9 @@ static void version_1_recording_reads_the_same_in_version_2(void)
 			 (a->deadlocked ? TRACE_END_DEADLOCKED : 0);
 	CU_ASSERT_EQUAL_FATAL(trace_writer_close(w, a->elapsed_ns, a->events, a->dropped, flags,
 						 &err), 0);
-	struct trace *b = trace_open(path, &err);
+	struct trace *b = trace_open(now, &err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-	CU_ASSERT_EQUAL(b->version, 2);
+	CU_ASSERT_EQUAL(b->version, TRACE_VERSION);
 	CU_ASSERT(b->complete);
 	CU_ASSERT_PTR_NULL(b->warning);
 	CU_ASSERT_EQUAL(b->elapsed_ns, a->elapsed_ns);
@@ -410,30 +419,139 @@ static void version_1_recording_reads_the_same_in_version_2(void)
 	struct event *eb = read_events(b, &n);
 	CU_ASSERT_EQUAL_FATAL(n, 206);
 	CU_ASSERT_EQUAL(memcmp(ea, eb, n * sizeof *ea), 0);
-	CU_ASSERT(file_size(path) < file_size(v1));
+	CU_ASSERT(file_size(now) < file_size(old));
 	free(ea);
 	free(eb);
 	trace_close(a);
 	trace_close(b);
 }
 
+static void version_1_recording_reads_the_same_now(void)
+{
+	old_recording_reads_the_same_now("v1-small.trace", 1, 3);
+}
+
+static void version_2_recording_reads_the_same_now(void)
+{
+	old_recording_reads_the_same_now("v2-small.trace", 2, 2);
+}
+
+/* tests/data/v2-kinds.trace holds evkinds.h's run, written by gilviz
+ * 0.1.0 in format version 2: every kind of event, with the args a run
+ * gives and others. It reads back exactly, and so does the same run
+ * written again in this version. Version 3's encodings measure more args
+ * from earlier events: a version 2 block read as if in them would not. */
+static void version_2_every_kind_reads_exactly(void)
+{
+	static struct event want[EVKINDS_N];
+	evkinds_make(want, EVKINDS_N);
+	char old[600];
+	snprintf(old, sizeof old, "%s/tests/data/v2-kinds.trace", srcdir());
+	struct gv_error err;
+	struct trace *a = trace_open(old, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(a->version, 2);
+	CU_ASSERT_PTR_NULL(a->warning);
+	size_t n;
+	struct event *got = read_events(a, &n);
+	CU_ASSERT_EQUAL_FATAL(n, EVKINDS_N);
+	CU_ASSERT_EQUAL(memcmp(got, want, sizeof want), 0);
+	free(got);
+
+	const char *now = tmp("kinds-now.trace");
+	struct trace_writer *w = trace_writer_open(now, &a->meta, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_EQUAL(trace_writer_add(w, want, EVKINDS_N, 0, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(trace_writer_close(w, a->elapsed_ns, EVKINDS_N, 0, 0, &err), 0);
+	trace_close(a);
+	struct trace *b = trace_open(now, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL(b->version, TRACE_VERSION);
+	got = read_events(b, &n);
+	CU_ASSERT_EQUAL_FATAL(n, EVKINDS_N);
+	CU_ASSERT_EQUAL(memcmp(got, want, sizeof want), 0);
+	free(got);
+	trace_close(b);
+}
+
+/* A block whose encoding is not one of its version's is refused where it
+ * is: the blocks before it still read. */
+static void a_block_in_another_versions_encoding_stops_the_index(void)
+{
+	const char *path = tmp("encoding.trace");
+	write_trace(path, 3 * TRACE_BLOCK_EVENTS, true);
+	struct gv_error err;
+	struct trace *t = trace_open(path, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL_FATAL(t->nblocks, 3);
+	struct trace_block_info blk = t->blocks[1];
+	trace_close(t);
+	size_t len;
+	unsigned char *b = read_all(path, &len);
+	char at[64];
+	snprintf(at, sizeof at, "block at byte %lu has a damaged header", (unsigned long)blk.offset);
+	for (uint32_t enc = 0; enc <= 4; enc++) {
+		put32(b + blk.offset + 40, enc);
+		fix_crc(b + blk.offset, blk.size);
+		t = trace_open_stream(fmemopen(b, len, "rb"), "encoding.trace", &err);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+		if (enc == 2 || enc == 3) { /* version 3's two */
+			CU_ASSERT_EQUAL(t->nblocks, 3);
+		} else {
+			CU_ASSERT_EQUAL(t->nblocks, 1);
+			CU_ASSERT_PTR_NOT_NULL(t->warning ? strstr(t->warning, at) : NULL);
+		}
+		trace_close(t);
+	}
+	free(b);
+
+	/* A version 2 file knows only encoding 1. */
+	char old[600];
+	snprintf(old, sizeof old, "%s/tests/data/v2-kinds.trace", srcdir());
+	t = trace_open(old, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	blk = t->blocks[0];
+	trace_close(t);
+	b = read_all(old, &len);
+	snprintf(at, sizeof at, "block at byte %lu has a damaged header", (unsigned long)blk.offset);
+	for (uint32_t enc = 2; enc <= 3; enc++) {
+		put32(b + blk.offset + 40, enc);
+		fix_crc(b + blk.offset, blk.size);
+		t = trace_open_stream(fmemopen(b, len, "rb"), "encoding.trace", &err);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+		CU_ASSERT_EQUAL(t->nblocks, 0);
+		CU_ASSERT_PTR_NOT_NULL(t->warning ? strstr(t->warning, at) : NULL);
+		trace_close(t);
+	}
+	free(b);
+}
+
 /* Values the column encoding must carry exactly although no run makes
  * them: a tid's time going backwards, seq jumping and wrapping, waits
- * longer than the time since the request, the largest tid and arg. */
+ * longer than the time since the request, the largest tid and arg, and
+ * for every arg measured against an earlier event (a stretch off a core,
+ * a pause, a lock's wait and hold, a forced drop's number) one that is
+ * not, with and without that event before it. */
 static void unusual_events_round_trip_exactly(void)
 {
-	enum { N = 3000 };
+	enum { N = 9000 }; /* three blocks */
 	struct event *evs = malloc(N * sizeof *evs);
 	uint64_t x = 88172645463325252ull;
 	for (size_t i = 0; i < N; i++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
 		uint16_t tids[] = { 0, 1, 2, 300, EVENT_TID_GIL, 0xFFFE };
+		static const uint8_t kinds[] = {
+			EV_GIL_REQUEST, EV_GIL_ACQUIRE, EV_GIL_RELEASE, EV_DROP_REQUEST,
+			EV_FAILED_WAKEUP, EV_FORCED_DROP, EV_OFF_CORE, EV_ON_CORE,
+			EV_STW_STOP, EV_STW_GO, EV_LOCK_WAIT, EV_LOCK_TAKE, EV_LOCK_RELEASE,
+		};
 		evs[i] = (struct event){
 			.t = (1ull << 62) + (x >> 40) * ((i % 7) ? 1 : 1000000),
 			.arg = i % 5 == 0 ? UINT64_MAX : i % 5 == 1 ? 0 : x,
 			.seq = i % 11 == 0 ? (uint32_t)x : 0xFFFFFFF0u + (uint32_t)i,
 			.tid = tids[(x >> 8) % 6],
-			.type = (uint8_t)(i % 3 ? EV_GIL_REQUEST + (x >> 20) % 3 : (x >> 24) & 0xff),
+			.type = (uint8_t)(i % 3 ? kinds[(x >> 20) % GV_ARRAY_LEN(kinds)]
+					       : (x >> 24) & 0xff),
 			.aux = (uint8_t)(x >> 32),
 		};
 	}
@@ -449,6 +567,16 @@ static void unusual_events_round_trip_exactly(void)
 	size_t n;
 	struct event *back = read_events(t, &n);
 	CU_ASSERT_EQUAL_FATAL(n, N);
+	CU_ASSERT_EQUAL(memcmp(evs, back, N * sizeof *evs), 0);
+	/* Each block decodes alone: read last to first, the same. */
+	CU_ASSERT_FATAL(t->nblocks == 3);
+	memset(back, 0, N * sizeof *back);
+	size_t at = N;
+	for (size_t b = t->nblocks; b-- > 0;) {
+		at -= t->blocks[b].count;
+		CU_ASSERT_EQUAL(trace_read_block(t, b, back + at, &err), (long)t->blocks[b].count);
+	}
+	CU_ASSERT_EQUAL(at, 0);
 	CU_ASSERT_EQUAL(memcmp(evs, back, N * sizeof *evs), 0);
 	free(back);
 	free(evs);
@@ -632,7 +760,10 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(block_header_that_lies_stops_the_index),
 	CU_TEST_ENTRY(crc32_matches_the_standard_check_value),
 	CU_TEST_ENTRY(slow_motion_out_of_range_reads_as_none),
-	CU_TEST_ENTRY(version_1_recording_reads_the_same_in_version_2),
+	CU_TEST_ENTRY(version_1_recording_reads_the_same_now),
+	CU_TEST_ENTRY(version_2_recording_reads_the_same_now),
+	CU_TEST_ENTRY(version_2_every_kind_reads_exactly),
+	CU_TEST_ENTRY(a_block_in_another_versions_encoding_stops_the_index),
 	CU_TEST_ENTRY(unusual_events_round_trip_exactly),
 	CU_TEST_ENTRY(corrupted_compressed_blocks_are_refused_with_their_offset),
 	CU_TEST_ENTRY(unknown_block_kinds_are_stepped_over),
