@@ -14,9 +14,9 @@
  *     the decoder see the mutations;
  *   any other input is a count of events (u16, little-endian) and the
  *     encoded columns of one block of them: the harness compresses the
- *     columns and wraps them in a version 2 file and in a version 3 file
- *     (the two encodings), so that the column decoder sees any bytes at
- *     all.
+ *     columns and wraps them in a version 2 file (encoding 1) and in two
+ *     version 3 files (encodings 2 and 3), so that the column decoder
+ *     sees any bytes at all, in each encoding.
  * The checks themselves are tested in tests/test_trace.c.
  *
  * Seeds: fuzz/corpus/trace (a block's columns) and tests/data (version 1
@@ -79,17 +79,18 @@ static void fix_checksums(uint8_t *b, size_t size)
 	}
 }
 
-/* A recording of version 2 or 3 of one block whose columns are enc (in
- * the version's encoding, 1 or 2), claiming count events between t 0 and
- * 2^40; *len is its size. The reader is to refuse a count out of bounds. */
-static uint8_t *wrap_columns(const uint8_t *enc, size_t elen, uint32_t count, uint32_t version,
+/* A recording of version 2 or 3 of one block whose columns are enc, in
+ * encoding (1 for version 2; 2 or 3 for version 3), claiming count events
+ * between t 0 and 2^40; *len is its size. The reader is to refuse a count
+ * out of bounds. */
+static uint8_t *wrap_columns(const uint8_t *enc, size_t elen, uint32_t count, uint32_t encoding,
 			     size_t *len)
 {
 	static const char text[] = "version fuzz\nscenario 0\n";
 	size_t hlen = sizeof text - 1, zcap = ZSTD_compressBound(elen);
 	uint8_t *b = calloc(1, 20 + hlen + 48 + zcap);
 	memcpy(b, TRACE_MAGIC, 8);
-	put32(b + 8, version);
+	put32(b + 8, encoding == 1 ? 2 : 3);
 	put32(b + 12, (uint32_t)hlen);
 	put32(b + 16, trace_crc32(0, text, hlen));
 	memcpy(b + 20, text, hlen);
@@ -106,7 +107,7 @@ static uint8_t *wrap_columns(const uint8_t *enc, size_t elen, uint32_t count, ui
 	put64(k + 16, 0);
 	put64(k + 24, (uint64_t)1 << 40);
 	put64(k + 32, 0);
-	put32(k + 40, version - 1);
+	put32(k + 40, encoding);
 	put32(k + 44, trace_crc32(trace_crc32(0, k, 44), k + 48, z));
 	*len = 20 + hlen + 48 + z;
 	return b;
@@ -147,9 +148,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		read_everything(b, size);
 	} else if (size >= 2) {
 		uint32_t count = (uint32_t)data[0] | (uint32_t)data[1] << 8;
-		for (uint32_t version = 2; version <= 3; version++) {
+		for (uint32_t encoding = 1; encoding <= 3; encoding++) {
 			size_t len;
-			uint8_t *b = wrap_columns(data + 2, size - 2, count, version, &len);
+			uint8_t *b = wrap_columns(data + 2, size - 2, count, encoding, &len);
 			if (b)
 				read_everything(b, len);
 		}

@@ -174,7 +174,6 @@ static void rewind_replay(struct replay *r)
 
 static uint64_t go(struct replay *r, uint64_t t, bool jump);
 
-/* Blocks fed whole so far. */
 /* Can checkpoint k stand for feeding to t: do all its events come at or
  * before t, as the feed to t would have taken them all? */
 static bool ckpt_before(const struct replay *r, size_t k, uint64_t t)

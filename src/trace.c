@@ -184,7 +184,8 @@ struct tid_table {
 static void tids_next_pass(struct tid_table *c)
 {
 	if (++c->gen == 0) { /* after 2^32 passes */
-		memset(c->s, 0, c->n * sizeof *c->s);
+		if (c->n)
+			memset(c->s, 0, c->n * sizeof *c->s);
 		memset(&c->gil, 0, sizeof c->gil);
 		c->forced_gen = 0;
 		c->gen = 1;
