@@ -474,6 +474,23 @@ static void version_2_every_kind_reads_exactly(void)
 	trace_close(b);
 }
 
+/* The file b (len bytes) with block blk's encoding field set to enc (its
+ * checksum put right), opened; *damaged is what the index says when it
+ * refuses that block. */
+static struct trace *open_with_encoding(unsigned char *b, size_t len,
+					const struct trace_block_info *blk, uint32_t enc,
+					char *damaged, size_t dlen)
+{
+	put32(b + blk->offset + 40, enc);
+	fix_crc(b + blk->offset, blk->size);
+	snprintf(damaged, dlen, "block at byte %lu has a damaged header",
+		 (unsigned long)blk->offset);
+	struct gv_error err;
+	struct trace *t = trace_open_stream(fmemopen(b, len, "rb"), "encoding.trace", &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	return t;
+}
+
 /* A block whose encoding is not one of its version's is refused where it
  * is: the blocks before it still read. */
 static void a_block_in_another_versions_encoding_stops_the_index(void)
@@ -489,12 +506,8 @@ static void a_block_in_another_versions_encoding_stops_the_index(void)
 	size_t len;
 	unsigned char *b = read_all(path, &len);
 	char at[64];
-	snprintf(at, sizeof at, "block at byte %lu has a damaged header", (unsigned long)blk.offset);
 	for (uint32_t enc = 0; enc <= 4; enc++) {
-		put32(b + blk.offset + 40, enc);
-		fix_crc(b + blk.offset, blk.size);
-		t = trace_open_stream(fmemopen(b, len, "rb"), "encoding.trace", &err);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+		t = open_with_encoding(b, len, &blk, enc, at, sizeof at);
 		if (enc == 2 || enc == 3) { /* version 3's two */
 			CU_ASSERT_EQUAL(t->nblocks, 3);
 		} else {
@@ -513,12 +526,8 @@ static void a_block_in_another_versions_encoding_stops_the_index(void)
 	blk = t->blocks[0];
 	trace_close(t);
 	b = read_all(old, &len);
-	snprintf(at, sizeof at, "block at byte %lu has a damaged header", (unsigned long)blk.offset);
 	for (uint32_t enc = 2; enc <= 3; enc++) {
-		put32(b + blk.offset + 40, enc);
-		fix_crc(b + blk.offset, blk.size);
-		t = trace_open_stream(fmemopen(b, len, "rb"), "encoding.trace", &err);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+		t = open_with_encoding(b, len, &blk, enc, at, sizeof at);
 		CU_ASSERT_EQUAL(t->nblocks, 0);
 		CU_ASSERT_PTR_NOT_NULL(t->warning ? strstr(t->warning, at) : NULL);
 		trace_close(t);

@@ -484,7 +484,6 @@ static void a_run_ends_while_a_thread_holds_the_engine_lock(void)
  * at 3 ms, never the 5 ms it slept. */
 struct offcore_log {
 	struct prim *p;
-	int id;
 	int64_t begin[8], end[8];
 	int nbegin, nend;
 };
@@ -527,7 +526,7 @@ static void a_blocked_waker_is_not_off_a_core(void)
 	struct prim p;
 	prim_init(&p, 1);
 	p.s->offcore = log_offcore;
-	struct offcore_log a = { .p = &p, .id = 0 }, b = { .p = &p, .id = 1 };
+	struct offcore_log a = { .p = &p }, b = { .p = &p };
 	struct sync_thread *th[2] = {
 		p.s->ops->thread_start(p.s, holds_then_waits, &a),
 		p.s->ops->thread_start(p.s, locks_then_signals, &b),
