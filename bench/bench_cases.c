@@ -4,7 +4,8 @@
  * Each case is a scenario run by the engine in real time, and the same
  * program in Python (bench/cpython_cases.py), measured the same way:
  *   1. four threads of `spin 1s`: wall time;
- *   2. `cpu X` in one thread, then in each of four: the ratio of wall times;
+ *   2. `cpu X` in one thread, then in each of four: the ratio of wall times
+ *      (the median over 15 alternating pairs of 50 ms runs);
  *   3. four threads of `sleep 0.5s`: wall time;
  *   4. two CPU-bound threads: switches per second at 1, 5, 20 ms; four
  *      at 5 ms;
@@ -21,6 +22,11 @@
  *   8. forty such calls of about 50 ms in a loop beside a thread that sleeps
  *      1 ms: its wait after each wake-up (the loop checks the eval breaker
  *      between calls, so it gets in after each one).
+ *      In 7 and 8 the waits are the rest of a call, and this machine's
+ *      speed moves the calls' lengths by up to half within a run: gilviz
+ *      replays the lengths the calls took in the Python run with the
+ *      median call, in their order, and that run's waits are the CPython
+ *      column (the min-max column is still every run's).
  * Each case runs in real time and again in virtual time (the machine's
  * cores, seed 1), so the table shows both beside CPython. The Python
  * script runs first, RUNS times (3 by default): the CPython column is the
@@ -51,7 +57,7 @@
 static double scale = 1.0;
 static bool in_virtual; /* measuring the virtual column */
 static bool virtual_only; /* no real-time column */
-static char py_lines[MAXRUNS][MAXLINES][1024];
+static char py_lines[MAXRUNS][MAXLINES][4096];
 static int py_nlines[MAXRUNS];
 static int py_runs;
 
@@ -102,6 +108,75 @@ static struct pyfig py(const char *kase, const char *f1, const char *f2, const c
 	return (struct pyfig){ v[n / 2], v[0], v[n - 1] };
 }
 
+/* The run whose field is the median of the runs' (-1: no run has it). */
+static int py_pick(const char *kase, const char *field)
+{
+	struct pyfig f = py(kase, NULL, NULL, field);
+	for (int k = 0; k < py_runs && f.med >= 0; k++)
+		if (py_run(k, kase, NULL, NULL, field) == f.med)
+			return k;
+	return -1;
+}
+
+/* A figure of run k beside the spread of every run's. */
+static struct pyfig py_of_run(int k, const char *kase, const char *field)
+{
+	struct pyfig f = py(kase, NULL, NULL, field);
+	f.med = k >= 0 ? py_run(k, kase, NULL, NULL, field) : -1;
+	return f;
+}
+
+/* The list of numbers in field (`"field": [1.5, 2, ...]`) of run k's line
+ * of this case: how many, at most max. */
+static size_t py_list(int k, const char *kase, const char *field, double *out, size_t max)
+{
+	char want_case[128], want_field[128];
+	snprintf(want_case, sizeof want_case, "\"case\": \"%s\"", kase);
+	snprintf(want_field, sizeof want_field, "\"%s\": [", field);
+	for (int i = 0; k >= 0 && i < py_nlines[k]; i++) {
+		const char *l = py_lines[k][i], *at = strstr(l, want_field);
+		if (!strstr(l, want_case) || !at)
+			continue;
+		size_t n = 0;
+		char *end;
+		for (at += strlen(want_field); n < max; at = end + 1) {
+			out[n] = strtod(at, &end);
+			if (end == at)
+				break;
+			n++;
+			end += strspn(end, " ");
+			if (*end != ',')
+				break;
+		}
+		return n;
+	}
+	return 0;
+}
+
+/* Python's C calls as gilviz ops, in the order they ran: "native_hold
+ * 41.2ms<then> native_hold 65.3ms<then> ...". */
+static void holds(char *buf, size_t len, const double *ms, size_t n, const char *then)
+{
+	size_t at = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && at < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "native_hold %.3fms%s\n", ms[i], then);
+}
+
+/* Where the first of these calls (each followed by gap_ms of work) to
+ * end after after_ms ends: where an I/O thread started then begins its
+ * first sleep in CPython, whose new thread needs the GIL to start. */
+static double first_end_after(const double *ms, size_t n, double gap_ms, double after_ms)
+{
+	double t = 0;
+	for (size_t i = 0; i < n; i++) {
+		t += ms[i] + gap_ms;
+		if (t >= after_ms)
+			return t;
+	}
+	return after_ms;
+}
+
 static const char *key(char *buf, size_t len, const char *name, int value)
 {
 	snprintf(buf, len, "\"%s\": %d,", name, value);
@@ -146,7 +221,7 @@ static void run(struct result *r, const char *fmt, ...) GV_PRINTF(2, 3);
 
 static void run(struct result *r, const char *fmt, ...)
 {
-	char text[4096];
+	char text[16384];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
@@ -203,6 +278,25 @@ static double best_of(int n, const char *fmt, ...)
 		done(&r);
 	}
 	return best;
+}
+
+/* Four threads' wall time over one's, as the Python side measures it:
+ * short runs alternate one, four, one, ...; each four over the mean of
+ * the ones either side of it; the median of those (cpython_cases.py,
+ * paired_ratio, says why). In virtual time every pair is the same. */
+static double paired_ratio(int pairs, double unit_ms)
+{
+	double ratios[64], prev = best_of(1, "thread t { cpu %gms }", unit_ms);
+	if (pairs > (int)GV_ARRAY_LEN(ratios))
+		pairs = (int)GV_ARRAY_LEN(ratios);
+	for (int i = 0; i < pairs; i++) {
+		double four = best_of(1, "thread t * 4 { cpu %gms }", unit_ms);
+		double one = best_of(1, "thread t { cpu %gms }", unit_ms);
+		ratios[i] = four / ((prev + one) / 2);
+		prev = one;
+	}
+	qsort(ratios, (size_t)pairs, sizeof ratios[0], cmp_double);
+	return ratios[pairs / 2];
 }
 
 static void done(struct result *r)
@@ -355,10 +449,11 @@ static void measure(void)
 	row("1. 4 threads of spin 1s: wall s", r.elapsed_s, py("spin4", NULL, NULL, "wall_s"));
 	done(&r);
 
-	double one = best_of(3, "thread t { cpu %gms }", 500 * scale);
-	double four = best_of(3, "thread t * 4 { cpu %gms }", 500 * scale);
-	row("2. cpu X in 4 threads / in 1: wall ratio", four / one,
+	double pairs = py("cpu_1_vs_4", NULL, NULL, "pairs").med;
+	row("2. cpu X in 4 threads / in 1: wall ratio",
+	    paired_ratio(in_virtual ? 1 : pairs > 0 ? (int)pairs : 15, 50 * scale),
 	    py("cpu_1_vs_4", NULL, NULL, "ratio"));
+	double one, four;
 
 	run(&r, "thread t * 4 { sleep %gms }", 500 * scale);
 	row("3. 4 threads of sleep 0.5s: wall s", r.elapsed_s, py("sleep4", NULL, NULL, "wall_s"));
@@ -416,33 +511,45 @@ static void measure(void)
 	row("6. 4 threads of native code: speed-up over 1", 4 * one / four,
 	    py("native4", NULL, NULL, "speedup"));
 
-	/* 7. C code that holds the GIL for one sum() call at a time. */
-	call_ms = py("native_hold", NULL, NULL, "call_ms").med;
-	if (call_ms <= 0)
-		call_ms = 30;
+	/* 7. C code that holds the GIL for one sum() call at a time: the
+	 * calls of the Python run with the median call, each as long as it
+	 * was, then calls of the median length; that run's figures beside. */
+	static double lengths[256];
+	static char ops[sizeof lengths / sizeof lengths[0] * 40];
+	int k = py_pick("native_hold", "call_ms");
+	size_t nl = py_list(k, "native_hold", "lengths_ms", lengths, GV_ARRAY_LEN(lengths));
+	holds(ops, sizeof ops, lengths, nl, " cpu 1us");
+	call_ms = k >= 0 ? py_run(k, "native_hold", NULL, NULL, "call_ms") : 30;
+	double io_start = first_end_after(lengths, nl, 0.001, 50);
 	run(&r, "interval 5ms\nduration %gms\n"
-		"thread c { forever { native_hold %gms cpu 1us } }\n"
-		"thread io start 50ms { forever { sleep 1ms cpu 1us } }\n",
-	    50 + 1000 * scale, call_ms);
+		"thread c {\n%s forever { native_hold %gms cpu 1us } }\n"
+		"thread io start %gms { forever { sleep 1ms cpu 1us } }\n",
+	    io_start + 1000 * scale, ops, call_ms, io_start);
 	double mean, p50, p99;
 	wakeups(&r, 1, 1 * MS, &mean, &p50, &p99);
-	snprintf(what, sizeof what, "7. I/O beside a %.0f ms C call: delay mean ms", call_ms);
-	row(what, mean, py("native_hold", NULL, NULL, "mean_ms"));
-	row("   ... delay p99 ms", p99, py("native_hold", NULL, NULL, "p99_ms"));
+	snprintf(what, sizeof what, "7. I/O beside %.0f ms C calls: delay mean ms", call_ms);
+	row(what, mean, py_of_run(k, "native_hold", "mean_ms"));
+	row("   ... delay p99 ms", p99, py_of_run(k, "native_hold", "p99_ms"));
 	done(&r);
 
 	/* 8. Forty C calls of about 50 ms in a loop: the loop checks between
 	 * calls. Each call as long as Python's calls were as they ran. */
-	double n8 = py("native_hold_loop", NULL, NULL, "calls").med;
-	if (n8 <= 0)
-		n8 = 40 * scale;
-	call_ms = py("native_hold_loop", NULL, NULL, "call_ms").med;
-	if (call_ms <= 0)
-		call_ms = 50;
+	k = py_pick("native_hold_loop", "call_ms");
+	nl = py_list(k, "native_hold_loop", "lengths_ms", lengths, GV_ARRAY_LEN(lengths));
+	if (!nl) {
+		nl = (size_t)(40 * scale < 1 ? 1 : 40 * scale);
+		for (size_t i = 0; i < nl; i++)
+			lengths[i] = 50;
+	}
+	double total = 0;
+	for (size_t i = 0; i < nl; i++)
+		total += lengths[i];
+	holds(ops, sizeof ops, lengths, nl, "");
+	call_ms = k >= 0 ? py_run(k, "native_hold_loop", NULL, NULL, "call_ms") : 50;
 	run(&r, "interval 5ms\nduration %.0fms\n"
-		"thread c { repeat %.0f { native_hold %gms } }\n"
-		"thread io start 10ms { forever { sleep 1ms cpu 1us } }\n",
-	    n8 * call_ms + 20, n8, call_ms);
+		"thread c {\n%s}\n"
+		"thread io start %gms { forever { sleep 1ms cpu 1us } }\n",
+	    total + 20, ops, first_end_after(lengths, nl, 0, 10));
 	/* The sleeper's loop outlives the C calls: only its waits while
 	 * the calls run count, as in the Python script. */
 	int64_t c_end = 0;
@@ -455,9 +562,8 @@ static void measure(void)
 			r.evs[keep++] = r.evs[i];
 	r.n = keep;
 	wakeups(&r, 1, 1 * MS, &mean, &p50, &p99);
-	snprintf(what, sizeof what, "8. sleeper beside %.0f x %.0f ms C calls: p50 ms", n8, call_ms);
-	row(what, p50,
-	    py("native_hold_loop", NULL, NULL, "p50_ms"));
-	row("   ... mean ms", mean, py("native_hold_loop", NULL, NULL, "mean_ms"));
+	snprintf(what, sizeof what, "8. sleeper beside %zu x %.0f ms C calls: p50 ms", nl, call_ms);
+	row(what, p50, py_of_run(k, "native_hold_loop", "p50_ms"));
+	row("   ... mean ms", mean, py_of_run(k, "native_hold_loop", "mean_ms"));
 	done(&r);
 }
