@@ -19,7 +19,15 @@
  * times (a system call each, as gilviz's off-core probe once did there):
  * compare `takegil_race 5000 3` with `takegil_race 5000 3 1`.
  *
- * Usage: takegil_race [INTERVAL_US [SECONDS [READS]]]  (5000 1 0)
+ * It also prints the share of the forced handoffs made while the I/O
+ * thread waited that it won. With PROBE 1 a forced drop first tries the
+ * mutex, and the handoffs are split by whether the dropper found it
+ * still held by the requester (which slows the drop a little): then the
+ * requester is asleep by the time the signal comes, and the I/O thread
+ * wins more often. How often that happens grows with the interval, the
+ * requester's sleep before it timed out: see sync_virtual.c, cond_pick.
+ *
+ * Usage: takegil_race [INTERVAL_US [SECONDS [READS [PROBE]]]]  (5000 1 0 0)
  */
 #include "config.h"
 
@@ -40,7 +48,14 @@ struct lock {
 	unsigned long switch_number;
 	long interval_us;
 	int reads;
+	int probe;        /* a forced drop tries the mutex first (see below) */
 	int signalled[2]; /* waits ended by a signal: hogs, I/O thread */
+	/* Under mutex: a forced drop's signal is pending (-1: none; else
+	 * whether the dropper found the mutex held), and the forced
+	 * handoffs made while the I/O thread waited: [held][I/O won]. */
+	int forced;
+	atomic_int io_waits;
+	unsigned handoffs[2][2];
 };
 
 static struct timespec ts_at(int64_t ns)
@@ -60,6 +75,9 @@ static void take(struct lock *g, const void *me, int io)
 		if (timed_out && atomic_load(&g->locked) && g->switch_number == saved)
 			atomic_store(&g->drop_request, 1);
 	}
+	if (g->forced >= 0 && atomic_load(&g->io_waits))
+		g->handoffs[g->forced][io]++;
+	g->forced = -1;
 	pthread_mutex_lock(&g->switch_mutex);
 	atomic_store(&g->locked, 1);
 	if (atomic_load(&g->last_holder) != me) {
@@ -75,7 +93,13 @@ static void take(struct lock *g, const void *me, int io)
 static void drop(struct lock *g, const void *me)
 {
 	atomic_store(&g->last_holder, me);
-	pthread_mutex_lock(&g->mutex);
+	int held = 0;
+	if (!g->probe || pthread_mutex_trylock(&g->mutex) != 0) {
+		held = g->probe;
+		pthread_mutex_lock(&g->mutex);
+	}
+	if (atomic_load(&g->drop_request))
+		g->forced = held;
 	atomic_store(&g->locked, 0);
 	pthread_cond_signal(&g->cond);
 	pthread_mutex_unlock(&g->mutex);
@@ -93,6 +117,7 @@ static struct lock gil = {
 	.mutex = PTHREAD_MUTEX_INITIALIZER,
 	.switch_mutex = PTHREAD_MUTEX_INITIALIZER,
 	.interval_us = 5000,
+	.forced = -1,
 };
 static atomic_int done;
 static double seconds = 1.0;
@@ -128,7 +153,9 @@ static void *io(void *arg)
 		drop(&gil, me);
 		struct timespec ms = { 0, 1000000 };
 		clock_nanosleep(CLOCK_MONOTONIC, 0, &ms, NULL);
+		atomic_store(&gil.io_waits, 1);
 		take(&gil, me, 1);
+		atomic_store(&gil.io_waits, 0);
 		delays[ndelays++] = bench_now_ns() - t0 - 1000000;
 	}
 	drop(&gil, me);
@@ -143,8 +170,10 @@ int main(int argc, char **argv)
 		seconds = atof(argv[2]);
 	if (argc > 3)
 		gil.reads = atoi(argv[3]);
+	if (argc > 4)
+		gil.probe = atoi(argv[4]);
 	if (gil.interval_us < 1 || seconds <= 0 || seconds > 600 || gil.reads < 0) {
-		fprintf(stderr, "usage: takegil_race [INTERVAL_US [SECONDS [READS]]]\n");
+		fprintf(stderr, "usage: takegil_race [INTERVAL_US [SECONDS [READS [PROBE]]]]\n");
 		return 2;
 	}
 	delays = xmalloc((size_t)(seconds * 1000 + 16) * sizeof *delays);
@@ -175,6 +204,15 @@ int main(int argc, char **argv)
 	       (double)bench_percentile(delays, ndelays, 50) / 1e6,
 	       (double)bench_percentile(delays, ndelays, 99) / 1e6, ndelays,
 	       gil.signalled[1], gil.signalled[0]);
+	unsigned won = gil.handoffs[0][1] + gil.handoffs[1][1];
+	unsigned all = won + gil.handoffs[0][0] + gil.handoffs[1][0];
+	printf("forced handoffs while the I/O thread waited: %u, the I/O thread won %.0f%%\n", all,
+	       all ? 100.0 * won / all : 0);
+	for (int held = 0; gil.probe && held < 2; held++) {
+		unsigned w = gil.handoffs[held][1], n = w + gil.handoffs[held][0];
+		printf("  the dropper found the mutex %s: %u (%.0f%%), the I/O thread won %.0f%%\n",
+		       held ? "held" : "free", n, all ? 100.0 * n / all : 0, n ? 100.0 * w / n : 0);
+	}
 	free(delays);
 	return 0;
 }

@@ -187,10 +187,12 @@ struct sync_virtual_model {
 	int64_t wakeup_gran_ns;
 	int64_t tick_ns;
 	/* A signal wakes the oldest waiter, unless the newest began to wait
-	 * at most steal_window_ns before it: then that one, steal_pct % of
-	 * the time. */
+	 * at most steal_window_ns before it: then that one, steal_pct[i] % of
+	 * the time if its last wait on a condition lasted steal_sleep_ns[i]
+	 * (linear between two points; the end points' shares beyond them). */
 	int64_t steal_window_ns;
-	int steal_pct;
+	int64_t steal_sleep_ns[3];
+	int steal_pct[3];
 };
 void sync_virtual_model(struct sync_virtual_model *out);
 /* Simulated threads started and not ended yet. */

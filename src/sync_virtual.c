@@ -114,7 +114,8 @@
  *     the kernel's futex queue is FIFO, unless the newest waiter began
  *     its wait less than SV_STEAL_WINDOW_NS before: it has released the
  *     mutex but is not asleep yet, and it takes a signal posted meanwhile
- *     itself SV_STEAL_PCT percent of the time (cond_pick says why). That
+ *     itself SV_STEAL_PCT percent of the time, less the longer it slept
+ *     before (cond_pick says why). That
  *     race is how an I/O thread beside two hogs loses the handoff to the
  *     hog that has just asked for it, several times in a row, a fresh
  *     interval each time: CPython's spread of waits (p99 several times
@@ -232,11 +233,18 @@ __asm__(".text\n"
 #define SV_WAKEUP_GRAN_NS 1000000 /* wake-up preemption granularity */
 #define SV_SWITCH_NS 2000         /* ready queue to running */
 #define SV_STEAL_WINDOW_NS 1000   /* a waiter this new is not asleep yet */
-#define SV_STEAL_PCT 65           /* ... and takes a signal posted meanwhile */
 #define SV_BALANCE_NS 4000000     /* an idle core pulls a queued thread at a tick */
 #define SV_CACHE_HOT_NS 500000    /* ... once it has been queued this long */
 #define SV_STACK_SIZE (256 * 1024)
 #define SV_OUTSIDE_LOCK_NS 1000000000 /* the driver waits this long for a thread's lock */
+
+/* ... and takes a signal posted meanwhile this share of the time (%),
+ * by how long it slept before: its last wait on a condition, up to the
+ * end of its wake-up latency. Between two points the share is linear in
+ * the sleep; below the first and above the last it is theirs. */
+#define SV_STEAL_POINTS 3
+static const int64_t SV_STEAL_SLEEP_NS[SV_STEAL_POINTS] = { 1000000, 2000000, 5000000 };
+static const int SV_STEAL_PCT[SV_STEAL_POINTS] = { 75, 70, 65 };
 
 /* Deciles 0..90 and the 99th percentile, in ns. */
 static const int64_t SV_WAKE_LATENCY[11] = {
@@ -286,6 +294,7 @@ struct sync_thread {
 	unsigned slot;            /* its slot among cond's waiters */
 	bool timed_out;
 	int64_t wait_since;       /* when it began to wait on cond */
+	int64_t slept;            /* its last wait on a condition, woken up */
 	struct sync_virtual *v;
 #ifdef SV_ASM_SWITCH
 	void *sp;         /* where it is suspended (sv_switch) */
@@ -631,24 +640,50 @@ static void ws_free(struct waiters *w)
  * system call more between the holder's check and its drop, a few in a
  * hundred). So: the newest waiter, if it began to wait within
  * SV_STEAL_WINDOW_NS, takes the signal SV_STEAL_PCT percent of the time;
- * otherwise the oldest does. The share was chosen against CPython 3.11's
- * convoy with two hogs (make bench, case 5, 4 s runs): at 65% the I/O
- * thread's p50, mean and p99 are 0.90, 0.83 and 0.88 of CPython's median
- * at 5 ms, 0.95, 0.93 and 0.81 at 20 ms; at 75% they were 1.55, 1.32 and
- * 1.46 at 5 ms. At 1 ms both give too little (65%: about 0.57): there
- * CPython's waits cluster at 0.1, 1.2 and 2.3 ms, and the I/O thread,
- * whose 1 ms sleep keeps it in step with the 1 ms turns, gets in at the
- * third handoff more often than at the second, which no single share
- * gives. A draw is made only when
- * there is a choice, so a run in which no signal ever finds two waiters
- * draws what it drew before this rule. */
+ * otherwise the oldest does.
+ *
+ * The share depends on how long the requester slept before it timed out:
+ * about the interval. bench/takegil_race, which does take_gil's steps in
+ * plain pthreads, gives the I/O thread 20%, 34%, 39% and 40% of the
+ * forced handoffs made while it waited at 1, 2, 5 and 20 ms (6 s runs).
+ * With its probe on, the dropper finds the mutex still held by the
+ * requester in 32%, 49%, 65% and 91% of them: a requester that slept
+ * longer is slower from its drop request to its wait, the dropper blocks
+ * on the mutex, and by the time it signals the requester is asleep (the
+ * I/O thread then won 29-49% of those, against 12-19% when the mutex was
+ * free). CPython 3.11's convoy gives the I/O thread about the same
+ * shares: its mean waits beside two hogs (make bench, case 5) are what
+ * winning about 25% of the handoffs at 1 ms and 34% at 5 ms gives. A
+ * single share of 65% made virtual time's waits at 1 ms 0.55-0.66 of
+ * CPython's; the shares are 75% after a sleep of at most 1 ms, 70% at
+ * 2 ms and 65% from 5 ms on (SV_STEAL_SLEEP_NS), where 5 and 20 ms were
+ * already right. A draw is made only when there is a choice, so a run in
+ * which no signal ever finds two waiters draws what it drew before this
+ * rule. */
+_Static_assert(sizeof((struct sync_virtual_model *)0)->steal_pct ==
+		       SV_STEAL_POINTS * sizeof(int), "the model's steal table");
+
+static int steal_pct(int64_t slept)
+{
+	if (slept <= SV_STEAL_SLEEP_NS[0])
+		return SV_STEAL_PCT[0];
+	for (int i = 1; i < SV_STEAL_POINTS; i++) {
+		if (slept > SV_STEAL_SLEEP_NS[i])
+			continue;
+		int64_t x0 = SV_STEAL_SLEEP_NS[i - 1], x1 = SV_STEAL_SLEEP_NS[i];
+		int64_t y0 = SV_STEAL_PCT[i - 1], y1 = SV_STEAL_PCT[i];
+		return (int)(y0 + (y1 - y0) * (slept - x0) / (x1 - x0));
+	}
+	return SV_STEAL_PCT[SV_STEAL_POINTS - 1];
+}
+
 static struct sync_thread *cond_pick(struct sync_virtual *v, struct waiters *w)
 {
 	if (w->n < 2)
 		return ws_pop(w);
 	struct sync_thread *newest = ws_nth(w, w->n - 1);
 	if (clock_get(v) - newest->wait_since <= SV_STEAL_WINDOW_NS &&
-	    rng_next(v) % 100 < SV_STEAL_PCT) {
+	    rng_next(v) % 100 < (uint64_t)steal_pct(newest->slept)) {
 		ws_remove(w, newest);
 		return newest;
 	}
@@ -1441,6 +1476,7 @@ static bool cond_wait(struct sync_virtual *v, struct sync_cond *c, struct sync_m
 		q_remove(&v->ready, co);
 	}
 	block(v, co);
+	co->slept = clock_get(v) - co->wait_since;
 	virtual_lock(&v->base, m);
 	return co->timed_out;
 }
@@ -1808,7 +1844,8 @@ void sync_virtual_model(struct sync_virtual_model *out)
 		.wakeup_gran_ns = SV_WAKEUP_GRAN_NS,
 		.tick_ns = SYNC_VIRTUAL_TICK_NS,
 		.steal_window_ns = SV_STEAL_WINDOW_NS,
-		.steal_pct = SV_STEAL_PCT,
+		.steal_sleep_ns = { SV_STEAL_SLEEP_NS[0], SV_STEAL_SLEEP_NS[1], SV_STEAL_SLEEP_NS[2] },
+		.steal_pct = { SV_STEAL_PCT[0], SV_STEAL_PCT[1], SV_STEAL_PCT[2] },
 	};
 }
 

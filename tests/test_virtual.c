@@ -439,7 +439,7 @@ static void a_run_winds_down_as_its_reader_reads(void)
 		bool stopped = false;
 		while (!engine_wait(r.e, 1 * MS)) {
 			drain_into(&r);
-			if (stop && !stopped && engine_now(r.e) >= engine_start_time(r.e) + 10 * MS) {
+			if (stop && !stopped && engine_now(r.e) >= engine_start_time(r.e) + 15 * MS) {
 				engine_stop(r.e);
 				stopped = true;
 			}
@@ -575,6 +575,7 @@ static void a_signal_wakes_the_oldest_sleeping_waiter(void)
 struct race {
 	struct prim p;
 	atomic_int flag;
+	int64_t nap_ns; /* > 0: the new waiter's last wait times out after it */
 };
 
 static void *race_old(void *arg)
@@ -593,8 +594,13 @@ static void *race_new(void *arg)
 	struct waiter_arg *w = arg;
 	struct prim *p = w->p;
 	struct race *r = (struct race *)p;
-	p->s->ops->sleep(p->s, 5 * MS);
-	sync_lock(p->s, p->m);
+	if (r->nap_ns) {
+		sync_lock(p->s, p->m);
+		CU_ASSERT(sync_timedwait(p->s, p->c, p->m, r->nap_ns));
+	} else {
+		p->s->ops->sleep(p->s, 5 * MS);
+		sync_lock(p->s, p->m);
+	}
 	atomic_store(&r->flag, 1);
 	sync_wait(p->s, p->c, p->m);
 	p->order[p->norder++] = w->id;
@@ -613,17 +619,15 @@ static void *race_holder(void *arg)
 	return NULL;
 }
 
-/* ... the waiter that has only just begun to wait, not asleep yet, takes
- * the signal the model's share of the time; the older one otherwise. */
-static void a_waiter_just_beginning_to_wait_often_takes_the_signal(void)
+/* How many of rounds races (seeds 1 to rounds) the new waiter won. */
+static int new_waiter_wins(int rounds, int64_t nap_ns)
 {
-	struct sync_virtual_model m = model();
-	const int rounds = 200;
 	int fresh = 0;
 	for (uint64_t seed = 1; seed <= (uint64_t)rounds; seed++) {
 		struct race r;
 		prim_init_seed(&r.p, 4, seed);
 		atomic_init(&r.flag, 0);
+		r.nap_ns = nap_ns;
 		struct waiter_arg old = { &r.p, 0 }, young = { &r.p, 1 };
 		struct sync_thread *th[3];
 		th[0] = r.p.s->ops->thread_start(r.p.s, race_old, &old);
@@ -635,11 +639,40 @@ static void a_waiter_just_beginning_to_wait_often_takes_the_signal(void)
 		fresh += r.p.order[0] == 1;
 		prim_finish(&r.p, th, 3, 1);
 	}
-	/* 200 draws of a share of m.steal_pct %: four standard deviations
+	return fresh;
+}
+
+/* ... the waiter that has only just begun to wait, not asleep yet, takes
+ * the signal the model's share of the time; the older one otherwise. */
+static void a_waiter_just_beginning_to_wait_often_takes_the_signal(void)
+{
+	struct sync_virtual_model m = model();
+	const int rounds = 200;
+	int fresh = new_waiter_wins(rounds, 0);
+	/* 200 draws of a share of m.steal_pct[0] %: four standard deviations
 	 * (at most 14 points) either side. */
-	CU_ASSERT(fresh * 100 >= (m.steal_pct - 14) * rounds);
-	CU_ASSERT(fresh * 100 <= (m.steal_pct + 14) * rounds);
+	CU_ASSERT(fresh * 100 >= (m.steal_pct[0] - 14) * rounds);
+	CU_ASSERT(fresh * 100 <= (m.steal_pct[0] + 14) * rounds);
 	CU_ASSERT(fresh < rounds);
+}
+
+/* ... less often when its last wait, the one that timed out before it
+ * set the flag, was long: the share by that wait's length. */
+static void a_waiter_that_slept_longer_takes_fewer_signals(void)
+{
+	struct sync_virtual_model m = model();
+	const int rounds = 1000;
+	CU_ASSERT_FATAL(m.steal_sleep_ns[0] < m.steal_sleep_ns[2]);
+	CU_ASSERT_FATAL(m.steal_pct[0] > m.steal_pct[2]);
+	/* Its timer latency comes on top of the nap. */
+	int brief = new_waiter_wins(rounds, m.steal_sleep_ns[0] - m.timer_max);
+	int longer = new_waiter_wins(rounds, 2 * m.steal_sleep_ns[2]);
+	/* 1000 draws: four standard deviations are at most 6.4 points. */
+	CU_ASSERT(brief * 100 >= (m.steal_pct[0] - 6) * rounds);
+	CU_ASSERT(brief * 100 <= (m.steal_pct[0] + 6) * rounds);
+	CU_ASSERT(longer * 100 >= (m.steal_pct[2] - 6) * rounds);
+	CU_ASSERT(longer * 100 <= (m.steal_pct[2] + 6) * rounds);
+	CU_ASSERT(brief > longer);
 }
 
 /* Many waiters on one condition, far more than a word of the waiter
@@ -1139,6 +1172,7 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(two_seeds_may_differ_but_both_keep_the_invariants),
 	CU_TEST_ENTRY(a_signal_wakes_the_oldest_sleeping_waiter),
 	CU_TEST_ENTRY(a_waiter_just_beginning_to_wait_often_takes_the_signal),
+	CU_TEST_ENTRY(a_waiter_that_slept_longer_takes_fewer_signals),
 	CU_TEST_ENTRY(hundreds_of_waiters_each_leave_a_condition_once),
 	CU_TEST_ENTRY(timedwait_times_out_at_the_deadline_plus_timer_latency),
 	CU_TEST_ENTRY(cpu_work_shares_a_core_and_runs_in_parallel_on_two),
