@@ -384,21 +384,41 @@ static void row(const char *what, double mine, struct pyfig theirs)
 	}
 }
 
+/* The issue's bounds for a figure against CPython's median: within 10%,
+ * or for virtual time's p99 a factor 1.5. Outside them, "spread" if the
+ * figure is still within CPython's own runs (min-max), else "OUT". */
+static const char *verdict(double mine, const struct pyfig *py, bool p99_virtual)
+{
+	double r = mine / py->med, lo = p99_virtual ? 1 / 1.5 : 0.9, hi = p99_virtual ? 1.5 : 1.1;
+	if (r >= lo && r <= hi)
+		return "ok";
+	return mine >= py->min && mine <= py->max ? "spread" : "OUT";
+}
+
 static void print_rows(void)
 {
-	printf("  %-46s %8s %8s %8s %17s %7s %7s\n", "", "real", "virtual", "CPython",
-	       "CPython min-max", "real/Py", "virt/Py");
+	printf("  %-46s %8s %8s %8s %17s %7s %7s  %s\n", "", "real", "virtual", "CPython",
+	       "CPython min-max", "real/Py", "virt/Py", "bounds: real, virtual");
+	int out[2] = { 0, 0 };
 	for (int i = 0; i < nrows; i++) {
 		printf("  %-46s %8.3f %8.3f ", rows[i].label, rows[i].real, rows[i].virt);
 		if (rows[i].py.med > 0) {
 			char spread[40];
 			snprintf(spread, sizeof spread, "%.3f-%.3f", rows[i].py.min, rows[i].py.max);
-			printf("%8.3f %17s %7.2f %7.2f\n", rows[i].py.med, spread,
-			       rows[i].real / rows[i].py.med, rows[i].virt / rows[i].py.med);
+			bool p99 = strstr(rows[i].label, "p99") != NULL;
+			const char *vr = virtual_only ? "-" : verdict(rows[i].real, &rows[i].py, false);
+			const char *vv = verdict(rows[i].virt, &rows[i].py, p99);
+			out[0] += !strcmp(vr, "OUT");
+			out[1] += !strcmp(vv, "OUT");
+			printf("%8.3f %17s %7.2f %7.2f  %s, %s\n", rows[i].py.med, spread,
+			       rows[i].real / rows[i].py.med, rows[i].virt / rows[i].py.med, vr, vv);
 		} else {
 			printf("%8s\n", "-");
 		}
 	}
+	printf("  bounds: within 10%% of CPython's median (virtual p99: a factor 1.5); "
+	       "\"spread\": outside, but within CPython's own runs. OUT: real %d, virtual %d\n",
+	       out[0], out[1]);
 }
 
 static void measure(void);
