@@ -113,7 +113,9 @@ def wakeup_delays(interval, hogs, seconds, hog_target):
 
 
 def summary(delays):
-    """mean, p50, p99 of a list of delays in ms."""
+    """mean, p50, p99 of a list of delays in ms (0s if there are none)."""
+    if not delays:
+        return 0.0, 0.0, 0.0
     delays.sort()
     n = len(delays)
     return sum(delays) / n, delays[n // 2], delays[min(n - 1, (n * 99) // 100)]

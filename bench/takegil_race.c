@@ -22,9 +22,10 @@
  * It also prints the share of the forced handoffs made while the I/O
  * thread waited that it won. With PROBE 1 a forced drop first tries the
  * mutex, and the handoffs are split by whether the dropper found it
- * still held by the requester (which slows the drop a little): then the
- * requester is asleep by the time the signal comes, and the I/O thread
- * wins more often. How often that happens grows with the interval, the
+ * still held (by the requester on its way back into its wait, or the I/O
+ * thread at a timeout of its own; the probe slows the drop a little):
+ * then the requester is mostly asleep by the time the signal comes, and
+ * the I/O thread wins more often. How often that happens grows with the interval, the
  * requester's sleep before it timed out: see sync_virtual.c, cond_pick.
  *
  * Usage: takegil_race [INTERVAL_US [SECONDS [READS [PROBE]]]]  (5000 1 0 0)
@@ -171,7 +172,7 @@ int main(int argc, char **argv)
 	if (argc > 3)
 		gil.reads = atoi(argv[3]);
 	if (argc > 4)
-		gil.probe = atoi(argv[4]);
+		gil.probe = atoi(argv[4]) != 0;
 	if (gil.interval_us < 1 || seconds <= 0 || seconds > 600 || gil.reads < 0) {
 		fprintf(stderr, "usage: takegil_race [INTERVAL_US [SECONDS [READS [PROBE]]]]\n");
 		return 2;

@@ -239,9 +239,10 @@ __asm__(".text\n"
 #define SV_OUTSIDE_LOCK_NS 1000000000 /* the driver waits this long for a thread's lock */
 
 /* ... and takes a signal posted meanwhile this share of the time (%),
- * by how long it slept before: its last wait on a condition, up to the
- * end of its wake-up latency. Between two points the share is linear in
- * the sleep; below the first and above the last it is theirs. */
+ * by how long it slept before: its last wait on a condition or sleep,
+ * until it ran again (none yet: as the first point). Between two points
+ * the share is linear in the sleep (in integers, rounded down); below
+ * the first and above the last it is theirs. */
 #define SV_STEAL_POINTS 3
 static const int64_t SV_STEAL_SLEEP_NS[SV_STEAL_POINTS] = { 1000000, 2000000, 5000000 };
 static const int SV_STEAL_PCT[SV_STEAL_POINTS] = { 75, 70, 65 };
@@ -294,7 +295,7 @@ struct sync_thread {
 	unsigned slot;            /* its slot among cond's waiters */
 	bool timed_out;
 	int64_t wait_since;       /* when it began to wait on cond */
-	int64_t slept;            /* its last wait on a condition, woken up */
+	int64_t slept;            /* its last wait on a condition or sleep */
 	struct sync_virtual *v;
 #ifdef SV_ASM_SWITCH
 	void *sp;         /* where it is suspended (sv_switch) */
@@ -1533,9 +1534,11 @@ static bool virtual_sleep(struct sync *s, int64_t ns)
 	if (ns <= 0)
 		return true;
 	co->cond = &v->naps;
+	int64_t since = clock_get(v);
 	ws_push(&v->naps.waiters, co);
-	heap_push(v, clock_get(v) + ns, co, co->gen, T_TIMEOUT);
+	heap_push(v, since + ns, co, co->gen, T_TIMEOUT);
 	block(v, co);
+	co->slept = clock_get(v) - since;
 	return !v->interrupted;
 }
 

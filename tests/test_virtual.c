@@ -643,36 +643,44 @@ static int new_waiter_wins(int rounds, int64_t nap_ns)
 }
 
 /* ... the waiter that has only just begun to wait, not asleep yet, takes
- * the signal the model's share of the time; the older one otherwise. */
+ * the signal the model's share of the time; the older one otherwise.
+ * Here it slept 5 ms before: the share of the table's last point. */
 static void a_waiter_just_beginning_to_wait_often_takes_the_signal(void)
 {
 	struct sync_virtual_model m = model();
 	const int rounds = 200;
+	CU_ASSERT_FATAL(m.steal_sleep_ns[2] <= 5 * MS);
 	int fresh = new_waiter_wins(rounds, 0);
-	/* 200 draws of a share of m.steal_pct[0] %: four standard deviations
+	/* 200 draws of a share of m.steal_pct[2] %: four standard deviations
 	 * (at most 14 points) either side. */
-	CU_ASSERT(fresh * 100 >= (m.steal_pct[0] - 14) * rounds);
-	CU_ASSERT(fresh * 100 <= (m.steal_pct[0] + 14) * rounds);
+	CU_ASSERT(fresh * 100 >= (m.steal_pct[2] - 14) * rounds);
+	CU_ASSERT(fresh * 100 <= (m.steal_pct[2] + 14) * rounds);
 	CU_ASSERT(fresh < rounds);
 }
 
 /* ... less often when its last wait, the one that timed out before it
- * set the flag, was long: the share by that wait's length. */
+ * set the flag, was long: the share by that wait's length, at each of
+ * the table's points. */
 static void a_waiter_that_slept_longer_takes_fewer_signals(void)
 {
 	struct sync_virtual_model m = model();
-	const int rounds = 1000;
-	CU_ASSERT_FATAL(m.steal_sleep_ns[0] < m.steal_sleep_ns[2]);
-	CU_ASSERT_FATAL(m.steal_pct[0] > m.steal_pct[2]);
-	/* Its timer latency comes on top of the nap. */
-	int brief = new_waiter_wins(rounds, m.steal_sleep_ns[0] - m.timer_max);
-	int longer = new_waiter_wins(rounds, 2 * m.steal_sleep_ns[2]);
-	/* 1000 draws: four standard deviations are at most 6.4 points. */
-	CU_ASSERT(brief * 100 >= (m.steal_pct[0] - 6) * rounds);
-	CU_ASSERT(brief * 100 <= (m.steal_pct[0] + 6) * rounds);
-	CU_ASSERT(longer * 100 >= (m.steal_pct[2] - 6) * rounds);
-	CU_ASSERT(longer * 100 <= (m.steal_pct[2] + 6) * rounds);
-	CU_ASSERT(brief > longer);
+	const int rounds = 2000;
+	CU_ASSERT_FATAL(m.steal_pct[0] > m.steal_pct[1] && m.steal_pct[1] > m.steal_pct[2]);
+	/* Its timer latency comes on top of the nap: at most timer_max for
+	 * the first point; about timer_mean (within 0.1 ms, a share point)
+	 * for the second. */
+	int wins[3] = {
+		new_waiter_wins(rounds, m.steal_sleep_ns[0] - m.timer_max),
+		new_waiter_wins(rounds, m.steal_sleep_ns[1] - m.timer_mean),
+		new_waiter_wins(rounds, 2 * m.steal_sleep_ns[2]),
+	};
+	/* 2000 draws: four standard deviations are at most 4.5 points, less
+	 * than the points' shares differ by. */
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT(wins[i] * 200 >= (2 * m.steal_pct[i] - 9) * rounds);
+		CU_ASSERT(wins[i] * 200 <= (2 * m.steal_pct[i] + 9) * rounds);
+	}
+	CU_ASSERT(wins[0] > wins[1] && wins[1] > wins[2]);
 }
 
 /* Many waiters on one condition, far more than a word of the waiter
