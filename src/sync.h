@@ -188,8 +188,9 @@ struct sync_virtual_model {
 	int64_t tick_ns;
 	/* A signal wakes the oldest waiter, unless the newest began to wait
 	 * at most steal_window_ns before it: then that one, steal_pct[i] % of
-	 * the time if its last wait on a condition or sleep lasted steal_sleep_ns[i]
-	 * (linear between two points; the end points' shares beyond them). */
+	 * the time if its last wait on a condition or sleep lasted
+	 * steal_sleep_ns[i] (linear between two points; the end points'
+	 * shares beyond them). */
 	int64_t steal_window_ns;
 	int64_t steal_sleep_ns[3];
 	int steal_pct[3];
