@@ -408,9 +408,9 @@ static void row(const char *what, double mine, struct pyfig theirs)
 }
 
 /* The issue's bounds for a figure against the CPython column (the median
- * of the runs; in 7 and 8 the replayed run's): within 10%,
- * or for virtual time's p99 a factor 1.5. Outside them, "spread" if the
- * figure is still within CPython's own runs (min-max), else "OUT". */
+ * of the runs; in 7 and 8 the replayed run's): within 10%, or for
+ * virtual time's p99 a factor 1.5. Outside them, "spread" if the figure
+ * is still within CPython's own runs (min-max), else "OUT". */
 static const char *verdict(double mine, const struct pyfig *py, bool p99_virtual)
 {
 	double r = mine / py->med, lo = p99_virtual ? 1 / 1.5 : 0.9, hi = p99_virtual ? 1.5 : 1.1;
@@ -440,7 +440,7 @@ static void print_rows(void)
 			printf("%8s\n", "-");
 		}
 	}
-	printf("  bounds: within 10%% of CPython's median (virtual p99: a factor 1.5); "
+	printf("  bounds: within 10%% of the CPython column (virtual p99: a factor 1.5); "
 	       "\"spread\": outside, but within CPython's own runs. OUT: real %d, virtual %d\n",
 	       out[0], out[1]);
 }
@@ -497,7 +497,6 @@ static void measure(void)
 	row("2. cpu X in 4 threads / in 1: wall ratio",
 	    paired_ratio(in_virtual ? 1 : pairs > 0 ? (int)pairs : 15, 50 * scale),
 	    py("cpu_1_vs_4", NULL, NULL, "ratio"));
-	double one, four;
 
 	run(&r, "thread t * 4 { sleep %gms }", 500 * scale);
 	row("3. 4 threads of sleep 0.5s: wall s", r.elapsed_s, py("sleep4", NULL, NULL, "wall_s"));
@@ -559,8 +558,8 @@ static void measure(void)
 		call_ms = 30;
 		calls = 500 * scale / call_ms;
 	}
-	one = best_of(3, "thread t { repeat %.0f { native %gms cpu 10us } }", calls, call_ms);
-	four = best_of(3, "thread t * 4 { repeat %.0f { native %gms cpu 10us } }", calls, call_ms);
+	double one = best_of(3, "thread t { repeat %.0f { native %gms cpu 10us } }", calls, call_ms);
+	double four = best_of(3, "thread t * 4 { repeat %.0f { native %gms cpu 10us } }", calls, call_ms);
 	row("6. 4 threads of native code: speed-up over 1", 4 * one / four,
 	    py("native4", NULL, NULL, "speedup"));
 

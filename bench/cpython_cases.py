@@ -46,7 +46,7 @@ def paired_ratio(run, pairs):
     by the mean of the ones on either side, and the median of those is
     the ratio. Returns it with the median one and four (s)."""
     ones, fours, ratios = [run(1)], [], []
-    for i in range(pairs):
+    for _ in range(pairs):
         fours.append(run(4))
         ones.append(run(1))
         ratios.append(fours[-1] / ((ones[-2] + ones[-1]) / 2))

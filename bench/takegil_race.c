@@ -25,8 +25,9 @@
  * still held (by the requester on its way back into its wait, or the I/O
  * thread at a timeout of its own; the probe slows the drop a little):
  * then the requester is mostly asleep by the time the signal comes, and
- * the I/O thread wins more often. How often that happens grows with the interval, the
- * requester's sleep before it timed out: see sync_virtual.c, cond_pick.
+ * the I/O thread wins more often. How often that happens grows with the
+ * interval, the requester's sleep before it timed out: see
+ * sync_virtual.c, cond_pick.
  *
  * Usage: takegil_race [INTERVAL_US [SECONDS [READS [PROBE]]]]  (5000 1 0 0)
  */

@@ -640,27 +640,26 @@ static void ws_free(struct waiters *w)
  * sleeping 1 ms: the requester won about two handoffs in three; with one
  * system call more between the holder's check and its drop, a few in a
  * hundred). So: the newest waiter, if it began to wait within
- * SV_STEAL_WINDOW_NS, takes the signal SV_STEAL_PCT percent of the time;
+ * SV_STEAL_WINDOW_NS, takes the signal a share of the time (steal_pct);
  * otherwise the oldest does.
  *
  * The share depends on how long the requester slept before it timed out:
  * about the interval. bench/takegil_race, which does take_gil's steps in
  * plain pthreads, gives the I/O thread 20%, 34%, 39% and 40% of the
  * forced handoffs made while it waited at 1, 2, 5 and 20 ms (6 s runs).
- * With its probe on, the dropper finds the mutex still held by the
- * requester in 32%, 49%, 65% and 91% of them: a requester that slept
- * longer is slower from its drop request to its wait, the dropper blocks
- * on the mutex, and by the time it signals the requester is asleep (the
- * I/O thread then won 29-49% of those, against 12-19% when the mutex was
- * free). CPython 3.11's convoy gives the I/O thread about the same
- * shares: its mean waits beside two hogs (make bench, case 5) are what
- * winning about 25% of the handoffs at 1 ms and 34% at 5 ms gives. A
- * single share of 65% made virtual time's waits at 1 ms 0.55-0.66 of
- * CPython's; the shares are 75% after a sleep of at most 1 ms, 70% at
- * 2 ms and 65% from 5 ms on (SV_STEAL_SLEEP_NS), where 5 and 20 ms were
- * already right. A draw is made only when there is a choice, so a run in
- * which no signal ever finds two waiters draws what it drew before this
- * rule. */
+ * With its probe on, the dropper finds the mutex still held in 32%,
+ * 49%, 65% and 91% of them: a requester that slept longer is slower from
+ * its drop request to its wait, the dropper blocks on the mutex, and by
+ * the time it signals the requester is asleep (the I/O thread then won
+ * 25-49% of those, against 12-19% when the mutex was free). CPython
+ * 3.11's convoy gives the I/O thread about the same shares: its mean
+ * waits beside two hogs (make bench, case 5) are what winning about 25%
+ * of the handoffs at 1 ms and 34% at 5 ms gives. A single share of 65%
+ * made virtual time's waits at 1 ms 0.55-0.66 of CPython's; the shares
+ * are 75% after a sleep of at most 1 ms, 70% at 2 ms and 65% from 5 ms
+ * on (SV_STEAL_SLEEP_NS), where 5 and 20 ms were already right. A draw
+ * is made only when there is a choice, so a run in which no signal ever
+ * finds two waiters draws what it drew before this rule. */
 _Static_assert(sizeof((struct sync_virtual_model *)0)->steal_pct ==
 		       SV_STEAL_POINTS * sizeof(int), "the model's steal table");
 

@@ -575,7 +575,8 @@ static void a_signal_wakes_the_oldest_sleeping_waiter(void)
 struct race {
 	struct prim p;
 	atomic_int flag;
-	int64_t nap_ns; /* > 0: the new waiter's last wait times out after it */
+	int64_t nap_ns; /* > 0: the new waiter's last wait times out after it;
+			 * 0: it sleeps 5 ms instead */
 };
 
 static void *race_old(void *arg)
