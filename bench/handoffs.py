@@ -1,0 +1,190 @@
+"""handoffs.py -- CPython's own GIL handoffs beside two CPU-bound threads,
+traced at its pthread calls (bench/condtrace.so), for the virtual model.
+
+The program is bench_cases' case 5 with two hogs: two threads spin in
+`while not done[0]: x += 1`, a third sleeps 1 ms in a loop and needs the
+GIL after each sleep. For each switch interval it runs the program once
+untraced and once under the trace, and prints:
+
+  - the I/O thread's delays past its 1 ms sleep, both runs, in 1 ms bins:
+    the trace must not move them;
+  - how long the I/O thread holds the GIL: from the end of its take's
+    signal (take_gil wakes the forced dropper through switch_cond) to its
+    drop's signal;
+  - how often the forced dropper is back in its timed wait before the I/O
+    thread drops: its saved switch number is then stale when its first
+    interval ends, and it sets no drop request;
+  - at each forced handoff with two sleepers, who asked (the waiter whose
+    timed wait ended by a timeout last, within 200 us before the drop),
+    whether it had been on the dropper's CPU, and whether it won.
+
+Usage: python3 handoffs.py --lib bench/condtrace.so [--seconds S] [INTERVAL_MS ...]
+"""
+import errno
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+
+TIMEDWAIT, SIGNAL, WAIT = 1, 2, 3
+
+
+def child(interval_ms, secs):
+    sys.setswitchinterval(interval_ms / 1e3)
+    done = [False]
+    delays = []
+
+    def hog():
+        x = 0
+        while not done[0]:
+            x += 1
+
+    def io():
+        stop = time.perf_counter() + secs
+        while time.perf_counter() < stop:
+            t0 = time.perf_counter()
+            time.sleep(0.001)
+            delays.append((time.perf_counter() - t0 - 0.001) * 1e3)
+
+    hogs = [threading.Thread(target=hog) for _ in range(2)]
+    for h in hogs:
+        h.start()
+    time.sleep(0.05)
+    t = threading.Thread(target=io)
+    t.start()
+    io_tid = t.native_id
+    t.join()
+    done[0] = True
+    for h in hogs:
+        h.join()
+    json.dump({"io": io_tid, "delays_ms": delays}, sys.stdout)
+
+
+def run(interval_ms, secs, lib=None, out=None):
+    env = dict(os.environ)
+    if lib:
+        env["LD_PRELOAD"] = lib
+        env["CONDTRACE_OUT"] = out
+    p = subprocess.run([sys.executable, __file__, "--child", str(interval_ms), str(secs)],
+                       env=env, stdout=subprocess.PIPE, check=True)
+    return json.loads(p.stdout)
+
+
+def pct(v, q):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(q * len(v)))] if v else float("nan")
+
+
+def by_ms(delays):
+    # The delays gather a little under whole intervals (a hog asked first)
+    # and at them (the I/O thread asked): 1 ms bins tell the two apart.
+    n = len(delays)
+    bins = Counter(int(d) for d in delays)
+    common = " ".join(f"{k}:{100 * bins[k] / n:.0f}%" for k in sorted(bins) if bins[k] >= 0.03 * n)
+    return (f"{n} waits, p50 {pct(delays, .5):.2f} mean {sum(delays) / n:.2f} ms; "
+            f"by 1 ms bins (those of 3% or more): {common}")
+
+
+def analyse(path, io):
+    recs = []
+    with open(path) as f:
+        for line in f:
+            t0, t1, cond, tid, call, rc, c0, c1 = line.split()
+            recs.append((int(t0), int(t1), cond, int(tid), int(call), int(rc), int(c0), int(c1)))
+    recs.sort()
+    gil_cond = Counter(r[2] for r in recs if r[4] == TIMEDWAIT).most_common(1)[0][0]
+    switch_cond = Counter(r[2] for r in recs if r[4] == WAIT).most_common(1)[0][0]
+    waits = sorted((r for r in recs if r[4] == TIMEDWAIT and r[2] == gil_cond),
+                   key=lambda r: r[1])
+    wait_ends = [w[1] for w in waits]
+    longest = max(w[1] - w[0] for w in waits)
+    drops = [r for r in recs if r[4] == SIGNAL and r[2] == gil_cond]
+    takes = [r for r in recs if r[4] == SIGNAL and r[2] == switch_cond]
+    take_t = [r[0] for r in takes]
+    drop_t = [r[0] for r in drops]
+    by_tid = defaultdict(list)
+    for r in recs:
+        by_tid[r[3]].append(r)
+
+    holds, early = [], []
+    for tk in (r for r in takes if r[3] == io):
+        j = bisect_right(drop_t, tk[0])
+        if j == len(drops) or drops[j][3] != io:
+            continue
+        holds.append((drops[j][0] - tk[1]) / 1e3)
+        # The forced dropper: in its switch wait when the I/O thread took.
+        for r in recs[bisect_left(recs, (tk[0] - 200000,)):bisect_right(recs, (tk[0],))]:
+            if r[4] == WAIT and r[2] == switch_cond and r[0] < tk[0] < r[1]:
+                nxt = next((x for x in by_tid[r[3]] if x[4] == TIMEDWAIT and x[0] > r[1]), None)
+                if nxt:
+                    early.append(nxt[0] < drops[j][0])
+
+    won = defaultdict(lambda: [0, 0])
+    for d in drops:
+        t = d[0]
+        sleepers = [w for w in waits[bisect_right(wait_ends, t):bisect_right(wait_ends, t + longest)]
+                    if w[0] < t and w[3] != d[3]]
+        if len(sleepers) < 2:
+            continue
+        j = bisect_left(wait_ends, t) - 1
+        asked = None
+        while j >= 0 and t - waits[j][1] < 200000:
+            if waits[j][5] == errno.ETIMEDOUT and waits[j][3] != d[3]:
+                asked = waits[j]
+                break
+            j -= 1
+        again = [w for w in sleepers if asked and w[3] == asked[3]]
+        k = bisect_right(take_t, t)
+        if not again or k == len(takes):
+            continue
+        newest = max(sleepers, key=lambda w: w[0])[3] == asked[3]
+        key = ("I/O thread" if asked[3] == io else "a hog",
+               "newest" if newest else "older",
+               "the dropper's CPU" if again[0][6] == d[6] else "another CPU")
+        won[key][0] += 1
+        won[key][1] += takes[k][3] == asked[3]
+    return holds, early, won
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(float(sys.argv[2]), float(sys.argv[3]))
+        return
+    args = sys.argv[1:]
+    lib, secs, intervals = None, 15.0, []
+    while args:
+        a = args.pop(0)
+        if a == "--lib":
+            lib = os.path.abspath(args.pop(0))
+        elif a == "--seconds":
+            secs = float(args.pop(0))
+        else:
+            intervals.append(float(a))
+    if not lib or not os.path.exists(lib):
+        sys.exit("usage: handoffs.py --lib PATH/condtrace.so [--seconds S] [INTERVAL_MS ...]")
+    for iv in intervals or [1, 5, 20]:
+        print(f"== switch interval {iv:g} ms, {secs:g} s each")
+        plain = run(iv, secs)
+        print(f"  untraced: {by_ms(plain['delays_ms'])}")
+        with tempfile.NamedTemporaryFile(suffix=".condtrace") as tf:
+            traced = run(iv, secs, lib, tf.name)
+            print(f"  traced:   {by_ms(traced['delays_ms'])}")
+            holds, early, won = analyse(tf.name, traced["io"])
+        print(f"  the I/O thread holds the GIL {pct(holds, .1):.1f} / {pct(holds, .5):.1f} / "
+              f"{pct(holds, .9):.1f} us (p10 / p50 / p90, take's signal to drop's)")
+        if early:
+            print(f"  the forced dropper is back in its wait before the I/O thread drops: "
+                  f"{100 * sum(early) / len(early):.0f}% of {len(early)}")
+        for key in sorted(won):
+            n, w = won[key]
+            print(f"  asked by {key[0]:10s} ({key[1]:6s} sleeper), on {key[2]:17s}: {n:5d} "
+                  f"handoffs, the asker won {100 * w / n:3.0f}%")
+
+
+if __name__ == "__main__":
+    main()
