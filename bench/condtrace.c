@@ -46,16 +46,24 @@ static _Thread_local int my_tid;
 static int (*real_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
 static int (*real_wait)(pthread_cond_t *, pthread_mutex_t *);
 static int (*real_signal)(pthread_cond_t *);
+static pid_t traced_pid; /* a forked child does not write the parent's trace */
 
-static void find_real(void)
+/* Resolved once, before the program's own code runs (and so before it
+ * starts a thread); or at the first call, if another library's
+ * constructor makes one before this one has run. */
+__attribute__((constructor)) static void find_real(void)
 {
-	if (real_signal)
-		return;
 	real_timedwait = (int (*)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *))
 		dlsym(RTLD_NEXT, "pthread_cond_timedwait");
 	real_wait = (int (*)(pthread_cond_t *, pthread_mutex_t *))dlsym(RTLD_NEXT,
 									  "pthread_cond_wait");
 	real_signal = (int (*)(pthread_cond_t *))dlsym(RTLD_NEXT, "pthread_cond_signal");
+	if (!real_timedwait || !real_wait || !real_signal) {
+		fprintf(stderr, "condtrace: cannot find the pthread condition calls: %s\n",
+			dlerror());
+		abort();
+	}
+	traced_pid = getpid();
 }
 
 static int64_t now_ns(void)
@@ -77,7 +85,8 @@ static void record(int64_t t0, int cpu0, const void *cond, int call, int rc)
 
 int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *ts)
 {
-	find_real();
+	if (__builtin_expect(!real_signal, 0))
+		find_real();
 	int cpu = sched_getcpu();
 	int64_t t0 = now_ns();
 	int rc = real_timedwait(c, m, ts);
@@ -87,7 +96,8 @@ int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct t
 
 int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
-	find_real();
+	if (__builtin_expect(!real_signal, 0))
+		find_real();
 	int cpu = sched_getcpu();
 	int64_t t0 = now_ns();
 	int rc = real_wait(c, m);
@@ -97,7 +107,8 @@ int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 
 int pthread_cond_signal(pthread_cond_t *c)
 {
-	find_real();
+	if (__builtin_expect(!real_signal, 0))
+		find_real();
 	int cpu = sched_getcpu();
 	int64_t t0 = now_ns();
 	int rc = real_signal(c);
@@ -108,7 +119,7 @@ int pthread_cond_signal(pthread_cond_t *c)
 __attribute__((destructor)) static void write_out(void)
 {
 	const char *path = getenv("CONDTRACE_OUT");
-	if (!path)
+	if (!path || getpid() != traced_pid)
 		return;
 	FILE *f = fopen(path, "w");
 	if (!f)

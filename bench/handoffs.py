@@ -14,9 +14,14 @@ untraced and once under the trace, and prints:
   - how often the forced dropper is back in its timed wait before the I/O
     thread drops: its saved switch number is then stale when its first
     interval ends, and it sets no drop request;
+  - where the I/O thread wakes when its timed wait times out;
   - at each forced handoff with two sleepers, who asked (the waiter whose
     timed wait ended by a timeout last, within 200 us before the drop),
     whether it had been on the dropper's CPU, and whether it won.
+
+At 1 ms the trace itself moves the waits (a handoff every millisecond or
+so): read that interval's shares as a rough guide. The figures are the
+machine's, as CPython's are: its cores, its kernel.
 
 Usage: python3 handoffs.py --lib bench/condtrace.so [--seconds S] [INTERVAL_MS ...]
 """
@@ -84,6 +89,8 @@ def by_ms(delays):
     # The delays gather a little under whole intervals (a hog asked first)
     # and at them (the I/O thread asked): 1 ms bins tell the two apart.
     n = len(delays)
+    if not n:
+        return "no waits"
     bins = Counter(int(d) for d in delays)
     common = " ".join(f"{k}:{100 * bins[k] / n:.0f}%" for k in sorted(bins) if bins[k] >= 0.03 * n)
     return (f"{n} waits, p50 {pct(delays, .5):.2f} mean {sum(delays) / n:.2f} ms; "
@@ -97,8 +104,12 @@ def analyse(path, io):
             t0, t1, cond, tid, call, rc, c0, c1 = line.split()
             recs.append((int(t0), int(t1), cond, int(tid), int(call), int(rc), int(c0), int(c1)))
     recs.sort()
-    gil_cond = Counter(r[2] for r in recs if r[4] == TIMEDWAIT).most_common(1)[0][0]
-    switch_cond = Counter(r[2] for r in recs if r[4] == WAIT).most_common(1)[0][0]
+    timed = Counter(r[2] for r in recs if r[4] == TIMEDWAIT)
+    untimed = Counter(r[2] for r in recs if r[4] == WAIT)
+    if not timed or not untimed:
+        return None
+    gil_cond = timed.most_common(1)[0][0]
+    switch_cond = untimed.most_common(1)[0][0]
     waits = sorted((r for r in recs if r[4] == TIMEDWAIT and r[2] == gil_cond),
                    key=lambda r: r[1])
     wait_ends = [w[1] for w in waits]
@@ -107,9 +118,11 @@ def analyse(path, io):
     takes = [r for r in recs if r[4] == SIGNAL and r[2] == switch_cond]
     take_t = [r[0] for r in takes]
     drop_t = [r[0] for r in drops]
-    by_tid = defaultdict(list)
-    for r in recs:
-        by_tid[r[3]].append(r)
+    # Each thread's timed waits on the GIL, by start.
+    tid_waits = defaultdict(list)
+    for w in sorted(waits):
+        tid_waits[w[3]].append(w)
+    tid_wait_t = {tid: [w[0] for w in ws] for tid, ws in tid_waits.items()}
 
     holds, early = [], []
     for tk in (r for r in takes if r[3] == io):
@@ -120,9 +133,10 @@ def analyse(path, io):
         # The forced dropper: in its switch wait when the I/O thread took.
         for r in recs[bisect_left(recs, (tk[0] - 200000,)):bisect_right(recs, (tk[0],))]:
             if r[4] == WAIT and r[2] == switch_cond and r[0] < tk[0] < r[1]:
-                nxt = next((x for x in by_tid[r[3]] if x[4] == TIMEDWAIT and x[0] > r[1]), None)
-                if nxt:
-                    early.append(nxt[0] < drops[j][0])
+                ws = tid_waits.get(r[3], [])
+                i = bisect_right(tid_wait_t.get(r[3], []), r[1])
+                if i < len(ws):
+                    early.append(ws[i][0] < drops[j][0])
 
     won = defaultdict(lambda: [0, 0])
     for d in drops:
@@ -140,7 +154,13 @@ def analyse(path, io):
             j -= 1
         again = [w for w in sleepers if asked and w[3] == asked[3]]
         k = bisect_right(take_t, t)
-        if not again or k == len(takes):
+        if not again or k == len(takes) or k == 0:
+            continue
+        # A timeout asks only if no switch came during its wait, and it
+        # asks this holder only if it came after this holder's take (take_gil
+        # clears any earlier request): otherwise this drop was not forced
+        # by it (the I/O thread's own drop before it sleeps, for one).
+        if not (take_t[k - 1] < asked[1] and bisect_right(take_t, asked[0]) == k):
             continue
         newest = max(sleepers, key=lambda w: w[0])[3] == asked[3]
         key = ("I/O thread" if asked[3] == io else "a hog",
@@ -148,7 +168,16 @@ def analyse(path, io):
                "the dropper's CPU" if again[0][6] == d[6] else "another CPU")
         won[key][0] += 1
         won[key][1] += takes[k][3] == asked[3]
-    return holds, early, won
+    # Where the I/O thread wakes when its timed wait times out: on the CPU
+    # the GIL's holder took it on, or elsewhere.
+    on_holder, holder_cpu, holder = [], None, None
+    for r in recs:
+        if r[4] == SIGNAL and r[2] == switch_cond:
+            holder, holder_cpu = r[3], r[7]
+        elif (r[3] == io and r[4] == TIMEDWAIT and r[2] == gil_cond and
+              r[5] == errno.ETIMEDOUT and holder not in (None, io)):
+            on_holder.append(r[7] == holder_cpu)
+    return holds, early, won, on_holder
 
 
 def main():
@@ -174,12 +203,19 @@ def main():
         with tempfile.NamedTemporaryFile(suffix=".condtrace") as tf:
             traced = run(iv, secs, lib, tf.name)
             print(f"  traced:   {by_ms(traced['delays_ms'])}")
-            holds, early, won = analyse(tf.name, traced["io"])
+            found = analyse(tf.name, traced["io"])
+        if not found:
+            print("  the trace holds no GIL waits: was the library preloaded?")
+            continue
+        holds, early, won, on_holder = found
         print(f"  the I/O thread holds the GIL {pct(holds, .1):.1f} / {pct(holds, .5):.1f} / "
               f"{pct(holds, .9):.1f} us (p10 / p50 / p90, take's signal to drop's)")
         if early:
             print(f"  the forced dropper is back in its wait before the I/O thread drops: "
                   f"{100 * sum(early) / len(early):.0f}% of {len(early)}")
+        if on_holder:
+            print(f"  the I/O thread's timeouts on the CPU the holder took the GIL on: "
+                  f"{100 * sum(on_holder) / len(on_holder):.0f}% of {len(on_holder)}")
         for key in sorted(won):
             n, w = won[key]
             print(f"  asked by {key[0]:10s} ({key[1]:6s} sleeper), on {key[2]:17s}: {n:5d} "

@@ -661,16 +661,19 @@ static void ws_free(struct waiters *w)
  * is made only when there is a choice, so a run in which no signal ever
  * finds two waiters draws what it drew before this rule.
  *
- * CPython itself, traced at its pthread calls (bench/handoffs.py), agrees
- * where a hog asks: the asking hog, newest sleeper, won 77%, 50% and 54%
- * of the handoffs at 1, 5 and 20 ms (one 15 s run each). It does not
- * where the I/O thread asks: it won 0-2% when it had last run on the
- * dropper's CPU (it was asleep before the dropper could run there) and
- * 6-33% elsewhere, where this rule gives it 65-75%. And CPython's I/O
- * thread holds the GIL 28-43 us a wake-up (p50), not bench_cases' 1 us,
+ * CPython itself, traced at its pthread calls (bench/handoffs.py; two
+ * 15 s runs at each interval), comes close where a hog asks: the asking
+ * hog, newest sleeper, won 77-80%, 50-65% and 46-54% of the handoffs at
+ * 1, 5 and 20 ms. Not where the I/O thread asks: it won 0-2% when its
+ * timeout had woken it on the dropper's CPU (78-583 handoffs a run) and
+ * 6-34% from another CPU (34-349), where this rule gives it 65-75%. Its
+ * timeouts woke it on the holder's CPU in 59-66% (one run); this model puts
+ * it on a free core. And beside the hogs CPython's I/O thread holds the
+ * GIL 19-43 us of wall time a wake-up (p50), bench_cases' scenario 1 us,
  * so that the forced dropper is back in its timed wait before the I/O
- * thread drops in 37-61% of them, and its first timeout then finds the
- * switch number moved and asks nothing. Neither is modelled yet. */
+ * thread drops in 21-62% of them (more at longer intervals); its first
+ * timeout then finds the switch number moved and asks nothing. None of
+ * this is modelled yet. */
 _Static_assert(sizeof((struct sync_virtual_model *)0)->steal_pct ==
 		       SV_STEAL_POINTS * sizeof(int), "the model's steal table");
 
