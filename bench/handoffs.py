@@ -15,6 +15,7 @@ untraced and once under the trace, and prints:
     thread drops: its saved switch number is then stale when its first
     interval ends, and it sets no drop request;
   - where the I/O thread wakes when its timed wait times out;
+  - and, last, how long the I/O thread holds the GIL with no hog beside it.
   - at each forced handoff with two sleepers, who asked (the waiter whose
     timed wait ended by a timeout last, within 200 us before the drop),
     whether it had been on the dropper's CPU, and whether it won.
@@ -39,7 +40,7 @@ from collections import Counter, defaultdict
 TIMEDWAIT, SIGNAL, WAIT = 1, 2, 3
 
 
-def child(interval_ms, secs):
+def child(interval_ms, secs, nhogs):
     sys.setswitchinterval(interval_ms / 1e3)
     done = [False]
     delays = []
@@ -56,7 +57,7 @@ def child(interval_ms, secs):
             time.sleep(0.001)
             delays.append((time.perf_counter() - t0 - 0.001) * 1e3)
 
-    hogs = [threading.Thread(target=hog) for _ in range(2)]
+    hogs = [threading.Thread(target=hog) for _ in range(nhogs)]
     for h in hogs:
         h.start()
     time.sleep(0.05)
@@ -70,12 +71,12 @@ def child(interval_ms, secs):
     json.dump({"io": io_tid, "delays_ms": delays}, sys.stdout)
 
 
-def run(interval_ms, secs, lib=None, out=None):
+def run(interval_ms, secs, lib=None, out=None, nhogs=2):
     env = dict(os.environ)
     if lib:
         env["LD_PRELOAD"] = lib
         env["CONDTRACE_OUT"] = out
-    p = subprocess.run([sys.executable, __file__, "--child", str(interval_ms), str(secs)],
+    p = subprocess.run([sys.executable, __file__, "--child", str(interval_ms), str(secs), str(nhogs)],
                        env=env, stdout=subprocess.PIPE, check=True)
     return json.loads(p.stdout)
 
@@ -180,9 +181,25 @@ def analyse(path, io):
     return holds, early, won, on_holder
 
 
+def alone_holds(path, io):
+    # With no other thread to wait, nothing waits on a condition: take_gil
+    # only signals switch_cond, drop_gil gil->cond. The I/O thread's hold
+    # is from the end of one signal to the start of the next, on the other
+    # condition, well under its 1 ms sleep.
+    sig = []
+    with open(path) as f:
+        for line in f:
+            t0, t1, cond, tid, call, rc, c0, c1 = line.split()
+            if int(tid) == io and int(call) == SIGNAL:
+                sig.append((int(t0), int(t1), cond))
+    sig.sort()
+    return [(b[0] - a[1]) / 1e3 for a, b in zip(sig, sig[1:])
+            if a[2] != b[2] and b[0] - a[1] < 500000]
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(float(sys.argv[2]), float(sys.argv[3]))
+        child(float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
         return
     args = sys.argv[1:]
     lib, secs, intervals = None, 15.0, []
@@ -220,6 +237,13 @@ def main():
             n, w = won[key]
             print(f"  asked by {key[0]:10s} ({key[1]:6s} sleeper), on {key[2]:17s}: {n:5d} "
                   f"handoffs, the asker won {100 * w / n:3.0f}%")
+    # The same I/O thread with no hog: how much of its hold the hogs make.
+    with tempfile.NamedTemporaryFile(suffix=".condtrace") as tf:
+        alone = run(5, min(secs, 5), lib, tf.name, nhogs=0)
+        holds = alone_holds(tf.name, alone["io"])
+    if holds:
+        print(f"== the I/O thread alone, no hog: it holds the GIL {pct(holds, .1):.1f} / "
+              f"{pct(holds, .5):.1f} / {pct(holds, .9):.1f} us (p10 / p50 / p90)")
 
 
 if __name__ == "__main__":
