@@ -24,7 +24,13 @@ At 1 ms the trace itself moves the waits (a handoff every millisecond or
 so): read that interval's shares as a rough guide. The figures are the
 machine's, as CPython's are: its cores, its kernel.
 
-Usage: python3 handoffs.py --lib bench/condtrace.so [--seconds S] [INTERVAL_MS ...]
+With --gilviz, the same figures for gilviz in real time on bench_cases'
+scenario for this program (two `forever { cpu 1ms }` hogs, an I/O thread
+`forever { sleep 1ms cpu 1us }`): its waits are the I/O thread's waiting
+spans (--export csv), and the same library traces its pthread calls.
+
+Usage: python3 handoffs.py --lib bench/condtrace.so [--gilviz src/gilviz] [--seconds S]
+                           [INTERVAL_MS ...]
 """
 import errno
 import json
@@ -81,6 +87,51 @@ def run(interval_ms, secs, lib=None, out=None, nhogs=2):
     return json.loads(p.stdout)
 
 
+GILVIZ_SCENARIO = """interval {iv}ms
+thread hog * 2 {{ forever {{ cpu 1ms }} }}
+thread io start 50ms {{ forever {{ sleep 1ms cpu 1us }} }}
+"""
+
+
+def run_gilviz(gilviz, interval_ms, secs, lib=None, out=None):
+    # bench_cases' scenario for this program, in real time: the I/O
+    # thread's waits are its waiting spans (--export csv).
+    with tempfile.TemporaryDirectory() as d:
+        gil = os.path.join(d, "handoffs.gil")
+        csv = os.path.join(d, "spans.csv")
+        with open(gil, "w") as f:
+            f.write(GILVIZ_SCENARIO.format(iv=interval_ms))
+        env = dict(os.environ)
+        if lib:
+            env["LD_PRELOAD"] = lib
+            env["CONDTRACE_OUT"] = out
+        subprocess.run([gilviz, "--headless", "--real", f"--duration={50 + secs * 1000:g}ms",
+                        "--export", "csv", csv, gil], env=env, stdout=subprocess.DEVNULL,
+                       check=True)
+        delays = []
+        with open(csv) as f:
+            for line in f:
+                p = line.strip().split(",")
+                if p[0] == "io" and p[2] == "waiting":
+                    delays.append((int(p[4]) - int(p[3])) / 1e6)
+    io = None
+    if out:
+        # The I/O thread is the one that sleeps: timed waits of about 1 ms
+        # on a condition of its own, the most of any thread.
+        waits = []
+        with open(out) as f:
+            for line in f:
+                t0, t1, cond, tid, call, rc = line.split()[:6]
+                if int(call) == TIMEDWAIT and 900000 < int(t1) - int(t0) < 1500000:
+                    waits.append((cond, int(tid)))
+        users = defaultdict(set)
+        for cond, tid in waits:
+            users[cond].add(tid)
+        sleeps = Counter(tid for cond, tid in waits if len(users[cond]) == 1)
+        io = sleeps.most_common(1)[0][0] if sleeps else None
+    return {"io": io, "delays_ms": delays}
+
+
 def pct(v, q):
     v = sorted(v)
     return v[min(len(v) - 1, int(q * len(v)))] if v else float("nan")
@@ -105,7 +156,10 @@ def analyse(path, io):
             t0, t1, cond, tid, call, rc, c0, c1 = line.split()
             recs.append((int(t0), int(t1), cond, int(tid), int(call), int(rc), int(c0), int(c1)))
     recs.sort()
-    timed = Counter(r[2] for r in recs if r[4] == TIMEDWAIT)
+    # The GIL's condition is the one the most threads wait on with a
+    # timeout: gilviz's own sleeps are timed waits too, each thread on a
+    # condition of its own.
+    timed = Counter(c for c, t in {(r[2], r[3]) for r in recs if r[4] == TIMEDWAIT})
     untimed = Counter(r[2] for r in recs if r[4] == WAIT)
     if not timed or not untimed:
         return None
@@ -197,46 +251,57 @@ def alone_holds(path, io):
             if a[2] != b[2] and b[0] - a[1] < 500000]
 
 
+def report(holds, early, won, on_holder):
+    print(f"    the I/O thread holds the GIL {pct(holds, .1):.1f} / {pct(holds, .5):.1f} / "
+          f"{pct(holds, .9):.1f} us (p10 / p50 / p90, take's signal to drop's)")
+    if early:
+        print(f"    the forced dropper is back in its wait before the I/O thread drops: "
+              f"{100 * sum(early) / len(early):.0f}% of {len(early)}")
+    if on_holder:
+        print(f"    the I/O thread's timeouts on the CPU the holder took the GIL on: "
+              f"{100 * sum(on_holder) / len(on_holder):.0f}% of {len(on_holder)}")
+    for key in sorted(won):
+        n, w = won[key]
+        print(f"    asked by {key[0]:10s} ({key[1]:6s} sleeper), on {key[2]:17s}: {n:5d} "
+              f"handoffs, the asker won {100 * w / n:3.0f}%")
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
         return
     args = sys.argv[1:]
-    lib, secs, intervals = None, 15.0, []
+    lib, gilviz, secs, intervals = None, None, 15.0, []
     while args:
         a = args.pop(0)
         if a == "--lib":
             lib = os.path.abspath(args.pop(0))
+        elif a == "--gilviz":
+            gilviz = os.path.abspath(args.pop(0))
         elif a == "--seconds":
             secs = float(args.pop(0))
         else:
             intervals.append(float(a))
     if not lib or not os.path.exists(lib):
-        sys.exit("usage: handoffs.py --lib PATH/condtrace.so [--seconds S] [INTERVAL_MS ...]")
+        sys.exit("usage: handoffs.py --lib PATH/condtrace.so [--gilviz PATH/gilviz] "
+                 "[--seconds S] [INTERVAL_MS ...]")
     for iv in intervals or [1, 5, 20]:
         print(f"== switch interval {iv:g} ms, {secs:g} s each")
-        plain = run(iv, secs)
-        print(f"  untraced: {by_ms(plain['delays_ms'])}")
-        with tempfile.NamedTemporaryFile(suffix=".condtrace") as tf:
-            traced = run(iv, secs, lib, tf.name)
-            print(f"  traced:   {by_ms(traced['delays_ms'])}")
-            found = analyse(tf.name, traced["io"])
-        if not found:
-            print("  the trace holds no GIL waits: was the library preloaded?")
-            continue
-        holds, early, won, on_holder = found
-        print(f"  the I/O thread holds the GIL {pct(holds, .1):.1f} / {pct(holds, .5):.1f} / "
-              f"{pct(holds, .9):.1f} us (p10 / p50 / p90, take's signal to drop's)")
-        if early:
-            print(f"  the forced dropper is back in its wait before the I/O thread drops: "
-                  f"{100 * sum(early) / len(early):.0f}% of {len(early)}")
-        if on_holder:
-            print(f"  the I/O thread's timeouts on the CPU the holder took the GIL on: "
-                  f"{100 * sum(on_holder) / len(on_holder):.0f}% of {len(on_holder)}")
-        for key in sorted(won):
-            n, w = won[key]
-            print(f"  asked by {key[0]:10s} ({key[1]:6s} sleeper), on {key[2]:17s}: {n:5d} "
-                  f"handoffs, the asker won {100 * w / n:3.0f}%")
+        programs = [("CPython", lambda *a: run(iv, secs, *a))]
+        if gilviz:
+            programs.append(("gilviz --real", lambda *a: run_gilviz(gilviz, iv, secs, *a)))
+        for name, go in programs:
+            print(f"  {name}")
+            plain = go()
+            print(f"    untraced: {by_ms(plain['delays_ms'])}")
+            with tempfile.NamedTemporaryFile(suffix=".condtrace") as tf:
+                traced = go(lib, tf.name)
+                print(f"    traced:   {by_ms(traced['delays_ms'])}")
+                found = analyse(tf.name, traced["io"]) if traced["io"] else None
+            if found:
+                report(*found)
+            else:
+                print("    the trace holds no GIL waits: was the library preloaded?")
     # The same I/O thread with no hog: how much of its hold the hogs make.
     with tempfile.NamedTemporaryFile(suffix=".condtrace") as tf:
         alone = run(5, min(secs, 5), lib, tf.name, nhogs=0)
