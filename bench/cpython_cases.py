@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 
-SCALE = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
+SCALE = 1.0  # set from the command line (bench/handoffs.py imports this file)
 
 
 def emit(case, **figures):
@@ -85,8 +85,14 @@ def calibrate_count(seconds):
 
 
 def wakeup_delays(interval, hogs, seconds, hog_target):
+    """mean, p50, p99 of io_delays."""
+    return summary(io_delays(interval, hogs, seconds, hog_target)[0])
+
+
+def io_delays(interval, hogs, seconds, hog_target):
     """An I/O thread sleeps 1 ms in a loop beside `hogs` other threads; its
-    extra delay after each wake-up (past the 1 ms) in ms."""
+    extra delay after each wake-up (past the 1 ms) in ms, and its thread id
+    (threading's native_id)."""
     sys.setswitchinterval(interval)
     done = [False]
     delays = []
@@ -109,7 +115,7 @@ def wakeup_delays(interval, hogs, seconds, hog_target):
     for h in hs:
         h.join()
     sys.setswitchinterval(0.005)
-    return summary(delays)
+    return delays, t.native_id
 
 
 def summary(delays):
@@ -264,4 +270,5 @@ def main():
 
 
 if __name__ == "__main__":
+    SCALE = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
     main()

@@ -15,10 +15,10 @@ untraced and once under the trace, and prints:
     thread drops: its saved switch number is then stale when its first
     interval ends, and it sets no drop request;
   - where the I/O thread wakes when its timed wait times out;
-  - and, last, how long the I/O thread holds the GIL with no hog beside it.
   - at each forced handoff with two sleepers, who asked (the waiter whose
     timed wait ended by a timeout last, within 200 us before the drop),
-    whether it had been on the dropper's CPU, and whether it won.
+    whether it had been on the dropper's CPU, and whether it won;
+  - and, last, how long the I/O thread holds the GIL with no hog beside it.
 
 At 1 ms the trace itself moves the waits (a handoff every millisecond or
 so): read that interval's shares as a rough guide. The figures are the
@@ -38,52 +38,38 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+
+import cpython_cases  # beside this file: the same program as bench_cases' case 5
 
 TIMEDWAIT, SIGNAL, WAIT = 1, 2, 3
 
 
 def child(interval_ms, secs, nhogs):
-    sys.setswitchinterval(interval_ms / 1e3)
-    done = [False]
-    delays = []
-
-    def hog():
-        x = 0
-        while not done[0]:
-            x += 1
-
-    def io():
-        stop = time.perf_counter() + secs
-        while time.perf_counter() < stop:
-            t0 = time.perf_counter()
-            time.sleep(0.001)
-            delays.append((time.perf_counter() - t0 - 0.001) * 1e3)
-
-    hogs = [threading.Thread(target=hog) for _ in range(nhogs)]
-    for h in hogs:
-        h.start()
-    time.sleep(0.05)
-    t = threading.Thread(target=io)
-    t.start()
-    io_tid = t.native_id
-    t.join()
-    done[0] = True
-    for h in hogs:
-        h.join()
-    json.dump({"io": io_tid, "delays_ms": delays}, sys.stdout)
+    delays, io = cpython_cases.io_delays(interval_ms / 1e3, nhogs, secs,
+                                         cpython_cases.python_hog)
+    json.dump({"io": io, "delays_ms": delays}, sys.stdout)
 
 
-def run(interval_ms, secs, lib=None, out=None, nhogs=2):
+def traced_env(lib, out):
     env = dict(os.environ)
     if lib:
         env["LD_PRELOAD"] = lib
         env["CONDTRACE_OUT"] = out
+    return env
+
+
+def read_trace(path):
+    """condtrace's records: (start, end, cond, tid, call, result, cpu0, cpu1)."""
+    with open(path) as f:
+        return [(int(t0), int(t1), cond, int(tid), int(call), int(rc), int(c0), int(c1))
+                for t0, t1, cond, tid, call, rc, c0, c1 in (line.split() for line in f)]
+
+
+def run(interval_ms, secs, lib=None, out=None, nhogs=2):
     p = subprocess.run([sys.executable, __file__, "--child", str(interval_ms), str(secs), str(nhogs)],
-                       env=env, stdout=subprocess.PIPE, check=True)
+                       env=traced_env(lib, out), stdout=subprocess.PIPE, check=True)
     return json.loads(p.stdout)
 
 
@@ -101,13 +87,9 @@ def run_gilviz(gilviz, interval_ms, secs, lib=None, out=None):
         csv = os.path.join(d, "spans.csv")
         with open(gil, "w") as f:
             f.write(GILVIZ_SCENARIO.format(iv=interval_ms))
-        env = dict(os.environ)
-        if lib:
-            env["LD_PRELOAD"] = lib
-            env["CONDTRACE_OUT"] = out
         subprocess.run([gilviz, "--headless", "--real", f"--duration={50 + secs * 1000:g}ms",
-                        "--export", "csv", csv, gil], env=env, stdout=subprocess.DEVNULL,
-                       check=True)
+                        "--export", "csv", csv, gil], env=traced_env(lib, out),
+                       stdout=subprocess.DEVNULL, check=True)
         delays = []
         with open(csv) as f:
             for line in f:
@@ -118,12 +100,8 @@ def run_gilviz(gilviz, interval_ms, secs, lib=None, out=None):
     if out:
         # The I/O thread is the one that sleeps: timed waits of about 1 ms
         # on a condition of its own, the most of any thread.
-        waits = []
-        with open(out) as f:
-            for line in f:
-                t0, t1, cond, tid, call, rc = line.split()[:6]
-                if int(call) == TIMEDWAIT and 900000 < int(t1) - int(t0) < 1500000:
-                    waits.append((cond, int(tid)))
+        waits = [(r[2], r[3]) for r in read_trace(out)
+                 if r[4] == TIMEDWAIT and 900000 < r[1] - r[0] < 1500000]
         users = defaultdict(set)
         for cond, tid in waits:
             users[cond].add(tid)
@@ -150,12 +128,7 @@ def by_ms(delays):
 
 
 def analyse(path, io):
-    recs = []
-    with open(path) as f:
-        for line in f:
-            t0, t1, cond, tid, call, rc, c0, c1 = line.split()
-            recs.append((int(t0), int(t1), cond, int(tid), int(call), int(rc), int(c0), int(c1)))
-    recs.sort()
+    recs = sorted(read_trace(path))
     # The GIL's condition is the one the most threads wait on with a
     # timeout: gilviz's own sleeps are timed waits too, each thread on a
     # condition of its own.
@@ -240,13 +213,7 @@ def alone_holds(path, io):
     # only signals switch_cond, drop_gil gil->cond. The I/O thread's hold
     # is from the end of one signal to the start of the next, on the other
     # condition, well under its 1 ms sleep.
-    sig = []
-    with open(path) as f:
-        for line in f:
-            t0, t1, cond, tid, call, rc, c0, c1 = line.split()
-            if int(tid) == io and int(call) == SIGNAL:
-                sig.append((int(t0), int(t1), cond))
-    sig.sort()
+    sig = sorted(r for r in read_trace(path) if r[3] == io and r[4] == SIGNAL)
     return [(b[0] - a[1]) / 1e3 for a, b in zip(sig, sig[1:])
             if a[2] != b[2] and b[0] - a[1] < 500000]
 
