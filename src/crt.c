@@ -256,6 +256,16 @@ int crt_init(FILE *out, FILE *in, const char *term, bool want_color)
 	nodelay(stdscr, TRUE);
 	curs_set(0);
 	choose_scheme(want_color);
+	/* Until the first endwin, ncurses (6.4 and its current snapshots)
+	 * takes every cursor move inside doupdate for a caller's mvcur and
+	 * flushes its buffer there: a frame went out in about 95 writes,
+	 * each a wake-up of the terminal, and on a pty the UI thread spent
+	 * 0.4 ms a frame more (bench/bench_ui). Leaving and resuming once,
+	 * before anything is drawn, puts curses in its running state, where
+	 * a frame is one write. The two writes (screen left, screen back)
+	 * reach the terminal before the first frame. */
+	endwin();
+	doupdate();
 	return 0;
 }
 
