@@ -10,7 +10,8 @@ untraced and once under the trace, and prints:
     the trace must not move them;
   - how long the I/O thread holds the GIL: from the end of its take's
     signal (take_gil wakes the forced dropper through switch_cond) to its
-    drop's signal;
+    drop's signal; and the same split by where the forced dropper woke,
+    on the I/O thread's CPU or another;
   - how often the forced dropper is back in its timed wait before the I/O
     thread drops: its saved switch number is then stale when its first
     interval ends, and it sets no drop request;
@@ -153,6 +154,9 @@ def analyse(path, io):
     tid_wait_t = {tid: [w[0] for w in ws] for tid, ws in tid_waits.items()}
 
     holds, early = [], []
+    # The holds again, by where the forced dropper woke: on the CPU the
+    # I/O thread took the GIL on (the two then share it), or elsewhere.
+    by_cpu = defaultdict(list)
     for tk in (r for r in takes if r[3] == io):
         j = bisect_right(drop_t, tk[0])
         if j == len(drops) or drops[j][3] != io:
@@ -165,6 +169,7 @@ def analyse(path, io):
                 i = bisect_right(tid_wait_t.get(r[3], []), r[1])
                 if i < len(ws):
                     early.append(ws[i][0] < drops[j][0])
+                by_cpu[r[7] == tk[7]].append(holds[-1])
 
     won = defaultdict(lambda: [0, 0])
     for d in drops:
@@ -205,7 +210,7 @@ def analyse(path, io):
         elif (r[3] == io and r[4] == TIMEDWAIT and r[2] == gil_cond and
               r[5] == errno.ETIMEDOUT and holder not in (None, io)):
             on_holder.append(r[7] == holder_cpu)
-    return holds, early, won, on_holder
+    return holds, early, by_cpu, won, on_holder
 
 
 def alone_holds(path, io):
@@ -218,9 +223,15 @@ def alone_holds(path, io):
             if a[2] != b[2] and b[0] - a[1] < 500000]
 
 
-def report(holds, early, won, on_holder):
+def report(holds, early, by_cpu, won, on_holder):
     print(f"    the I/O thread holds the GIL {pct(holds, .1):.1f} / {pct(holds, .5):.1f} / "
           f"{pct(holds, .9):.1f} us (p10 / p50 / p90, take's signal to drop's)")
+    for same in (True, False):
+        h = by_cpu.get(same, [])
+        if h:
+            where = "on the I/O thread's CPU" if same else "on another CPU"
+            print(f"      the forced dropper woke {where:23s}: {len(h):4d} holds, "
+                  f"{pct(h, .1):.1f} / {pct(h, .5):.1f} / {pct(h, .9):.1f} us")
     if early:
         print(f"    the forced dropper is back in its wait before the I/O thread drops: "
               f"{100 * sum(early) / len(early):.0f}% of {len(early)}")
