@@ -235,7 +235,7 @@ __asm__(".text\n"
 #define SV_STEAL_WINDOW_NS 1000   /* a waiter this new is not asleep yet */
 #define SV_BALANCE_NS 4000000     /* an idle core pulls a queued thread at a tick */
 #define SV_CACHE_HOT_NS 500000    /* ... once it has been queued this long */
-#define SV_TIMER_AFFINE_PCT 62    /* a timer's wake stays on its busy last core (%) */
+#define SV_TIMER_AFFINE_PCT 63    /* a timer's wake stays on its busy last core (%) */
 #define SV_STACK_SIZE (256 * 1024)
 #define SV_OUTSIDE_LOCK_NS 1000000000 /* the driver waits this long for a thread's lock */
 
@@ -669,7 +669,7 @@ static void ws_free(struct waiters *w)
  * 1, 5 and 20 ms. Not where the I/O thread asks: it won 0-2% when its
  * timeout had woken it on the dropper's CPU (78-583 handoffs a run) and
  * 6-34% from another CPU (34-349), where this rule gives it 65-75%. Its
- * timeouts woke it on the holder's CPU in 59-74% (eleven runs); place_woken
+ * timeouts woke it on the holder's CPU in 56-74% (six runs); place_woken
  * models that, and a waiter so woken is asleep before the holder drops.
  * What is not modelled: beside the hogs CPython's I/O thread holds the
  * GIL 19-43 us of wall time a wake-up (p50), bench_cases' scenario 1 us,
@@ -1191,15 +1191,14 @@ static void queue_on(struct sync_virtual *v, struct sync_thread *co, int core, i
  * and on this machine Linux mostly wakes it there. Measured with
  * bench/handoffs.py: CPython's I/O thread beside two hogs, its timed
  * waits for the GIL that timed out woke it on the CPU the holder had
- * taken the GIL on in 59 to 74% of them (eleven runs at 5 and 20 ms, 360
- * to 2000 timeouts each; the median is 62%). It matters for
+ * taken the GIL on in 56, 59, 60, 66, 74 and 74% of them (six runs at 5
+ * and 20 ms, 200-400 timeouts each; the median is 63%). It matters for
  * the handoff: a waiter woken on the holder's core sets the drop request
  * and is asleep again before the holder runs and drops, so the signal
  * goes to the oldest waiter, not to it (CPython's I/O thread won 0-2% of
  * such handoffs). Beside two hogs at 1 ms, over seeds 1 to 10, it moved
  * the I/O thread's mean wait from 3.08 to 3.74 ms (CPython: 3.51-3.83 in
- * three bench_cases runs; with a share of 63%) and left 5 and 20 ms as
- * they were. */
+ * three bench_cases runs) and left 5 and 20 ms as they were. */
 static void place_woken(struct sync_virtual *v, struct sync_thread *co)
 {
 	int64_t now = clock_get(v);

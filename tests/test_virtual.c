@@ -689,7 +689,7 @@ static void a_waiter_that_slept_longer_takes_fewer_signals(void)
  * it, its last core is often the holder's, and it stays there a share of
  * the time and preempts the holder, though the other core is idle (the
  * other hog waits for the GIL). With the idle core taken every time, the
- * hogs lost their cores 7 times in these 2 s; with the share, about 420
+ * hogs lost their cores 7 times in these 2 s; with the share, about 450
  * times (seed 1). */
 static void a_thread_woken_by_its_timer_often_preempts_on_its_last_core(void)
 {
