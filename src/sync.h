@@ -194,10 +194,6 @@ struct sync_virtual_model {
 	int64_t steal_window_ns;
 	int64_t steal_sleep_ns[3];
 	int steal_pct[3];
-	/* A thread woken by its timer, its last core busy with a thread it
-	 * would preempt, preempts it there this share of the time (%), even
-	 * with another core idle. */
-	int timer_affine_pct;
 };
 void sync_virtual_model(struct sync_virtual_model *out);
 /* Simulated threads started and not ended yet. */

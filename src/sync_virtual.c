@@ -235,7 +235,6 @@ __asm__(".text\n"
 #define SV_STEAL_WINDOW_NS 1000   /* a waiter this new is not asleep yet */
 #define SV_BALANCE_NS 4000000     /* an idle core pulls a queued thread at a tick */
 #define SV_CACHE_HOT_NS 500000    /* ... once it has been queued this long */
-#define SV_TIMER_AFFINE_PCT 63    /* a timer's wake stays on its busy last core (%) */
 #define SV_STACK_SIZE (256 * 1024)
 #define SV_OUTSIDE_LOCK_NS 1000000000 /* the driver waits this long for a thread's lock */
 
@@ -283,7 +282,6 @@ struct sync_thread {
 	int pin_core;   /* ready, but only for this core until a balance (-1: any) */
 	int64_t pin_until; /* ... until this balancing tick */
 	uint32_t gen;   /* invalidates its pending T_RESUME/T_CPU_DONE/T_TIMEOUT */
-	bool by_timer;  /* its wake, under way, is its timer's (place_woken) */
 	uint32_t qgen;  /* invalidates its pending T_QUANTUM */
 	bool q_armed;
 	bool must_yield; /* it lost its core to a thread it woke */
@@ -669,17 +667,13 @@ static void ws_free(struct waiters *w)
  * 1, 5 and 20 ms. Not where the I/O thread asks: it won 0-2% when its
  * timeout had woken it on the dropper's CPU (78-583 handoffs a run) and
  * 6-34% from another CPU (34-349), where this rule gives it 65-75%. Its
- * timeouts woke it on the holder's CPU in 56-74% (six runs); place_woken
- * models that, and a waiter so woken is asleep before the holder drops.
- * What is not modelled: beside the hogs CPython's I/O thread holds the
+ * timeouts woke it on the holder's CPU in 59-66% (one run); this model puts
+ * it on a free core. And beside the hogs CPython's I/O thread holds the
  * GIL 19-43 us of wall time a wake-up (p50), bench_cases' scenario 1 us,
  * so that the forced dropper is back in its timed wait before the I/O
  * thread drops in 21-62% of them (more at longer intervals); its first
- * timeout then finds the switch number moved and asks nothing. The hold
- * is as long whether the dropper woke on the I/O thread's CPU or not,
- * with hogs whose data is 16 MB as with `x += 1`, and two processes
- * burning both CPUs leave the lone I/O thread's hold at 3.4 us: its cause
- * is not known. */
+ * timeout then finds the switch number moved and asks nothing. None of
+ * this is modelled yet. */
 _Static_assert(sizeof((struct sync_virtual_model *)0)->steal_pct ==
 		       SV_STEAL_POINTS * sizeof(int), "the model's steal table");
 
@@ -1095,7 +1089,6 @@ static void preempt(struct sync_virtual *v, struct sync_thread *co)
 static bool wake(struct sync_virtual *v, struct sync_thread *co, const int64_t lat[11])
 {
 	struct sync_thread *cur = v->current;
-	co->by_timer = lat == SV_TIMER_LATENCY;
 	if (v->nfree == 0 && cur && cur != co && cur->core >= 0 &&
 	    cur->run_ns >= co->run_ns + SV_WAKEUP_GRAN_NS) {
 		int core = cur->core;
@@ -1182,39 +1175,18 @@ static void queue_on(struct sync_virtual *v, struct sync_thread *co, int core, i
  * turns come otherwise: by the GIL's events, the thread just forced off
  * asks for the GIL again late (in 173 of the 201 turns over 5.5 ms of a 4
  * s run); why the OS holds it back is not established. With two threads
- * each has a core of its own, and nothing changes.
- *
- * A thread woken by its timer (a timed wait timing out, a sleep ending)
- * whose last core is busy with a thread it would preempt stays there
- * SV_TIMER_AFFINE_PCT percent of the time and preempts it, though another
- * core is idle: the timer fires on the core the thread went to sleep on,
- * and on this machine Linux mostly wakes it there. Measured with
- * bench/handoffs.py: CPython's I/O thread beside two hogs, its timed
- * waits for the GIL that timed out woke it on the CPU the holder had
- * taken the GIL on in 56, 59, 60, 66, 74 and 74% of them (six runs at 5
- * and 20 ms, 200-400 timeouts each; the median is 63%). It matters for
- * the handoff: a waiter woken on the holder's core sets the drop request
- * and is asleep again before the holder runs and drops, so the signal
- * goes to the oldest waiter, not to it (CPython's I/O thread won 0-2% of
- * such handoffs). Beside two hogs at 1 ms, over seeds 1 to 10, it moved
- * the I/O thread's mean wait from 3.08 to 3.74 ms (CPython: 3.51-3.83 in
- * three bench_cases runs) and left 5 and 20 ms as they were. */
+ * each has a core of its own, and nothing changes. */
 static void place_woken(struct sync_virtual *v, struct sync_thread *co)
 {
 	int64_t now = clock_get(v);
 	int core = free_core(v);
 	int last = co->last_core;
 	if (core >= 0 && last >= 0) {
-		struct sync_thread *there = v->cores[last];
-		if (!there) {
+		if (!v->cores[last]) {
 			core = last;
-		} else if (!would_preempt(there, co, now)) {
+		} else if (!would_preempt(v->cores[last], co, now)) {
 			queue_on(v, co, last, now);
 			return;
-		} else if (co->by_timer && there->state == CO_CPU &&
-			   rng_next(v) % 100 < SV_TIMER_AFFINE_PCT) {
-			core = last;
-			preempt(v, there);
 		}
 	}
 	if (core < 0) {
@@ -1890,7 +1862,6 @@ void sync_virtual_model(struct sync_virtual_model *out)
 		.steal_window_ns = SV_STEAL_WINDOW_NS,
 		.steal_sleep_ns = { SV_STEAL_SLEEP_NS[0], SV_STEAL_SLEEP_NS[1], SV_STEAL_SLEEP_NS[2] },
 		.steal_pct = { SV_STEAL_PCT[0], SV_STEAL_PCT[1], SV_STEAL_PCT[2] },
-		.timer_affine_pct = SV_TIMER_AFFINE_PCT,
 	};
 }
 

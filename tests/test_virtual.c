@@ -684,36 +684,6 @@ static void a_waiter_that_slept_longer_takes_fewer_signals(void)
 	CU_ASSERT(wins[0] > wins[1] && wins[1] > wins[2]);
 }
 
-/* Two hogs and a thread that sleeps 1 ms, on two cores: when the
- * sleeper's timer (its sleep's, or its timed wait's for the GIL) wakes
- * it, its last core is often the holder's, and it stays there a share of
- * the time and preempts the holder, though the other core is idle (the
- * other hog waits for the GIL). With the idle core taken every time, the
- * hogs lost their cores 7 times in these 2 s; with the share, about 450
- * times (seed 1). */
-static void a_thread_woken_by_its_timer_often_preempts_on_its_last_core(void)
-{
-	struct sync_virtual_model m = model();
-	CU_ASSERT(m.timer_affine_pct > 0 && m.timer_affine_pct < 100);
-	struct run r;
-	vrun(&r, "interval 1ms\nduration 2s\nthread hog * 2 { forever { cpu 1ms } }\n"
-		 "thread io start 50ms { forever { sleep 1ms\ncpu 1us } }", 2, 1, -1, 0);
-	int preempted = 0, sleeps = 0;
-	for (size_t i = 0; i < r.n; i++) {
-		const struct event *ev = &r.evs[i];
-		if (ev->tid < 2 && ev->type == EV_OFF_CORE)
-			preempted++;
-		if (ev->tid == 2 && ev->type == EV_OP_END && ev->aux == OP_SLEEP)
-			sleeps++;
-	}
-	CU_ASSERT(sleeps > 300);
-	CU_ASSERT(preempted * 2 >= sleeps);
-	if (preempted * 2 < sleeps)
-		fprintf(stderr, "\n  the hogs lost their cores %d times in %d sleeps\n", preempted,
-			sleeps);
-	run_free(&r);
-}
-
 /* Many waiters on one condition, far more than a word of the waiter
  * set's bitmap, some of them timing out while others are still beginning
  * to wait: every one leaves the condition exactly once, by its timeout
@@ -925,11 +895,7 @@ static void a_virtual_run_waits_for_its_reader(void)
  * woken waiter can lose the GIL to a timed-out one that runs first, and
  * a turn can run an interval past the moment the thread forced off asks
  * again (queued on the new holder's core), so the bound on the longest
- * wait is loose, but far below starvation. CPython 3.11 on the 2-core
- * machine, the same four threads at 5 ms, 14 runs: each thread's longest
- * wait 45-124 ms, median 65 ms; here, seeds 1 to 8: median 63 ms, the
- * longest 213 ms (seed 1; before timer wake-ups stayed on their busy last
- * core, median 81 ms and the longest 154 ms). */
+ * wait is loose, but far below starvation. */
 static const char four_spinners[] = "thread t * 4 { spin 1s }";
 
 static void four_spinners_share_the_gil_on_two_cores(void)
@@ -953,7 +919,7 @@ static void four_spinners_share_the_gil_on_two_cores(void)
 				       (unsigned long long)seed, t, acq[t], (double)maxw[t] / 1e6);
 			/* A fair share is about 200 / 4 acquisitions. */
 			CU_ASSERT(acq[t] >= 25);
-			CU_ASSERT(maxw[t] < 60 * 5 * MS);
+			CU_ASSERT(maxw[t] < 40 * 5 * MS);
 		}
 		run_free(&r);
 	}
@@ -1216,7 +1182,6 @@ static const struct cu_test tests[] = {
 	CU_TEST_ENTRY(a_signal_wakes_the_oldest_sleeping_waiter),
 	CU_TEST_ENTRY(a_waiter_just_beginning_to_wait_often_takes_the_signal),
 	CU_TEST_ENTRY(a_waiter_that_slept_longer_takes_fewer_signals),
-	CU_TEST_ENTRY(a_thread_woken_by_its_timer_often_preempts_on_its_last_core),
 	CU_TEST_ENTRY(hundreds_of_waiters_each_leave_a_condition_once),
 	CU_TEST_ENTRY(timedwait_times_out_at_the_deadline_plus_timer_latency),
 	CU_TEST_ENTRY(cpu_work_shares_a_core_and_runs_in_parallel_on_two),
