@@ -667,13 +667,22 @@ static void ws_free(struct waiters *w)
  * 1, 5 and 20 ms. Not where the I/O thread asks: it won 0-2% when its
  * timeout had woken it on the dropper's CPU (78-583 handoffs a run) and
  * 6-34% from another CPU (34-349), where this rule gives it 65-75%. Its
- * timeouts woke it on the holder's CPU in 59-66% (one run); this model puts
- * it on a free core. And beside the hogs CPython's I/O thread holds the
+ * timeouts woke it on the holder's CPU in 59-74% (eleven runs, median
+ * 62%); this model puts it on a free core. Putting it on its busy last
+ * core 62-63% of the time was tried: beside two hogs at 1 ms the mean
+ * wait over seeds 1-10 went from 3.08 to 3.88 ms (CPython 3.31-4.03 in
+ * five bench_cases runs), but the median wait split between seeds, 2.3 ms
+ * or 3.3 ms (CPython 2.32-2.50 in every run), and the requester's share of
+ * the handoffs fell to 51% against real time's 71%; 5 and 20 ms did not
+ * move. Not kept. And beside the hogs CPython's I/O thread holds the
  * GIL 19-43 us of wall time a wake-up (p50), bench_cases' scenario 1 us,
  * so that the forced dropper is back in its timed wait before the I/O
  * thread drops in 21-62% of them (more at longer intervals); its first
- * timeout then finds the switch number moved and asks nothing. None of
- * this is modelled yet. */
+ * timeout then finds the switch number moved and asks nothing. The hold
+ * is as long whether the dropper woke on the I/O thread's CPU or not,
+ * with hogs whose data is 16 MB as with `x += 1`, and two processes
+ * burning both CPUs leave the lone I/O thread's hold at 3.4 us: its cause
+ * is not known. None of this is modelled yet. */
 _Static_assert(sizeof((struct sync_virtual_model *)0)->steal_pct ==
 		       SV_STEAL_POINTS * sizeof(int), "the model's steal table");
 
