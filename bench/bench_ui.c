@@ -48,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <errno.h>
 #include <fcntl.h>
 
 #include <curses.h>
@@ -402,8 +403,11 @@ static void *terminal_drain(void *arg)
 {
 	int fd = *(int *)arg;
 	static char buf[1 << 16];
-	while (read(fd, buf, sizeof buf) > 0)
-		;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n == 0 || (n < 0 && errno != EINTR))
+			break;
+	}
 	return NULL;
 }
 

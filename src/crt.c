@@ -255,7 +255,6 @@ int crt_init(FILE *out, FILE *in, const char *term, bool want_color)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	curs_set(0);
-	choose_scheme(want_color);
 	/* Until the first endwin, ncurses (6.4 and its current snapshots)
 	 * takes every cursor move inside doupdate for a caller's mvcur and
 	 * flushes its buffer there: a frame went out in about 95 writes,
@@ -263,9 +262,13 @@ int crt_init(FILE *out, FILE *in, const char *term, bool want_color)
 	 * 0.4 ms a frame more (bench/bench_ui). Leaving and resuming once,
 	 * before anything is drawn, puts curses in its running state, where
 	 * a frame is one write. The two writes (screen left, screen back)
-	 * reach the terminal before the first frame. */
+	 * reach the terminal before the first frame. The colours start after
+ * it: with them started, the resume sends the terminal's "reset the
+ * palette" (terminfo oc, OSC 104 on xterm), which would wipe a palette
+ * the user had set, for good. */
 	endwin();
 	doupdate();
+	choose_scheme(want_color);
 	return 0;
 }
 

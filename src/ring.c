@@ -379,8 +379,10 @@ bool ring_half_full(const struct ring *ring)
 {
 	for (size_t i = 0; i < ring->nlanes; i++) {
 		const struct ring_lane *l = ring->lanes[i];
-		uint64_t tail = atomic_load_explicit(&l->tail, memory_order_relaxed);
+		/* head first: the tail read after it is no older, so that
+		 * tail - head cannot wrap below zero. */
 		uint64_t head = atomic_load_explicit(&l->head, memory_order_acquire);
+		uint64_t tail = atomic_load_explicit(&l->tail, memory_order_relaxed);
 		if (tail - head >= l->capacity / 2)
 			return true;
 	}

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <curses.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -38,8 +39,11 @@ static void *drain(void *arg)
 {
 	(void)arg;
 	char buf[4096];
-	while (read(master, buf, sizeof buf) > 0)
-		;
+	for (;;) {
+		ssize_t n = read(master, buf, sizeof buf);
+		if (n == 0 || (n < 0 && errno != EINTR))
+			break;
+	}
 	return NULL;
 }
 
