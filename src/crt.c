@@ -259,13 +259,14 @@ int crt_init(FILE *out, FILE *in, const char *term, bool want_color)
 	 * takes every cursor move inside doupdate for a caller's mvcur and
 	 * flushes its buffer there: a frame went out in about 95 writes,
 	 * each a wake-up of the terminal, and on a pty the UI thread spent
-	 * 0.4 ms a frame more (bench/bench_ui). Leaving and resuming once,
-	 * before anything is drawn, puts curses in its running state, where
-	 * a frame is one write. The two writes (screen left, screen back)
-	 * reach the terminal before the first frame. The colours start after
- * it: with them started, the resume sends the terminal's "reset the
- * palette" (terminfo oc, OSC 104 on xterm), which would wipe a palette
- * the user had set, for good. */
+	 * about 0.6 ms a frame more (bench/bench_ui: 5.6% of a core at 30
+	 * frames a second, against 3.8%). Leaving and resuming once, before
+	 * anything is drawn, puts curses in its running state, where a frame
+	 * is one write. The two writes (screen left, screen back) reach the
+	 * terminal before the first frame. The colours start after it: with
+	 * them started, the resume sends the terminal's "reset the palette"
+	 * (terminfo oc, OSC 104 on xterm), which would wipe a palette the
+	 * user had set, for good. */
 	endwin();
 	doupdate();
 	choose_scheme(want_color);
